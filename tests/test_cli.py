@@ -1,0 +1,119 @@
+"""The `hybrid-recsys` command line across the process boundary: outputs, exit codes, errors, no leftovers."""
+import json
+
+import pandas as pd
+import pytest
+
+
+def test_help_lists_commands(run_cli):
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in ("data-stats", "evaluate", "baselines"):
+        assert command in result.stdout
+
+
+@pytest.mark.parametrize("name, counts", [("ml-100k", (943, 1682, 100000)), ("ml-1m", (6040, 3706, 1000209))])
+def test_data_stats_movielens(run_cli, tmp_path, name, counts):
+    result = run_cli("data-stats", "--dataset", name, "--json", env={"HRS_DATA_DIR": tmp_path})
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(result.stdout)
+    assert (stats["n_users"], stats["n_items"], stats["n_interactions"]) == counts
+    assert len(list((tmp_path / "processed").iterdir())) == 1  # parsed once, cached
+
+
+def test_data_stats_own_files_csv_and_parquet(run_cli, tmp_path):
+    (tmp_path / "inter.csv").write_text("user_id,item_id,rating,timestamp\nu1,i1,4,100\nu1,i2,5,200\nu2,i2,3,2024-01-01\n")
+    (tmp_path / "items.csv").write_text('item_id,title,genres\ni1,"Matrix, The (1999)",Action|Sci-Fi\ni2,Heat,Crime\ni3,Up,Animation\n')
+    result = run_cli("data-stats", "--interactions", tmp_path / "inter.csv", "--items", tmp_path / "items.csv", "--json",
+                     env={"HRS_DATA_DIR": tmp_path / "cache"})
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(result.stdout)
+    assert (stats["n_users"], stats["n_items"], stats["n_interactions"], stats["items_without_interactions"]) == (2, 3, 3, 1)
+    pd.DataFrame({"user_id": [1, 1, 2], "item_id": [10, 11, 10]}).to_parquet(tmp_path / "inter.parquet")
+    result = run_cli("data-stats", "--interactions", tmp_path / "inter.parquet", "--json", env={"HRS_DATA_DIR": tmp_path / "cache"})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["n_interactions"] == 3
+
+
+BAD_INPUTS = {
+    "missing column": ({"inter.csv": "user_id,rating\nu1,4\n"}, None, "inter.csv: missing column 'item_id'"),
+    "non-numeric rating": ({"inter.csv": "user_id,item_id,rating\nu1,i1,4\nu1,i2,great\n"}, None,
+                           "inter.csv: row 3, column 'rating': expected a finite number, got 'great'"),
+    "duplicate header": ({"inter.csv": "user_id,item_id,item_id\nu1,i1,i1\n"}, None,
+                         "inter.csv: row 1 (header): column 'item_id' appears more than once"),
+    "empty file": ({"inter.csv": ""}, None, "inter.csv: the file is empty"),
+    "unknown item": ({"inter.csv": "user_id,item_id\nu1,i1\nu2,i7\n", "items.csv": "item_id,title\ni1,Heat\n"}, "items.csv",
+                     "inter.csv: row 3, column 'item_id': item 'i7' is not in"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS, ids=list(BAD_INPUTS))
+def test_bad_input_one_line_error_nothing_written(run_cli, tmp_path, case):
+    files, items, expected = BAD_INPUTS[case]
+    data = tmp_path / "files"; data.mkdir()
+    for name, text in files.items(): (data / name).write_text(text)
+    args = ["data-stats", "--interactions", data / "inter.csv"] + (["--items", data / items] if items else [])
+    cache = tmp_path / "cache"
+    result = run_cli(*args, "--json", env={"HRS_DATA_DIR": cache})
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], result.stderr
+    assert not cache.exists() or not any(cache.rglob("*")), "a bad input must leave nothing in the cache"
+    assert sorted(p.name for p in data.iterdir()) == sorted(files)
+
+
+@pytest.mark.parametrize("args, message", [
+    (("evaluate", "--protocol", "random"), "--protocol 'random': expected one of ms75, recbole811, temporal, cold-items"),
+    (("evaluate", "--model", "svd"), "--model 'svd': expected one of pop, ease"),
+    (("evaluate", "--k", "0"), "--k must be at least 1"),
+    (("data-stats", "--dataset", "ml-10m"), "unknown dataset 'ml-10m'"),
+])
+def test_bad_options(run_cli, args, message):
+    result = run_cli(*args)
+    assert result.returncode == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def _evaluate(run_cli, *args):
+    result = run_cli("evaluate", *args, "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_evaluate_pop_ms75_matches_calibration(run_cli):
+    result = _evaluate(run_cli, "--dataset", "ml-100k", "--protocol", "ms75", "--model", "pop")
+    metrics = result["metrics"]
+    assert abs(metrics["ndcg@10"]["mean"] - 0.250) < 0.015 and abs(metrics["precision@10"]["mean"] - 0.224) < 0.015
+    for name in ("recall@10", "map@10", "novelty@10", "diversity@10", "avg_popularity@10", "coverage@10"):
+        assert name in metrics
+    assert metrics["ndcg@10"]["low"] < metrics["ndcg@10"]["mean"] < metrics["ndcg@10"]["high"]
+    assert result["n_test_users"] == 943
+
+
+def test_evaluate_ease_ms75_tuned_on_validation(run_cli):
+    result = _evaluate(run_cli, "--dataset", "ml-100k", "--protocol", "ms75", "--model", "ease")
+    metrics = result["metrics"]
+    assert abs(metrics["ndcg@10"]["mean"] - 0.480) < 0.015
+    assert abs(metrics["precision@10"]["mean"] - 0.420) < 0.015
+    assert abs(metrics["recall@10"]["mean"] - 0.223) < 0.015
+    scores = {row["l2"]: row["ndcg@10"] for row in result["validation"]}
+    assert result["params"]["l2"] == max(scores, key=scores.get)  # chosen on validation
+
+
+def test_evaluate_fixed_params_skip_tuning(run_cli):
+    result = _evaluate(run_cli, "--dataset", "ml-100k", "--model", "ease", "--param", "l2=500", "--k", "5", "--k", "20")
+    assert result["params"] == {"l2": 500} and result["validation"] is None
+    assert {"ndcg@5", "ndcg@20", "precision@20"} <= set(result["metrics"])
+
+
+def test_evaluate_ml1m_recbole811(run_cli):
+    result = _evaluate(run_cli, "--dataset", "ml-1m", "--protocol", "recbole811", "--model", "ease")
+    assert 0.27 < result["metrics"]["ndcg@10"]["mean"] < 0.31  # RecBole's published EASE: 0.2865
+
+
+def test_baselines_table(run_cli):
+    result = run_cli("baselines", "--dataset", "ml-100k")
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| ")]
+    assert rows[0].startswith("| model | params | precision@10") and rows[1].startswith("| pop ") and rows[2].startswith("| ease ")
+    assert "ndcg@10 vs pop" in rows[0] and "+0.2" in rows[2]
