@@ -65,7 +65,7 @@ def test_bad_input_one_line_error_nothing_written(run_cli, tmp_path, case):
 
 @pytest.mark.parametrize("args, message", [
     (("evaluate", "--protocol", "random"), "--protocol 'random': expected one of ms75, recbole811, temporal, cold-items"),
-    (("evaluate", "--model", "svd"), "--model 'svd': expected one of pop, ease"),
+    (("evaluate", "--model", "svd"), "--model 'svd': expected one of pop, ease, als, neumf"),
     (("evaluate", "--k", "0"), "--k must be at least 1"),
     (("data-stats", "--dataset", "ml-10m"), "unknown dataset 'ml-10m'"),
 ])
@@ -112,8 +112,35 @@ def test_evaluate_ml1m_recbole811(run_cli):
 
 
 def test_baselines_table(run_cli):
-    result = run_cli("baselines", "--dataset", "ml-100k")
+    result = run_cli("baselines", "--dataset", "ml-100k", "--models", "pop,ease,als")
     assert result.returncode == 0, result.stderr
     rows = [line for line in result.stdout.splitlines() if line.startswith("| ")]
-    assert rows[0].startswith("| model | params | precision@10") and rows[1].startswith("| pop ") and rows[2].startswith("| ease ")
-    assert "ndcg@10 vs pop" in rows[0] and "+0.2" in rows[2]
+    assert rows[0].startswith("| model | params | precision@10") and [r.split(" | ")[0] for r in rows[1:]] == ["| pop", "| ease", "| als"]
+    assert "ndcg@10 vs pop" in rows[0] and "+0.2" in rows[2] and "+0.2" in rows[3]
+
+
+def test_evaluate_als_ms75_meets_target(run_cli):
+    result = _evaluate(run_cli, "--dataset", "ml-100k", "--protocol", "ms75", "--model", "als")
+    assert result["params"]["regularization"] >= 10  # tuned far above implicit's default of 0.01
+    assert result["metrics"]["ndcg@10"]["mean"] >= 0.46 and result["metrics"]["precision@10"]["mean"] >= 0.40
+
+
+def test_evaluate_neumf_ms75_meets_target(run_cli):
+    result = _evaluate(run_cli, "--dataset", "ml-100k", "--protocol", "ms75", "--model", "neumf")
+    assert "epochs" in result["params"]  # the early-stopping epoch found on validation
+    assert result["metrics"]["ndcg@10"]["mean"] >= 0.43
+
+
+def test_evaluate_als_ml1m_recbole811(run_cli):
+    result = _evaluate(run_cli, "--dataset", "ml-1m", "--protocol", "recbole811", "--model", "als")
+    assert result["metrics"]["ndcg@10"]["mean"] >= 0.27  # published: BPR 0.2407, NeuMF 0.2287, EASE 0.2865
+
+
+def test_tune_prints_grid_and_writes_nothing_with_no_write(run_cli, tmp_path):
+    result = run_cli("tune", "--dataset", "ml-100k", "--model", "ease", "--grid", "l2=100,700", "--no-write",
+                     env={"HRS_HOME": tmp_path, "HRS_DATA_DIR": tmp_path / "data"})
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| ")]
+    assert rows[0] == "| l2 | ndcg@10 |" and len(rows) == 3
+    assert "best on validation: {'l2': 700}" in result.stdout
+    assert not (tmp_path / "experiments").exists()
