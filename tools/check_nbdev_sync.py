@@ -3,7 +3,7 @@
 Runs both commands on a copy of the project in a temporary folder, so the working tree is never
 touched, and lists every file they would change.
 """
-import filecmp, shutil, subprocess, sys, tempfile
+import filecmp, os, shutil, subprocess, sys, tempfile
 from pathlib import Path
 
 root = Path(__file__).resolve().parents[1]
@@ -17,7 +17,9 @@ with tempfile.TemporaryDirectory() as tmp:
     for name in watched:
         shutil.copytree(root / name, copy / name, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
     for command in ("nbdev_export", "nbdev_clean"):
-        result = subprocess.run([str(bin_dir / command)], cwd=copy, capture_output=True, text=True)
+        # nbdev_export silently does nothing when IN_TEST is set (nbdev's own test runner sets it)
+        env = {k: v for k, v in os.environ.items() if k != "IN_TEST"}
+        result = subprocess.run([str(bin_dir / command)], cwd=copy, capture_output=True, text=True, env=env)
         if result.returncode != 0:
             sys.exit(f"{command} failed:\n{result.stdout}{result.stderr}")
     changed = []
