@@ -32,4 +32,4 @@ check-sync: setup
 	$(BIN)/python tools/check_nbdev_sync.py
 
 clean-cache:
-	rm -rf data/processed
+	rm -rf data/processed data/embeddings

@@ -8,7 +8,7 @@ import pytest
 def test_help_lists_commands(run_cli):
     result = run_cli("--help")
     assert result.returncode == 0
-    for command in ("data-stats", "evaluate", "baselines"):
+    for command in ("data-stats", "evaluate", "baselines", "embed", "similar", "search"):
         assert command in result.stdout
 
 
@@ -65,7 +65,7 @@ def test_bad_input_one_line_error_nothing_written(run_cli, tmp_path, case):
 
 @pytest.mark.parametrize("args, message", [
     (("evaluate", "--protocol", "random"), "--protocol 'random': expected one of ms75, recbole811, temporal, cold-items"),
-    (("evaluate", "--model", "svd"), "--model 'svd': expected one of pop, ease, als, neumf"),
+    (("evaluate", "--model", "svd"), "--model 'svd': expected one of pop, random, ease, als, neumf, content"),
     (("evaluate", "--k", "0"), "--k must be at least 1"),
     (("data-stats", "--dataset", "ml-10m"), "unknown dataset 'ml-10m'"),
 ])
