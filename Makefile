@@ -19,9 +19,9 @@ $(STAMP): requirements.txt requirements-nodeps.txt constraints.txt setup.py sett
 
 setup: $(STAMP)
 
-# The main job: for now, the baselines on MovieLens-100K under the ms75 protocol.
+# The main job: the two-stage hybrid on MovieLens-100K (ms75): stage-1 recall, the ablation table, models/latest.
 run: setup
-	$(BIN)/hybrid-recsys baselines --dataset ml-100k --protocol ms75
+	$(BIN)/hybrid-recsys pipeline --dataset ml-100k --protocol ms75
 
 # Fails when the notebooks and the library are out of sync or a notebook is not clean,
 # then runs every test (notebooks and tests/) under pytest.
