@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test check-sync clean-cache
+.PHONY: setup run reports mlflow-ui test check-sync clean-cache
 
 # Set-up is idempotent: it reruns only when a requirements or packaging file changed.
 # torch goes in first and alone, so nothing that depends on it can pull another build.
@@ -19,9 +19,18 @@ $(STAMP): requirements.txt requirements-nodeps.txt constraints.txt setup.py sett
 
 setup: $(STAMP)
 
-# The main job: the two-stage hybrid on MovieLens-100K (ms75): stage-1 recall, the ablation table, models/latest.
+# The main job: the default experiment end to end (data, embeddings, both stages, evaluation, MLflow, report, models/latest).
 run: setup
-	$(BIN)/hybrid-recsys pipeline --dataset ml-100k --protocol ms75
+	$(BIN)/hybrid-recsys run experiments/ml100k-hybrid.yaml
+
+# Every configuration in experiments/, each with its MLflow run and its report in reports/.
+reports: setup
+	@for config in experiments/*.yaml; do echo "== $$config"; start=$$(date +%s); \
+		$(BIN)/hybrid-recsys run $$config --quiet || exit 1; echo "== $$config: $$(( $$(date +%s) - start )) s"; done
+
+# The MLflow UI over the local store (http://127.0.0.1:5000).
+mlflow-ui: setup
+	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1 --port 5000
 
 # Fails when the notebooks and the library are out of sync or a notebook is not clean,
 # then runs every test (notebooks and tests/) under pytest.
