@@ -1,0 +1,157 @@
+"""The service over HTTP: a real uvicorn on a MovieLens-100K bundle; every endpoint, bad inputs, a schema fuzz, start-up failures."""
+import json, os, shutil, socket, subprocess, sys, time, urllib.error, urllib.parse, urllib.request
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+ROOT = Path(__file__).resolve().parents[1]
+UVICORN = [sys.executable, "-m", "uvicorn", "hybrid_recsys.api:app", "--host", "127.0.0.1", "--workers", "1", "--log-level", "warning"]
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bundle") / "ml100k"
+    cli = Path(sys.executable).parent / "hybrid-recsys"
+    result = subprocess.run([str(cli), "pipeline", "--dataset", "ml-100k", "--no-ablation", "--bundle", str(folder), "--quiet"],
+                            capture_output=True, text=True, cwd=ROOT, env={**os.environ, "HRS_QUIET": "1"}, timeout=900)
+    assert result.returncode == 0, result.stderr
+    return folder
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0)); return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(bundle):
+    port = _free_port()
+    process = subprocess.Popen(UVICORN + ["--port", str(port)], cwd=ROOT, env={**os.environ, "HRS_MODEL_DIR": str(bundle)},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try: urllib.request.urlopen(f"{base}/health", timeout=1); break
+        except OSError:
+            if process.poll() is not None: pytest.fail(f"uvicorn exited: {process.stderr.read()}")
+            time.sleep(0.1)
+    yield base
+    process.terminate(); process.wait(timeout=30)
+
+
+def call(base: str, path: str, params: dict | None = None, body: bytes | None = None) -> tuple[int, object]:
+    url = f"{base}{path}" + (f"?{urllib.parse.urlencode(params)}" if params else "")
+    request = urllib.request.Request(url, data=body, headers={"content-type": "application/json"} if body is not None else {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response: raw, status = response.read(), response.status
+    except urllib.error.HTTPError as error: raw, status = error.read(), error.code
+    try: return status, json.loads(raw)
+    except ValueError: return status, raw.decode()
+
+
+def test_health_and_readiness(server):
+    status, health = call(server, "/health")
+    assert status == 200 and health["status"] == "ok" and (health["n_users"], health["n_items"]) == (943, 1682)
+    assert health["dataset"] == "ml-100k" and health["metrics"]["ndcg@10"] > 0.4
+    assert call(server, "/ready") == (200, {"ready": True})
+
+
+def test_user_recommendations(server):
+    status, answer = call(server, "/users/1/recommendations", {"k": 10})
+    assert status == 200 and answer["user_id"] == "1" and len(answer["items"]) == 10
+    first = answer["items"][0]
+    assert set(first) == {"item_id", "title", "year", "genres", "score", "sources"} and first["sources"]
+    assert [i["score"] for i in answer["items"]] == sorted((i["score"] for i in answer["items"]), reverse=True)
+
+
+def test_newcomer_recommendations(server):
+    status, liked = call(server, "/recommendations", body=json.dumps({"liked_items": ["50", "172"], "k": 5}).encode())
+    assert status == 200 and liked["user_id"] is None and len(liked["items"]) == 5
+    assert "181" in [i["item_id"] for i in liked["items"]] and not {"50", "172"} & {i["item_id"] for i in liked["items"]}
+    status, query = call(server, "/recommendations", body=json.dumps({"query": "animated toys come to life", "k": 3}).encode())
+    assert status == 200 and query["items"][0]["item_id"] == "1" and query["items"][0]["sources"] == ["content"]
+
+
+def test_items_similar_and_search(server):
+    assert call(server, "/items/50")[1] == {"item_id": "50", "title": "Star Wars", "year": 1977,
+                                             "genres": ["Action", "Adventure", "Romance", "Sci-Fi", "War"]}
+    status, content = call(server, "/items/50/similar", {"k": 3, "by": "content"})
+    assert status == 200 and {"181", "172"} <= {i["item_id"] for i in content}
+    status, cf = call(server, "/items/50/similar", {"k": 10, "by": "cf"})
+    assert status == 200 and len(cf) == 10 and "50" not in {i["item_id"] for i in cf}
+    status, found = call(server, "/search", {"q": "jedi knights in space", "k": 5})
+    assert status == 200 and {"181", "50"} <= {i["item_id"] for i in found}
+
+
+def test_docs_render_offline(server):
+    status, page = call(server, "/docs")
+    assert status == 200 and "/docs-assets/swagger-ui-bundle.js" in page and "cdn.jsdelivr" not in page
+    assert call(server, "/docs-assets/swagger-ui.css")[0] == 200
+    assert "/recommendations" in call(server, "/openapi.json")[1]["paths"]
+
+
+@pytest.mark.parametrize("path, params, body, status, message", [
+    ("/users/nobody/recommendations", None, None, 404, "unknown user id 'nobody'"),
+    ("/items/99999", None, None, 404, "unknown item id '99999'"),
+    ("/items/99999/similar", None, None, 404, "unknown item id '99999'"),
+    ("/users/1/recommendations", {"k": 1000000}, None, 422, "less than or equal to 100"),
+    ("/users/1/recommendations", {"k": -5}, None, 422, "greater than or equal to 1"),
+    ("/users/1/recommendations", {"k": "ten"}, None, 422, "valid integer"),
+    ("/items/50/similar", {"by": "color"}, None, 422, "'content' or 'cf'"),
+    ("/search", {"q": ""}, None, 422, "at least 1 character"),
+    ("/search", {"q": "   "}, None, 422, "the query is empty"),
+    ("/recommendations", None, b"{\"liked_items\": [", 422, "JSON decode error"),
+    ("/recommendations", None, b"{}", 422, "give liked_items or a query"),
+    ("/recommendations", None, b"{\"liked_items\": [\"nope\"]}", 404, "unknown item id 'nope'"),
+    ("/recommendations", None, b"{\"query\": \"x\", \"k\": 0}", 422, "greater than or equal to 1"),
+    ("/recommendations", None, b"{\"query\": \"x\", \"colour\": 1}", 422, "Extra inputs are not permitted"),
+])
+def test_bad_inputs_get_4xx_with_a_message(server, path, params, body, status, message):
+    got, answer = call(server, path, params, body)
+    assert got == status, answer
+    assert message in json.dumps(answer), answer
+
+
+def test_unicode_queries(server):
+    for text in ("とトイ・ストーリー", "Amélie 🎬", "\u202e reversed", "a" * 1000):
+        status, answer = call(server, "/search", {"q": text, "k": 3})
+        assert status == 200 and len(answer) == 3, (text, answer)
+
+
+def test_fuzz_no_server_errors(bundle):
+    "Property-based requests generated from the OpenAPI schema, for every operation: whatever is sent, never a 500."
+    from hypothesis import given
+    from hybrid_recsys.api import load_app
+    schema = schemathesis.openapi.from_asgi("/openapi.json", load_app(bundle))
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 7
+    for operation in operations:
+        @given(case=operation.as_strategy())
+        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        def never_a_server_error(case):
+            response = case.call()
+            assert response.status_code < 500, (case.method, case.formatted_path, case.query, case.body, response.text)
+        never_a_server_error()
+
+
+def _startup(env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(UVICORN + ["--port", str(_free_port())], cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
+
+
+def test_missing_bundle_fails_in_one_line(tmp_path):
+    result = _startup({"HRS_MODEL_DIR": str(tmp_path / "nothing")})
+    assert result.returncode != 0
+    lines = [l for l in result.stderr.strip().splitlines() if l.strip()]
+    assert lines == [f"error: cannot start the service: model bundle {tmp_path / 'nothing'}: no such folder "
+                     f"(run the pipeline first, e.g. `hybrid-recsys pipeline --bundle {tmp_path / 'nothing'}`)"], result.stderr
+
+
+def test_corrupted_bundle_fails_in_one_line(bundle, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(bundle, broken)
+    (broken / "model" / "sources" / "als" / "arrays.npz").write_bytes(b"garbage")
+    result = _startup({"HRS_MODEL_DIR": str(broken)})
+    assert result.returncode != 0
+    lines = [l for l in result.stderr.strip().splitlines() if l.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: cannot start the service:") and "als" in lines[0], result.stderr
