@@ -66,7 +66,7 @@ def test_report_executed_with_the_runs_metrics(tiny_run):
     assert sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", [])) >= 4  # the plots
     assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
     assert "**tiny-hybrid**" in outputs and "hit" in outputs  # headline and example recommendations
-    assert f"report: {notebook}" in result.stdout and "serve it: mlflow models serve" in result.stdout
+    assert f"report: {notebook}" in result.stdout and "serve it: HRS_MODEL_DIR=" in result.stdout and "mlflow models serve" in result.stdout
 
 
 def test_mlflow_run_matches_results_and_serves_the_pyfunc(tiny_run):
