@@ -482,6 +482,8 @@ d = { 'settings': { 'branch': 'main',
                                       'hybrid_recsys.splits.Split.valid': ('splits.html#split.valid', 'hybrid_recsys/splits.py'),
                                       'hybrid_recsys.splits._random_split': ('splits.html#_random_split', 'hybrid_recsys/splits.py'),
                                       'hybrid_recsys.splits.k_core': ('splits.html#k_core', 'hybrid_recsys/splits.py'),
+                                      'hybrid_recsys.splits.redraw_validation': ( 'splits.html#redraw_validation',
+                                                                                  'hybrid_recsys/splits.py'),
                                       'hybrid_recsys.splits.split_dataset': ('splits.html#split_dataset', 'hybrid_recsys/splits.py'),
                                       'hybrid_recsys.splits.stratified_parts': ('splits.html#stratified_parts', 'hybrid_recsys/splits.py'),
                                       'hybrid_recsys.splits.subset': ('splits.html#subset', 'hybrid_recsys/splits.py')}}}

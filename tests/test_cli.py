@@ -3,6 +3,7 @@ import json
 
 import pandas as pd
 import pytest
+import yaml
 
 
 def test_help_lists_commands(run_cli):
@@ -144,3 +145,19 @@ def test_tune_prints_grid_and_writes_nothing_with_no_write(run_cli, tmp_path):
     assert rows[0] == "| l2 | ndcg@10 |" and len(rows) == 3
     assert "best on validation: {'l2': 700}" in result.stdout
     assert not (tmp_path / "experiments").exists()
+
+
+def test_tune_repeats_writes_the_draws(run_cli, tmp_path):
+    result = run_cli("tune", "--dataset", "ml-100k", "--model", "ease", "--grid", "l2=100,700", "--repeats", "3",
+                     env={"HRS_HOME": tmp_path, "HRS_DATA_DIR": tmp_path / "data"})
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| ")]
+    assert rows[0] == "| l2 | ndcg@10 | std_error | draws |" and len(rows) == 3
+    assert "mean of 3 validation draws" in result.stdout
+    record = yaml.safe_load((tmp_path / "experiments" / "tuned" / "ml-100k-ms75-ease.yaml").read_text())
+    assert record["validation_draws"] == 3 and record["command"].endswith("--repeats 3") and len(record["scores"]) == 2
+    best = max(record["scores"], key=lambda row: row["ndcg@10"])
+    assert record["params"] == {"l2": best["l2"]} and len(best["draws"].split()) == 3
+    assert run_cli("tune", "--dataset", "ml-100k", "--model", "ease", "--repeats", "0").returncode != 0
+    refused = run_cli("tune", "--dataset", "ml-100k", "--protocol", "temporal", "--model", "ease", "--grid", "l2=100", "--repeats", "2", "--no-write")
+    assert refused.returncode == 2 and "cannot be re-drawn" in refused.stderr
