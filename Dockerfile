@@ -31,7 +31,7 @@ RUN python -m pip check | grep -v -E '^recbole' ; exit 0
 COPY settings.ini setup.py README.md ./
 COPY hybrid_recsys ./hybrid_recsys
 RUN python -m pip install --no-deps . && python -c "import hybrid_recsys.api"
-COPY models/latest ./models/latest
+COPY models/ ./models/
 
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"

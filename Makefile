@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run reports mlflow-ui test check-sync clean-cache
+.PHONY: setup browser run reports mlflow-ui lab test check-sync clean-cache
 
 # Set-up is idempotent: it reruns only when a requirements or packaging file changed.
 # torch goes in first and alone, so nothing that depends on it can pull another build.
@@ -19,6 +19,14 @@ $(STAMP): requirements.txt requirements-nodeps.txt constraints.txt setup.py sett
 
 setup: $(STAMP)
 
+# Debian's Chromium, which the browser tests drive through Playwright (Playwright's own browser download is out of reach
+# offline). Installed once with apt-get (as root, or through sudo).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
 # The main job: the default experiment end to end (data, embeddings, both stages, evaluation, MLflow, report, models/latest).
 run: setup
 	$(BIN)/hybrid-recsys run experiments/ml100k-hybrid.yaml
@@ -32,9 +40,13 @@ reports: setup
 mlflow-ui: setup
 	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1 --port 5000
 
+# JupyterLab over the notebooks; it prints the URL with its token (works as root too).
+lab: setup
+	$(BIN)/jupyter lab --no-browser --allow-root --ip 127.0.0.1 --port 8888 --ServerApp.root_dir=nbs
+
 # Fails when the notebooks and the library are out of sync or a notebook is not clean,
 # then runs every test (notebooks and tests/) under pytest.
-test: setup check-sync
+test: setup browser check-sync
 	$(BIN)/python -m pytest
 
 check-sync: setup

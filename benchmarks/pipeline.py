@@ -1,8 +1,14 @@
-"""Per-request latency of the two stages, on one core in a warm process.
+"""Per-request latency of the two stages, on one core in a warm process, through the library's public calls.
 
-Fits the hybrid (ml-100k / ms75 by default, its tuned parameters) with 100 candidates per user, then for 500
-random users, one request at a time: candidate generation (every source's list, fusion, every source's score of
-every candidate), re-ranking 100 -> 20 (features, the re-ranker, the top 20), and both. Prints p50 / p99 in ms.
+Fits the hybrid (ml-100k / ms75 by default, its tuned parameters) with 100 candidates per user, then, one request
+at a time:
+- 500 random known users by the indexed road: candidate generation (`generator.generate`: every source's list,
+  fusion, every source's score of every candidate), then re-ranking 100 -> 20 (`rank_candidates`: features, the
+  re-ranker, the top 20);
+- 500 new histories of 5 items (each drawn from a random user's training items) by the history road: generation
+  with every source folded in (`generator.generate_history`: ALS solves the history's factors, content builds its
+  profile, EASE multiplies), then the same re-ranking; and `rank_histories`, the one call a service makes.
+Prints p50 / p99 / mean in ms.
 Run: `.venv/bin/python benchmarks/pipeline.py [--dataset ml-1m --protocol recbole811]`.
 """
 import argparse, os, time
@@ -12,6 +18,15 @@ os.environ.setdefault("HRS_QUIET", "1")
 import numpy as np
 
 
+def timed(call, inputs, warm: int = 20) -> list[float]:
+    "Milliseconds of `call(x)` for each input, after `warm` untimed calls."
+    for x in inputs[:warm]: call(x)
+    out = []
+    for x in inputs:
+        start = time.perf_counter(); call(x); out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="ml-100k")
@@ -19,37 +34,37 @@ def main():
     parser.add_argument("--candidates", type=int, default=100)
     parser.add_argument("--keep", type=int, default=20)
     parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--history", type=int, default=5, help="items in each new history")
     args = parser.parse_args()
     import faiss, torch
     torch.set_num_threads(1); faiss.omp_set_num_threads(1)
     from hybrid_recsys.data import load_dataset
     from hybrid_recsys.evaluate import load_tuned
-    from hybrid_recsys.models import make_model, top_n
-    from hybrid_recsys.rerank import candidate_features
+    from hybrid_recsys.models import histories_csr, make_model
     from hybrid_recsys.splits import split_dataset
     split = split_dataset(load_dataset(args.dataset), args.protocol, seed=42)
     params = {**(load_tuned(args.dataset, args.protocol, "hybrid") or {}), "n_candidates": args.candidates, "depth": args.candidates}
     start = time.perf_counter()
     model = make_model("hybrid", dataset=split.dataset, protocol=args.protocol, **params).fit(split.csr("fit"))
     fit_s = time.perf_counter() - start
-    seen = split.csr("test_seen")
-    users = np.random.default_rng(0).choice(split.dataset.n_users, size=args.requests, replace=True)
-    generate_ms, rerank_ms = [], []
-    for warm, user in [(True, u) for u in users[:20]] + [(False, u) for u in users]:
-        start = time.perf_counter()
-        candidates = model.generator.generate([user], seen)
-        middle = time.perf_counter()
-        features, _ = candidate_features(candidates, model.context, model.params["rrf_k"])
-        scores = model.reranker.score(features, candidates.mask)
-        order, _ = top_n(scores, args.keep)
-        np.take_along_axis(candidates.items, order, 1)
-        end = time.perf_counter()
-        if not warm: generate_ms.append((middle - start) * 1000); rerank_ms.append((end - middle) * 1000)
-    total = np.add(generate_ms, rerank_ms)
+    seen, rng = split.csr("test_seen"), np.random.default_rng(0)
+    users = rng.choice(split.dataset.n_users, size=args.requests, replace=True)
+    rows = [seen[u].indices for u in rng.choice(split.dataset.n_users, size=args.requests, replace=True)]
+    histories = [histories_csr([rng.choice(row, size=min(args.history, len(row)), replace=False)], model.n_items) for row in rows]
+    indexed_candidates = [model.generator.generate([u], seen) for u in users]
+    history_candidates = [model.generator.generate_history(h) for h in histories]
+    rows_out = [
+        ("indexed: candidate generation", timed(lambda u: model.generator.generate([u], seen), list(users))),
+        (f"indexed: re-ranking {args.candidates} -> {args.keep}", timed(lambda c: model.rank_candidates(c, args.keep), indexed_candidates)),
+        ("indexed: both (`rank_users`)", timed(lambda u: model.rank_users([u], seen, args.keep), list(users))),
+        (f"history of {args.history}: candidate generation (fold-in)", timed(lambda h: model.generator.generate_history(h), histories)),
+        (f"history of {args.history}: re-ranking {args.candidates} -> {args.keep}", timed(lambda c: model.rank_candidates(c, args.keep), history_candidates)),
+        (f"history of {args.history}: both (`rank_histories`)", timed(lambda h: model.rank_histories(h, args.keep), histories)),
+    ]
     print(f"{args.dataset} / {args.protocol}: sources {', '.join(model.params['sources'])}; {args.candidates} candidates -> top {args.keep}; "
-          f"one thread; {args.requests} requests (fit took {fit_s:.0f} s)\n")
-    print("| stage | p50 (ms) | p99 (ms) | mean (ms) |\n|---|---|---|---|")
-    for name, values in (("candidate generation", generate_ms), (f"re-ranking {args.candidates} -> {args.keep}", rerank_ms), ("both", total)):
+          f"one thread; {args.requests} requests per row (fit took {fit_s:.0f} s)\n")
+    print("| road: stage | p50 (ms) | p99 (ms) | mean (ms) |\n|---|---|---|---|")
+    for name, values in rows_out:
         print(f"| {name} | {np.percentile(values, 50):.2f} | {np.percentile(values, 99):.2f} | {np.mean(values):.2f} |")
 
 

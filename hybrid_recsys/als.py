@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from fastcore.basics import patch
 from threadpoolctl import threadpool_limits
 
 from .core import ConfigError
-from .models import Recommender
+from .models import Recommender, check_histories
 
 # %% auto #0
 __all__ = ['WEIGHTINGS', 'confidence', 'ALS']
@@ -71,10 +72,33 @@ class ALS(Recommender):
             model.fit(weights, show_progress=False)
         if use_gpu: model = model.to_cpu()
         self.user_factors, self.item_factors = np.asarray(model.user_factors), np.asarray(model.item_factors)
+        self._solver = None  # the fold-in solver, built on first use
         return self
 
     def _score_block(self, user_ids): return self.user_factors[user_ids] @ self.item_factors.T
+    def _score_histories(self, history_csr): return self.history_vectors(history_csr) @ self.item_factors.T
     def item_vectors(self): return self.item_factors
     def user_vectors(self, user_ids): return self.user_factors[np.asarray(user_ids)]
     def _arrays(self): return {"user_factors": self.user_factors, "item_factors": self.item_factors}
-    def _set_arrays(self, arrays): self.user_factors, self.item_factors = arrays["user_factors"], arrays["item_factors"]
+    def _set_arrays(self, arrays):
+        self.user_factors, self.item_factors = arrays["user_factors"], arrays["item_factors"]
+        self._solver = None
+
+# %% ../nbs/04_als.ipynb #7fb96a47
+@patch
+def history_vectors(self: ALS, history_csr: sp.csr_matrix) -> np.ndarray:
+    "Factors of arbitrary histories, solved against the fitted item factors (a fold-in)."
+    from implicit.cpu.als import AlternatingLeastSquares
+    self._check_fitted()
+    history_csr = check_histories(history_csr, self.n_items)
+    p = self.params
+    if p["weighting"] != "linear":
+        raise NotImplementedError(f"ALS with {p['weighting']} confidence cannot fold in a history (its weights need the training matrix's statistics); use weighting='linear'")
+    if getattr(self, "_solver", None) is None:  # implicit's solver over the fitted item factors, built once
+        with threadpool_limits(1, "blas"):  # implicit checks the BLAS threads when built (a warning otherwise); once, not per request
+            self._solver = AlternatingLeastSquares(factors=p["factors"], regularization=p["regularization"], alpha=1.0, num_threads=p["num_threads"])
+        self._solver.item_factors = np.ascontiguousarray(self.item_factors, dtype=np.float32)
+    if history_csr.shape[0] == 0: return np.zeros((0, p["factors"]), np.float32)
+    weights = confidence(history_csr, "linear", p["alpha"], p["use_ratings"])
+    # no threadpool_limits here: it scans the loaded libraries on every call (about 4 ms), a cost per request; the service limits threads once
+    return np.asarray(self._solver.recalculate_user(np.arange(history_csr.shape[0]), weights), dtype=np.float32)

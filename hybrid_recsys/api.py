@@ -7,111 +7,31 @@ from __future__ import annotations
 
 import os, sys, time
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-import numpy as np
-import pandas as pd
 from fastapi import FastAPI, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, Field, field_validator
 
 from .core import HRSError, get_logger, project_root
 from .pipeline import Bundle, load_bundle
 
 # %% auto #0
-__all__ = ['log', 'MAX_K', 'K', 'Service', 'Item', 'ScoredItem', 'Recommendations', 'NewUser', 'Health', 'create_app',
-           'model_dir', 'single_threaded', 'load_app']
+__all__ = ['log', 'MAX_K', 'RawId', 'K', 'Item', 'ScoredItem', 'Recommendations', 'NewUser', 'Health', 'docs_assets',
+           'create_app', 'model_dir', 'single_threaded', 'load_app']
 
 # %% ../nbs/09_api.ipynb #4d140240
 log = get_logger("hybrid_recsys.api")
 MAX_K = 100  # the most items one request may ask for
 
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    vectors = np.asarray(vectors, dtype=np.float32)
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
+def _id_text(value):
+    "A raw id from JSON: strings as they are, integers as their decimal text (booleans and floats are refused)."
+    if isinstance(value, int) and not isinstance(value, bool): return str(value)
+    return value
 
-class Service:
-    "A loaded bundle and the lookups the endpoints need."
-    def __init__(self, bundle: Bundle):
-        self.bundle, self.model = bundle, bundle.model
-        self.sources = self.model.generator.sources
-        self.user_lookup = pd.Index(bundle.users["user_id"].astype(str))
-        self.item_lookup = pd.Index(bundle.items["item_id"].astype(str))
-        self.content = self.sources.get("content")
-        cf = next((self.sources[name] for name in ("als",) if name in self.sources), None)
-        self.cf_vectors = None if cf is None else _unit(cf.item_vectors())
-        self.loaded_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-
-    def user(self, raw: str) -> int:
-        found = self.user_lookup.get_indexer([str(raw)])[0]
-        if found < 0: raise KeyError(f"unknown user id {raw!r}")
-        return int(found)
-
-    def item(self, raw: str) -> int:
-        found = self.item_lookup.get_indexer([str(raw)])[0]
-        if found < 0: raise KeyError(f"unknown item id {raw!r}")
-        return int(found)
-
-    def describe(self, item: int) -> dict:
-        "The public record of an item: raw id, title, year, genres."
-        row = self.bundle.items.iloc[item]
-        year = pd.to_numeric(row.get("year"), errors="coerce")
-        return {"item_id": str(row["item_id"]), "title": str(row["title"]), "year": None if pd.isna(year) else int(year),
-                "genres": [g for g in str(row.get("genres") or "").split("|") if g]}
-
-# %% ../nbs/09_api.ipynb #91fe53e6
-def _recommend_user(self: Service, raw_user: str, k: int) -> list[dict]:
-    "The two-stage top-k of a known user, with each item's score and the stage-1 sources that proposed it."
-    user = self.user(raw_user)
-    candidates = self.model.generator.generate([user], self.model.train_csr)
-    scores = self.model._candidate_scores(candidates)[0]
-    order = np.argsort(-scores, kind="stable")[:k]
-    out = []
-    for position in order:
-        if not np.isfinite(scores[position]): break
-        proposed = [name for name, ranks in candidates.ranks.items() if ranks[0, position] < candidates.depth]
-        out.append({**self.describe(int(candidates.items[0, position])), "score": float(scores[position]), "sources": proposed})
-    return out
-
-def _zscore(values: np.ndarray) -> np.ndarray: return (values - values.mean()) / (values.std() or 1.0)
-
-def _recommend_new(self: Service, liked_items: list[str], query: str | None, k: int) -> list[dict]:
-    "Cold start: items close to the liked items (content and collaborative vectors) and to the query (text)."
-    liked = np.array([self.item(i) for i in liked_items], dtype=np.int64)
-    total, used = np.zeros(len(self.item_lookup), np.float64), []
-    if self.content is not None and (len(liked) or query):
-        vectors = self.content.item_vectors()
-        profile = vectors[liked].sum(0) if len(liked) else np.zeros(vectors.shape[1], np.float32)
-        if query: profile = profile + self.content.query_vector(query)
-        total += _zscore(vectors @ _unit(profile)); used.append("content")
-    if self.cf_vectors is not None and len(liked):
-        total += _zscore(self.cf_vectors @ _unit(self.cf_vectors[liked].mean(0))); used.append("cf")
-    if not used: raise ValueError("give liked_items or a query")
-    total[liked] = -np.inf
-    order = np.argsort(-total, kind="stable")[:k]
-    return [{**self.describe(int(i)), "score": float(total[i]), "sources": used} for i in order if np.isfinite(total[i])]
-
-def _similar(self: Service, raw_item: str, k: int, by: str) -> list[dict]:
-    "Items nearest to an item by content vectors or by collaborative (ALS) vectors."
-    item = self.item(raw_item)
-    if by == "content":
-        if self.content is None: raise ValueError("this bundle has no content model: use by=cf")
-        ids, scores = self.content.similar_items([item], N=k)
-    else:
-        if self.cf_vectors is None: raise ValueError("this bundle has no collaborative item vectors: use by=content")
-        similarity = self.cf_vectors @ self.cf_vectors[item]
-        similarity[item] = -np.inf
-        ids = np.argsort(-similarity, kind="stable")[None, :k]; scores = similarity[ids]
-    return [{**self.describe(int(i)), "score": float(s)} for i, s in zip(ids[0], scores[0]) if i >= 0]
-
-def _search(self: Service, query: str, k: int) -> list[dict]:
-    if self.content is None: raise ValueError("this bundle has no content model to search with")
-    ids, scores = self.content.search(query, N=k)
-    return [{**self.describe(int(i)), "score": float(s)} for i, s in zip(ids, scores) if i >= 0]
-
-Service.recommend_user, Service.recommend_new, Service.similar, Service.search = _recommend_user, _recommend_new, _similar, _search
+RawId = Annotated[str, BeforeValidator(_id_text)]
 
 # %% ../nbs/09_api.ipynb #b97ccb7e
 class Item(BaseModel):
@@ -122,7 +42,8 @@ class Item(BaseModel):
 
 class ScoredItem(Item):
     score: float = Field(description="Higher is better; comparable within one response")
-    sources: list[str] = Field(default=[], description="For recommendations: the stage-1 sources (or cold-start signals) that proposed the item")
+    sources: list[str] = Field(default=[], description="For recommendations: the stage-1 sources (or the query) that proposed the item")
+    source_ranks: dict[str, int] = Field(default={}, description="For recommendations: each proposing source's 0-based rank of the item")
 
 class Recommendations(BaseModel):
     user_id: str | None = Field(None, description="The raw user id; null for a newcomer")
@@ -130,9 +51,9 @@ class Recommendations(BaseModel):
     items: list[ScoredItem]
 
 class NewUser(BaseModel):
-    "A user we have never seen: what they like and/or what they are looking for."
+    "A user we have never seen: what they like and/or what they are looking for (neither: the most popular items)."
     model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"liked_items": ["50", "181"], "query": "space adventure", "k": 10}]}}
-    liked_items: list[str] = Field(default=[], max_length=1000, description="Raw ids of items the user likes")
+    liked_items: list[RawId] = Field(default=[], max_length=1000, description="Raw ids of items the user likes (strings, or integers for numeric ids)")
     query: str | None = Field(None, max_length=1000, description="Free text describing what the user wants")
     k: int = Field(10, ge=1, le=MAX_K)
 
@@ -144,6 +65,7 @@ class NewUser(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     bundle: str
+    version: str | None = Field(None, description="The immutable bundle version the served path named at load")
     created: str | None
     dataset: str | None
     protocol: str | None
@@ -154,20 +76,23 @@ class Health(BaseModel):
 
 K = Query(10, ge=1, le=MAX_K, description=f"How many items (1 to {MAX_K})")
 
-# %% ../nbs/09_api.ipynb #a5c82599
-def create_app(service: Service) -> FastAPI:
-    "The FastAPI application serving one loaded bundle."
-    app = FastAPI(title="hybrid_recsys", version=__import__("hybrid_recsys").__version__, docs_url=None, redoc_url=None,
-                  description="A two-stage hybrid recommender: candidates from collaborative filtering, content embeddings and "
-                              "popularity, re-ranked by a neural ranker. Ids are the raw ids of the data the bundle was trained on.")
-    import swagger_ui_bundle
-    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
+# %% ../nbs/09_api.ipynb #cedbbcea
+def docs_assets() -> Path:
+    "The folder of the packaged Swagger UI 5 assets."
+    import fastapi_offline
+    return Path(fastapi_offline.__file__).parent / "static"
+
+def _mount_docs(app: FastAPI):
+    app.mount("/docs-assets", StaticFiles(directory=docs_assets()), name="docs-assets")
 
     @app.get("/docs", include_in_schema=False)
     def docs():
         return get_swagger_ui_html(openapi_url="/openapi.json", title="hybrid_recsys API", swagger_js_url="/docs-assets/swagger-ui-bundle.js",
-                                   swagger_css_url="/docs-assets/swagger-ui.css", swagger_favicon_url="/docs-assets/favicon-32x32.png")
+                                   swagger_css_url="/docs-assets/swagger-ui.css", swagger_favicon_url="/docs-assets/favicon.png",
+                                   swagger_ui_parameters={"validatorUrl": None})  # no badge from the online validator
 
+# %% ../nbs/09_api.ipynb #1c2cae5c
+def _handle_errors(app: FastAPI):
     @app.exception_handler(KeyError)
     async def _not_found(request: Request, error: KeyError):
         return JSONResponse(status_code=404, content={"detail": str(error.args[0]) if error.args else "not found"})
@@ -181,39 +106,46 @@ def create_app(service: Service) -> FastAPI:
         log.exception(f"{request.method} {request.url.path}: unexpected {type(error).__name__}")
         return JSONResponse(status_code=500, content={"detail": f"internal error ({type(error).__name__})"})
 
-    manifest = service.bundle.manifest
+# %% ../nbs/09_api.ipynb #a5c82599
+def create_app(bundle: Bundle) -> FastAPI:
+    "The FastAPI application serving one loaded bundle."
+    app = FastAPI(title="hybrid_recsys", version=__import__("hybrid_recsys").__version__, docs_url=None, redoc_url=None,
+                  description="A two-stage hybrid recommender: candidates from collaborative filtering, content embeddings and "
+                              "popularity, re-ranked by a neural ranker. Ids are the raw ids of the data the bundle was trained on.")
+    _mount_docs(app); _handle_errors(app)
+    manifest, loaded_at = bundle.manifest, time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
     @app.get("/health", response_model=Health, summary="Liveness, and what is being served")
     async def health():
-        return Health(status="ok", bundle=str(service.bundle.folder), created=manifest.get("created"), dataset=manifest.get("dataset"),
-                      protocol=manifest.get("protocol"), n_users=len(service.user_lookup), n_items=len(service.item_lookup),
-                      loaded_at=service.loaded_at, metrics=manifest.get("metrics", {}).get("stage2", {}))
+        return Health(status="ok", bundle=str(bundle.folder), version=str(bundle.version), created=manifest.get("created"), dataset=manifest.get("dataset"),
+                      protocol=manifest.get("protocol"), n_users=len(bundle.user_lookup), n_items=len(bundle.item_lookup),
+                      loaded_at=loaded_at, metrics=manifest.get("metrics", {}).get("stage2", {}))
 
     @app.get("/ready", summary="Readiness: the bundle is loaded and answers a request")
     async def ready():
-        service.recommend_user(service.user_lookup[0], 1)
+        bundle.recommend_user(bundle.user_lookup[0], 1)
         return {"ready": True}
 
     @app.get("/users/{user_id}/recommendations", response_model=Recommendations, summary="Top-k items for a known user (both stages)")
     async def user_recommendations(user_id: str, k: int = K):
-        return Recommendations(user_id=user_id, k=k, items=service.recommend_user(user_id, k))
+        return Recommendations(user_id=user_id, k=k, items=bundle.recommend_user(user_id, k))
 
     @app.post("/recommendations", response_model=Recommendations, summary="Top-k items for a newcomer, from liked items and/or a query")
     async def new_user_recommendations(body: NewUser):
-        return Recommendations(user_id=None, k=body.k, items=service.recommend_new(body.liked_items, body.query, body.k))
+        return Recommendations(user_id=None, k=body.k, items=bundle.recommend_new(body.liked_items, body.query, body.k))
 
     @app.get("/items/{item_id}", response_model=Item, summary="One item")
     async def item(item_id: str):
-        return Item(**service.describe(service.item(item_id)))
+        return Item(**bundle.describe(bundle.item_index(item_id)))
 
     @app.get("/items/{item_id}/similar", response_model=list[ScoredItem], summary="Items similar to one item, by content or by collaborative vectors")
     async def similar(item_id: str, k: int = K, by: Literal["content", "cf"] = Query("content", description="content: text (and image) vectors; cf: ALS item factors")):
-        return service.similar(item_id, k, by)
+        return bundle.similar(item_id, k, by)
 
     @app.get("/search", response_model=list[ScoredItem], summary="Items matching free text, through the content encoder")
     async def search(q: str = Query(..., min_length=1, max_length=1000, description="Free text"), k: int = K):
         if not q.strip(): raise ValueError("the query is empty")
-        return service.search(q, k)
+        return bundle.search(q, k)
 
     return app
 
@@ -232,11 +164,11 @@ def single_threaded():
 def load_app(folder: Path | str | None = None) -> FastAPI:
     "Load the bundle (once) and build the app; raises `HRSError` for a bad bundle."
     single_threaded()
-    service = Service(load_bundle(folder or model_dir()))
-    if service.content is not None:
-        service.search(service.bundle.items["title"].iloc[0], 1)  # load the encoder now, not on the first request
-    log.info(f"serving {service.bundle.folder}: {len(service.user_lookup)} users, {len(service.item_lookup)} items")
-    return create_app(service)
+    bundle = load_bundle(folder or model_dir())
+    if "content" in bundle.model.generator.sources:
+        bundle.search(bundle.items["title"].iloc[0], 1)  # load the encoder now, not on the first request
+    log.info(f"serving {bundle.folder} ({bundle.version}): {len(bundle.user_lookup)} users, {len(bundle.item_lookup)} items")
+    return create_app(bundle)
 
 _app = None
 def __getattr__(name: str):

@@ -5,15 +5,16 @@
 # %% ../nbs/00_core.ipynb #83d6a000
 from __future__ import annotations
 
-import contextlib, hashlib, logging, os, random, shutil, sys, tempfile
+import contextlib, hashlib, logging, os, random, shutil, sys, tempfile, time
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
 # %% auto #0
-__all__ = ['HRSError', 'DataError', 'ConfigError', 'project_root', 'data_dir', 'seed_everything', 'get_logger',
-           'progress_disabled', 'sha256_of_files', 'atomic_dir']
+__all__ = ['PUBLISH_STEPS', 'HRSError', 'DataError', 'ConfigError', 'project_root', 'data_dir', 'seed_everything', 'get_logger',
+           'progress_disabled', 'sha256_of_files', 'fsync_tree', 'atomic_dir', 'publish_step', 'versions_dir',
+           'publish_dir']
 
 # %% ../nbs/00_core.ipynb #67337eb9
 class HRSError(Exception):
@@ -82,16 +83,90 @@ def sha256_of_files(*paths: Path | str | None, extra: str = "") -> str:
             for block in iter(lambda: f.read(1 << 20), b""): digest.update(block)
     return digest.hexdigest()
 
+# %% ../nbs/00_core.ipynb #f8784b02
+def fsync_tree(folder: Path | str):
+    "Flush every file under `folder`, then every folder (bottom up), to disk."
+    folder = Path(folder)
+    for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True) + [folder]:
+        if path.is_symlink(): continue
+        fd = os.open(path, os.O_RDONLY)
+        try: os.fsync(fd)
+        finally: os.close(fd)
+
+def _fsync_dir(folder: Path):
+    fd = os.open(folder, os.O_RDONLY)
+    try: os.fsync(fd)
+    finally: os.close(fd)
+
 @contextlib.contextmanager
 def atomic_dir(target: Path | str) -> Iterator[Path]:
-    "Yield a temporary folder beside `target`; on success it replaces `target`, on error it is removed."
+    "Yield a temporary folder beside `target`; on success it is synced to disk and replaces `target` by renames; on error it is removed."
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     try:
         yield tmp
-        if target.exists(): shutil.rmtree(target)
+        fsync_tree(tmp)
+        aside = None
+        if target.exists() or target.is_symlink():
+            aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent)) / "old"
+            os.replace(target, aside)
         os.replace(tmp, target)
+        _fsync_dir(target.parent)
+        if aside is not None: shutil.rmtree(aside.parent, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+# %% ../nbs/00_core.ipynb #af9c5166
+PUBLISH_STEPS = ("written", "synced", "versioned", "linked", "switched", "pruned")
+
+def publish_step(step: str):
+    "A named point of a publishing write; `HRS_KILL_AT=step` kills the process there (for crash tests)."
+    if os.environ.get("HRS_KILL_AT") == step:
+        import signal
+        os.kill(os.getpid(), signal.SIGKILL)
+
+def versions_dir(target: Path | str) -> Path:
+    "Where the immutable versions behind a published path live: `<name>.versions/` beside it."
+    target = Path(target)
+    return target.parent / f"{target.name}.versions"
+
+# %% ../nbs/00_core.ipynb #d80152fa
+def _adopt_plain_folder(target: Path, versions: Path):
+    "Move a plain folder left at the served path (by an older release) into the versions, and link to it."
+    adopted = versions / f"adopted-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+    os.replace(target, adopted)
+    os.symlink(os.path.relpath(adopted, target.parent), target)
+
+def _prune_versions(versions: Path, current: Path, keep: int):
+    "Delete all but the `keep` newest versions (the current one always stays)."
+    old = sorted((p for p in versions.iterdir() if p.is_dir() and p != current and not p.name.startswith(".")), key=lambda p: (p.stat().st_mtime_ns, p.name))
+    for folder in old[:max(len(old) - keep, 0)]: shutil.rmtree(folder, ignore_errors=True)
+
+# %% ../nbs/00_core.ipynb #5bff558b
+def publish_dir(target: Path | str,  # the served path, e.g. models/latest (becomes a symbolic link)
+                write,  # (folder) -> None: writes the new version's files into `folder`
+                keep: int = 2,  # older versions kept after the switch (a server may still be reading one)
+               ) -> Path:
+    "Write a new immutable version with `write`, then switch `target` to it atomically; returns the version folder."
+    target = Path(target)
+    versions = versions_dir(target)
+    versions.mkdir(parents=True, exist_ok=True)
+    if target.exists() and not target.is_symlink(): _adopt_plain_folder(target, versions)
+    for stale in target.parent.glob(f".{target.name}.link-*"): stale.unlink(missing_ok=True)  # left by a writer killed after "linked"
+    tmp = Path(tempfile.mkdtemp(prefix=".writing-", dir=versions))
+    try:
+        write(tmp); publish_step("written")
+        fsync_tree(tmp); publish_step("synced")
+        version = versions / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{tmp.name[-6:]}"
+        os.replace(tmp, version); _fsync_dir(versions); publish_step("versioned")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    link = target.parent / f".{target.name}.link-{os.getpid()}"
+    if link.is_symlink(): link.unlink()
+    os.symlink(os.path.relpath(version, target.parent), link); publish_step("linked")
+    os.replace(link, target); _fsync_dir(target.parent); publish_step("switched")
+    _prune_versions(versions, version, keep); publish_step("pruned")
+    return version

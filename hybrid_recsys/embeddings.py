@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 from .core import ConfigError, atomic_dir, data_dir, get_logger, progress_disabled, sha256_of_files
 from fastcore.basics import patch
 
-from .models import Recommender, check_user_items
+from .models import Recommender, check_histories, check_user_items
 
 # %% auto #0
 __all__ = ['log', 'CLIP_DEFAULT', 'CHECKPOINT_SUFFIXES', 'ENCODER_FORMS', 'MIN_ITEMS_TO_CENTER', 'IMAGE_SUFFIXES', 'CACHE_FORMAT',
@@ -522,15 +522,18 @@ class ContentRecommender(Recommender):
 
 # %% ../nbs/03_embeddings.ipynb #37a64103
 @patch
-def _profile_weights(self: ContentRecommender, train_csr: sp.csr_matrix) -> sp.csr_matrix:
-    "The training matrix with its values replaced by profile weights."
+def _profile_weights(self: ContentRecommender,
+                     train_csr: sp.csr_matrix,  # the training matrix, or histories
+                     decay: bool = True,  # apply the recency half-life (training rows only: their timestamps are the dataset's)
+                    ) -> sp.csr_matrix:
+    "The matrix with its values replaced by profile weights."
     weights = train_csr.copy()
     if self.weighting == "none": weights.data[:] = 1.0
     elif self.weighting == "centered":
         counts = np.maximum(np.diff(train_csr.indptr), 1)
         means = np.asarray(train_csr.sum(1)).ravel() / counts
         weights.data = train_csr.data - np.repeat(means, np.diff(train_csr.indptr)).astype(np.float32)
-    if self.half_life_days is not None:
+    if self.half_life_days is not None and decay:
         if self.dataset is None or self.dataset.interactions["timestamp"].isna().all():
             raise ConfigError("content half_life_days needs interaction timestamps, and this dataset has none")
         frame = self.dataset.interactions
@@ -553,6 +556,20 @@ def fit(self: ContentRecommender, train_csr: sp.csr_matrix) -> ContentRecommende
     self.user_profiles = _normalise(np.asarray(self._profile_weights(train_csr) @ self.item_vectors_))
     return self
 
+# %% ../nbs/03_embeddings.ipynb #06dcb54e
+@patch(as_prop=True)
+def history_exact(self: ContentRecommender) -> bool: return self.half_life_days is None
+
+@patch
+def history_vectors(self: ContentRecommender, history_csr: sp.csr_matrix) -> np.ndarray:
+    "Profiles of arbitrary histories: their inner products with `item_vectors()` are the scores."
+    self._check_fitted()
+    history_csr = check_histories(history_csr, self.n_items)
+    return _normalise(np.asarray(self._profile_weights(history_csr, decay=False) @ self.item_vectors_))
+
+@patch
+def _score_histories(self: ContentRecommender, history_csr): return self.history_vectors(history_csr) @ self.item_vectors_.T
+
 # %% ../nbs/03_embeddings.ipynb #dfcaf2b0
 @patch
 def recommend(self: ContentRecommender, user_ids, train_csr, N: int = 10, filter_seen: bool = True, items=None, progress: bool = False):
@@ -563,6 +580,14 @@ def recommend(self: ContentRecommender, user_ids, train_csr, N: int = 10, filter
     user_ids = self._check_users(user_ids)
     train_csr = check_user_items(train_csr, "train_csr", (self.n_users, self.n_items))
     return self.index.search(self.user_profiles[user_ids], N, exclude=train_csr[user_ids] if filter_seen else None)
+
+@patch
+def recommend_history(self: ContentRecommender, history_csr, N: int = 10, filter_seen: bool = True, items=None, progress: bool = False):
+    "Top-N (item_ids, scores) per history through FAISS (the dense path when `items` restricts the catalog)."
+    if items is not None: return Recommender.recommend_history(self, history_csr, N, filter_seen, items, progress)
+    if N < 1: raise ValueError(f"N must be at least 1, got {N}")
+    vectors = self.history_vectors(history_csr)
+    return self.index.search(vectors, N, exclude=sp.csr_matrix(history_csr) if filter_seen else None)
 
 @patch
 def query_vector(self: ContentRecommender, query: str) -> np.ndarray:

@@ -142,9 +142,11 @@ def evaluate(model_name: str,  # registry name
              params: dict | None = None,  # parameters; None = saved tuned ones if any, else tuned on validation now
              metric: str = "ndcg@10",  # what tuning maximises
              use_saved: bool = True,  # reuse experiments/tuned/ parameters when params is None
+             fitted=None,  # a model already fitted on `split.csr("fit")` with `params`: scored as it is, not fitted again
             ) -> Evaluation:
     "Tune on validation, refit on the protocol's training data, score the test users once."
     validation = None
+    if fitted is not None and params is None: raise ConfigError("evaluate(fitted=...) needs the params that model was built with")
     if params is None and use_saved and (saved := load_tuned(split.dataset.name, split.protocol, model_name)) is not None:
         params = saved
         log.info(f"{model_name}: using parameters chosen on validation earlier ({tuned_path(split.dataset.name, split.protocol, model_name).relative_to(project_root())})")
@@ -152,8 +154,8 @@ def evaluate(model_name: str,  # registry name
         params, validation = tune(model_name, split, metric=metric)
         if len(validation) > 1: log.info(f"{model_name}: chose {params} on validation ({metric} {validation[metric].max():.4f})")
     start = time.perf_counter()
-    model = make_model(model_name, dataset=split.dataset, protocol=split.protocol, **params).fit(split.csr("fit"))
-    fit_seconds = time.perf_counter() - start
+    model = fitted or make_model(model_name, dataset=split.dataset, protocol=split.protocol, **params).fit(split.csr("fit"))
+    fit_seconds = 0.0 if fitted is not None else time.perf_counter() - start
     users = users_with_heldout(split.test)
     top, _ = model.recommend(users, split.csr("test_seen"), N=max(ks), items=split.test_items)
     per_user = ranking_metrics(top, split.test, users, ks)

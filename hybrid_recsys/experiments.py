@@ -387,20 +387,14 @@ class HybridPyfunc(mlflow.pyfunc.PythonModel):
     def load_context(self, context):
         from hybrid_recsys.pipeline import load_bundle
         self.bundle = load_bundle(context.artifacts["bundle"])
-        self.lookup = pd.Index(self.bundle.users["user_id"].astype(str))
 
     def predict(self, context, model_input: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:
-        "model_input: a `user_id` column (raw ids) and optionally `k`; unknown users get no rows."
+        "model_input: a `user_id` column (raw ids) and optionally `k`; unknown users get no rows. The service's call, per user."
         frame = pd.DataFrame(model_input)
         k = int(frame["k"].iloc[0]) if "k" in frame else int((params or {}).get("k", 10))
-        users = self.lookup.get_indexer(frame["user_id"].astype(str))
-        known = users >= 0
-        model = self.bundle.model
-        items, scores = model.recommend(users[known], model.train_csr, N=k) if known.any() else (np.zeros((0, k), int), np.zeros((0, k)))
-        rows = [{"user_id": str(raw), "rank": rank + 1, "item_id": str(self.bundle.items["item_id"].iloc[item]),
-                 "title": str(self.bundle.items["title"].iloc[item]), "score": float(score)}
-                for raw, user_items, user_scores in zip(frame["user_id"][known], items, scores)
-                for rank, (item, score) in enumerate(zip(user_items, user_scores)) if item >= 0]
+        known = [str(raw) for raw in frame["user_id"] if str(raw) in self.bundle.user_lookup]
+        rows = [{"user_id": raw, "rank": rank + 1, "item_id": item["item_id"], "title": item["title"], "score": item["score"]}
+                for raw in known for rank, item in enumerate(self.bundle.recommend_user(raw, k))]
         return pd.DataFrame(rows, columns=["user_id", "rank", "item_id", "title", "score"])
 
 # %% ../nbs/08a_experiments.ipynb #447bbbcd
@@ -431,10 +425,10 @@ def log_to_mlflow(run: ExperimentRun, plots: dict | None = None) -> str:
             if figure is not None: mlflow.log_figure(figure, f"plots/{name}.png")
         mlflow.log_dict(results, "results.json")
         if run.bundle is not None:
-            mlflow.log_artifacts(str(run.bundle), "bundle")
+            mlflow.log_artifacts(str(run.bundle.resolve()), "bundle")
             if config.mlflow.register_model:
                 example = pd.DataFrame({"user_id": [str(pd.read_parquet(run.bundle / "users.parquet")["user_id"].iloc[0])], "k": [10]})
-                mlflow.pyfunc.log_model(name="model", python_model=HybridPyfunc(), artifacts={"bundle": str(run.bundle)},
+                mlflow.pyfunc.log_model(name="model", python_model=HybridPyfunc(), artifacts={"bundle": str(run.bundle.resolve())},
                                         registered_model_name=f"hybrid_recsys-{config.name}", input_example=example,
                                         pip_requirements=["hybrid-recsys"])
         return active.info.run_id

@@ -10,13 +10,15 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from fastcore.basics import patch
 from tqdm.auto import tqdm
 
 from .core import ConfigError, HRSError, atomic_dir, progress_disabled
 
 # %% auto #0
-__all__ = ['MODELS', 'check_user_items', 'top_n', 'Recommender', 'checkerboard', 'check_recommender_contract', 'MostPopular',
-           'RandomRanking', 'EASE', 'model_class', 'make_model', 'load_model']
+__all__ = ['MODELS', 'check_user_items', 'check_histories', 'histories_csr', 'top_n', 'Recommender', 'checkerboard',
+           'check_recommender_contract', 'MostPopular', 'RandomRanking', 'EASE', 'model_class', 'make_model',
+           'load_model']
 
 # %% ../nbs/02a_models.ipynb #8c48cf7e
 def check_user_items(matrix, name: str = "train_csr", shape: tuple[int, int] | None = None) -> sp.csr_matrix:
@@ -27,6 +29,28 @@ def check_user_items(matrix, name: str = "train_csr", shape: tuple[int, int] | N
         hint = " (it looks transposed: pass users x items)" if matrix.shape == tuple(shape)[::-1] else ""
         raise ValueError(f"{name} has shape {matrix.shape}, but the model was fitted on {shape[0]} users x {shape[1]} items{hint}")
     return sp.csr_matrix(matrix, dtype=np.float32)
+
+# %% ../nbs/02a_models.ipynb #30c0387f
+def check_histories(history_csr, n_items: int, name: str = "history_csr") -> sp.csr_matrix:
+    "Return `history_csr` as float32 CSR with one row per history over `n_items` items, or raise a clear error."
+    if not sp.issparse(history_csr): raise TypeError(f"{name} must be a scipy.sparse matrix (one row per history), got {type(history_csr).__name__}")
+    if history_csr.shape[1] != n_items:
+        raise ValueError(f"{name} has {history_csr.shape[1]} item columns, but the model was fitted on {n_items} items")
+    return sp.csr_matrix(history_csr, dtype=np.float32)
+
+def histories_csr(item_lists: list,  # one list of contiguous item ids per history (may be empty)
+                  n_items: int,  # the model's catalog size
+                  value_lists: list | None = None,  # matching values (ratings, weights); None = 1 per interaction
+                 ) -> sp.csr_matrix:
+    "(len(item_lists), n_items) float32 CSR of histories; repeated items have their values summed."
+    lengths = [len(items) for items in item_lists]
+    flat = np.fromiter((i for items in item_lists for i in items), dtype=np.int64, count=sum(lengths))
+    if flat.size and (flat.min() < 0 or flat.max() >= n_items): raise IndexError(f"history item ids must be in [0, {n_items}), got {flat.min()}..{flat.max()}")
+    values = np.ones(len(flat), np.float32) if value_lists is None else np.fromiter((v for vs in value_lists for v in vs), np.float32, count=len(flat))
+    rows = np.repeat(np.arange(len(item_lists)), lengths)
+    out = sp.csr_matrix((values, (rows, flat)), shape=(len(item_lists), n_items), dtype=np.float32)
+    out.sum_duplicates()
+    return out
 
 # %% ../nbs/02a_models.ipynb #d1829297
 def top_n(scores: np.ndarray,  # (n_rows, n_columns) scores; -inf marks what must not be chosen
@@ -49,10 +73,11 @@ def top_n(scores: np.ndarray,  # (n_rows, n_columns) scores; -inf marks what mus
 
 # %% ../nbs/02a_models.ipynb #03057e39
 class Recommender:
-    "Base class of stage-1 models: subclasses implement `fit` and `_score_block`."
+    "Base class of stage-1 models: subclasses implement `fit`, `_score_block` and (to serve histories) `_score_histories`."
     name = "base"
     block_size = 1024  # users scored at once in `recommend`
     params: dict = {}  # constructor arguments, set by each model; what `save` records
+    history_exact = False  # True when scoring a training row as a history gives exactly the indexed scores
 
     def _arrays(self) -> dict[str, np.ndarray]: return {}  # the fitted state, for `save`
     def _set_arrays(self, arrays: dict[str, np.ndarray]): pass  # restore it, for `load`
@@ -62,75 +87,127 @@ class Recommender:
     def user_vectors(self, user_ids) -> np.ndarray:
         "For dot-product models only: vectors whose inner products with `item_vectors()` are the scores (so a vector index can rank)."
         raise NotImplementedError(f"{type(self).__name__} does not score by an inner product of user and item vectors")
-
-    def _remember(self, train_csr) -> sp.csr_matrix:
-        train_csr = check_user_items(train_csr)
-        self.n_users, self.n_items = train_csr.shape
-        self.train_csr = train_csr
-        return train_csr
-
-    def _check_fitted(self):
-        if not hasattr(self, "train_csr"): raise RuntimeError(f"{type(self).__name__} is not fitted: call fit(train_csr) first")
-
-    def _check_users(self, user_ids) -> np.ndarray:
-        user_ids = np.atleast_1d(np.asarray(user_ids, dtype=np.int64))
-        if user_ids.size and (user_ids.min() < 0 or user_ids.max() >= self.n_users):
-            raise IndexError(f"user ids must be in [0, {self.n_users}), got {user_ids.min()}..{user_ids.max()}")
-        return user_ids
+    def history_vectors(self, history_csr: sp.csr_matrix) -> np.ndarray:
+        "For dot-product models only: the user vectors of arbitrary histories (a fold-in)."
+        raise NotImplementedError(f"{type(self).__name__} does not score by an inner product of user and item vectors")
 
     def fit(self, train_csr: sp.csr_matrix) -> "Recommender": raise NotImplementedError
     def _score_block(self, user_ids: np.ndarray) -> np.ndarray: raise NotImplementedError
+    def _score_histories(self, history_csr: sp.csr_matrix) -> np.ndarray:
+        raise NotImplementedError(f"{type(self).__name__} cannot score a new history")
 
-    def recommend(self,
-                  user_ids,  # contiguous user ids
-                  train_csr: sp.csr_matrix,  # users x items; its non-zeros are filtered when filter_seen
-                  N: int = 10,  # list length
-                  filter_seen: bool = True,  # drop items the user interacted with in train_csr
-                  items: np.ndarray | None = None,  # rank only these items (e.g. cold items); None = all
-                  progress: bool = False,  # show a progress bar over user blocks
-                 ) -> tuple[np.ndarray, np.ndarray]:
-        "Top-N (item_ids, scores) per user, each of shape (len(user_ids), N), best first."
-        self._check_fitted()
-        if N < 1: raise ValueError(f"N must be at least 1, got {N}")
-        user_ids = self._check_users(user_ids)
-        train_csr = check_user_items(train_csr, "train_csr", (self.n_users, self.n_items))
-        allowed = None
-        if items is not None:
-            allowed = np.zeros(self.n_items, dtype=bool); allowed[np.asarray(items)] = True
-        out_items = np.full((len(user_ids), N), -1, dtype=np.int64)
-        out_scores = np.full((len(user_ids), N), -np.inf, dtype=np.float32)
-        blocks = range(0, len(user_ids), self.block_size)
-        for start in tqdm(blocks, desc=f"{self.name}: recommend", disable=not progress or progress_disabled(), leave=False):
-            block = user_ids[start:start + self.block_size]
-            scores = np.asarray(self._score_block(block), dtype=np.float32).copy()
-            if filter_seen:
-                seen = train_csr[block]
-                scores[np.repeat(np.arange(len(block)), np.diff(seen.indptr)), seen.indices] = -np.inf
-            if allowed is not None: scores[:, ~allowed] = -np.inf
-            n = min(N, self.n_items)
-            top, top_scores = top_n(scores, n)
-            top[~np.isfinite(top_scores)] = -1
-            out_items[start:start + len(block), :n], out_scores[start:start + len(block), :n] = top, top_scores
-        return out_items, out_scores
+# %% ../nbs/02a_models.ipynb #73d3b0bf
+@patch
+def _remember(self: Recommender, train_csr) -> sp.csr_matrix:
+    train_csr = check_user_items(train_csr)
+    self.n_users, self.n_items = train_csr.shape
+    self.train_csr = train_csr
+    return train_csr
 
-    def score(self,
-              user_ids,  # (n,) contiguous user ids
-              item_ids,  # (n, C) items to score for each user, or (C,) the same items for all
-             ) -> np.ndarray:
-        "Model scores of the given items for each user: shape (n, C)."
-        self._check_fitted()
-        user_ids = self._check_users(user_ids)
-        item_ids = np.asarray(item_ids, dtype=np.int64)
-        if item_ids.ndim == 1: item_ids = np.broadcast_to(item_ids, (len(user_ids), len(item_ids)))
-        if item_ids.shape[0] != len(user_ids): raise ValueError(f"item_ids must have one row per user: {item_ids.shape} for {len(user_ids)} users")
-        out = np.empty(item_ids.shape, dtype=np.float32)
-        for start in range(0, len(user_ids), self.block_size):
-            stop = start + self.block_size
-            out[start:stop] = np.take_along_axis(np.asarray(self._score_block(user_ids[start:stop])), item_ids[start:stop], 1)
-        return out
+@patch
+def _check_fitted(self: Recommender):
+    if not hasattr(self, "train_csr"): raise RuntimeError(f"{type(self).__name__} is not fitted: call fit(train_csr) first")
+
+@patch
+def _check_users(self: Recommender, user_ids) -> np.ndarray:
+    user_ids = np.atleast_1d(np.asarray(user_ids, dtype=np.int64))
+    if user_ids.size and (user_ids.min() < 0 or user_ids.max() >= self.n_users):
+        raise IndexError(f"user ids must be in [0, {self.n_users}), got {user_ids.min()}..{user_ids.max()}")
+    return user_ids
+
+# %% ../nbs/02a_models.ipynb #0f76bdc0
+@patch
+def _top_n_rows(self: Recommender,
+                score_rows,  # (start, stop) -> dense (stop - start, n_items) scores
+                seen_csr: sp.csr_matrix,  # (n, n_items): row r is what row r has seen
+                N: int, filter_seen: bool, items, progress: bool,
+               ) -> tuple[np.ndarray, np.ndarray]:
+    "Top-N (item_ids, scores) of every row, in blocks of `block_size`."
+    if N < 1: raise ValueError(f"N must be at least 1, got {N}")
+    n_rows = seen_csr.shape[0]
+    allowed = None
+    if items is not None:
+        allowed = np.zeros(self.n_items, dtype=bool); allowed[np.asarray(items)] = True
+    out_items = np.full((n_rows, N), -1, dtype=np.int64)
+    out_scores = np.full((n_rows, N), -np.inf, dtype=np.float32)
+    blocks = range(0, n_rows, self.block_size)
+    for start in tqdm(blocks, desc=f"{self.name}: recommend", disable=not progress or progress_disabled(), leave=False):
+        stop = min(start + self.block_size, n_rows)
+        scores = np.array(score_rows(start, stop), dtype=np.float32)
+        if filter_seen:
+            seen = seen_csr[start:stop]
+            scores[np.repeat(np.arange(stop - start), np.diff(seen.indptr)), seen.indices] = -np.inf
+        if allowed is not None: scores[:, ~allowed] = -np.inf
+        n = min(N, self.n_items)
+        top, top_scores = top_n(scores, n)
+        top[~np.isfinite(top_scores)] = -1
+        out_items[start:stop, :n], out_scores[start:stop, :n] = top, top_scores
+    return out_items, out_scores
+
+# %% ../nbs/02a_models.ipynb #7cda067a
+@patch
+def recommend(self: Recommender,
+              user_ids,  # contiguous user ids
+              train_csr: sp.csr_matrix,  # users x items; its non-zeros are filtered when filter_seen
+              N: int = 10,  # list length
+              filter_seen: bool = True,  # drop items the user interacted with in train_csr
+              items: np.ndarray | None = None,  # rank only these items (e.g. cold items); None = all
+              progress: bool = False,  # show a progress bar over user blocks
+             ) -> tuple[np.ndarray, np.ndarray]:
+    "Top-N (item_ids, scores) per user, each of shape (len(user_ids), N), best first."
+    self._check_fitted()
+    user_ids = self._check_users(user_ids)
+    train_csr = check_user_items(train_csr, "train_csr", (self.n_users, self.n_items))
+    return self._top_n_rows(lambda start, stop: self._score_block(user_ids[start:stop]), train_csr[user_ids], N, filter_seen, items, progress)
+
+@patch
+def recommend_history(self: Recommender,
+                      history_csr: sp.csr_matrix,  # (n, n_items): one history per row (`histories_csr`)
+                      N: int = 10,  # list length
+                      filter_seen: bool = True,  # drop the items in each history
+                      items: np.ndarray | None = None,  # rank only these items; None = all
+                      progress: bool = False,
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    "Top-N (item_ids, scores) per history, each of shape (n, N), best first: for users the model was not fitted on."
+    self._check_fitted()
+    history_csr = check_histories(history_csr, self.n_items)
+    return self._top_n_rows(lambda start, stop: self._score_histories(history_csr[start:stop]), history_csr, N, filter_seen, items, progress)
+
+# %% ../nbs/02a_models.ipynb #4ce36015
+def _take_scores(score_rows, n_rows: int, item_ids, block_size: int) -> np.ndarray:
+    "Gather (n, C) scores of `item_ids` from blocks of dense scores."
+    item_ids = np.asarray(item_ids, dtype=np.int64)
+    if item_ids.ndim == 1: item_ids = np.broadcast_to(item_ids, (n_rows, len(item_ids)))
+    if item_ids.shape[0] != n_rows: raise ValueError(f"item_ids must have one row per user: {item_ids.shape} for {n_rows} users")
+    out = np.empty(item_ids.shape, dtype=np.float32)
+    for start in range(0, n_rows, block_size):
+        stop = min(start + block_size, n_rows)
+        out[start:stop] = np.take_along_axis(np.asarray(score_rows(start, stop)), item_ids[start:stop], 1)
+    return out
+
+@patch
+def score(self: Recommender,
+          user_ids,  # (n,) contiguous user ids
+          item_ids,  # (n, C) items to score for each user, or (C,) the same items for all
+         ) -> np.ndarray:
+    "Model scores of the given items for each user: shape (n, C)."
+    self._check_fitted()
+    user_ids = self._check_users(user_ids)
+    return _take_scores(lambda start, stop: self._score_block(user_ids[start:stop]), len(user_ids), item_ids, self.block_size)
+
+@patch
+def score_history(self: Recommender,
+                  history_csr: sp.csr_matrix,  # (n, n_items) histories
+                  item_ids,  # (n, C) items to score for each history, or (C,) the same items for all
+                 ) -> np.ndarray:
+    "Model scores of the given items for each history: shape (n, C)."
+    self._check_fitted()
+    history_csr = check_histories(history_csr, self.n_items)
+    return _take_scores(lambda start, stop: self._score_histories(history_csr[start:stop]), history_csr.shape[0], item_ids, self.block_size)
 
 # %% ../nbs/02a_models.ipynb #17025079
-def _save(self: Recommender, folder: Path | str) -> Path:
+@patch
+def save(self: Recommender, folder: Path | str) -> Path:
     "Write the fitted model to `folder` (atomically): params.json, arrays.npz, train.npz."
     self._check_fitted()
     folder = Path(folder)
@@ -144,8 +221,8 @@ def _read_saved(folder: Path) -> dict:
     try: return json.loads((folder / "params.json").read_text())
     except (OSError, ValueError) as error: raise HRSError(f"{folder}: not a saved model ({type(error).__name__}: {error})") from None
 
-@classmethod
-def _load(cls, folder: Path | str) -> Recommender:
+@patch(cls_method=True)
+def load(cls: Recommender, folder: Path | str) -> Recommender:
     "Load a model of this class written by `save`."
     folder = Path(folder)
     meta = _read_saved(folder)
@@ -158,10 +235,11 @@ def _load(cls, folder: Path | str) -> Recommender:
         raise HRSError(f"{folder}: not a complete saved model ({type(error).__name__}: {error})") from None
     return model
 
-def _similar_items(self: Recommender,
-                   item_ids,  # contiguous item ids to find neighbours for
-                   N: int = 10,  # neighbours per item (the item itself excluded)
-                  ) -> tuple[np.ndarray, np.ndarray]:
+@patch
+def similar_items(self: Recommender,
+                  item_ids,  # contiguous item ids to find neighbours for
+                  N: int = 10,  # neighbours per item (the item itself excluded)
+                 ) -> tuple[np.ndarray, np.ndarray]:
     "The N items most cosine-similar to each of `item_ids` in the model's item vectors: (ids, similarities)."
     self._check_fitted()
     vectors = np.asarray(self.item_vectors(), dtype=np.float32)
@@ -170,8 +248,6 @@ def _similar_items(self: Recommender,
     similarity = vectors[item_ids] @ vectors.T
     similarity[np.arange(len(item_ids)), item_ids] = -np.inf
     return top_n(similarity, min(N, self.n_items - 1))
-
-Recommender.save, Recommender.load, Recommender.similar_items = _save, _load, _similar_items
 
 # %% ../nbs/02a_models.ipynb #638f0d58
 import tempfile
@@ -188,6 +264,7 @@ def checkerboard(n_users: int = 12, n_items: int = 10, seed: int = 0) -> tuple[s
 
 def check_recommender_contract(new_model,  # () -> a fresh, unfitted model
                                personalised: bool = True,  # the model should learn the checkerboard
+                               histories: bool = True,  # the model serves arbitrary histories (else it must refuse them clearly)
                               ):
     "Assert that a stage-1 model honours the shared interface (raises AssertionError otherwise)."
     train, heldout = checkerboard()
@@ -226,7 +303,30 @@ def check_recommender_contract(new_model,  # () -> a fresh, unfitted model
         top, _ = model.recommend(users, train, N=int(n_good.max()))
         for u in np.flatnonzero(n_good):
             assert ((top[u, :n_good[u]] + u) % 2 == 0).all(), f"user {u} should get items of its own parity first, got {top[u]}"
+    if histories: _check_history_contract(model, train, heldout, items, scores, personalised)
+    else: test_fail(lambda: model.recommend_history(train, N=3), contains="history")
     return model
+
+def _check_history_contract(model, train, heldout, items, scores, personalised):
+    "The history road: every training row scored as a brand-new history."
+    n_users, n_items = train.shape
+    history_items, history_scores = model.recommend_history(train, N=3)
+    test_eq(history_items.shape, (n_users, 3))
+    assert not train[np.arange(n_users)[:, None], history_items].toarray().any(), "a history's own items must be filtered"
+    if model.history_exact:  # the same maths as the indexed road: the same lists
+        test_eq(history_items, items); test_close(history_scores, scores, eps=1e-4)
+    test_close(model.score_history(train, history_items), history_scores, eps=1e-4)
+    try: vectors = model.history_vectors(train)
+    except NotImplementedError: vectors = None
+    if vectors is not None: test_close(vectors @ np.asarray(model.item_vectors()).T, model.score_history(train, np.arange(n_items)), eps=1e-4)
+    newcomer, _ = model.recommend_history(sp.csr_matrix((1, n_items), dtype=np.float32), N=n_items)
+    test_eq(np.sort(newcomer[0]), np.arange(n_items))  # an empty history still gets the whole catalog, once each
+    test_fail(lambda: model.recommend_history(train.T.tocsr()), contains="item columns")
+    if personalised:
+        n_good = heldout.getnnz(axis=1)
+        top, _ = model.recommend_history(train, N=int(n_good.max()))
+        for u in np.flatnonzero(n_good):
+            assert ((top[u, :n_good[u]] + u) % 2 == 0).all(), f"history {u} should get items of its own parity first, got {top[u]}"
 
 # %% ../nbs/02a_models.ipynb #1437e6ff
 class MostPopular(Recommender):
@@ -236,7 +336,9 @@ class MostPopular(Recommender):
         train_csr = self._remember(train_csr)
         self.item_counts = np.diff(sp.csc_matrix(train_csr).indptr).astype(np.float32)
         return self
+    history_exact = True
     def _score_block(self, user_ids): return np.broadcast_to(self.item_counts, (len(user_ids), self.n_items))
+    def _score_histories(self, history_csr): return np.broadcast_to(self.item_counts, (history_csr.shape[0], self.n_items))
     def _arrays(self): return {"item_counts": self.item_counts}
     def _set_arrays(self, arrays): self.item_counts = arrays["item_counts"]
 
@@ -250,6 +352,11 @@ class RandomRanking(Recommender):
     def fit(self, train_csr: sp.csr_matrix) -> "RandomRanking":
         self._remember(train_csr)
         return self
+    def _score_histories(self, history_csr):  # a history has no user id: its items seed the hash, so equal histories get equal orders
+        keys = np.zeros(history_csr.shape[0], np.uint64)
+        np.add.at(keys, np.repeat(np.arange(history_csr.shape[0]), np.diff(history_csr.indptr)),
+                  history_csr.indices.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+        return self._score_block(keys)
     def _score_block(self, user_ids):
         mix = (np.asarray(user_ids, dtype=np.uint64)[:, None] * np.uint64(0x9E3779B97F4A7C15)
                + np.arange(self.n_items, dtype=np.uint64)[None, :] * np.uint64(0xD1B54A32D192ED03) + np.uint64(self.seed))
@@ -289,7 +396,9 @@ class EASE(Recommender):
         binary = matrix.copy(); binary.data[:] = 1.0
         return binary
 
-    def _score_block(self, user_ids): return np.asarray(self._inputs(self.train_csr[user_ids]) @ self.weights)
+    history_exact = True
+    def _score_histories(self, history_csr): return np.asarray(self._inputs(history_csr) @ self.weights)
+    def _score_block(self, user_ids): return self._score_histories(self.train_csr[user_ids])
     def _arrays(self): return {"weights": self.weights}
     def _set_arrays(self, arrays): self.weights = arrays["weights"]
     def item_vectors(self): return self.weights  # an item's column of weights: which items it is predicted from

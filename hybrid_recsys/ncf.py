@@ -12,6 +12,7 @@ import scipy.sparse as sp
 import torch
 import torch.nn.functional as F
 from torch import nn
+from fastcore.basics import patch
 from tqdm.auto import tqdm
 
 from .core import ConfigError, get_logger, progress_disabled
@@ -102,12 +103,13 @@ class NeuMF(Recommender):
         return NeuMFNet(n_users, n_items, p["gmf_dim"], p["mlp_dim"], tuple(p["layers"]), p["dropout"]).to(self.device)
 
 # %% ../nbs/05_ncf.ipynb #f0d3bc81
-def _fit(self: NeuMF,
-         train_csr: sp.csr_matrix,  # users x items training interactions (binarised)
-         valid_csr: sp.csr_matrix | None = None,  # held-out interactions to early-stop on
-         valid_items: np.ndarray | None = None,  # items ranked at validation (None = all)
-         progress: bool = True,  # an epoch progress bar on stderr
-        ) -> NeuMF:
+@patch
+def fit(self: NeuMF,
+        train_csr: sp.csr_matrix,  # users x items training interactions (binarised)
+        valid_csr: sp.csr_matrix | None = None,  # held-out interactions to early-stop on
+        valid_items: np.ndarray | None = None,  # items ranked at validation (None = all)
+        progress: bool = True,  # an epoch progress bar on stderr
+       ) -> NeuMF:
     "Train; with `valid_csr`, keep the weights of the best validation NDCG@10 epoch."
     train_csr = self._remember(train_csr)
     p = self.params
@@ -145,21 +147,26 @@ def _fit(self: NeuMF,
     self.net.eval()
     return self
 
-NeuMF.fit = _fit
-
 # %% ../nbs/05_ncf.ipynb #1f99e372
+@patch
 def _score_block(self: NeuMF, user_ids: np.ndarray) -> np.ndarray:
     hidden = self.params["layers"][0]
     step = max(1, (8 << 20) // (self.n_items * hidden))
     users = torch.as_tensor(np.asarray(user_ids), device=self.device)
     return torch.cat([score_all_items(self.net, users[s:s + step]) for s in range(0, len(users), step)]).cpu().numpy()
 
+@patch
+def _score_histories(self: NeuMF, history_csr):
+    raise NotImplementedError("NeuMF cannot score a new history: its user embeddings are learnt by SGD over sampled negatives, with no closed-form fold-in")
+
+@patch
 def _arrays(self: NeuMF): return {k: v.detach().cpu().numpy() for k, v in self.net.state_dict().items()}
 
+@patch
 def _set_arrays(self: NeuMF, arrays: dict):
     self.net = self._new_net(arrays["user_gmf.weight"].shape[0], arrays["item_gmf.weight"].shape[0])
     self.net.load_state_dict({k: torch.as_tensor(v) for k, v in arrays.items()})
     self.net.eval()
 
-NeuMF._score_block, NeuMF._arrays, NeuMF._set_arrays = _score_block, _arrays, _set_arrays
-NeuMF.item_vectors = lambda self: self.net.item_gmf.weight.detach().cpu().numpy()
+@patch
+def item_vectors(self: NeuMF) -> np.ndarray: return self.net.item_gmf.weight.detach().cpu().numpy()

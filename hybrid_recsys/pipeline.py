@@ -5,7 +5,7 @@
 # %% ../nbs/08_pipeline.ipynb #a899e0af
 from __future__ import annotations
 
-import json, platform, time
+import copy, json, platform, time
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -13,17 +13,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from fastcore.basics import patch
 
-from .core import ConfigError, HRSError, atomic_dir, get_logger
+from .core import ConfigError, HRSError, atomic_dir, get_logger, publish_dir, publish_step
 from .evaluate import Evaluation, evaluate, load_tuned, results_table
-from .metrics import paired_comparison, users_with_heldout
-from .models import MODELS, Recommender, check_user_items, load_model, make_model, top_n
+from .metrics import paired_comparison, ranking_metrics, users_with_heldout
+from .models import MODELS, Recommender, check_histories, check_user_items, histories_csr, load_model, make_model, top_n
 from .rerank import FeatureContext, Reranker, candidate_features, feature_context
 from .retrieval import CandidateGenerator, recall_table, stage1_recall
 from .splits import Split, stratified_parts
 
 # %% auto #0
-__all__ = ['log', 'DEFAULT_SOURCES', 'BUNDLE_FORMAT', 'BUNDLE_PACKAGES', 'inner_splits', 'HybridRecommender',
+__all__ = ['log', 'DEFAULT_SOURCES', 'BUNDLE_FORMAT', 'BUNDLE_PACKAGES', 'inner_splits', 'HybridRecommender', 'RankedLists',
            'checkerboard_dataset', 'PipelineResult', 'run_pipeline', 'write_bundle', 'Bundle', 'load_bundle']
 
 # %% ../nbs/08_pipeline.ipynb #ccca90d8
@@ -94,6 +95,7 @@ class HybridRecommender(Recommender):
         return {}
 
 # %% ../nbs/08_pipeline.ipynb #98000e1f
+@patch
 def _fit_sources(self: HybridRecommender, train_csr: sp.csr_matrix) -> CandidateGenerator:
     "Every source fitted on `train_csr`, wrapped in the candidate generator."
     models = {}
@@ -104,7 +106,8 @@ def _fit_sources(self: HybridRecommender, train_csr: sp.csr_matrix) -> Candidate
     p = self.params
     return CandidateGenerator(models, p["n_candidates"], p["depth"], p["quotas"], p["weights"], p["rrf_k"], p["index_kind"])
 
-def _fit(self: HybridRecommender, train_csr: sp.csr_matrix) -> HybridRecommender:
+@patch
+def fit(self: HybridRecommender, train_csr: sp.csr_matrix) -> HybridRecommender:
     "Train the re-ranker on an inner split of `train_csr`, then refit stage 1 on all of it."
     train_csr = self._remember(train_csr)
     if self.dataset is None: raise ConfigError("HybridRecommender needs the dataset")
@@ -125,9 +128,25 @@ def _fit(self: HybridRecommender, train_csr: sp.csr_matrix) -> HybridRecommender
     self.context = feature_context(self.dataset, train_csr)
     return self
 
-HybridRecommender._fit_sources, HybridRecommender.fit = _fit_sources, _fit
+# %% ../nbs/08_pipeline.ipynb #c8417b61
+@dataclass
+class RankedLists:
+    "Top-N lists of a batch of users, with the stage-1 evidence behind every item."
+    items: np.ndarray  # (n, N) item ids, best first; -1 pads
+    scores: np.ndarray  # (n, N) final scores; -inf at pads
+    source_ranks: dict[str, np.ndarray]  # source -> (n, N) 0-based rank in that source's list; -1 where it did not list the item
 
-# %% ../nbs/08_pipeline.ipynb #77828962
+    def proposed_by(self, row: int, position: int) -> dict[str, int]:
+        "The sources that listed one item, with their ranks."
+        return {name: int(ranks[row, position]) for name, ranks in self.source_ranks.items() if ranks[row, position] >= 0}
+
+    def records(self, row: int) -> list[dict]:
+        "One user's list as records: item, score, sources (name -> rank)."
+        return [{"item": int(item), "score": float(score), "sources": self.proposed_by(row, position)}
+                for position, (item, score) in enumerate(zip(self.items[row], self.scores[row])) if item >= 0]
+
+# %% ../nbs/08_pipeline.ipynb #29ae0c58
+@patch
 def _candidate_scores(self: HybridRecommender, candidates, items=None) -> np.ndarray:
     "Stage-2 scores of the candidates (or of other `items` of the same users); the fused score when not re-ranking."
     described = candidates if items is None else self.generator.describe(candidates, items)
@@ -135,33 +154,145 @@ def _candidate_scores(self: HybridRecommender, candidates, items=None) -> np.nda
     features, _ = candidate_features(described, self.context, self.params["rrf_k"], reference=candidates)
     return self.reranker.score(features, described.mask)
 
-def _recommend(self: HybridRecommender, user_ids, train_csr, N: int = 10, filter_seen: bool = True, items=None, progress: bool = False):
-    "Top-N (item_ids, scores): stage-1 candidates re-ranked by stage 2 (the dense path for `items=` or unfiltered lists)."
-    if items is not None or not filter_seen: return Recommender.recommend(self, user_ids, train_csr, N, filter_seen, items, progress)
+@patch
+def rank_candidates(self: HybridRecommender,
+                    candidates,  # from the generator: `generate` or `generate_history`
+                    N: int,  # list length
+                   ) -> RankedLists:
+    "Stage 2: the top N of re-ranked candidates, with each source's rank of each."
+    scores = self._candidate_scores(candidates)
+    order, top_scores = top_n(scores, min(N, scores.shape[1]))
+    pad = N - order.shape[1]
+    top = np.take_along_axis(candidates.items, order, 1)
+    top[~np.isfinite(top_scores)] = -1
+    ranks = {name: np.where(np.take_along_axis(r, order, 1) < candidates.depth, np.take_along_axis(r, order, 1), -1) for name, r in candidates.ranks.items()}
+    widen = lambda a, value: np.pad(a, ((0, 0), (0, pad)), constant_values=value)
+    return RankedLists(widen(top, -1), widen(top_scores, -np.inf), {name: widen(r, -1) for name, r in ranks.items()})
+
+# %% ../nbs/08_pipeline.ipynb #8a50dcac
+def _concat(parts: list[RankedLists]) -> RankedLists:
+    return RankedLists(np.concatenate([p.items for p in parts]), np.concatenate([p.scores for p in parts]),
+                       {name: np.concatenate([p.source_ranks[name] for p in parts]) for name in parts[0].source_ranks})
+
+@patch
+def rank_users(self: HybridRecommender,
+               user_ids,  # contiguous ids of users the model was fitted on
+               seen_csr: sp.csr_matrix,  # users x items: what each user has seen (never recommended)
+               N: int = 10,  # list length
+              ) -> RankedLists:
+    "Both stages for fitted users: top-N items, scores and the sources behind each."
     self._check_fitted()
     if N < 1: raise ValueError(f"N must be at least 1, got {N}")
     user_ids = self._check_users(user_ids)
-    train_csr = check_user_items(train_csr, "train_csr", (self.n_users, self.n_items))
-    out_items = np.full((len(user_ids), N), -1, dtype=np.int64)
-    out_scores = np.full((len(user_ids), N), -np.inf, dtype=np.float32)
-    for start in range(0, len(user_ids), self.block_size):
-        candidates = self.generator.generate(user_ids[start:start + self.block_size], train_csr)
-        scores = self._candidate_scores(candidates)
-        n = min(N, scores.shape[1])
-        order, top_scores = top_n(scores, n)
-        top = np.take_along_axis(candidates.items, order, 1)
-        top[~np.isfinite(top_scores)] = -1
-        out_items[start:start + len(top), :n], out_scores[start:start + len(top), :n] = top, top_scores
-    return out_items, out_scores
+    seen_csr = check_user_items(seen_csr, "seen_csr", (self.n_users, self.n_items))
+    if not len(user_ids): return self.popular(0, N)
+    return _concat([self.rank_candidates(self.generator.generate(user_ids[start:start + self.block_size], seen_csr), N)
+                    for start in range(0, len(user_ids), self.block_size)])
 
+# %% ../nbs/08_pipeline.ipynb #2b625528
+@patch
+def popular(self: HybridRecommender, n_rows: int, N: int) -> RankedLists:
+    "What a newcomer with no history gets: the most popular training items (ties by item id), the same list for every row."
+    order, scores = top_n(self.context.item_popularity[None].astype(np.float32), min(N, self.n_items))
+    order, scores = np.pad(order, ((0, 0), (0, N - order.shape[1])), constant_values=-1), np.pad(scores, ((0, 0), (0, N - scores.shape[1])), constant_values=-np.inf)
+    ranks = {name: np.full(order.shape, -1, np.int64) for name in self.params["sources"]}
+    if "pop" in ranks: ranks["pop"] = np.where(order >= 0, np.arange(N)[None], -1)
+    tile = lambda a: np.repeat(a, n_rows, axis=0)
+    return RankedLists(tile(order), tile(scores), {name: tile(r) for name, r in ranks.items()})
+
+@patch
+def rank_histories(self: HybridRecommender,
+                   history_csr: sp.csr_matrix,  # (n, n_items) one history per row (`histories_csr`); its items are never recommended
+                   N: int = 10,  # list length
+                   user_ids=None,  # (n,) the fitted user behind each history (for their demographics), -1 for a newcomer
+                  ) -> RankedLists:
+    "Both stages for arbitrary histories (folded in, no refit): top-N items, scores and the sources behind each."
+    self._check_fitted()
+    if N < 1: raise ValueError(f"N must be at least 1, got {N}")
+    history_csr = check_histories(history_csr, self.n_items)
+    n = history_csr.shape[0]
+    user_ids = np.full(n, -1, np.int64) if user_ids is None else np.atleast_1d(np.asarray(user_ids, dtype=np.int64))
+    if len(user_ids) != n: raise ValueError(f"user_ids has {len(user_ids)} entries for {n} histories")
+    out = self.popular(n, N)
+    active = np.flatnonzero(np.diff(history_csr.indptr) > 0)
+    for start in range(0, len(active), self.block_size):
+        rows = active[start:start + self.block_size]
+        ranked = self.rank_candidates(self.generator.generate_history(history_csr[rows], user_ids[rows]), N)
+        out.items[rows], out.scores[rows] = ranked.items, ranked.scores
+        for name, ranks in ranked.source_ranks.items(): out.source_ranks[name][rows] = ranks
+    return out
+
+# %% ../nbs/08_pipeline.ipynb #433d8753
+@patch
+def recommend(self: HybridRecommender, user_ids, train_csr, N: int = 10, filter_seen: bool = True, items=None, progress: bool = False):
+    "Top-N (item_ids, scores): stage-1 candidates re-ranked by stage 2 (the dense path for `items=` or unfiltered lists)."
+    if items is not None or not filter_seen: return Recommender.recommend(self, user_ids, train_csr, N, filter_seen, items, progress)
+    ranked = self.rank_users(user_ids, train_csr, N)
+    return ranked.items, ranked.scores
+
+@patch
+def recommend_history(self: HybridRecommender, history_csr, N: int = 10, filter_seen: bool = True, items=None, progress: bool = False):
+    "Top-N (item_ids, scores) per history through both stages (the dense path for `items=` or unfiltered lists)."
+    if items is not None or not filter_seen: return Recommender.recommend_history(self, history_csr, N, filter_seen, items, progress)
+    ranked = self.rank_histories(history_csr, N)
+    return ranked.items, ranked.scores
+
+@patch
 def _score_block(self: HybridRecommender, user_ids):
-    candidates = self.generator.generate(user_ids, self.train_csr)
-    return self._candidate_scores(candidates, np.arange(self.n_items))
+    return self._candidate_scores(self.generator.generate(user_ids, self.train_csr), np.arange(self.n_items))
 
-HybridRecommender._candidate_scores, HybridRecommender.recommend, HybridRecommender._score_block = _candidate_scores, _recommend, _score_block
+@patch
+def _score_histories(self: HybridRecommender, history_csr):
+    return self._candidate_scores(self.generator.generate_history(history_csr), np.arange(self.n_items))
+
+# %% ../nbs/08_pipeline.ipynb #56d33f62
+def _zscore(values: np.ndarray) -> np.ndarray:
+    "Values centred and scaled by their standard deviation (1 where they are all equal)."
+    return (values - values.mean()) / (values.std() or 1.0)
+
+@patch
+def _query_similarity(self: HybridRecommender, query: str, items: np.ndarray) -> np.ndarray:
+    content = self.generator.sources.get("content")
+    if content is None: raise ValueError("this model has no content source to read a query with: give liked_items instead")
+    return content.item_vectors()[items] @ content.query_vector(query)
+
+# %% ../nbs/08_pipeline.ipynb #df1aee90
+@patch
+def rank_newcomer(self: HybridRecommender,
+                  liked_items=(),  # contiguous ids of items the newcomer likes
+                  query: str | None = None,  # free text saying what they want
+                  N: int = 10,  # list length
+                 ) -> RankedLists:
+    "Cold start: a list for someone the model has never seen, from liked items and/or a query."
+    self._check_fitted()
+    liked = np.unique(np.asarray(list(liked_items), dtype=np.int64))
+    query = (query or "").strip() or None
+    if not len(liked) and query is None: return self.popular(1, N)
+    if not len(liked):
+        found = self._query_similarity(query, np.arange(self.n_items))[None].astype(np.float32)
+        order, scores = top_n(found, min(N, self.n_items))
+        ranks = {name: np.full(order.shape, -1, np.int64) for name in self.params["sources"]}
+        ranks["content"] = np.arange(order.shape[1])[None]
+        pad = lambda a, v: np.pad(a, ((0, 0), (0, N - a.shape[1])), constant_values=v)
+        return RankedLists(pad(order, -1), pad(scores, -np.inf), {name: pad(r, -1) for name, r in ranks.items()})
+    liked_value = float(self.train_csr.data.max()) if self.train_csr.nnz else 1.0
+    history = histories_csr([liked], self.n_items, [np.full(len(liked), liked_value)])
+    if query is None: return self.rank_histories(history, N)
+    ranked = self.rank_histories(history, self.params["n_candidates"])
+    valid = np.flatnonzero(ranked.items[0] >= 0)
+    similarity = self._query_similarity(query, ranked.items[0, valid])
+    blended = _zscore(ranked.scores[0, valid].astype(np.float64)) + _zscore(similarity.astype(np.float64))
+    order = valid[np.argsort(-blended, kind="stable")[:N]]
+    by_query = np.empty(len(valid), np.int64); by_query[np.argsort(-similarity, kind="stable")] = np.arange(len(valid))
+    pick = lambda a, v: np.pad(a[0, order][None], ((0, 0), (0, N - len(order))), constant_values=v)
+    ranks = {name: pick(r, -1) for name, r in ranked.source_ranks.items()}
+    ranks["query"] = np.pad(by_query[np.searchsorted(valid, order)][None], ((0, 0), (0, N - len(order))), constant_values=-1)
+    scores = np.full((1, N), -np.inf, np.float32); scores[0, :len(order)] = blended[np.searchsorted(valid, order)]
+    return RankedLists(pick(ranked.items, -1), scores, ranks)
 
 # %% ../nbs/08_pipeline.ipynb #cc3d1d16
-def _save(self: HybridRecommender, folder: Path | str) -> Path:
+@patch
+def save(self: HybridRecommender, folder: Path | str) -> Path:
     "Write the fitted two-stage model to `folder` (atomically)."
     self._check_fitted()
     folder = Path(folder)
@@ -175,8 +306,8 @@ def _save(self: HybridRecommender, folder: Path | str) -> Path:
         sp.save_npz(tmp / "train.npz", self.train_csr)
     return folder
 
-@classmethod
-def _load(cls, folder: Path | str) -> HybridRecommender:
+@patch(cls_method=True)
+def load(cls: HybridRecommender, folder: Path | str) -> HybridRecommender:
     "Load a two-stage model written by `save`."
     folder = Path(folder)
     try:
@@ -195,8 +326,6 @@ def _load(cls, folder: Path | str) -> HybridRecommender:
         raise HRSError(f"{folder}: not a complete saved hybrid model ({type(error).__name__}: {error})") from None
     return model
 
-HybridRecommender.save, HybridRecommender.load = _save, _load
-
 # %% ../nbs/08_pipeline.ipynb #f619c3a5
 from .models import checkerboard
 
@@ -209,6 +338,21 @@ def checkerboard_dataset():
                           "genres": ["even" if i % 2 == 0 else "odd" for i in range(10)]})
     from hybrid_recsys.data import build_dataset
     return build_dataset("checkerboard", interactions, items)
+
+# %% ../nbs/08_pipeline.ipynb #6c3f9486
+@patch
+def stage1_only(self: HybridRecommender) -> HybridRecommender:
+    "The same fitted model ranking its candidates by their fused stage-1 score (the `fused` ablation), sharing every fitted part."
+    unranked = copy.copy(self)
+    unranked.params = {**self.params, "rerank": False}
+    return unranked
+
+def _reusable_source(model: HybridRecommender, name: str) -> dict:
+    "evaluate() arguments that reuse the hybrid's fitted source `name` when it is what evaluate would fit (the same tuned parameters)."
+    tuned = load_tuned(model.dataset.name, model.protocol, name) if model.dataset is not None else None
+    if tuned is None and not MODELS[name][1]: tuned = {}  # nothing to tune (popularity): evaluate would fit it with its defaults
+    if name not in model.generator.sources or tuned is None or model.source_parameters(name) != tuned: return {}
+    return {"params": tuned, "fitted": model.generator.sources[name]}
 
 # %% ../nbs/08_pipeline.ipynb #081738cb
 @dataclass
@@ -246,8 +390,8 @@ def run_pipeline(dataset,  # a `Dataset`
     stage1 = recall_table(recalls, union_sizes)
     evaluations = [hybrid]
     if ablation:
-        singles = [evaluate(name, split, ks=ks, metric=f"ndcg@{ks[0]}") for name in baselines]
-        fused = evaluate("hybrid", split, ks=ks, params={**hybrid.params, "rerank": False})
+        singles = [evaluate(name, split, ks=ks, metric=f"ndcg@{ks[0]}", **_reusable_source(model, name)) for name in baselines]
+        fused = evaluate("hybrid", split, ks=ks, params={**hybrid.params, "rerank": False}, fitted=model.stage1_only())
         fused.model = "fused"
         evaluations = singles + [fused, hybrid]
     metric = f"ndcg@{ks[0]}"
@@ -262,7 +406,7 @@ def run_pipeline(dataset,  # a `Dataset`
     return result
 
 # %% ../nbs/08_pipeline.ipynb #efe9bff6
-BUNDLE_FORMAT = 1
+BUNDLE_FORMAT = 2  # 2: immutable versions behind a link; the feature context's user_stats (history features)
 BUNDLE_PACKAGES = ("numpy", "scipy", "pandas", "torch", "faiss-cpu", "implicit", "open-clip-torch")
 
 def _version(package: str) -> str | None:
@@ -270,7 +414,7 @@ def _version(package: str) -> str | None:
     except metadata.PackageNotFoundError: return None
 
 def write_bundle(folder: Path | str, result: PipelineResult) -> Path:
-    "Write the pipeline's fitted hybrid and its record to `folder` (atomically)."
+    "Publish the pipeline's fitted hybrid and its record at `folder`: a new immutable version, switched to atomically (`publish_dir`)."
     from hybrid_recsys import __version__
     folder = Path(folder)
     dataset, hybrid = result.split.dataset, result.hybrid
@@ -284,41 +428,108 @@ def write_bundle(folder: Path | str, result: PipelineResult) -> Path:
                 "n_users": dataset.n_users, "n_items": dataset.n_items,
                 "metrics": {"stage2": {name: round(e.mean, 5) for name, e in summary.items()},
                             "stage1": {f"{source}:{column}": round(float(value), 5) for source, row in result.stage1.iterrows() for column, value in row.items()}}}
-    with atomic_dir(folder) as tmp:
+    def write(tmp: Path):
         hybrid.fitted.save(tmp / "model")
+        publish_step("writing")
         items = dataset.items[["item_id", "title", "year", "genres", "text", "image_path"]].copy()
         items["image_path"] = items["image_path"].astype("string")
         items.to_parquet(tmp / "items.parquet")
         dataset.users[["user_id"]].to_parquet(tmp / "users.parquet")
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
-    log.info(f"bundle written to {folder}")
+    version = publish_dir(folder, write)
+    log.info(f"bundle written to {version} and published as {folder}")
     return folder
 
 @dataclass
 class Bundle:
-    "A loaded artifact bundle."
-    folder: Path
+    "A loaded artifact bundle, and the raw-id calls a service makes on it."
+    folder: Path  # the path it was loaded from (e.g. models/latest)
     manifest: dict
     model: HybridRecommender
     items: pd.DataFrame  # row i = item i: item_id (raw), title, year, genres, text, image_path
     users: pd.DataFrame  # row u = user u: user_id (raw)
+    version: Path | None = None  # the immutable folder `folder` named when it was loaded
+
+    def __post_init__(self):
+        self.user_lookup = pd.Index(self.users["user_id"].astype(str))
+        self.item_lookup = pd.Index(self.items["item_id"].astype(str))
 
 def load_bundle(folder: Path | str) -> Bundle:
     "Load a bundle written by `write_bundle`; a missing, incomplete or incompatible one raises one clear `HRSError`."
     from hybrid_recsys import __version__
-    folder = Path(folder)
-    if not folder.is_dir(): raise HRSError(f"model bundle {folder}: no such folder (run the pipeline first, e.g. `hybrid-recsys pipeline --bundle {folder}`)")
+    served = Path(folder)
+    if not served.is_dir(): raise HRSError(f"model bundle {served}: no such folder (run the pipeline first, e.g. `hybrid-recsys pipeline --bundle {served}`)")
+    folder = served.resolve()  # read every file from the one version the path names now, even if it is switched meanwhile
     try: manifest = json.loads((folder / "manifest.json").read_text())
-    except FileNotFoundError: raise HRSError(f"model bundle {folder}: manifest.json is missing (not a bundle, or an incomplete one)") from None
-    except ValueError as error: raise HRSError(f"model bundle {folder}: manifest.json is not valid JSON ({error})") from None
+    except FileNotFoundError: raise HRSError(f"model bundle {served}: manifest.json is missing (not a bundle, or an incomplete one)") from None
+    except ValueError as error: raise HRSError(f"model bundle {served}: manifest.json is not valid JSON ({error})") from None
     if manifest.get("format") != BUNDLE_FORMAT:
-        raise HRSError(f"model bundle {folder}: format {manifest.get('format')!r}, this hybrid_recsys {__version__} reads format {BUNDLE_FORMAT}; rebuild the bundle")
+        raise HRSError(f"model bundle {served}: format {manifest.get('format')!r}, this hybrid_recsys {__version__} reads format {BUNDLE_FORMAT}; rebuild the bundle")
     if str(manifest.get("hybrid_recsys", "")).split(".")[:2] != __version__.split(".")[:2]:
-        raise HRSError(f"model bundle {folder}: made by hybrid_recsys {manifest.get('hybrid_recsys')}, incompatible with {__version__}; rebuild the bundle")
+        raise HRSError(f"model bundle {served}: made by hybrid_recsys {manifest.get('hybrid_recsys')}, incompatible with {__version__}; rebuild the bundle")
     try:
         items, users = pd.read_parquet(folder / "items.parquet"), pd.read_parquet(folder / "users.parquet")
-    except (OSError, ValueError) as error: raise HRSError(f"model bundle {folder}: cannot read its id maps ({type(error).__name__}: {error})") from None
+    except (OSError, ValueError) as error: raise HRSError(f"model bundle {served}: cannot read its id maps ({type(error).__name__}: {error})") from None
     model = HybridRecommender.load(folder / "model")
     if (model.n_users, model.n_items) != (len(users), len(items)):
-        raise HRSError(f"model bundle {folder}: the model has {model.n_users} users x {model.n_items} items, its id maps {len(users)} x {len(items)}")
-    return Bundle(folder, manifest, model, items, users)
+        raise HRSError(f"model bundle {served}: the model has {model.n_users} users x {model.n_items} items, its id maps {len(users)} x {len(items)}")
+    return Bundle(served, manifest, model, items, users, folder)
+
+# %% ../nbs/08_pipeline.ipynb #b875785e
+@patch
+def user_index(self: Bundle, raw) -> int:
+    "The contiguous id of a raw user id (KeyError when unknown)."
+    found = self.user_lookup.get_indexer([str(raw)])[0]
+    if found < 0: raise KeyError(f"unknown user id {str(raw)!r}")
+    return int(found)
+
+@patch
+def item_index(self: Bundle, raw) -> int:
+    "The contiguous id of a raw item id (KeyError when unknown)."
+    found = self.item_lookup.get_indexer([str(raw)])[0]
+    if found < 0: raise KeyError(f"unknown item id {str(raw)!r}")
+    return int(found)
+
+@patch
+def describe(self: Bundle, item: int) -> dict:
+    "The public record of an item: raw id, title, year, genres."
+    row = self.items.iloc[item]
+    year = pd.to_numeric(row.get("year"), errors="coerce")
+    return {"item_id": str(row["item_id"]), "title": str(row["title"]), "year": None if pd.isna(year) else int(year),
+            "genres": [g for g in str(row.get("genres") or "").split("|") if g]}
+
+# %% ../nbs/08_pipeline.ipynb #cdd42a94
+@patch
+def _records(self: Bundle, ranked: RankedLists, row: int = 0) -> list[dict]:
+    return [{**self.describe(r["item"]), "score": r["score"], "sources": list(r["sources"]), "source_ranks": r["sources"]} for r in ranked.records(row)]
+
+@patch
+def recommend_user(self: Bundle, raw_user, k: int = 10) -> list[dict]:
+    "Both stages for a user of the bundle, from their training history: the same list `evaluate` scores."
+    user = self.user_index(raw_user)
+    return self._records(self.model.rank_users([user], self.model.train_csr, k))
+
+@patch
+def recommend_new(self: Bundle, liked_items=(), query: str | None = None, k: int = 10) -> list[dict]:
+    "Cold start from raw ids of liked items and/or a query (`HybridRecommender.rank_newcomer`)."
+    return self._records(self.model.rank_newcomer([self.item_index(i) for i in liked_items], query, k))
+
+# %% ../nbs/08_pipeline.ipynb #85c92b26
+@patch
+def similar(self: Bundle, raw_item, k: int = 10, by: str = "content") -> list[dict]:
+    "Items nearest to an item: by content vectors, or by collaborative ('cf': ALS) item vectors, through the models' `similar_items`."
+    item = self.item_index(raw_item)
+    sources = self.model.generator.sources
+    name = {"content": "content", "cf": "als"}.get(by)
+    if name is None: raise ValueError(f"by={by!r}: expected content or cf")
+    if name not in sources: raise ValueError(f"this bundle has no {'content model' if by == 'content' else 'collaborative item vectors (ALS)'}: use by={'cf' if by == 'content' else 'content'}")
+    ids, scores = sources[name].similar_items([item], N=k)
+    return [{**self.describe(int(i)), "score": float(s)} for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+@patch
+def search(self: Bundle, query: str, k: int = 10) -> list[dict]:
+    "Items matching free text, through the content source's encoder."
+    content = self.model.generator.sources.get("content")
+    if content is None: raise ValueError("this bundle has no content model to search with")
+    ids, scores = content.search(query, N=k)
+    return [{**self.describe(int(i)), "score": float(s)} for i, s in zip(ids, scores) if i >= 0]

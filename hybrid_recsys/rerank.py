@@ -12,13 +12,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from fastcore.basics import patch
 from tqdm.auto import tqdm
 
 from .core import ConfigError, HRSError, atomic_dir, progress_disabled
 from .retrieval import Candidates
 
 # %% auto #0
-__all__ = ['MAX_CATEGORIES', 'FeatureContext', 'feature_context', 'candidate_features', 'Reranker']
+__all__ = ['MAX_CATEGORIES', 'FeatureContext', 'UserFeatures', 'feature_context', 'candidate_features', 'Reranker']
 
 # %% ../nbs/07_rerank.ipynb #2b3171cd
 @dataclass
@@ -33,6 +34,15 @@ class FeatureContext:
     user_activity: np.ndarray  # (n_users,) log1p(count) / log1p(max count)
     user_features: np.ndarray  # (n_users, n_user_features) demographics, encoded
     user_feature_names: list[str] = field(default_factory=list)
+    user_stats: np.ndarray | None = None  # (4,) what scales a new history's user features: max user count, global mean rating, mean and std of users' shrunk means
+
+@dataclass
+class UserFeatures:
+    "The user side of the features for a batch: known users' rows, or computed from histories."
+    genres: np.ndarray  # (n, n_genres) L2-normalised genre profile
+    activity: np.ndarray  # (n,) log1p(count) / log1p(max training count)
+    rating: np.ndarray  # (n,) shrunk mean rating, z-scored with the training users' statistics
+    demographics: np.ndarray  # (n, n_user_features); zeros for a newcomer
 
 MAX_CATEGORIES = 30  # a user column with more distinct values than this is numeric (z-scored) or an identifier (skipped)
 
@@ -69,10 +79,37 @@ def feature_context(dataset, train_csr: sp.csr_matrix) -> FeatureContext:
     item_mean = (np.asarray(ratings.sum(0)).ravel() + 10 * overall) / (counts + 10)  # shrunk: 10 pseudo-ratings at the global mean
     user_mean = (np.asarray(ratings.sum(1)).ravel() + 10 * overall) / (activity + 10)
     zscore = lambda v: ((v - v.mean()) / (v.std() or 1.0)).astype(np.float32)
+    user_stats = np.array([activity.max(initial=0), overall, user_mean.mean(), user_mean.std()], np.float64)
     return FeatureContext((np.log1p(counts) / np.log1p(max(counts.max(), 1))).astype(np.float32), zscore(item_mean), zscore(user_mean),
                           year_z.astype(np.float32),
                           _unit_rows(genres.toarray()), _unit_rows(np.asarray((binary @ genres).todense())),
-                          (np.log1p(activity) / np.log1p(max(activity.max(), 1))).astype(np.float32), user_features, names)
+                          (np.log1p(activity) / np.log1p(max(activity.max(), 1))).astype(np.float32), user_features, names, user_stats)
+
+# %% ../nbs/07_rerank.ipynb #26a647b4
+@patch
+def for_users(self: FeatureContext, user_ids) -> UserFeatures:
+    "The stored user features of users the context was built on."
+    users = np.asarray(user_ids, dtype=np.int64)
+    return UserFeatures(self.user_genres[users], self.user_activity[users], self.user_rating[users], self.user_features[users])
+
+@patch
+def for_histories(self: FeatureContext,
+                  history_csr: sp.csr_matrix,  # (n, n_items) histories (values: ratings, or 1)
+                  user_ids=None,  # (n,) the known user behind each history (for demographics), -1 for a newcomer
+                 ) -> UserFeatures:
+    "User features computed from histories, scaled as the training users' were."
+    if self.user_stats is None: raise HRSError("this feature context predates history features: rebuild the model bundle")
+    max_count, overall, mean_of_means, std_of_means = self.user_stats
+    history = sp.csr_matrix(history_csr, dtype=np.float64)
+    count = np.diff(history.indptr).astype(np.float64)
+    binary = history.copy(); binary.data[:] = 1.0
+    user_mean = (np.asarray(history.sum(1)).ravel() + 10 * overall) / (count + 10)
+    rating = ((user_mean - mean_of_means) / (std_of_means or 1.0)).astype(np.float32)
+    activity = (np.log1p(count) / np.log1p(max(max_count, 1))).astype(np.float32)
+    genres = _unit_rows(np.asarray((binary.astype(np.float32) @ sp.csr_matrix(self.item_genres > 0, dtype=np.float32)).todense()))
+    users = np.full(history.shape[0], -1, np.int64) if user_ids is None else np.asarray(user_ids, dtype=np.int64)
+    demographics = np.where((users >= 0)[:, None], self.user_features[np.maximum(users, 0)], 0.0).astype(np.float32)
+    return UserFeatures(genres, activity, rating, demographics)
 
 # %% ../nbs/07_rerank.ipynb #4a22a359
 def candidate_features(candidates: Candidates,  # the batch of users' candidates
@@ -95,13 +132,14 @@ def candidate_features(candidates: Candidates,  # the batch of users' candidates
         fused += np.where(listed, 1.0 / (rrf_k + ranks + 1.0), 0.0).astype(np.float32)
         columns += [(scores - mean) / np.maximum(std, 1e-6), np.log1p(ranks) / np.log1p(candidates.depth), listed]
         names += [f"{name}:score_z", f"{name}:rank", f"{name}:listed"]
-    users = candidates.user_ids
+    if candidates.histories is None: users = context.for_users(candidates.user_ids)
+    else: users = context.for_histories(candidates.histories, candidates.user_ids)
     columns += [fused * rrf_k, context.item_popularity[items], context.item_rating[items], context.item_year[items],
-                np.einsum("ug,ucg->uc", context.user_genres[users], context.item_genres[items]),
-                np.broadcast_to(context.user_activity[users][:, None], items.shape), np.broadcast_to(context.user_rating[users][:, None], items.shape)]
+                np.einsum("ug,ucg->uc", users.genres, context.item_genres[items]),
+                np.broadcast_to(users.activity[:, None], items.shape), np.broadcast_to(users.rating[:, None], items.shape)]
     names += ["fused_rrf", "item_popularity", "item_rating", "item_year", "genre_affinity", "user_activity", "user_rating"]
     for j, name in enumerate(context.user_feature_names):
-        columns.append(np.broadcast_to(context.user_features[users, j][:, None], items.shape)); names.append(f"user:{name}")
+        columns.append(np.broadcast_to(users.demographics[:, j][:, None], items.shape)); names.append(f"user:{name}")
     features = np.stack(columns, -1).astype(np.float32)
     features[~mask] = 0.0
     return features, names
@@ -144,6 +182,7 @@ class Reranker:
         return torch.nn.Sequential(*layers, torch.nn.Linear(width, 1))
 
 # %% ../nbs/07_rerank.ipynb #326c4e56
+@patch
 def _batch_loss(self: Reranker, logits, labels, mask, generator):
     import torch
     if self.params["loss"] == "softmax":
@@ -167,13 +206,14 @@ def _ndcg_at_10(scores: np.ndarray, labels: np.ndarray) -> float:
     ideal = np.array([discounts[:min(int(n), 10)].sum() for n in labels.sum(1)])
     return float(np.mean(np.where(ideal > 0, (gains * discounts).sum(1) / np.maximum(ideal, 1e-12), 0.0)))
 
-def _fit(self: Reranker,
-         features: np.ndarray,  # (n_users, C, F) from `candidate_features`
-         mask: np.ndarray,  # (n_users, C) real candidates
-         labels: np.ndarray,  # (n_users, C) 1 where the candidate is relevant
-         feature_names: list[str] | None = None,
-         groups: np.ndarray | None = None,  # (n_users,) rows with the same group (the same user in several folds) stay on one side of early stopping
-        ) -> Reranker:
+@patch
+def fit(self: Reranker,
+        features: np.ndarray,  # (n_users, C, F) from `candidate_features`
+        mask: np.ndarray,  # (n_users, C) real candidates
+        labels: np.ndarray,  # (n_users, C) 1 where the candidate is relevant
+        feature_names: list[str] | None = None,
+        groups: np.ndarray | None = None,  # (n_users,) rows with the same group (the same user in several folds) stay on one side of early stopping
+       ) -> Reranker:
     "Train `n_models` networks on the users' candidate lists, each keeping the weights of its best early-stopping epoch."
     import torch
     p = self.params
@@ -206,6 +246,7 @@ def _fit(self: Reranker,
                 logits = net(x[batch].to(self.device)).squeeze(-1)
                 loss = self._batch_loss(logits, y[batch].to(self.device), m[batch].to(self.device), generator)
                 optimiser.zero_grad(); loss.backward(); optimiser.step(); losses.append(loss.item())
+            net.eval()
             score = _ndcg_at_10(self._raw_scores(x[valid], m[valid], [net]), labels[valid])
             self.history.append({"member": member, "epoch": epoch + 1, "loss": float(np.mean(losses)), "valid_ndcg@10": score,
                                  "seconds": time.perf_counter() - start})
@@ -217,27 +258,28 @@ def _fit(self: Reranker,
         self.nets.append(net); self.best_epochs.append(best_epoch); self.valid_ndcgs.append(best)
     return self
 
+@patch
 def _raw_scores(self: Reranker, x, m, nets=None) -> np.ndarray:
     "Mean score of the ensemble's networks (or of `nets`); -inf at pads."
     import torch
     nets = self.nets if nets is None else nets
     with torch.inference_mode():
         total = 0
-        for net in nets:
-            net.eval(); total = total + net(x.to(self.device)).squeeze(-1)
+        for net in nets:  # every net is in eval mode here: fit and load leave them so
+            total = total + net(x.to(self.device)).squeeze(-1)
         return (total / len(nets)).masked_fill(~m.to(self.device), -torch.inf).cpu().numpy()
 
-def _score(self: Reranker, features: np.ndarray, mask: np.ndarray) -> np.ndarray:
+@patch
+def score(self: Reranker, features: np.ndarray, mask: np.ndarray) -> np.ndarray:
     "Scores (n_users, C) of candidates; -inf at pads."
     import torch
     if not hasattr(self, "nets"): raise RuntimeError("Reranker is not fitted: call fit(features, mask, labels) first")
     if features.shape[-1] != len(self.mean): raise ValueError(f"features have {features.shape[-1]} columns, the re-ranker was trained on {len(self.mean)}")
     return self._raw_scores(torch.tensor((features - self.mean) / self.std, dtype=torch.float32), torch.tensor(mask))
 
-Reranker._batch_loss, Reranker.fit, Reranker._raw_scores, Reranker.score = _batch_loss, _fit, _raw_scores, _score
-
 # %% ../nbs/07_rerank.ipynb #2ba6f612
-def _save(self: Reranker, folder: Path | str) -> Path:
+@patch
+def save(self: Reranker, folder: Path | str) -> Path:
     "Write the fitted re-ranker to `folder`: reranker.pt, reranker.json."
     import torch
     folder = Path(folder)
@@ -248,8 +290,8 @@ def _save(self: Reranker, folder: Path | str) -> Path:
                                                        "history": self.history}, indent=1))
     return folder
 
-@classmethod
-def _load(cls, folder: Path | str, device: str = "cpu") -> Reranker:
+@patch(cls_method=True)
+def load(cls: Reranker, folder: Path | str, device: str = "cpu") -> Reranker:
     "Load a re-ranker written by `save`."
     import torch
     folder = Path(folder)
@@ -267,5 +309,3 @@ def _load(cls, folder: Path | str, device: str = "cpu") -> Reranker:
     except (OSError, KeyError, ValueError, RuntimeError) as error:
         raise HRSError(f"{folder}: not a complete saved re-ranker ({type(error).__name__}: {error})") from None
     return model
-
-Reranker.save, Reranker.load = _save, _load

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from fastcore.basics import patch
 
 from .core import ConfigError, get_logger
 from .embeddings import ItemIndex
 from .metrics import ranking_metrics
-from .models import Recommender, check_user_items
+from .models import Recommender, check_histories, check_user_items
 
 # %% auto #0
 __all__ = ['log', 'EXACT_MAX_ITEMS', 'INDEX_KINDS', 'vector_index', 'index_recall', 'clustered_vectors', 'Candidates',
@@ -80,6 +81,8 @@ class Candidates:
     scores: dict[str, np.ndarray]  # source -> (n, C) the source's score of each candidate (0 at pads)
     lists: dict[str, np.ndarray] = field(repr=False)  # source -> (n, depth) the source's own top items
     depth: int = 0
+    histories: sp.csr_matrix | None = field(default=None, repr=False)  # (n, n_items) when generated from histories, else None
+    scorer: object = field(default=None, repr=False)  # (source, (n, M) items) -> the source's scores of them, for `describe`
 
     @property
     def mask(self) -> np.ndarray: return self.items >= 0
@@ -131,6 +134,14 @@ class CandidateGenerator:
             else: lists[name] = model.recommend(user_ids, seen_csr, N=self.depth)[0]
         return lists
 
+    def history_lists(self, history_csr: sp.csr_matrix, vectors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        "Each source's top `depth` items per history, none of the history's own: name -> (n, depth), -1 padded."
+        lists = {}
+        for name, model in self.sources.items():
+            if name in vectors: lists[name] = self._index(name).search(vectors[name], self.depth, exclude=history_csr)[0]
+            else: lists[name] = model.recommend_history(history_csr, N=self.depth)[0]
+        return lists
+
 # %% ../nbs/06_retrieval.ipynb #582ad3ec
 def _rank_lookup(lists: np.ndarray, items: np.ndarray, n_items: int, absent: int) -> np.ndarray:
     "The position of each of `items` (n, C) in the same row of `lists` (n, depth); `absent` where it is not there."
@@ -145,6 +156,7 @@ def _rank_lookup(lists: np.ndarray, items: np.ndarray, n_items: int, absent: int
     found = (keys[at] == wanted) & (items >= 0) if len(keys) else np.zeros(items.shape, bool)
     return np.where(found, positions[at] if len(keys) else 0, absent)
 
+@patch
 def _fuse(self: CandidateGenerator, lists: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     "Top `n_candidates` (items, fused scores) per user from the sources' lists."
     n = len(next(iter(lists.values())))
@@ -169,37 +181,59 @@ def _fuse(self: CandidateGenerator, lists: dict[str, np.ndarray]) -> tuple[np.nd
     out_items[rows[keep], position[keep]], out_fused[rows[keep], position[keep]] = items[keep], fused[keep]
     return out_items, out_fused
 
-CandidateGenerator._fuse = _fuse
-
 # %% ../nbs/06_retrieval.ipynb #ac12c3c2
-def _generate(self: CandidateGenerator,
-              user_ids,  # contiguous user ids
-              seen_csr: sp.csr_matrix,  # users x items: what each user has seen (removed from the candidates)
-             ) -> Candidates:
-    "Fused candidates for `user_ids`, with every source's rank and score of each candidate."
-    user_ids = np.atleast_1d(np.asarray(user_ids, dtype=np.int64))
-    seen_csr = check_user_items(seen_csr, "seen_csr", (self.n_users, self.n_items))
-    lists = self.source_lists(user_ids, seen_csr)
+@patch
+def _assemble(self: CandidateGenerator, user_ids, lists: dict, scorer, histories=None) -> Candidates:
+    "Fuse the sources' lists and record every source's rank and score of each candidate."
     items, fused = self._fuse(lists)
     safe = np.maximum(items, 0)
     ranks = {name: _rank_lookup(top, items, self.n_items, self.depth) for name, top in lists.items()}
-    scores = {name: np.where(items >= 0, model.score(user_ids, safe), 0.0).astype(np.float32) for name, model in self.sources.items()}
-    return Candidates(user_ids, items, fused, ranks, scores, lists, self.depth)
+    scores = {name: np.where(items >= 0, scorer(name, safe), 0.0).astype(np.float32) for name in self.sources}
+    return Candidates(user_ids, items, fused, ranks, scores, lists, self.depth, histories, scorer)
 
-def _describe(self: CandidateGenerator,
-              candidates: Candidates,  # generated for some users
-              items: np.ndarray,  # (n, M) other items of the same users (or (M,) for all of them), e.g. the whole catalog
-             ) -> Candidates:
+@patch
+def generate(self: CandidateGenerator,
+             user_ids,  # contiguous user ids
+             seen_csr: sp.csr_matrix,  # users x items: what each user has seen (removed from the candidates)
+            ) -> Candidates:
+    "Fused candidates for `user_ids`, with every source's rank and score of each candidate."
+    user_ids = np.atleast_1d(np.asarray(user_ids, dtype=np.int64))
+    seen_csr = check_user_items(seen_csr, "seen_csr", (self.n_users, self.n_items))
+    scorer = lambda name, items: self.sources[name].score(user_ids, items)
+    return self._assemble(user_ids, self.source_lists(user_ids, seen_csr), scorer)
+
+# %% ../nbs/06_retrieval.ipynb #9d31cf1a
+@patch
+def generate_history(self: CandidateGenerator,
+                     history_csr: sp.csr_matrix,  # (n, n_items): one history per row; its items are removed from the candidates
+                     user_ids=None,  # (n,) the known user behind each row (for user features), -1 for a newcomer; None = all newcomers
+                    ) -> Candidates:
+    "Fused candidates for arbitrary histories, with every source's rank and score of each candidate."
+    history_csr = check_histories(history_csr, self.n_items)
+    n = history_csr.shape[0]
+    user_ids = np.full(n, -1, np.int64) if user_ids is None else np.atleast_1d(np.asarray(user_ids, dtype=np.int64))
+    if len(user_ids) != n: raise ValueError(f"user_ids has {len(user_ids)} entries for {n} histories")
+    vectors = {name: np.asarray(model.history_vectors(history_csr), np.float32) for name, model in self.sources.items() if self.vector_source(name)}
+    def scorer(name, items):
+        if name in vectors: return np.einsum("nd,ncd->nc", vectors[name], self._index(name).item_vectors[items])
+        return self.sources[name].score_history(history_csr, items)
+    return self._assemble(user_ids, self.history_lists(history_csr, vectors), scorer, history_csr)
+
+# %% ../nbs/06_retrieval.ipynb #cd1af08a
+@patch
+def describe(self: CandidateGenerator,
+             candidates: Candidates,  # generated for some users or histories
+             items: np.ndarray,  # (n, M) other items of the same users (or (M,) for all of them), e.g. the whole catalog
+            ) -> Candidates:
     "The same users' ranks and scores for any `items`, as if they were candidates (for scoring items stage 1 did not propose)."
     items = np.asarray(items, dtype=np.int64)
     if items.ndim == 1: items = np.broadcast_to(items, (len(candidates), len(items)))
     safe = np.maximum(items, 0)
     ranks = {name: _rank_lookup(top, items, self.n_items, self.depth) for name, top in candidates.lists.items()}
-    scores = {name: np.where(items >= 0, model.score(candidates.user_ids, safe), 0.0).astype(np.float32) for name, model in self.sources.items()}
+    scores = {name: np.where(items >= 0, candidates.scorer(name, safe), 0.0).astype(np.float32) for name in self.sources}
     fused = sum(np.where(r < self.depth, self.weights.get(n, 1.0) / (self.rrf_k + r + 1.0), 0.0) for n, r in ranks.items()).astype(np.float32)
-    return Candidates(candidates.user_ids, np.array(items), np.where(items >= 0, fused, -np.inf).astype(np.float32), ranks, scores, candidates.lists, self.depth)
-
-CandidateGenerator.generate, CandidateGenerator.describe = _generate, _describe
+    return Candidates(candidates.user_ids, np.array(items), np.where(items >= 0, fused, -np.inf).astype(np.float32), ranks, scores,
+                      candidates.lists, self.depth, candidates.histories, candidates.scorer)
 
 # %% ../nbs/06_retrieval.ipynb #618ab450
 def stage1_recall(candidates: Candidates,  # from a generator with depth and n_candidates >= max(ns)

@@ -1,43 +1,11 @@
 """The service over HTTP: a real uvicorn on a MovieLens-100K bundle; every endpoint, bad inputs, a schema fuzz, start-up failures."""
-import json, os, shutil, socket, subprocess, sys, time, urllib.error, urllib.parse, urllib.request
-from pathlib import Path
+import json, os, shutil, subprocess, urllib.error, urllib.parse, urllib.request
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-ROOT = Path(__file__).resolve().parents[1]
-UVICORN = [sys.executable, "-m", "uvicorn", "hybrid_recsys.api:app", "--host", "127.0.0.1", "--workers", "1", "--log-level", "warning"]
-
-
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("bundle") / "ml100k"
-    cli = Path(sys.executable).parent / "hybrid-recsys"
-    result = subprocess.run([str(cli), "pipeline", "--dataset", "ml-100k", "--no-ablation", "--bundle", str(folder), "--quiet"],
-                            capture_output=True, text=True, cwd=ROOT, env={**os.environ, "HRS_QUIET": "1"}, timeout=900)
-    assert result.returncode == 0, result.stderr
-    return folder
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0)); return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(bundle):
-    port = _free_port()
-    process = subprocess.Popen(UVICORN + ["--port", str(port)], cwd=ROOT, env={**os.environ, "HRS_MODEL_DIR": str(bundle)},
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try: urllib.request.urlopen(f"{base}/health", timeout=1); break
-        except OSError:
-            if process.poll() is not None: pytest.fail(f"uvicorn exited: {process.stderr.read()}")
-            time.sleep(0.1)
-    yield base
-    process.terminate(); process.wait(timeout=30)
+from conftest import ROOT, UVICORN, free_port
 
 
 def call(base: str, path: str, params: dict | None = None, body: bytes | None = None) -> tuple[int, object]:
@@ -61,7 +29,8 @@ def test_user_recommendations(server):
     status, answer = call(server, "/users/1/recommendations", {"k": 10})
     assert status == 200 and answer["user_id"] == "1" and len(answer["items"]) == 10
     first = answer["items"][0]
-    assert set(first) == {"item_id", "title", "year", "genres", "score", "sources"} and first["sources"]
+    assert set(first) == {"item_id", "title", "year", "genres", "score", "sources", "source_ranks"} and first["sources"]
+    assert set(first["source_ranks"]) == set(first["sources"]) and all(rank >= 0 for rank in first["source_ranks"].values())
     assert [i["score"] for i in answer["items"]] == sorted((i["score"] for i in answer["items"]), reverse=True)
 
 
@@ -71,6 +40,29 @@ def test_newcomer_recommendations(server):
     assert "181" in [i["item_id"] for i in liked["items"]] and not {"50", "172"} & {i["item_id"] for i in liked["items"]}
     status, query = call(server, "/recommendations", body=json.dumps({"query": "animated toys come to life", "k": 3}).encode())
     assert status == 200 and query["items"][0]["item_id"] == "1" and query["items"][0]["sources"] == ["content"]
+    status, numbers = call(server, "/recommendations", body=json.dumps({"liked_items": [50, 172], "k": 5}).encode())
+    assert status == 200 and numbers["items"] == liked["items"]  # JSON numbers are read as the raw ids they spell
+    status, popular = call(server, "/recommendations", body=b"{}")
+    assert status == 200 and len(popular["items"]) == 10 and popular["items"][0]["item_id"] == "50"  # nobody: the most popular film
+
+
+def test_one_road_for_api_pyfunc_and_evaluation(server, bundle):
+    "The same user gets the same list from the service, the MLflow pyfunc and the evaluation's call."
+    import pandas as pd
+    from types import SimpleNamespace
+    from hybrid_recsys.data import load_dataset
+    from hybrid_recsys.experiments import HybridPyfunc
+    from hybrid_recsys.pipeline import load_bundle
+    from hybrid_recsys.splits import split_dataset
+    loaded = load_bundle(bundle)
+    pyfunc = HybridPyfunc()
+    pyfunc.load_context(SimpleNamespace(artifacts={"bundle": str(bundle)}))
+    split = split_dataset(load_dataset("ml-100k"), "ms75", seed=42)
+    for raw in ("1", "2", "500"):
+        served = [item["item_id"] for item in call(server, f"/users/{raw}/recommendations", {"k": 10})[1]["items"]]
+        predicted = pyfunc.predict(None, pd.DataFrame({"user_id": [raw], "k": [10]}))["item_id"].tolist()
+        evaluated, _ = loaded.model.recommend([loaded.user_index(raw)], split.csr("test_seen"), N=10)
+        assert served == predicted == loaded.items["item_id"].astype(str).to_numpy()[evaluated[0]].tolist(), raw
 
 
 def test_items_similar_and_search(server):
@@ -86,7 +78,7 @@ def test_items_similar_and_search(server):
 
 def test_docs_render_offline(server):
     status, page = call(server, "/docs")
-    assert status == 200 and "/docs-assets/swagger-ui-bundle.js" in page and "cdn.jsdelivr" not in page
+    assert status == 200 and "/docs-assets/swagger-ui-bundle.js" in page and "cdn.jsdelivr" not in page  # rendered: tests/test_browser.py
     assert call(server, "/docs-assets/swagger-ui.css")[0] == 200
     assert "/recommendations" in call(server, "/openapi.json")[1]["paths"]
 
@@ -102,7 +94,8 @@ def test_docs_render_offline(server):
     ("/search", {"q": ""}, None, 422, "at least 1 character"),
     ("/search", {"q": "   "}, None, 422, "the query is empty"),
     ("/recommendations", None, b"{\"liked_items\": [", 422, "JSON decode error"),
-    ("/recommendations", None, b"{}", 422, "give liked_items or a query"),
+    ("/recommendations", None, b"{\"liked_items\": [true]}", 422, "valid string"),
+    ("/recommendations", None, b"{\"liked_items\": [50.5]}", 422, "valid string"),
     ("/recommendations", None, b"{\"liked_items\": [\"nope\"]}", 404, "unknown item id 'nope'"),
     ("/recommendations", None, b"{\"query\": \"x\", \"k\": 0}", 422, "greater than or equal to 1"),
     ("/recommendations", None, b"{\"query\": \"x\", \"colour\": 1}", 422, "Extra inputs are not permitted"),
@@ -136,7 +129,7 @@ def test_fuzz_no_server_errors(bundle):
 
 
 def _startup(env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run(UVICORN + ["--port", str(_free_port())], cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
+    return subprocess.run(UVICORN + ["--port", str(free_port())], cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
 
 
 def test_missing_bundle_fails_in_one_line(tmp_path):
