@@ -13,8 +13,8 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['PUBLISH_STEPS', 'HRSError', 'DataError', 'ConfigError', 'project_root', 'data_dir', 'seed_everything', 'get_logger',
-           'progress_disabled', 'sha256_of_files', 'fsync_tree', 'atomic_dir', 'publish_step', 'versions_dir',
-           'publish_dir']
+           'progress_disabled', 'unit_rows', 'zscore', 'sorted_lookup', 'torch_device', 'EarlyStopping',
+           'sha256_of_files', 'fsync_tree', 'atomic_dir', 'publish_step', 'versions_dir', 'publish_dir']
 
 # %% ../nbs/00_core.ipynb #67337eb9
 class HRSError(Exception):
@@ -71,6 +71,49 @@ def get_logger(name: str = "hybrid_recsys") -> logging.Logger:
 def progress_disabled() -> bool:
     "True when progress bars should stay quiet (`HRS_QUIET=1`)."
     return os.environ.get("HRS_QUIET", "") not in ("", "0", "false", "False")
+
+# %% ../nbs/00_core.ipynb #f042d446
+def unit_rows(matrix) -> np.ndarray:
+    "Rows scaled to unit L2 norm (all-zero rows stay zero), computed in the matrix's float precision (float32 for integers)."
+    matrix = np.asarray(matrix)
+    if matrix.dtype.kind != "f": matrix = matrix.astype(np.float32)
+    return matrix / np.maximum(np.linalg.norm(matrix, axis=-1, keepdims=True), 1e-12)
+
+def zscore(values) -> np.ndarray:
+    "Values minus their mean, over their standard deviation (1 when they are all equal); NaN stays NaN."
+    values = np.asarray(values, dtype=np.float64)
+    return (values - np.nanmean(values)) / (np.nanstd(values) or 1.0)
+
+def sorted_lookup(sorted_keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    "Where each of `wanted` sits in ascending `sorted_keys`, and whether it is there at all."
+    wanted = np.asarray(wanted)
+    if not len(sorted_keys): return np.zeros(wanted.shape, np.int64), np.zeros(wanted.shape, bool)
+    at = np.minimum(np.searchsorted(sorted_keys, wanted), len(sorted_keys) - 1)
+    return at, sorted_keys[at] == wanted
+
+# %% ../nbs/00_core.ipynb #f9f277a8
+def torch_device(device: str = "auto") -> str:
+    "The torch device to use: 'auto' is the GPU when torch sees one, else the CPU; asking for CUDA without a GPU is an error."
+    import torch
+    if device == "auto": return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available(): raise ConfigError(f"device {device!r}: torch sees no GPU here")
+    return device
+
+class EarlyStopping:
+    "The best score seen over epochs, and whether `patience` epochs in a row have brought nothing better."
+    def __init__(self, patience: int):  # epochs without a better score before stopping
+        self.patience, self.best, self.best_epoch, self.waited = int(patience), -np.inf, 0, 0
+
+    def improved(self, score: float, epoch: int) -> bool:
+        "Record an epoch's score (epochs counted from 1); True when it is the best so far."
+        if score > self.best:
+            self.best, self.best_epoch, self.waited = float(score), int(epoch), 0
+            return True
+        self.waited += 1
+        return False
+
+    @property
+    def stop(self) -> bool: return self.waited >= self.patience
 
 # %% ../nbs/00_core.ipynb #8aff85d8
 def sha256_of_files(*paths: Path | str | None, extra: str = "") -> str:

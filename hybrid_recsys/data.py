@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from fastcore.basics import patch
 
 from .core import DataError, atomic_dir, data_dir, get_logger, sha256_of_files
 
@@ -103,23 +104,24 @@ def _lookup(ids: np.ndarray, raw, kind: str, dataset: str, index: pd.Index) -> n
                         f"{len(ids)} {kind}s (e.g. {', '.join(map(str, ids[:3]))})")
     return int(found[0]) if scalar else found.astype(np.int64)
 
-def _user_index(self: Dataset, raw_ids):
+@patch
+def user_index(self: Dataset, raw_ids):
     "Contiguous id(s) of raw user id(s); unknown ids raise `DataError`."
     if self._user_lookup is None: self._user_lookup = pd.Index(self.user_ids.astype(str))
     return _lookup(self.user_ids, raw_ids, "user", self.name, self._user_lookup)
 
-def _item_index(self: Dataset, raw_ids):
+@patch
+def item_index(self: Dataset, raw_ids):
     "Contiguous id(s) of raw item id(s); unknown ids raise `DataError`."
     if self._item_lookup is None: self._item_lookup = pd.Index(self.item_ids.astype(str))
     return _lookup(self.item_ids, raw_ids, "item", self.name, self._item_lookup)
 
-Dataset.user_index, Dataset.item_index = _user_index, _item_index
-
 # %% ../nbs/01_data.ipynb #042c28b0
-def _to_csr(self: Dataset,
-            rows: np.ndarray | None = None,  # positions in `interactions` to include; None = all
-            values: str = "rating",  # 'rating', 'binary' or 'timestamp'
-           ) -> sp.csr_matrix:
+@patch
+def to_csr(self: Dataset,
+           rows: np.ndarray | None = None,  # positions in `interactions` to include; None = all
+           values: str = "rating",  # 'rating', 'binary' or 'timestamp'
+          ) -> sp.csr_matrix:
     "Users x items CSR of the chosen interaction rows."
     frame = self.interactions if rows is None else self.interactions.iloc[rows]
     if values == "binary": data = np.ones(len(frame), dtype=np.float32)
@@ -130,7 +132,8 @@ def _to_csr(self: Dataset,
     matrix.sort_indices()
     return matrix
 
-def _genre_matrix(self: Dataset) -> tuple[sp.csr_matrix, list[str]]:
+@patch
+def genre_matrix(self: Dataset) -> tuple[sp.csr_matrix, list[str]]:
     "Items x genres 0/1 CSR and the genre names (for diversity metrics and genre features)."
     genre_lists = self.items["genres"].fillna("").str.split("|")
     names = sorted({g for gs in genre_lists for g in gs if g})
@@ -138,8 +141,6 @@ def _genre_matrix(self: Dataset) -> tuple[sp.csr_matrix, list[str]]:
     rows, cols = zip(*[(i, column[g]) for i, gs in enumerate(genre_lists) for g in gs if g]) if names else ((), ())
     matrix = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(self.n_items, len(names)))
     return matrix, names
-
-Dataset.to_csr, Dataset.genre_matrix = _to_csr, _genre_matrix
 
 # %% ../nbs/01_data.ipynb #06c47ced
 def _ordered_unique(values: pd.Series) -> np.ndarray:
@@ -376,7 +377,8 @@ def load_dataset(name: str | None = None,  # 'ml-100k' or 'ml-1m'; None when fil
     return dataset
 
 # %% ../nbs/01_data.ipynb #3cabf9b1
-def _stats(self: Dataset) -> dict:
+@patch
+def stats(self: Dataset) -> dict:
     "Sizes, density, rating and activity summaries of the dataset."
     per_user = np.bincount(self.interactions["user"], minlength=self.n_users)
     per_item = np.bincount(self.interactions["item"], minlength=self.n_items)
@@ -396,4 +398,3 @@ def _stats(self: Dataset) -> dict:
         "user_features": [c for c in self.users.columns if c != "user_id"],
         "source_hash": self.source_hash[:12],
     }
-Dataset.stats = _stats

@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parents[1]
 WRITER = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from hybrid_recsys.pipeline import checkerboard_dataset, run_pipeline
+    from hybrid_recsys.pipeline import run_pipeline
+    from hybrid_recsys.testing import checkerboard_dataset
     params = {"sources": ["ease", "pop"], "source_params": {"ease": {"l2": 1.0}}, "n_candidates": 10, "depth": 10, "epochs": 3, "hidden": [8]}
     run_pipeline(checkerboard_dataset(), "ms75", seed=int(sys.argv[2]), params=params, ablation=False, recall_ns=(5,), bundle=Path(sys.argv[1]))
 """)
