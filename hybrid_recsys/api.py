@@ -40,16 +40,19 @@ class Item(BaseModel):
     year: int | None = None
     genres: list[str] = []
 
+# %% ../nbs/18_api.ipynb #1e58655a
 class ScoredItem(Item):
     score: float = Field(description="Higher is better; comparable within one response")
     sources: list[str] = Field(default=[], description="For recommendations: the stage-1 sources (or the query) that proposed the item")
     source_ranks: dict[str, int] = Field(default={}, description="For recommendations: each proposing source's 0-based rank of the item")
 
+# %% ../nbs/18_api.ipynb #8d245985
 class Recommendations(BaseModel):
     user_id: str | None = Field(None, description="The raw user id; null for a newcomer")
     k: int
     items: list[ScoredItem]
 
+# %% ../nbs/18_api.ipynb #7197ed82
 class NewUser(BaseModel):
     "A user we have never seen: what they like and/or what they are looking for (neither: the most popular items)."
     model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"liked_items": ["50", "181"], "query": "space adventure", "k": 10}]}}
@@ -62,6 +65,7 @@ class NewUser(BaseModel):
     def _strip(cls, value):
         return value.strip() or None if value is not None else None
 
+# %% ../nbs/18_api.ipynb #636dcdf2
 class Health(BaseModel):
     status: Literal["ok"]
     bundle: str
@@ -82,6 +86,7 @@ def docs_assets() -> Path:
     import fastapi_offline
     return Path(fastapi_offline.__file__).parent / "static"
 
+# %% ../nbs/18_api.ipynb #cf8c5ff1
 def _mount_docs(app: FastAPI):
     app.mount("/docs-assets", StaticFiles(directory=docs_assets()), name="docs-assets")
 
@@ -154,6 +159,7 @@ def model_dir() -> Path:
     "The bundle to serve: $HRS_MODEL_DIR, else <root>/models/latest."
     return Path(os.environ.get("HRS_MODEL_DIR") or project_root() / "models" / "latest").expanduser()
 
+# %% ../nbs/18_api.ipynb #21b9c928
 def single_threaded():
     "One compute thread per library (BLAS, OpenMP, torch, FAISS): the server answers one request at a time, fastest that way."
     import faiss, torch
@@ -161,6 +167,7 @@ def single_threaded():
     threadpool_limits(1)
     torch.set_num_threads(1); faiss.omp_set_num_threads(1)
 
+# %% ../nbs/18_api.ipynb #87ef1b1d
 def load_app(folder: Path | str | None = None) -> FastAPI:
     "Load the bundle (once) and build the app; raises `HRSError` for a bad bundle."
     single_threaded()
@@ -170,6 +177,7 @@ def load_app(folder: Path | str | None = None) -> FastAPI:
     log.info(f"serving {bundle.folder} ({bundle.version}): {len(bundle.user_lookup)} users, {len(bundle.item_lookup)} items")
     return create_app(bundle)
 
+# %% ../nbs/18_api.ipynb #c915c98d
 _app = None
 def __getattr__(name: str):
     "Module attribute `app`, built on first access (what uvicorn does at start-up)."

@@ -35,24 +35,26 @@ def _commands():
     "hybrid_recsys: a two-stage hybrid recommender. Data statistics, evaluation and baselines."
     # a callback keeps `hybrid-recsys COMMAND` a command group even while only one command is defined
 
+# %% ../nbs/19_cli.ipynb #d112a16e
 DatasetOption = typer.Option(None, "--dataset", "-d", help=f"Bundled dataset: {', '.join(MOVIELENS)}.")
 InteractionsOption = typer.Option(None, "--interactions", help="Your interactions file (CSV/TSV/Parquet): user_id, item_id[, rating, timestamp].")
 ItemsOption = typer.Option(None, "--items", help="Your items file (CSV/TSV/Parquet): item_id[, title, year, text, genres, image_path].")
 QuietOption = typer.Option(False, "--quiet", "-q", help="No progress bars.")
 ProtocolOption = typer.Option("ms75", "--protocol", "-p", help=f"Evaluation protocol: {', '.join(PROTOCOLS)}.")
 SeedOption = typer.Option(42, "--seed", help="Seed of the split (and of everything random).")
-
 def _check_choices(protocol: str, models: list[str], flag: str = "--model"):
     "Fail before any work when the protocol or a model name is unknown."
     if protocol not in PROTOCOLS: raise ConfigError(f"--protocol {protocol!r}: expected one of {', '.join(PROTOCOLS)}")
     for name in models:
         if name not in MODELS: raise ConfigError(f"{flag} {name!r}: expected one of {', '.join(MODELS)}")
 
+# %% ../nbs/19_cli.ipynb #5f598589
 def _load(dataset: str | None, interactions: Path | None, items: Path | None, quiet: bool) -> Dataset:
     if quiet: os.environ["HRS_QUIET"] = "1"
     if dataset is None and interactions is None: dataset = "ml-100k"
     return load_dataset(dataset, interactions, items)
 
+# %% ../nbs/19_cli.ipynb #ab648596
 def _print_json(payload): typer.echo(json.dumps(payload, indent=2, default=lambda o: o.item() if hasattr(o, "item") else str(o)))
 
 # %% ../nbs/19_cli.ipynb #bc45b5f5
@@ -72,6 +74,7 @@ def _value(text: str):
     try: return json.loads(text)
     except json.JSONDecodeError: return text.strip()
 
+# %% ../nbs/19_cli.ipynb #dffd3ae5
 def _parse_params(pairs: list[str]) -> dict | None:
     if not pairs: return None
     params = {}
@@ -81,6 +84,7 @@ def _parse_params(pairs: list[str]) -> dict | None:
         params[name.strip()] = _value(value)
     return params
 
+# %% ../nbs/19_cli.ipynb #6a2febe2
 @app.command("evaluate")
 def evaluate_command(
     dataset: Optional[str] = DatasetOption, interactions: Optional[Path] = InteractionsOption, items: Optional[Path] = ItemsOption,
@@ -113,6 +117,7 @@ def _parse_grid(pairs: list[str]) -> dict | None:
         grid[name.strip()] = [_value(v) for v in values.split(",")]
     return grid
 
+# %% ../nbs/19_cli.ipynb #68f20152
 @app.command("tune")
 def tune_command(
     dataset: Optional[str] = DatasetOption, interactions: Optional[Path] = InteractionsOption, items: Optional[Path] = ItemsOption,
@@ -141,6 +146,7 @@ def tune_command(
 # %% ../nbs/19_cli.ipynb #34494ff1
 def _columns(k: int) -> tuple[str, ...]: return tuple(c.replace("@10", f"@{k}") for c in DEFAULT_COLUMNS)
 
+# %% ../nbs/19_cli.ipynb #a1d2c7b6
 def markdown_table(table: pd.DataFrame) -> str:
     "A pandas table as GitHub markdown (index included)."
     frame = table.reset_index()
@@ -148,6 +154,7 @@ def markdown_table(table: pd.DataFrame) -> str:
     lines += ["| " + " | ".join(map(str, row)) + " |" for row in frame.itertuples(index=False)]
     return "\n".join(lines)
 
+# %% ../nbs/19_cli.ipynb #14f298cf
 def _start(models: str, flag: str, protocol: str, seed: int, dataset, interactions, items, quiet) -> tuple[list[str], Dataset]:
     "Model names from a comma-separated option (checked before any work), everything seeded, and the data loaded."
     names = [m.strip() for m in models.split(",") if m.strip()]
@@ -155,6 +162,7 @@ def _start(models: str, flag: str, protocol: str, seed: int, dataset, interactio
     seed_everything(seed)
     return names, _load(dataset, interactions, items, quiet)
 
+# %% ../nbs/19_cli.ipynb #1d33fe34
 @app.command("baselines")
 def baselines(
     dataset: Optional[str] = DatasetOption, interactions: Optional[Path] = InteractionsOption, items: Optional[Path] = ItemsOption,
@@ -240,15 +248,18 @@ def _item_record(data: Dataset, item: int) -> dict:
     year = data.items["year"].iloc[item]
     return {"item_id": str(data.item_ids[item]), "title": str(data.items["title"].iloc[item]), "year": None if pd.isna(year) else int(year)}
 
+# %% ../nbs/19_cli.ipynb #78069577
 def _item_rows(data: Dataset, ids: np.ndarray, scores: np.ndarray) -> list[dict]:
     keep = ids >= 0
     return [{**_item_record(data, i), "score": round(float(s), 4)} for i, s in zip(ids[keep], scores[keep])]
 
+# %% ../nbs/19_cli.ipynb #f7e48311
 def _print_items(rows: list[dict], as_json: bool, header: dict):
     if as_json: _print_json({**header, "results": rows}); return
     typer.echo(" ".join(f"{k}: {v}" for k, v in header.items() if not isinstance(v, dict)))
     typer.echo(markdown_table(pd.DataFrame(rows, index=pd.RangeIndex(1, len(rows) + 1, name="rank"))))
 
+# %% ../nbs/19_cli.ipynb #b2c78c16
 @app.command("embed")
 def embed_command(dataset: Optional[str] = DatasetOption, interactions: Optional[Path] = InteractionsOption, items: Optional[Path] = ItemsOption,
                   encoder: str = EncoderOption, image_dir: Optional[Path] = ImageDirOption,
@@ -265,6 +276,7 @@ def embed_command(dataset: Optional[str] = DatasetOption, interactions: Optional
     else:
         for key, value in report.items(): typer.echo(f"{key:>10}: {value}")
 
+# %% ../nbs/19_cli.ipynb #8056d386
 @app.command("similar")
 def similar_command(dataset: Optional[str] = DatasetOption, interactions: Optional[Path] = InteractionsOption, items: Optional[Path] = ItemsOption,
                     item: str = typer.Option(..., "--item", "-i", help="Raw id of the item to find neighbours of."),
@@ -279,6 +291,7 @@ def similar_command(dataset: Optional[str] = DatasetOption, interactions: Option
     _print_items(_item_rows(data, ids[0], scores[0]), as_json,
                  {"dataset": data.name, "encoder": encoder, "item": _item_record(data, item_id)})
 
+# %% ../nbs/19_cli.ipynb #b16fb6ac
 @app.command("search")
 def search_command(query: str = typer.Argument(..., help="Free text, e.g. \"jedi knights in space\"."),
                    dataset: Optional[str] = DatasetOption, interactions: Optional[Path] = InteractionsOption, items: Optional[Path] = ItemsOption,

@@ -103,6 +103,7 @@ def _profile_weights(self: ContentRecommender,
         weights.data = (weights.data * 0.5 ** ((latest[rows] - times) / (self.half_life_days * 86400.0))).astype(np.float32)
     return weights
 
+# %% ../nbs/12_content.ipynb #b48f1097
 @patch
 def fit(self: ContentRecommender, train_csr: sp.csr_matrix) -> ContentRecommender:
     "Build every user's profile from the items in `train_csr`."
@@ -117,6 +118,7 @@ def fit(self: ContentRecommender, train_csr: sp.csr_matrix) -> ContentRecommende
 @patch(as_prop=True)
 def history_exact(self: ContentRecommender) -> bool: return self.half_life_days is None
 
+# %% ../nbs/12_content.ipynb #2144b198
 @patch
 def history_vectors(self: ContentRecommender, history_csr: sp.csr_matrix) -> np.ndarray:
     "Profiles of arbitrary histories: their inner products with `item_vectors()` are the scores."
@@ -124,6 +126,7 @@ def history_vectors(self: ContentRecommender, history_csr: sp.csr_matrix) -> np.
     history_csr = check_histories(history_csr, self.n_items)
     return unit_rows(np.asarray(self._profile_weights(history_csr, decay=False) @ self.item_vectors_))
 
+# %% ../nbs/12_content.ipynb #5757b6b1
 @patch
 def _score_histories(self: ContentRecommender, history_csr): return self.history_vectors(history_csr) @ self.item_vectors_.T
 
@@ -138,6 +141,7 @@ def recommend(self: ContentRecommender, user_ids, train_csr, N: int = 10, filter
     train_csr = check_user_items(train_csr, "train_csr", (self.n_users, self.n_items))
     return self.index.search(self.user_profiles[user_ids], N, exclude=train_csr[user_ids] if filter_seen else None)
 
+# %% ../nbs/12_content.ipynb #4ca5a8f7
 @patch
 def recommend_history(self: ContentRecommender, history_csr, N: int = 10, filter_seen: bool = True, items=None, progress: bool = False):
     "Top-N (item_ids, scores) per history through FAISS (the dense path when `items` restricts the catalog)."
@@ -146,6 +150,7 @@ def recommend_history(self: ContentRecommender, history_csr, N: int = 10, filter
     vectors = self.history_vectors(history_csr)
     return self.index.search(vectors, N, exclude=sp.csr_matrix(history_csr) if filter_seen else None)
 
+# %% ../nbs/12_content.ipynb #e1f6ebc4
 @patch
 def query_vector(self: ContentRecommender, query: str) -> np.ndarray:
     "A free-text query embedded by the model's encoder, in the item vectors' space (zeros where images are concatenated)."
@@ -156,6 +161,7 @@ def query_vector(self: ContentRecommender, query: str) -> np.ndarray:
     if missing < 0: raise ValueError(f"encoder {self.encoder} gives {len(text)}-d text vectors, the items have {self.item_vectors_.shape[1]}")
     return np.concatenate([text, np.zeros(missing, np.float32)])
 
+# %% ../nbs/12_content.ipynb #1d38fadb
 @patch
 def search(self: ContentRecommender, query: str, N: int = 10) -> tuple[np.ndarray, np.ndarray]:
     "Items matching a free-text query: (ids, scores), each of shape (N,)."

@@ -20,9 +20,11 @@ __all__ = ['PUBLISH_STEPS', 'HRSError', 'DataError', 'ConfigError', 'project_roo
 class HRSError(Exception):
     "An error caused by the user's input; its message alone says what to fix."
 
+# %% ../nbs/00_core.ipynb #d2484d09
 class DataError(HRSError):
     "A data file (or the data in it) is not what was expected."
 
+# %% ../nbs/00_core.ipynb #646bd6bd
 class ConfigError(HRSError):
     "A parameter or configuration value is not what was expected."
 
@@ -32,6 +34,7 @@ def _find_settings_above(start: Path) -> Path | None:
         if (folder / "settings.ini").is_file() and (folder / "hybrid_recsys").is_dir(): return folder
     return None
 
+# %% ../nbs/00_core.ipynb #7245f8e3
 def project_root() -> Path:
     "The project's root folder: `$HRS_HOME`, else the checkout holding the package, else the current directory."
     if os.environ.get("HRS_HOME"): return Path(os.environ["HRS_HOME"]).expanduser().resolve()
@@ -42,6 +45,7 @@ def project_root() -> Path:
         if found is not None: return found
     return Path.cwd().resolve()
 
+# %% ../nbs/00_core.ipynb #43dd82ec
 def data_dir() -> Path:
     "Where caches of data live: `$HRS_DATA_DIR`, else `<root>/data`."
     if os.environ.get("HRS_DATA_DIR"): return Path(os.environ["HRS_DATA_DIR"]).expanduser().resolve()
@@ -68,6 +72,7 @@ def get_logger(name: str = "hybrid_recsys") -> logging.Logger:
         base.propagate = False
     return logger
 
+# %% ../nbs/00_core.ipynb #9ab51000
 def progress_disabled() -> bool:
     "True when progress bars should stay quiet (`HRS_QUIET=1`)."
     return os.environ.get("HRS_QUIET", "") not in ("", "0", "false", "False")
@@ -79,11 +84,13 @@ def unit_rows(matrix) -> np.ndarray:
     if matrix.dtype.kind != "f": matrix = matrix.astype(np.float32)
     return matrix / np.maximum(np.linalg.norm(matrix, axis=-1, keepdims=True), 1e-12)
 
+# %% ../nbs/00_core.ipynb #ea0151d3
 def zscore(values) -> np.ndarray:
     "Values minus their mean, over their standard deviation (1 when they are all equal); NaN stays NaN."
     values = np.asarray(values, dtype=np.float64)
     return (values - np.nanmean(values)) / (np.nanstd(values) or 1.0)
 
+# %% ../nbs/00_core.ipynb #20d1b230
 def sorted_lookup(sorted_keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     "Where each of `wanted` sits in ascending `sorted_keys`, and whether it is there at all."
     wanted = np.asarray(wanted)
@@ -99,6 +106,7 @@ def torch_device(device: str = "auto") -> str:
     if device.startswith("cuda") and not torch.cuda.is_available(): raise ConfigError(f"device {device!r}: torch sees no GPU here")
     return device
 
+# %% ../nbs/00_core.ipynb #6345430f
 class EarlyStopping:
     "The best score seen over epochs, and whether `patience` epochs in a row have brought nothing better."
     def __init__(self, patience: int):  # epochs without a better score before stopping
@@ -136,11 +144,13 @@ def fsync_tree(folder: Path | str):
         try: os.fsync(fd)
         finally: os.close(fd)
 
+# %% ../nbs/00_core.ipynb #0c495308
 def _fsync_dir(folder: Path):
     fd = os.open(folder, os.O_RDONLY)
     try: os.fsync(fd)
     finally: os.close(fd)
 
+# %% ../nbs/00_core.ipynb #414eb0ca
 @contextlib.contextmanager
 def atomic_dir(target: Path | str) -> Iterator[Path]:
     "Yield a temporary folder beside `target`; on success it is synced to disk and replaces `target` by renames; on error it is removed."
@@ -170,6 +180,7 @@ def publish_step(step: str):
         import signal
         os.kill(os.getpid(), signal.SIGKILL)
 
+# %% ../nbs/00_core.ipynb #a47c1cf3
 def versions_dir(target: Path | str) -> Path:
     "Where the immutable versions behind a published path live: `<name>.versions/` beside it."
     target = Path(target)
@@ -182,6 +193,7 @@ def _adopt_plain_folder(target: Path, versions: Path):
     os.replace(target, adopted)
     os.symlink(os.path.relpath(adopted, target.parent), target)
 
+# %% ../nbs/00_core.ipynb #33d17a6a
 def _prune_versions(versions: Path, current: Path, keep: int):
     "Delete all but the `keep` newest versions (the current one always stays)."
     old = sorted((p for p in versions.iterdir() if p.is_dir() and p != current and not p.name.startswith(".")), key=lambda p: (p.stat().st_mtime_ns, p.name))

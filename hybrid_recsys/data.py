@@ -55,6 +55,7 @@ def restore_title(title: str) -> str:
     joiner = "" if article.endswith("'") else " "
     return f"{article}{joiner}{match['body']}{match['rest'] or ''}"
 
+# %% ../nbs/01_data.ipynb #0c0d6e90
 def item_text(title: str, year=None, genres: str = "", description: str = "") -> str:
     "One sentence describing an item for a text encoder: title (year). Genres: a, b. description"
     text = title or ""
@@ -104,12 +105,14 @@ def _lookup(ids: np.ndarray, raw, kind: str, dataset: str, index: pd.Index) -> n
                         f"{len(ids)} {kind}s (e.g. {', '.join(map(str, ids[:3]))})")
     return int(found[0]) if scalar else found.astype(np.int64)
 
+# %% ../nbs/01_data.ipynb #748007be
 @patch
 def user_index(self: Dataset, raw_ids):
     "Contiguous id(s) of raw user id(s); unknown ids raise `DataError`."
     if self._user_lookup is None: self._user_lookup = pd.Index(self.user_ids.astype(str))
     return _lookup(self.user_ids, raw_ids, "user", self.name, self._user_lookup)
 
+# %% ../nbs/01_data.ipynb #527da2d8
 @patch
 def item_index(self: Dataset, raw_ids):
     "Contiguous id(s) of raw item id(s); unknown ids raise `DataError`."
@@ -132,6 +135,7 @@ def to_csr(self: Dataset,
     matrix.sort_indices()
     return matrix
 
+# %% ../nbs/01_data.ipynb #92358d0a
 @patch
 def genre_matrix(self: Dataset) -> tuple[sp.csr_matrix, list[str]]:
     "Items x genres 0/1 CSR and the genre names (for diversity metrics and genre features)."
@@ -148,6 +152,7 @@ def _ordered_unique(values: pd.Series) -> np.ndarray:
     if all(u.isdigit() for u in unique): return np.array(sorted(unique, key=int), dtype=object)
     return np.array(sorted(unique), dtype=object)
 
+# %% ../nbs/01_data.ipynb #05553f1a
 def build_dataset(name: str,  # dataset name
                   interactions: pd.DataFrame,  # user_id, item_id (str), rating (float), timestamp (float, may be NaN)
                   items: pd.DataFrame | None = None,  # item_id plus any of title, year, genres, text, image_path
@@ -196,6 +201,7 @@ def _read_atomic(path: Path) -> pd.DataFrame:
     frame.columns = [c.split(":")[0] for c in frame.columns]
     return frame
 
+# %% ../nbs/01_data.ipynb #996d37dd
 def _parse_movielens(name: str, files: dict[str, Path]) -> Dataset:
     inter, item, user = (_read_atomic(files[k]) for k in ("inter", "item", "user"))
     inter = pd.DataFrame({"user_id": inter["user_id"].str.removeprefix("1m_"), "item_id": inter["item_id"],
@@ -255,18 +261,21 @@ def _fail_at(path: Path, frame: pd.DataFrame, bad: np.ndarray, first_row: int, c
     value = frame[column].iloc[position]
     raise DataError(f"{path}: row {position + first_row}, column '{column}': expected {expected}, got {str(value)!r}")
 
+# %% ../nbs/01_data.ipynb #af2abf52
 def _check_ids(path, frame, first_row, column):
     values = frame[column].astype(str).str.strip()
     bad = (values == "") | frame[column].isna().to_numpy() | values.isin(["nan", "None", "<NA>"]).to_numpy()
     if bad.any(): _fail_at(path, frame, bad, first_row, column, "a non-empty id")
     return values
 
+# %% ../nbs/01_data.ipynb #2f170391
 def _check_numbers(path, frame, first_row, column) -> np.ndarray:
     numbers = pd.to_numeric(frame[column], errors="coerce").to_numpy(np.float64)
     bad = ~np.isfinite(numbers)
     if bad.any(): _fail_at(path, frame, bad, first_row, column, "a finite number")
     return numbers
 
+# %% ../nbs/01_data.ipynb #59800ec5
 def _check_timestamps(path, frame, first_row, column) -> np.ndarray:
     seconds = pd.to_numeric(frame[column], errors="coerce").to_numpy(np.float64, copy=True)
     not_numbers = ~np.isfinite(seconds)
@@ -338,6 +347,7 @@ def _write_cache(dataset: Dataset, folder: Path, sources: list[Path]):
                 "n_interactions": dataset.n_interactions, "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2))
 
+# %% ../nbs/01_data.ipynb #bf4328c6
 def _read_cache(folder: Path, source_hash: str) -> Dataset | None:
     try:
         meta = json.loads((folder / "meta.json").read_text())

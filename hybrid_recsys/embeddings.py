@@ -66,6 +66,7 @@ def item_image_paths(dataset, image_dir: Path | str | None = None) -> list[Path 
         paths = [files.get(str(item_id), path) for item_id, path in zip(dataset.item_ids, paths)]
     return paths
 
+# %% ../nbs/11_embeddings.ipynb #5afea761
 def input_digests(texts: list[str], paths: list[Path | None]) -> np.ndarray:
     "Per item, a SHA-256 (hex) of its text and its image file's path, size and modification time."
     digests = []
@@ -77,10 +78,12 @@ def input_digests(texts: list[str], paths: list[Path | None]) -> np.ndarray:
         digests.append(hashlib.sha256(f"{text}\0{stamp}".encode()).hexdigest())
     return np.array(digests, dtype="U64")
 
+# %% ../nbs/11_embeddings.ipynb #7d604464
 def embeddings_folder(dataset_name: str, encoder: str) -> Path:
     "Where the embeddings of a dataset under an encoder are cached."
     return data_dir() / "embeddings" / re.sub(r"[^A-Za-z0-9._-]+", "_", dataset_name) / parse_encoder(encoder).slug
 
+# %% ../nbs/11_embeddings.ipynb #8810e791
 def _hash_strings(values) -> str: return hashlib.sha256("\0".join(map(str, values)).encode()).hexdigest()
 
 # %% ../nbs/11_embeddings.ipynb #4600eef6
@@ -96,6 +99,7 @@ def _read_cache(folder: Path, encoder: str, weights: str) -> tuple[dict | None, 
     except (OSError, ValueError) as error: return None, f"unreadable vectors.npz ({error})"
     return {"manifest": manifest, **cached}, ""
 
+# %% ../nbs/11_embeddings.ipynb #843a1a64
 def _merge(cached: dict | None, item_ids, digests, text, image, has_image) -> dict:
     "The cached rows not replaced by the newly encoded ones, plus those."
     new = {"item_ids": item_ids, "digests": digests, "text": text, "has_image": has_image}
@@ -109,6 +113,7 @@ def _merge(cached: dict | None, item_ids, digests, text, image, has_image) -> di
                                           image if image is not None else np.zeros((len(item_ids), dim), np.float32)])
     return merged
 
+# %% ../nbs/11_embeddings.ipynb #a6c6bd45
 def item_embeddings(dataset,  # a `Dataset`
                     encoder: str = "offline",  # encoder specification (see `parse_encoder`)
                     image_dir: Path | str | None = None,  # folder of <item_id>.jpg|png images (else the items' image_path)

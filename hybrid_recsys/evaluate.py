@@ -34,12 +34,14 @@ def validation_score(model, split: Split, metric: str = "ndcg@10") -> float:
     top, _ = model.recommend(users, split.train, N=k, items=split.valid_items)
     return float(ranking_metrics(top, split.valid, users, (k,))[metric].mean())
 
+# %% ../nbs/06_evaluate.ipynb #43116c7d
 def fit_for_validation(model_name: str, params: dict, split: Split):
     "A model fitted on `split.train`; models that can early-stop get the validation split to stop on."
     model = make_model(model_name, dataset=split.dataset, protocol=split.protocol, **params)
     if getattr(model, "supports_validation", False): return model.fit(split.train, valid_csr=split.valid, valid_items=split.valid_items)
     return model.fit(split.train)
 
+# %% ../nbs/06_evaluate.ipynb #76add895
 def tune(model_name: str,  # registry name
          split: Split,  # the protocol's split; only train and valid are used
          grid: dict[str, list] | None = None,  # parameter -> values; None = the registry's grid
@@ -78,6 +80,7 @@ def tuned_path(dataset: str, protocol: str, model: str) -> Path:
     "Where the validation-chosen parameters of a (dataset, protocol, model) live."
     return project_root() / "experiments" / "tuned" / f"{dataset}-{protocol}-{model}.yaml"
 
+# %% ../nbs/06_evaluate.ipynb #4e4cf297
 def save_tuned(dataset: str, protocol: str, seed: int, model: str, params: dict, table: pd.DataFrame, metric: str,
                grid: dict | None = None, repeats: int = 1) -> Path:
     "Record parameters chosen on validation (atomically)."
@@ -95,6 +98,7 @@ def save_tuned(dataset: str, protocol: str, seed: int, model: str, params: dict,
     tmp.replace(path)
     return path
 
+# %% ../nbs/06_evaluate.ipynb #f9e39242
 def load_tuned(dataset: str, protocol: str, model: str) -> dict | None:
     "Parameters saved by `save_tuned`, or None when there are none."
     path = tuned_path(dataset, protocol, model)

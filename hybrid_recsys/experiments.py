@@ -30,6 +30,7 @@ __all__ = ['log', 'RANKING_DEPTH', 'DataConfig', 'MlflowConfig', 'ExperimentConf
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+# %% ../nbs/16_experiments.ipynb #2fd7dc43
 class DataConfig(_Strict):
     "Where the interactions come from: a bundled dataset, or your files."
     dataset: str | None = None  # 'ml-100k' or 'ml-1m'
@@ -37,11 +38,13 @@ class DataConfig(_Strict):
     items: str | None = None  # your items file
     image_dir: str | None = None  # a folder of <item_id>.jpg|png for the content model
 
+# %% ../nbs/16_experiments.ipynb #1a70f4c4
 class MlflowConfig(_Strict):
     experiment: str = "hybrid_recsys"  # MLflow experiment name
     tracking_uri: str | None = None  # None: $MLFLOW_TRACKING_URI, else sqlite:///<root>/mlflow.db
     register_model: bool = True  # register the two-stage model as an MLflow pyfunc
 
+# %% ../nbs/16_experiments.ipynb #23f5c78f
 class ExperimentConfig(_Strict):
     "One experiment: data, protocol, model, comparisons and outputs."
     name: str = Field(pattern=r"^[A-Za-z0-9._-]+$")  # file-name safe: reports/<name>.ipynb
@@ -91,6 +94,7 @@ def _error_line(path: Path, error: ValidationError) -> str:
     message = first["msg"].removeprefix("Value error, ")
     return f"{path}: {where}: {message} (got {first.get('input')!r})"
 
+# %% ../nbs/16_experiments.ipynb #ee49ed24
 def check_model_params(model: str, params: dict, where: str = "params"):
     "Raise a `ConfigError` naming `where.<key>` for a parameter the model's constructor does not take."
     signature = inspect.signature(model_class(model).__init__)
@@ -101,6 +105,7 @@ def check_model_params(model: str, params: dict, where: str = "params"):
         for source, source_params in (params.get("source_params") or {}).items():
             check_model_params(source, source_params, f"{where}.source_params.{source}")
 
+# %% ../nbs/16_experiments.ipynb #278f9a0b
 def load_config(path: Path | str) -> ExperimentConfig:
     "Read and validate an experiment configuration; every problem is one `ConfigError` naming the file and the key."
     path = Path(path)
@@ -122,12 +127,14 @@ RANKING_DEPTH = 50  # top-N kept per model, for NDCG@K curves up to K = 50
 
 def runs_dir() -> Path: return project_root() / "runs"
 
+# %% ../nbs/16_experiments.ipynb #19e84fa8
 def config_dataset(config: ExperimentConfig):
     "The dataset a configuration names (its own files taken relative to the project root)."
     root = project_root()
     resolve = lambda p: None if p is None else (Path(p) if Path(p).is_absolute() else root / p)
     return load_dataset(config.data.dataset, resolve(config.data.interactions), resolve(config.data.items))
 
+# %% ../nbs/16_experiments.ipynb #8245192b
 def _training_curves(evaluations) -> dict:
     "Per-epoch records of the models that keep them (NeuMF's `history`, the re-ranker's)."
     curves = {}
@@ -137,6 +144,7 @@ def _training_curves(evaluations) -> dict:
         elif getattr(model, "history", None): curves[e.model] = model.history
     return curves
 
+# %% ../nbs/16_experiments.ipynb #54f32644
 @dataclass
 class ExperimentRun:
     "What one experiment produced."
@@ -190,11 +198,13 @@ def run_experiment(config: ExperimentConfig) -> ExperimentRun:
     log.info(f"{config.name}: results in {folder}")
     return ExperimentRun(config, results, folder, evaluations, bundle if config.model == "hybrid" else None)
 
+# %% ../nbs/16_experiments.ipynb #85ce3543
 def _json_default(value):
     if isinstance(value, (np.integer, np.floating)): return value.item()
     if isinstance(value, np.ndarray): return value.tolist()
     return str(value)
 
+# %% ../nbs/16_experiments.ipynb #1c719990
 def git_commit() -> str | None:
     "The checkout's commit (with '+dirty' when files other than the reports are modified), or None outside git."
     try:
@@ -210,6 +220,7 @@ def tracking_uri(config: ExperimentConfig) -> str:
     "Where runs are tracked: $MLFLOW_TRACKING_URI, the configuration's tracking_uri, or the project's sqlite file."
     return os.environ.get("MLFLOW_TRACKING_URI") or config.mlflow.tracking_uri or f"sqlite:///{project_root() / 'mlflow.db'}"
 
+# %% ../nbs/16_experiments.ipynb #4c13d505
 def _flatten(value, prefix: str = "") -> dict[str, str]:
     if isinstance(value, dict):
         out = {}
@@ -217,8 +228,10 @@ def _flatten(value, prefix: str = "") -> dict[str, str]:
         return out
     return {prefix.rstrip("."): json.dumps(value) if isinstance(value, (list, tuple)) else str(value)}
 
+# %% ../nbs/16_experiments.ipynb #67a4f5f8
 def _metric_name(text: str) -> str: return text.replace("@", "_at_").replace(" ", "_").replace(":", "_")
 
+# %% ../nbs/16_experiments.ipynb #5a78eb07
 class HybridPyfunc(mlflow.pyfunc.PythonModel):
     "The two-stage model as an MLflow pyfunc: raw user ids in, ranked items out."
     def load_context(self, context):

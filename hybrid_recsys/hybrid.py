@@ -103,6 +103,7 @@ def _fit_sources(self: HybridRecommender, train_csr: sp.csr_matrix) -> Candidate
     p = self.params
     return CandidateGenerator(models, p["n_candidates"], p["depth"], p["quotas"], p["weights"], p["rrf_k"], p["index_kind"])
 
+# %% ../nbs/14_hybrid.ipynb #3e17ce1b
 @patch
 def fit(self: HybridRecommender, train_csr: sp.csr_matrix) -> HybridRecommender:
     "Train the re-ranker on an inner split of `train_csr`, then refit stage 1 on all of it."
@@ -151,6 +152,7 @@ def _candidate_scores(self: HybridRecommender, candidates, items=None) -> np.nda
     features, _ = candidate_features(described, self.context, self.params["rrf_k"], reference=candidates)
     return self.reranker.score(features, described.mask)
 
+# %% ../nbs/14_hybrid.ipynb #5ca5f56e
 @patch
 def rank_candidates(self: HybridRecommender,
                     candidates,  # from the generator: `generate` or `generate_history`
@@ -171,6 +173,7 @@ def _concat(parts: list[RankedLists]) -> RankedLists:
     return RankedLists(np.concatenate([p.items for p in parts]), np.concatenate([p.scores for p in parts]),
                        {name: np.concatenate([p.source_ranks[name] for p in parts]) for name in parts[0].source_ranks})
 
+# %% ../nbs/14_hybrid.ipynb #6d0fbad0
 @patch
 def rank_users(self: HybridRecommender,
                user_ids,  # contiguous ids of users the model was fitted on
@@ -197,6 +200,7 @@ def popular(self: HybridRecommender, n_rows: int, N: int) -> RankedLists:
     tile = lambda a: np.repeat(a, n_rows, axis=0)
     return RankedLists(tile(order), tile(scores), {name: tile(r) for name, r in ranks.items()})
 
+# %% ../nbs/14_hybrid.ipynb #ea72017e
 @patch
 def rank_histories(self: HybridRecommender,
                    history_csr: sp.csr_matrix,  # (n, n_items) one history per row (`histories_csr`); its items are never recommended
@@ -227,6 +231,7 @@ def recommend(self: HybridRecommender, user_ids, train_csr, N: int = 10, filter_
     ranked = self.rank_users(user_ids, train_csr, N)
     return ranked.items, ranked.scores
 
+# %% ../nbs/14_hybrid.ipynb #3fde720f
 @patch
 def recommend_history(self: HybridRecommender, history_csr, N: int = 10, filter_seen: bool = True, items=None, progress: bool = False):
     "Top-N (item_ids, scores) per history through both stages (the dense path for `items=` or unfiltered lists)."
@@ -234,10 +239,12 @@ def recommend_history(self: HybridRecommender, history_csr, N: int = 10, filter_
     ranked = self.rank_histories(history_csr, N)
     return ranked.items, ranked.scores
 
+# %% ../nbs/14_hybrid.ipynb #0086f018
 @patch
 def _score_block(self: HybridRecommender, user_ids):
     return self._candidate_scores(self.generator.generate(user_ids, self.train_csr), np.arange(self.n_items))
 
+# %% ../nbs/14_hybrid.ipynb #5336896f
 @patch
 def _score_histories(self: HybridRecommender, history_csr):
     return self._candidate_scores(self.generator.generate_history(history_csr), np.arange(self.n_items))
@@ -299,6 +306,7 @@ def save(self: HybridRecommender, folder: Path | str) -> Path:
         sp.save_npz(tmp / "train.npz", self.train_csr)
     return folder
 
+# %% ../nbs/14_hybrid.ipynb #7163d829
 @patch(cls_method=True)
 def load(cls: HybridRecommender, folder: Path | str) -> HybridRecommender:
     "Load a two-stage model written by `save`."

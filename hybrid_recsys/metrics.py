@@ -27,6 +27,7 @@ def _check_rankings(top_items: np.ndarray, heldout_csr: sp.csr_matrix, user_ids:
         raise ValueError(f"top_items holds item {top_items.max()}, but heldout_csr has {heldout_csr.shape[1]} items: "
                          "is the matrix users x items?")
 
+# %% ../nbs/03_metrics.ipynb #27bd93c4
 def hit_matrix(top_items: np.ndarray,  # (n_users, K) recommended item ids, best first; -1 pads
                heldout_csr: sp.csr_matrix,  # users x items, non-zero = relevant
                user_ids: np.ndarray,  # (n_users,) row of heldout_csr for each row of top_items
@@ -58,6 +59,7 @@ def ndcg_at_k(hits: np.ndarray,  # (n, C) gains in rank order (1 = relevant); C 
     dcg = (np.asarray(hits, dtype=np.float64)[:, :shown] * discounts[:shown]).sum(1)
     return np.where(capped > 0, dcg / ideal[np.maximum(capped, 1) - 1], 0.0)
 
+# %% ../nbs/03_metrics.ipynb #37543328
 def ranking_metrics(top_items: np.ndarray,  # (n_users, >= max(ks)) recommended item ids, best first
                     heldout_csr: sp.csr_matrix,  # users x items held-out interactions (non-zero = relevant)
                     user_ids: np.ndarray,  # rows of heldout_csr to score, aligned with top_items
@@ -88,6 +90,7 @@ def ranking_metrics(top_items: np.ndarray,  # (n_users, >= max(ks)) recommended 
         results[f"mrr@{k}"] = 1.0 / first_hit
     return results
 
+# %% ../nbs/03_metrics.ipynb #0ad657c8
 def users_with_heldout(heldout_csr: sp.csr_matrix) -> np.ndarray:
     "Ids of the users that have at least one held-out item: the users a protocol evaluates."
     return np.flatnonzero(np.diff(sp.csr_matrix(heldout_csr).indptr) > 0)
@@ -97,24 +100,29 @@ def item_popularity(train_csr: sp.csr_matrix) -> np.ndarray:
     "Number of users who interacted with each item in `train_csr`."
     return np.diff(sp.csc_matrix(train_csr).indptr).astype(np.float64)
 
+# %% ../nbs/03_metrics.ipynb #198efc26
 def catalog_coverage(top_items: np.ndarray, n_items: int) -> float:
     "Share of the catalog recommended to at least one user."
     return np.unique(top_items[top_items >= 0]).size / n_items
 
+# %% ../nbs/03_metrics.ipynb #df7d921d
 def _valid_mean(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
     return (values * valid).sum(1) / np.maximum(valid.sum(1), 1)
 
+# %% ../nbs/03_metrics.ipynb #fe026685
 def novelty(top_items: np.ndarray, train_csr: sp.csr_matrix) -> np.ndarray:
     "Per-user mean self-information -log2 p(item) of the recommended items."
     probability = (item_popularity(train_csr) + 1) / (train_csr.shape[0] + 1)
     valid = top_items >= 0
     return _valid_mean(-np.log2(probability[np.where(valid, top_items, 0)]), valid)
 
+# %% ../nbs/03_metrics.ipynb #784f135a
 def average_popularity(top_items: np.ndarray, train_csr: sp.csr_matrix) -> np.ndarray:
     "Per-user mean training popularity (user count) of the recommended items."
     valid = top_items >= 0
     return _valid_mean(item_popularity(train_csr)[np.where(valid, top_items, 0)], valid)
 
+# %% ../nbs/03_metrics.ipynb #8eb3cf53
 def intra_list_diversity(top_items: np.ndarray, item_features) -> np.ndarray:
     "Per-user 1 - mean pairwise cosine similarity between recommended items' feature vectors."
     features = np.asarray(item_features.todense() if sp.issparse(item_features) else item_features, dtype=np.float64)
@@ -138,6 +146,7 @@ class Estimate:
     def __str__(self): return f"{self.mean:.4f} [{self.low:.4f}, {self.high:.4f}]"
     def to_dict(self): return {"mean": self.mean, "low": self.low, "high": self.high, "n": self.n}
 
+# %% ../nbs/03_metrics.ipynb #bc3aa08b
 def bootstrap_mean(values: np.ndarray,  # per-user values
                    n_boot: int = 1000,  # bootstrap resamples
                    confidence: float = 0.95,  # interval coverage
@@ -152,6 +161,7 @@ def bootstrap_mean(values: np.ndarray,  # per-user values
     low, high = np.quantile(means, [alpha, 1 - alpha])
     return Estimate(float(values.mean()), float(low), float(high), len(values))
 
+# %% ../nbs/03_metrics.ipynb #27b048f9
 @dataclass
 class PairedComparison:
     "B minus A on the same users."
@@ -165,6 +175,7 @@ class PairedComparison:
         p = "p<1e-16" if self.p_value < 1e-16 else f"p={self.p_value:.2g}"
         return f"{self.difference.mean:+.4f} [{self.difference.low:+.4f}, {self.difference.high:+.4f}], {p}"
 
+# %% ../nbs/03_metrics.ipynb #d99c6067
 def paired_comparison(a: np.ndarray, b: np.ndarray, n_boot: int = 1000, confidence: float = 0.95, seed: int = 0) -> PairedComparison:
     "Compare per-user values of system B against system A on the same users."
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)

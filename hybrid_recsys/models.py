@@ -37,6 +37,7 @@ def check_histories(history_csr, n_items: int, name: str = "history_csr") -> sp.
         raise ValueError(f"{name} has {history_csr.shape[1]} item columns, but the model was fitted on {n_items} items")
     return sp.csr_matrix(history_csr, dtype=np.float32)
 
+# %% ../nbs/05_models.ipynb #886c8771
 def histories_csr(item_lists: list,  # one list of contiguous item ids per history (may be empty)
                   n_items: int,  # the model's catalog size
                   value_lists: list | None = None,  # matching values (ratings, weights); None = 1 per interaction
@@ -104,10 +105,12 @@ def remember_training(self: Recommender, train_csr) -> sp.csr_matrix:
     self.train_csr = train_csr
     return train_csr
 
+# %% ../nbs/05_models.ipynb #9f43858d
 @patch
 def _check_fitted(self: Recommender):
     if not hasattr(self, "train_csr"): raise RuntimeError(f"{type(self).__name__} is not fitted: call fit(train_csr) first")
 
+# %% ../nbs/05_models.ipynb #6e2afa24
 @patch
 def _check_users(self: Recommender, user_ids) -> np.ndarray:
     user_ids = np.atleast_1d(np.asarray(user_ids, dtype=np.int64))
@@ -160,6 +163,7 @@ def recommend(self: Recommender,
     train_csr = check_user_items(train_csr, "train_csr", (self.n_users, self.n_items))
     return self._top_n_rows(lambda start, stop: self._score_block(user_ids[start:stop]), train_csr[user_ids], N, filter_seen, items, progress)
 
+# %% ../nbs/05_models.ipynb #5fd3d492
 @patch
 def recommend_history(self: Recommender,
                       history_csr: sp.csr_matrix,  # (n, n_items): one history per row (`histories_csr`)
@@ -185,6 +189,7 @@ def _take_scores(score_rows, n_rows: int, item_ids, block_size: int) -> np.ndarr
         out[start:stop] = np.take_along_axis(np.asarray(score_rows(start, stop)), item_ids[start:stop], 1)
     return out
 
+# %% ../nbs/05_models.ipynb #74f0c738
 @patch
 def score(self: Recommender,
           user_ids,  # (n,) contiguous user ids
@@ -195,6 +200,7 @@ def score(self: Recommender,
     user_ids = self._check_users(user_ids)
     return _take_scores(lambda start, stop: self._score_block(user_ids[start:stop]), len(user_ids), item_ids, self.block_size)
 
+# %% ../nbs/05_models.ipynb #56ad63d0
 @patch
 def score_history(self: Recommender,
                   history_csr: sp.csr_matrix,  # (n, n_items) histories
@@ -217,10 +223,12 @@ def save(self: Recommender, folder: Path | str) -> Path:
         sp.save_npz(tmp / "train.npz", self.train_csr)
     return folder
 
+# %% ../nbs/05_models.ipynb #591d99dc
 def _read_saved(folder: Path) -> dict:
     try: return json.loads((folder / "params.json").read_text())
     except (OSError, ValueError) as error: raise HRSError(f"{folder}: not a saved model ({type(error).__name__}: {error})") from None
 
+# %% ../nbs/05_models.ipynb #e9ffdcd3
 @patch(cls_method=True)
 def load(cls: Recommender, folder: Path | str) -> Recommender:
     "Load a model of this class written by `save`."
@@ -235,6 +243,7 @@ def load(cls: Recommender, folder: Path | str) -> Recommender:
         raise HRSError(f"{folder}: not a complete saved model ({type(error).__name__}: {error})") from None
     return model
 
+# %% ../nbs/05_models.ipynb #09aa6ddf
 @patch
 def similar_items(self: Recommender,
                   item_ids,  # contiguous item ids to find neighbours for
@@ -345,6 +354,7 @@ def model_class(name: str) -> type:
         cls = getattr(importlib.import_module(module), attribute)
     return cls
 
+# %% ../nbs/05_models.ipynb #1ce7c982
 def make_model(name: str, dataset=None, protocol: str | None = None, **params) -> Recommender:
     "A fresh model by registry name, with `params` passed to its constructor (and the dataset and protocol, to models that declare they need them)."
     cls = model_class(name)
@@ -355,6 +365,7 @@ def make_model(name: str, dataset=None, protocol: str | None = None, **params) -
     try: return cls(**params)
     except TypeError as error: raise ConfigError(f"model '{name}': bad parameter ({error})") from None
 
+# %% ../nbs/05_models.ipynb #78ebe51b
 def load_model(folder: Path | str) -> Recommender:
     "Load any saved model, its class found through the registry."
     return model_class(_read_saved(Path(folder))["model"]).load(folder)

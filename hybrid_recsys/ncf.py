@@ -151,18 +151,22 @@ def _score_block(self: NeuMF, user_ids: np.ndarray) -> np.ndarray:
     users = torch.as_tensor(np.asarray(user_ids), device=self.device)
     return torch.cat([score_all_items(self.net, users[s:s + step]) for s in range(0, len(users), step)]).cpu().numpy()
 
+# %% ../nbs/08_ncf.ipynb #041ea3b8
 @patch
 def _score_histories(self: NeuMF, history_csr):
     raise NotImplementedError("NeuMF cannot score a new history: its user embeddings are learnt by SGD over sampled negatives, with no closed-form fold-in")
 
+# %% ../nbs/08_ncf.ipynb #ce2d7729
 @patch
 def _arrays(self: NeuMF): return {k: v.detach().cpu().numpy() for k, v in self.net.state_dict().items()}
 
+# %% ../nbs/08_ncf.ipynb #0ee2d5d9
 @patch
 def _set_arrays(self: NeuMF, arrays: dict):
     self.net = self._new_net(arrays["user_gmf.weight"].shape[0], arrays["item_gmf.weight"].shape[0])
     self.net.load_state_dict({k: torch.as_tensor(v) for k, v in arrays.items()})
     self.net.eval()
 
+# %% ../nbs/08_ncf.ipynb #cc3cb5d8
 @patch
 def item_vectors(self: NeuMF) -> np.ndarray: return self.net.item_gmf.weight.detach().cpu().numpy()

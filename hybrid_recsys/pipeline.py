@@ -34,6 +34,7 @@ def stage1_only(self: HybridRecommender) -> HybridRecommender:
     unranked.params = {**self.params, "rerank": False}
     return unranked
 
+# %% ../nbs/15_pipeline.ipynb #170bafb4
 def _reusable_source(model: HybridRecommender, name: str) -> dict:
     "evaluate() arguments that reuse the hybrid's fitted source `name` when it is what evaluate would fit (the same tuned parameters)."
     tuned = load_tuned(model.dataset.name, model.protocol, name) if model.dataset is not None else None
@@ -54,6 +55,7 @@ class PipelineResult:
     paired: dict  # model -> `PairedComparison` of its NDCG@K against the reference, per user
     bundle: Path | None = None
 
+# %% ../nbs/15_pipeline.ipynb #1fee5bf6
 def run_pipeline(dataset,  # a `Dataset`
                  protocol: str = "ms75",
                  seed: int = 42,
@@ -100,6 +102,7 @@ def _version(package: str) -> str | None:
     try: return metadata.version(package)
     except metadata.PackageNotFoundError: return None
 
+# %% ../nbs/15_pipeline.ipynb #00486c49
 def write_bundle(folder: Path | str, result: PipelineResult) -> Path:
     "Publish the pipeline's fitted hybrid and its record at `folder`: a new immutable version, switched to atomically (`publish_dir`)."
     from hybrid_recsys import __version__
@@ -127,6 +130,7 @@ def write_bundle(folder: Path | str, result: PipelineResult) -> Path:
     log.info(f"bundle written to {version} and published as {folder}")
     return folder
 
+# %% ../nbs/15_pipeline.ipynb #982279bd
 @dataclass
 class Bundle:
     "A loaded artifact bundle, and the raw-id calls a service makes on it."
@@ -141,6 +145,7 @@ class Bundle:
         self.user_lookup = pd.Index(self.users["user_id"].astype(str))
         self.item_lookup = pd.Index(self.items["item_id"].astype(str))
 
+# %% ../nbs/15_pipeline.ipynb #23d5c11a
 def load_bundle(folder: Path | str) -> Bundle:
     "Load a bundle written by `write_bundle`; a missing, incomplete or incompatible one raises one clear `HRSError`."
     from hybrid_recsys import __version__
@@ -170,6 +175,7 @@ def user_index(self: Bundle, raw) -> int:
     if found < 0: raise KeyError(f"unknown user id {str(raw)!r}")
     return int(found)
 
+# %% ../nbs/15_pipeline.ipynb #51fb8856
 @patch
 def item_index(self: Bundle, raw) -> int:
     "The contiguous id of a raw item id (KeyError when unknown)."
@@ -177,6 +183,7 @@ def item_index(self: Bundle, raw) -> int:
     if found < 0: raise KeyError(f"unknown item id {str(raw)!r}")
     return int(found)
 
+# %% ../nbs/15_pipeline.ipynb #0d87eb06
 @patch
 def describe(self: Bundle, item: int) -> dict:
     "The public record of an item: raw id, title, year, genres."
@@ -190,12 +197,14 @@ def describe(self: Bundle, item: int) -> dict:
 def _records(self: Bundle, ranked: RankedLists, row: int = 0) -> list[dict]:
     return [{**self.describe(r["item"]), "score": r["score"], "sources": list(r["sources"]), "source_ranks": r["sources"]} for r in ranked.records(row)]
 
+# %% ../nbs/15_pipeline.ipynb #6da5f640
 @patch
 def recommend_user(self: Bundle, raw_user, k: int = 10) -> list[dict]:
     "Both stages for a user of the bundle, from their training history: the same list `evaluate` scores."
     user = self.user_index(raw_user)
     return self._records(self.model.rank_users([user], self.model.train_csr, k))
 
+# %% ../nbs/15_pipeline.ipynb #e17a554b
 @patch
 def recommend_new(self: Bundle, liked_items=(), query: str | None = None, k: int = 10) -> list[dict]:
     "Cold start from raw ids of liked items and/or a query (`HybridRecommender.rank_newcomer`)."
@@ -213,6 +222,7 @@ def similar(self: Bundle, raw_item, k: int = 10, by: str = "content") -> list[di
     ids, scores = sources[name].similar_items([item], N=k)
     return [{**self.describe(int(i)), "score": float(s)} for i, s in zip(ids[0], scores[0]) if i >= 0]
 
+# %% ../nbs/15_pipeline.ipynb #ae22a7be
 @patch
 def search(self: Bundle, query: str, k: int = 10) -> list[dict]:
     "Items matching free text, through the content source's encoder."

@@ -39,11 +39,13 @@ class RunResults:
     dataset: object  # the `Dataset` (titles, images)
     split: object  # the `Split` (histories and held-out items of the example users)
 
+# %% ../nbs/17_reports.ipynb #68414625
 def config_path(config: Path | str) -> Path:
     "A configuration path, relative ones taken from the project root (reports run in reports/)."
     path = Path(config)
     return path if path.is_absolute() else project_root() / path
 
+# %% ../nbs/17_reports.ipynb #b98c2630
 def load_results(config: Path | str) -> RunResults:
     "The saved results of the run of a configuration (run it first with `hybrid-recsys run`)."
     parsed = load_config(config_path(config))
@@ -74,6 +76,7 @@ def metrics_table(run: RunResults) -> pd.DataFrame:
         rows[f"published: {name}"] = {c: f"{values[c]:.3f}" for c in columns if c in values}
     return pd.DataFrame(rows).T.fillna("")
 
+# %% ../nbs/17_reports.ipynb #8bb87dc1
 def headline(run: RunResults) -> str:
     "One paragraph in markdown: the data, the protocol, the split and the best model."
     r, s = run.results, run.results["split"]
@@ -97,6 +100,7 @@ def plot_stage1(run: RunResults):
     ax.set_xlabel("N (items per source)"); ax.set_ylabel("test recall@N"); ax.set_title("stage 1: recall of the candidates"); ax.legend(fontsize=8)
     fig.tight_layout(); return fig
 
+# %% ../nbs/17_reports.ipynb #d5fa9e72
 def plot_ndcg_at_k(run: RunResults):
     "Mean test NDCG@K for K = 1..50, one line per model."
     import matplotlib.pyplot as plt
@@ -106,6 +110,7 @@ def plot_ndcg_at_k(run: RunResults):
     ax.set_xlabel("K"); ax.set_ylabel("test NDCG@K"); ax.set_title("NDCG@K"); ax.legend(fontsize=8)
     fig.tight_layout(); return fig
 
+# %% ../nbs/17_reports.ipynb #f12ecf01
 def plot_training(run: RunResults):
     "Per-epoch curves of the models that keep them (validation NDCG@10 where recorded, else the loss)."
     import matplotlib.pyplot as plt
@@ -120,6 +125,7 @@ def plot_training(run: RunResults):
         ax.set_xlabel("epoch"); ax.set_ylabel(column); ax.set_title(name)
     fig.tight_layout(); return fig
 
+# %% ../nbs/17_reports.ipynb #e9196072
 def plot_popularity_bias(run: RunResults):
     "Share of each model's top-K that falls in each popularity decile of the catalog (by training interactions)."
     import matplotlib.pyplot as plt
@@ -138,6 +144,7 @@ def plot_popularity_bias(run: RunResults):
     ax.set_xlabel("item popularity decile (1 = most popular)"); ax.set_ylabel(f"share of top-{k}"); ax.set_title("popularity bias")
     ax.legend(fontsize=7); fig.tight_layout(); return fig
 
+# %% ../nbs/17_reports.ipynb #13a333a6
 def plot_per_user_ndcg(run: RunResults):
     "Distribution of per-user NDCG@K, one histogram per model."
     import matplotlib.pyplot as plt
@@ -148,6 +155,7 @@ def plot_per_user_ndcg(run: RunResults):
     ax.set_xlabel(f"NDCG@{k} per test user"); ax.set_ylabel("users"); ax.set_title("per-user NDCG"); ax.legend(fontsize=7)
     fig.tight_layout(); return fig
 
+# %% ../nbs/17_reports.ipynb #11a86125
 def figures(run: RunResults) -> dict:
     "Every plot of the report, by name (None where it does not apply)."
     return {"stage1_recall": plot_stage1(run), "ndcg_at_k": plot_ndcg_at_k(run), "training": plot_training(run),
@@ -174,6 +182,7 @@ def example_users(run: RunResults, n_users: int = 3, model: str | None = None) -
         out.append((str(run.dataset.user_ids[user]), describe(best), recommended))
     return out
 
+# %% ../nbs/17_reports.ipynb #7d978453
 def show_examples(run: RunResults, n_users: int = 3):
     "Display the example users' histories and recommendations (HTML, with image thumbnails where items have them)."
     from IPython.display import HTML, Markdown, display

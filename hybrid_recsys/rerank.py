@@ -37,6 +37,7 @@ class FeatureContext:
     user_feature_names: list[str] = field(default_factory=list)
     user_stats: np.ndarray | None = None  # (4,) what scales a new history's user features: max user count, global mean rating, mean and std of users' shrunk means
 
+# %% ../nbs/13_rerank.ipynb #f543de27
 @dataclass
 class UserFeatures:
     "The user side of the features for a batch: known users' rows, or computed from histories."
@@ -45,8 +46,8 @@ class UserFeatures:
     rating: np.ndarray  # (n,) shrunk mean rating, z-scored with the training users' statistics
     demographics: np.ndarray  # (n, n_user_features); zeros for a newcomer
 
+# %% ../nbs/13_rerank.ipynb #dc2f6c9f
 MAX_CATEGORIES = 30  # a user column with more distinct values than this is numeric (z-scored) or an identifier (skipped)
-
 def _encode_users(users: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     "Demographic columns as numbers: numeric z-scored, categorical one-hot; identifier-like columns skipped."
     columns, names = [], []
@@ -63,8 +64,10 @@ def _encode_users(users: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
             columns.append(np.nan_to_num(zscore(numbers)).astype(np.float32)); names.append(column)
     return (np.stack(columns, 1) if columns else np.zeros((len(users), 0), np.float32)), names
 
+# %% ../nbs/13_rerank.ipynb #b62d458e
 def _unit_rows(matrix: np.ndarray) -> np.ndarray: return unit_rows(matrix).astype(np.float32)
 
+# %% ../nbs/13_rerank.ipynb #42fef05f
 def feature_context(dataset, train_csr: sp.csr_matrix) -> FeatureContext:
     "Everything the features need from the dataset and the interactions stage 1 was fitted on."
     binary = sp.csr_matrix(train_csr, dtype=np.float32, copy=True); binary.data[:] = 1.0
@@ -91,6 +94,7 @@ def for_users(self: FeatureContext, user_ids) -> UserFeatures:
     users = np.asarray(user_ids, dtype=np.int64)
     return UserFeatures(self.user_genres[users], self.user_activity[users], self.user_rating[users], self.user_features[users])
 
+# %% ../nbs/13_rerank.ipynb #69e821ee
 @patch
 def for_histories(self: FeatureContext,
                   history_csr: sp.csr_matrix,  # (n, n_items) histories (values: ratings, or 1)
@@ -193,11 +197,13 @@ def _batch_loss(self: Reranker, logits, labels, mask, generator):
     pair = (labels.bool() & mask).unsqueeze(2) & valid_negative.unsqueeze(1)
     return -(torch.nn.functional.logsigmoid(difference) * pair).sum() / pair.sum().clamp(min=1)
 
+# %% ../nbs/13_rerank.ipynb #dfd92471
 def _ndcg_at_10(scores: np.ndarray, labels: np.ndarray) -> float:
     "Mean NDCG@10 of ordering each row's candidates by `scores`, against the row's relevant candidates (`labels`)."
     order = np.argsort(-scores, axis=1, kind="stable")[:, :10]
     return float(ndcg_at_k(np.take_along_axis(labels, order, 1), labels.sum(1), 10).mean())
 
+# %% ../nbs/13_rerank.ipynb #210dc384
 @patch
 def fit(self: Reranker,
         features: np.ndarray,  # (n_users, C, F) from `candidate_features`
@@ -248,6 +254,7 @@ def fit(self: Reranker,
         self.nets.append(net); self.best_epochs.append(stopping.best_epoch); self.valid_ndcgs.append(stopping.best)
     return self
 
+# %% ../nbs/13_rerank.ipynb #a755725a
 @patch
 def _raw_scores(self: Reranker, x, m, nets=None) -> np.ndarray:
     "Mean score of the ensemble's networks (or of `nets`); -inf at pads."
@@ -259,6 +266,7 @@ def _raw_scores(self: Reranker, x, m, nets=None) -> np.ndarray:
             total = total + net(x.to(self.device)).squeeze(-1)
         return (total / len(nets)).masked_fill(~m.to(self.device), -torch.inf).cpu().numpy()
 
+# %% ../nbs/13_rerank.ipynb #e9e25cc8
 @patch
 def score(self: Reranker, features: np.ndarray, mask: np.ndarray) -> np.ndarray:
     "Scores (n_users, C) of candidates; -inf at pads."
@@ -280,6 +288,7 @@ def save(self: Reranker, folder: Path | str) -> Path:
                                                        "history": self.history}, indent=1))
     return folder
 
+# %% ../nbs/13_rerank.ipynb #a5ae4137
 @patch(cls_method=True)
 def load(cls: Reranker, folder: Path | str, device: str = "cpu") -> Reranker:
     "Load a re-ranker written by `save`."

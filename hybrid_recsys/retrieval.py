@@ -111,6 +111,7 @@ def vector_index(item_vectors: np.ndarray,  # (n_items, dim)
     index.add(vectors)
     return index
 
+# %% ../nbs/09_retrieval.ipynb #e12d363b
 def index_recall(index, item_vectors: np.ndarray, queries: np.ndarray, k: int = 100) -> float:
     "Mean recall@k of `index` against exact inner-product search over the same vectors."
     exact = ItemIndex(item_vectors)
@@ -212,6 +213,7 @@ def _rank_lookup(lists: np.ndarray, items: np.ndarray, n_items: int, absent: int
     at, found = sorted_lookup(keys, np.arange(len(items))[:, None] * n_items + np.maximum(items, 0))
     return np.where(found & (items >= 0), positions[at] if len(keys) else 0, absent)
 
+# %% ../nbs/09_retrieval.ipynb #524ffd62
 @patch
 def _fuse(self: CandidateGenerator, lists: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     "Top `n_candidates` (items, fused scores) per user from the sources' lists."
@@ -247,6 +249,7 @@ def _assemble(self: CandidateGenerator, user_ids, lists: dict, scorer, histories
     scores = {name: np.where(items >= 0, scorer(name, safe), 0.0).astype(np.float32) for name in self.sources}
     return Candidates(user_ids, items, fused, ranks, scores, lists, self.depth, histories, scorer)
 
+# %% ../nbs/09_retrieval.ipynb #cfc4a776
 @patch
 def generate(self: CandidateGenerator,
              user_ids,  # contiguous user ids
@@ -315,6 +318,7 @@ def stage1_recall(candidates: Candidates,  # from a generator with depth and n_c
         recalls["fused"][n] = ranking_metrics(candidates.items[:, :n], heldout_csr, candidates.user_ids, (n,))[f"recall@{n}"]
     return recalls, union_sizes
 
+# %% ../nbs/09_retrieval.ipynb #042f9d6c
 def recall_table(recalls: dict[str, dict[int, np.ndarray]], union_sizes: dict[int, np.ndarray] | None = None) -> pd.DataFrame:
     "Mean recall@N, one row per source (and the union and fused lists), one column per N; the union's mean size last."
     table = pd.DataFrame({f"recall@{n}": {name: float(values[n].mean()) for name, values in recalls.items()} for n in next(iter(recalls.values()))})

@@ -25,6 +25,7 @@ def _rank_within_user(users: np.ndarray, order: np.ndarray) -> tuple[np.ndarray,
     rank[order] = np.arange(len(users)) - starts[users[order]]
     return rank, counts
 
+# %% ../nbs/02_splits.ipynb #da0d15b8
 def stratified_parts(users: np.ndarray,  # user id of each interaction
                      ratios: list[float],  # share of each part, summing to 1
                      rng: np.random.Generator,  # source of the random order and of tie-breaks
@@ -101,6 +102,7 @@ def _random_split(dataset: Dataset, seed: int, test_ratio: float, valid_ratio: f
     inner = stratified_parts(users[train_full], [1 - valid_ratio, valid_ratio], rng, None if times is None else times[train_full], rounding)
     return train_full[inner == 0], train_full[inner == 1], np.flatnonzero(outer == 1)
 
+# %% ../nbs/02_splits.ipynb #6c003824
 def k_core(dataset: Dataset, k: int) -> np.ndarray:
     "Boolean mask of interactions left after repeatedly dropping users and items with fewer than `k`."
     users, items = dataset.interactions["user"].to_numpy(), dataset.interactions["item"].to_numpy()
@@ -153,6 +155,7 @@ def _interaction_split(dataset: Dataset, spec: Protocol, seed: int) -> tuple[np.
     parts = stratified_parts(users, [1 - spec.test - spec.valid, spec.valid, spec.test], np.random.default_rng(seed), rounding=spec.rounding)
     return tuple(np.flatnonzero(parts == p) for p in range(3))
 
+# %% ../nbs/02_splits.ipynb #a0d6dee1
 def _cold_items_split(dataset: Dataset, spec: Protocol, seed: int) -> Split:
     "Whole items held out: a share for test, another for validation; each ranked among its own held-out items."
     shuffled = np.random.default_rng(seed).permutation(dataset.n_items)

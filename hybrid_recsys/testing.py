@@ -28,6 +28,7 @@ def checkerboard(n_users: int = 12, n_items: int = 10, seed: int = 0) -> tuple[s
         liked = np.flatnonzero(likes[u]); heldout[u, liked[:2]] = 0
     return sp.csr_matrix(likes - heldout), sp.csr_matrix(heldout)
 
+# %% ../nbs/04_testing.ipynb #afc4d7eb
 def check_recommender_contract(new_model,  # () -> a fresh, unfitted model
                                personalised: bool = True,  # the model should learn the checkerboard
                                histories: bool = True,  # the model serves arbitrary histories (else it must refuse them clearly)
@@ -73,6 +74,7 @@ def check_recommender_contract(new_model,  # () -> a fresh, unfitted model
     else: test_fail(lambda: model.recommend_history(train, N=3), contains="history")
     return model
 
+# %% ../nbs/04_testing.ipynb #31ac41be
 def _check_history_contract(model, train, heldout, items, scores, personalised):
     "The history road: every training row scored as a brand-new history."
     n_users, n_items = train.shape
