@@ -152,6 +152,12 @@ def _candidate_scores(self: HybridRecommender, candidates, items=None) -> np.nda
     features, _ = candidate_features(described, self.context, self.params["rrf_k"], reference=candidates)
     return self.reranker.score(features, described.mask)
 
+# %% ../nbs/14_hybrid.ipynb #cade1fc2
+def _padded_lists(items: np.ndarray, scores: np.ndarray, ranks: dict, N: int) -> RankedLists:
+    "RankedLists widened to N columns: items and ranks padded with -1, scores with -inf."
+    pad = lambda a, value: np.pad(a, ((0, 0), (0, N - a.shape[1])), constant_values=value)
+    return RankedLists(pad(items, -1), pad(scores, -np.inf), {name: pad(r, -1) for name, r in ranks.items()})
+
 # %% ../nbs/14_hybrid.ipynb #5ca5f56e
 @patch
 def rank_candidates(self: HybridRecommender,
@@ -161,12 +167,10 @@ def rank_candidates(self: HybridRecommender,
     "Stage 2: the top N of re-ranked candidates, with each source's rank of each."
     scores = self._candidate_scores(candidates)
     order, top_scores = top_n(scores, min(N, scores.shape[1]))
-    pad = N - order.shape[1]
     top = np.take_along_axis(candidates.items, order, 1)
     top[~np.isfinite(top_scores)] = -1
     ranks = {name: np.where(np.take_along_axis(r, order, 1) < candidates.depth, np.take_along_axis(r, order, 1), -1) for name, r in candidates.ranks.items()}
-    widen = lambda a, value: np.pad(a, ((0, 0), (0, pad)), constant_values=value)
-    return RankedLists(widen(top, -1), widen(top_scores, -np.inf), {name: widen(r, -1) for name, r in ranks.items()})
+    return _padded_lists(top, top_scores, ranks, N)
 
 # %% ../nbs/14_hybrid.ipynb #8a50dcac
 def _concat(parts: list[RankedLists]) -> RankedLists:
@@ -194,11 +198,11 @@ def rank_users(self: HybridRecommender,
 def popular(self: HybridRecommender, n_rows: int, N: int) -> RankedLists:
     "What a newcomer with no history gets: the most popular training items (ties by item id), the same list for every row."
     order, scores = top_n(self.context.item_popularity[None].astype(np.float32), min(N, self.n_items))
-    order, scores = np.pad(order, ((0, 0), (0, N - order.shape[1])), constant_values=-1), np.pad(scores, ((0, 0), (0, N - scores.shape[1])), constant_values=-np.inf)
     ranks = {name: np.full(order.shape, -1, np.int64) for name in self.params["sources"]}
-    if "pop" in ranks: ranks["pop"] = np.where(order >= 0, np.arange(N)[None], -1)
+    if "pop" in ranks: ranks["pop"] = np.arange(order.shape[1])[None]
+    one = _padded_lists(order, scores, ranks, N)
     tile = lambda a: np.repeat(a, n_rows, axis=0)
-    return RankedLists(tile(order), tile(scores), {name: tile(r) for name, r in ranks.items()})
+    return RankedLists(tile(one.items), tile(one.scores), {name: tile(r) for name, r in one.source_ranks.items()})
 
 # %% ../nbs/14_hybrid.ipynb #ea72017e
 @patch
@@ -214,11 +218,12 @@ def rank_histories(self: HybridRecommender,
     n = history_csr.shape[0]
     user_ids = np.full(n, -1, np.int64) if user_ids is None else np.atleast_1d(np.asarray(user_ids, dtype=np.int64))
     if len(user_ids) != n: raise ValueError(f"user_ids has {len(user_ids)} entries for {n} histories")
-    out = self.popular(n, N)
     active = np.flatnonzero(np.diff(history_csr.indptr) > 0)
-    for start in range(0, len(active), self.block_size):
-        rows = active[start:start + self.block_size]
-        ranked = self.rank_candidates(self.generator.generate_history(history_csr[rows], user_ids[rows]), N)
+    blocks = [active[start:start + self.block_size] for start in range(0, len(active), self.block_size)]
+    ranked_blocks = [self.rank_candidates(self.generator.generate_history(history_csr[rows], user_ids[rows]), N) for rows in blocks]
+    if n and len(active) == n: return _concat(ranked_blocks)  # no empty history: no popular list to fall back on
+    out = self.popular(n, N)
+    for rows, ranked in zip(blocks, ranked_blocks):
         out.items[rows], out.scores[rows] = ranked.items, ranked.scores
         for name, ranks in ranked.source_ranks.items(): out.source_ranks[name][rows] = ranks
     return out
@@ -273,8 +278,7 @@ def rank_newcomer(self: HybridRecommender,
         order, scores = top_n(found, min(N, self.n_items))
         ranks = {name: np.full(order.shape, -1, np.int64) for name in self.params["sources"]}
         ranks["content"] = np.arange(order.shape[1])[None]
-        pad = lambda a, v: np.pad(a, ((0, 0), (0, N - a.shape[1])), constant_values=v)
-        return RankedLists(pad(order, -1), pad(scores, -np.inf), {name: pad(r, -1) for name, r in ranks.items()})
+        return _padded_lists(order, scores, ranks, N)
     liked_value = float(self.train_csr.data.max()) if self.train_csr.nnz else 1.0
     history = histories_csr([liked], self.n_items, [np.full(len(liked), liked_value)])
     if query is None: return self.rank_histories(history, N)
@@ -284,11 +288,10 @@ def rank_newcomer(self: HybridRecommender,
     blended = zscore(ranked.scores[0, valid].astype(np.float64)) + zscore(similarity.astype(np.float64))
     order = valid[np.argsort(-blended, kind="stable")[:N]]
     by_query = np.empty(len(valid), np.int64); by_query[np.argsort(-similarity, kind="stable")] = np.arange(len(valid))
-    pick = lambda a, v: np.pad(a[0, order][None], ((0, 0), (0, N - len(order))), constant_values=v)
-    ranks = {name: pick(r, -1) for name, r in ranked.source_ranks.items()}
-    ranks["query"] = np.pad(by_query[np.searchsorted(valid, order)][None], ((0, 0), (0, N - len(order))), constant_values=-1)
-    scores = np.full((1, N), -np.inf, np.float32); scores[0, :len(order)] = blended[np.searchsorted(valid, order)]
-    return RankedLists(pick(ranked.items, -1), scores, ranks)
+    at = np.searchsorted(valid, order)  # each chosen candidate's position among the valid ones
+    ranks = {name: r[0, order][None] for name, r in ranked.source_ranks.items()}
+    ranks["query"] = by_query[at][None]
+    return _padded_lists(ranked.items[0, order][None], blended[at][None].astype(np.float32), ranks, N)
 
 # %% ../nbs/14_hybrid.ipynb #cc3d1d16
 @patch

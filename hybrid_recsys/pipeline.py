@@ -168,20 +168,21 @@ def load_bundle(folder: Path | str) -> Bundle:
     return Bundle(served, manifest, model, items, users, folder)
 
 # %% ../nbs/15_pipeline.ipynb #b875785e
+def _raw_index(lookup, raw, kind: str) -> int:
+    found = lookup.get_indexer([str(raw)])[0]
+    if found < 0: raise KeyError(f"unknown {kind} id {str(raw)!r}")
+    return int(found)
+
 @patch
 def user_index(self: Bundle, raw) -> int:
     "The contiguous id of a raw user id (KeyError when unknown)."
-    found = self.user_lookup.get_indexer([str(raw)])[0]
-    if found < 0: raise KeyError(f"unknown user id {str(raw)!r}")
-    return int(found)
+    return _raw_index(self.user_lookup, raw, "user")
 
 # %% ../nbs/15_pipeline.ipynb #51fb8856
 @patch
 def item_index(self: Bundle, raw) -> int:
     "The contiguous id of a raw item id (KeyError when unknown)."
-    found = self.item_lookup.get_indexer([str(raw)])[0]
-    if found < 0: raise KeyError(f"unknown item id {str(raw)!r}")
-    return int(found)
+    return _raw_index(self.item_lookup, raw, "item")
 
 # %% ../nbs/15_pipeline.ipynb #0d87eb06
 @patch
