@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 from fastcore.basics import patch
 
-from .core import ConfigError, sorted_lookup, unit_rows
+from .core import ConfigError, Unanswerable, sorted_lookup, unit_rows
 from .embeddings import item_embeddings
 from .encoder import load_encoder, parse_encoder
 from .models import Recommender, check_histories, check_user_items
@@ -154,7 +154,7 @@ def recommend_history(self: ContentRecommender, history_csr, N: int = 10, filter
 @patch
 def query_vector(self: ContentRecommender, query: str) -> np.ndarray:
     "A free-text query embedded by the model's encoder, in the item vectors' space (zeros where images are concatenated)."
-    if not str(query).strip(): raise ValueError("the search query is empty")
+    if not str(query).strip(): raise Unanswerable("the search query is empty")
     self._ensure_item_vectors()
     text = load_encoder(self.encoder, self.device).encode_texts([query], progress=False)[0]
     missing = self.item_vectors_.shape[1] - len(text)  # image dimensions of concatenated vectors

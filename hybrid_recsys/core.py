@@ -12,9 +12,10 @@ from typing import Iterator
 import numpy as np
 
 # %% auto #0
-__all__ = ['PUBLISH_STEPS', 'HRSError', 'DataError', 'ConfigError', 'project_root', 'data_dir', 'seed_everything', 'get_logger',
-           'progress_disabled', 'unit_rows', 'zscore', 'sorted_lookup', 'torch_device', 'EarlyStopping',
-           'sha256_of_files', 'fsync_tree', 'atomic_dir', 'publish_step', 'versions_dir', 'publish_dir']
+__all__ = ['PUBLISH_STEPS', 'HRSError', 'DataError', 'ConfigError', 'NotFound', 'Unanswerable', 'project_root', 'data_dir',
+           'seed_everything', 'get_logger', 'progress_disabled', 'unit_rows', 'zscore', 'sorted_lookup', 'torch_device',
+           'EarlyStopping', 'sha256_of_files', 'fsync_tree', 'sweep_stale', 'atomic_dir', 'publish_step',
+           'versions_dir', 'publish_dir']
 
 # %% ../nbs/00_core.ipynb #67337eb9
 class HRSError(Exception):
@@ -27,6 +28,17 @@ class DataError(HRSError):
 # %% ../nbs/00_core.ipynb #646bd6bd
 class ConfigError(HRSError):
     "A parameter or configuration value is not what was expected."
+
+
+# %% ../nbs/00_core.ipynb #c0e1a2b3
+class NotFound(HRSError, KeyError):
+    "A raw id (of a user or an item) that the data or the bundle does not hold; a service answers 404."
+    def __str__(self): return str(self.args[0]) if self.args else "not found"
+
+
+# %% ../nbs/00_core.ipynb #c0e1a2b4
+class Unanswerable(HRSError, ValueError):
+    "A well-formed request that this model cannot answer (e.g. a text query to a bundle without a content model); a service answers 400."
 
 # %% ../nbs/00_core.ipynb #f0736bb1
 def _find_settings_above(start: Path) -> Path | None:
@@ -150,13 +162,34 @@ def _fsync_dir(folder: Path):
     try: os.fsync(fd)
     finally: os.close(fd)
 
+# %% ../nbs/00_core.ipynb #5e7a11e0
+def _pid_alive(pid: int) -> bool:
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True  # alive, someone else's
+    return True
+
+
+# %% ../nbs/00_core.ipynb #5e7a11e1
+def sweep_stale(folder: Path, prefix: str, max_age_s: float = 3600.0) -> list[Path]:
+    "Delete the temporary folders `prefix<pid>-*` in `folder` whose writer is gone (killed mid-write); those without a pid only when older than `max_age_s`."
+    removed = []
+    for tmp in Path(folder).glob(prefix + "*"):
+        pid = tmp.name[len(prefix):].split("-")[0]
+        try: gone = not _pid_alive(int(pid)) if pid.isdigit() else time.time() - tmp.stat().st_mtime > max_age_s
+        except OSError: continue
+        if gone and tmp.is_dir() and not tmp.is_symlink(): shutil.rmtree(tmp, ignore_errors=True); removed.append(tmp)
+    return removed
+
+
 # %% ../nbs/00_core.ipynb #414eb0ca
 @contextlib.contextmanager
 def atomic_dir(target: Path | str) -> Iterator[Path]:
     "Yield a temporary folder beside `target`; on success it is synced to disk and replaces `target` by renames; on error it is removed."
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    sweep_stale(target.parent, f".{target.name}.tmp-")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
     try:
         yield tmp
         fsync_tree(tmp)
@@ -210,7 +243,8 @@ def publish_dir(target: Path | str,  # the served path, e.g. models/latest (beco
     versions.mkdir(parents=True, exist_ok=True)
     if target.exists() and not target.is_symlink(): _adopt_plain_folder(target, versions)
     for stale in target.parent.glob(f".{target.name}.link-*"): stale.unlink(missing_ok=True)  # left by a writer killed after "linked"
-    tmp = Path(tempfile.mkdtemp(prefix=".writing-", dir=versions))
+    sweep_stale(versions, ".writing-")
+    tmp = Path(tempfile.mkdtemp(prefix=f".writing-{os.getpid()}-", dir=versions))
     try:
         write(tmp); publish_step("written")
         fsync_tree(tmp); publish_step("synced")

@@ -5,7 +5,7 @@
 # %% ../nbs/14_hybrid.ipynb #3b1360e8
 from __future__ import annotations
 
-import json, time
+import json, time, zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 from fastcore.basics import patch
 
-from .core import ConfigError, HRSError, atomic_dir, get_logger, zscore
+from .core import ConfigError, HRSError, Unanswerable, atomic_dir, get_logger, zscore
 from .evaluate import load_tuned
 from .metrics import users_with_heldout
 from .models import MODELS, Recommender, check_histories, check_user_items, histories_csr, load_model, make_model, top_n
@@ -258,7 +258,7 @@ def _score_histories(self: HybridRecommender, history_csr):
 @patch
 def _query_similarity(self: HybridRecommender, query: str, items: np.ndarray) -> np.ndarray:
     content = self.generator.sources.get("content")
-    if content is None: raise ValueError("this model has no content source to read a query with: give liked_items instead")
+    if content is None: raise Unanswerable("this model has no content source to read a query with: give liked_items instead")
     return content.item_vectors()[items] @ content.query_vector(query)
 
 # %% ../nbs/14_hybrid.ipynb #df1aee90
@@ -326,6 +326,6 @@ def load(cls: HybridRecommender, folder: Path | str) -> HybridRecommender:
             names = arrays["user_feature_names"].tolist()
             model.context = FeatureContext(**{k: arrays[k] for k in arrays.files if k != "user_feature_names"}, user_feature_names=names)
         model.remember_training(sp.load_npz(folder / "train.npz"))
-    except (OSError, KeyError, ValueError, TypeError) as error:
+    except (OSError, KeyError, ValueError, TypeError, EOFError, zipfile.BadZipFile) as error:
         raise HRSError(f"{folder}: not a complete saved hybrid model ({type(error).__name__}: {error})") from None
     return model

@@ -5,7 +5,7 @@
 # %% ../nbs/05_models.ipynb #37d2957b
 from __future__ import annotations
 
-import importlib, json
+import importlib, json, zipfile
 from pathlib import Path
 
 import numpy as np
@@ -239,7 +239,7 @@ def load(cls: Recommender, folder: Path | str) -> Recommender:
         model = cls(**meta["params"])
         with np.load(folder / "arrays.npz") as arrays: model._set_arrays({k: arrays[k] for k in arrays.files})
         model.remember_training(sp.load_npz(folder / "train.npz"))
-    except (OSError, KeyError, ValueError) as error:
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as error:  # a truncated .npz is a BadZipFile or an EOFError
         raise HRSError(f"{folder}: not a complete saved model ({type(error).__name__}: {error})") from None
     return model
 

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from fastcore.basics import patch
+from pydantic import BaseModel, Field, ValidationError
 
-from .core import HRSError, get_logger, publish_dir, publish_step
+from .core import HRSError, NotFound, Unanswerable, get_logger, publish_dir, publish_step
 from .evaluate import Evaluation, evaluate, load_tuned, results_table
 from .hybrid import HybridRecommender, RankedLists
 from .metrics import paired_comparison, users_with_heldout
@@ -24,7 +26,8 @@ from .splits import Split
 log = get_logger("hybrid_recsys.pipeline")
 
 # %% auto #0
-__all__ = ['log', 'BUNDLE_FORMAT', 'BUNDLE_PACKAGES', 'PipelineResult', 'run_pipeline', 'write_bundle', 'Bundle', 'load_bundle']
+__all__ = ['log', 'BUNDLE_FORMAT', 'BUNDLE_PACKAGES', 'LOCAL_ENCODERS', 'PipelineResult', 'run_pipeline', 'write_bundle',
+           'Bundle', 'Manifest', 'load_bundle']
 
 # %% ../nbs/15_pipeline.ipynb #6c3f9486
 @patch
@@ -144,54 +147,158 @@ class Bundle:
     def __post_init__(self):
         self.user_lookup = pd.Index(self.users["user_id"].astype(str))
         self.item_lookup = pd.Index(self.items["item_id"].astype(str))
+        years = pd.to_numeric(self.items["year"], errors="coerce") if "year" in self.items else pd.Series(np.nan, index=self.items.index)
+        genres = self.items["genres"].fillna("").astype(str) if "genres" in self.items else pd.Series("", index=self.items.index)
+        self.item_records = [{"item_id": i, "title": str(t), "year": None if pd.isna(y) else int(y), "genres": tuple(g for g in gs.split("|") if g)}
+                             for i, t, y, gs in zip(self.item_lookup, self.items["title"], years, genres)]  # built once: a request only copies
 
-# %% ../nbs/15_pipeline.ipynb #23d5c11a
-def load_bundle(folder: Path | str) -> Bundle:
-    "Load a bundle written by `write_bundle`; a missing, incomplete or incompatible one raises one clear `HRSError`."
+# %% ../nbs/15_pipeline.ipynb #3a1f0c08
+def _one_line(error: BaseException, limit: int = 300) -> str:
+    "An exception's message as one short plain line (libraries' messages can span lines and carry terminal colour codes)."
+    import re
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip()
+    text = text.splitlines()[0] if text else "damaged"
+    return text if len(text) <= limit else text[:limit] + "..."
+
+# %% ../nbs/15_pipeline.ipynb #3a1f0c01
+class Manifest(BaseModel):
+    "The fields of a bundle's manifest.json that loading and serving read, with their types (any others are kept as they are)."
+    model_config = {"extra": "allow", "strict": True}
+    format: int
+    hybrid_recsys: str
+    created: str | None = None
+    dataset: str
+    protocol: str | None = None
+    n_users: int = Field(ge=1)
+    n_items: int = Field(ge=1)
+    metrics: dict[str, dict[str, float]] = {}
+    config: dict = {}
+
+# %% ../nbs/15_pipeline.ipynb #3a1f0c02
+def _read_manifest(folder: Path, served: Path) -> dict:
+    "manifest.json parsed and checked: an object, of a format and release this code reads, every field of its type."
     from hybrid_recsys import __version__
-    served = Path(folder)
-    if not served.is_dir(): raise HRSError(f"model bundle {served}: no such folder (run the pipeline first, e.g. `hybrid-recsys pipeline --bundle {served}`)")
-    folder = served.resolve()  # read every file from the one version the path names now, even if it is switched meanwhile
-    try: manifest = json.loads((folder / "manifest.json").read_text())
+    try: manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     except FileNotFoundError: raise HRSError(f"model bundle {served}: manifest.json is missing (not a bundle, or an incomplete one)") from None
-    except ValueError as error: raise HRSError(f"model bundle {served}: manifest.json is not valid JSON ({error})") from None
+    except (ValueError, OSError) as error: raise HRSError(f"model bundle {served}: manifest.json is not valid JSON ({_one_line(error)})") from None
+    if not isinstance(manifest, dict): raise HRSError(f"model bundle {served}: manifest.json holds a JSON {type(manifest).__name__}; expected an object")
     if manifest.get("format") != BUNDLE_FORMAT:
         raise HRSError(f"model bundle {served}: format {manifest.get('format')!r}, this hybrid_recsys {__version__} reads format {BUNDLE_FORMAT}; rebuild the bundle")
     if str(manifest.get("hybrid_recsys", "")).split(".")[:2] != __version__.split(".")[:2]:
         raise HRSError(f"model bundle {served}: made by hybrid_recsys {manifest.get('hybrid_recsys')}, incompatible with {__version__}; rebuild the bundle")
-    try:
-        items, users = pd.read_parquet(folder / "items.parquet"), pd.read_parquet(folder / "users.parquet")
-    except (OSError, ValueError) as error: raise HRSError(f"model bundle {served}: cannot read its id maps ({type(error).__name__}: {error})") from None
-    model = HybridRecommender.load(folder / "model")
+    try: Manifest.model_validate(manifest)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise HRSError(f"model bundle {served}: manifest.json field '{'.'.join(map(str, first['loc']))}': {first['msg'].lower()}, "
+                       f"got {str(first.get('input'))[:60]!r}") from None
+    return manifest
+
+# %% ../nbs/15_pipeline.ipynb #3a1f0c03
+def _check_ids(frame: pd.DataFrame, column: str, where: str):
+    "The id column of an id map: present, no missing value, unique."
+    if column not in frame: raise HRSError(f"{where}: no '{column}' column (found: {', '.join(map(str, frame.columns)) or 'none'})")
+    missing = frame[column].isna().to_numpy()
+    if missing.any(): raise HRSError(f"{where}: row {int(np.flatnonzero(missing)[0])}, column '{column}': missing id")
+    ids = frame[column].astype(str)
+    repeated = ids.duplicated(keep=False).to_numpy()
+    if repeated.any():
+        rows = np.flatnonzero(ids.to_numpy() == ids[repeated].iloc[0])[:2]
+        raise HRSError(f"{where}: rows {rows[0]} and {rows[1]}, column '{column}': id {ids.iloc[rows[0]]!r} appears twice; ids must be unique")
+
+# %% ../nbs/15_pipeline.ipynb #3a1f0c04
+def _read_id_maps(folder: Path, served: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "items.parquet and users.parquet read and checked: unique ids, the item columns a service shows, of usable types."
+    tables = {}
+    for name in ("items", "users"):
+        try: tables[name] = pd.read_parquet(folder / f"{name}.parquet")
+        except Exception as error:  # pyarrow raises several kinds for a damaged file; each becomes this one line
+            raise HRSError(f"model bundle {served}: cannot read {name}.parquet ({type(error).__name__}: {_one_line(error)})") from None
+    items, users = tables["items"], tables["users"]
+    _check_ids(users, "user_id", f"model bundle {served}: users.parquet"); _check_ids(items, "item_id", f"model bundle {served}: items.parquet")
+    if "title" not in items: raise HRSError(f"model bundle {served}: items.parquet has no 'title' column; expected item_id, title[, year, genres]")
+    for column in ("title", "genres"):
+        if column in items and not (pd.api.types.is_string_dtype(items[column]) or items[column].isna().all()):
+            raise HRSError(f"model bundle {served}: items.parquet column '{column}' holds {items[column].dtype}; expected text")
+    if "year" in items and not (pd.api.types.is_numeric_dtype(items["year"]) or items["year"].isna().all()):
+        raise HRSError(f"model bundle {served}: items.parquet column 'year' holds {items['year'].dtype}; expected numbers")
+    return items, users
+
+# %% ../nbs/15_pipeline.ipynb #3a1f0c05
+def _expected_rows(name: str, n_users: int, n_items: int) -> int | None:
+    "How many rows a saved array must have, by the naming rule every model follows: user* arrays one per user, item* one per item."
+    if name.startswith("user"): return n_users
+    if name.startswith("item"): return n_items
+    return None
+
+def _check_shapes(model: HybridRecommender, served: Path):
+    "Every saved array of every source, and the feature context, against the id maps; and no NaN or infinity in any of them."
+    n_users, n_items = model.n_users, model.n_items
+    named = [(f"model/sources/{source}/arrays.npz", name, array) for source, m in model.generator.sources.items() for name, array in m._arrays().items()]
+    named += [("model/context.npz", name, value) for name, value in vars(model.context).items() if isinstance(value, np.ndarray) and name != "user_stats"]
+    for where, name, array in named:
+        rows = _expected_rows(name, n_users, n_items)
+        if name == "weights": rows = n_items  # EASE's item-item matrix
+        if rows is not None and (array.ndim == 0 or array.shape[0] != rows):
+            raise HRSError(f"model bundle {served}: {where} '{name}' has shape {array.shape}; expected {rows} rows ({n_users} users x {n_items} items in the id maps)")
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            raise HRSError(f"model bundle {served}: {where} '{name}' holds NaN or infinite values")
+    for source, m in model.generator.sources.items():
+        if m.train_csr.shape != (n_users, n_items):
+            raise HRSError(f"model bundle {served}: model/sources/{source}/train.npz has shape {m.train_csr.shape}; expected ({n_users}, {n_items})")
+
+# %% ../nbs/15_pipeline.ipynb #3a1f0c07
+LOCAL_ENCODERS = ("offline", "tiny")  # built from files inside installed packages: no download, no code named by the bundle
+
+def _check_encoders(model: HybridRecommender, served: Path):
+    "Refuse a bundle whose content encoder is not local, unless HRS_ALLOWED_ENCODERS allows it."
+    import os
+    allowed = {e.strip() for e in os.environ.get("HRS_ALLOWED_ENCODERS", "").split(",") if e.strip()}
+    for name, source in model.generator.sources.items():
+        encoder = getattr(source, "encoder", None)
+        if encoder is None or encoder in LOCAL_ENCODERS or encoder in allowed or "*" in allowed: continue
+        raise HRSError(f"model bundle {served}: source '{name}' names encoder {str(encoder)[:80]!r}, which is not a local one ({', '.join(LOCAL_ENCODERS)}); "
+                       f"to serve it, allow it with HRS_ALLOWED_ENCODERS={str(encoder)[:80]}")
+
+# %% ../nbs/15_pipeline.ipynb #23d5c11a
+def load_bundle(folder: Path | str) -> Bundle:
+    "Load a bundle written by `write_bundle`, checking its content; a missing, incomplete, inconsistent or incompatible one raises one clear `HRSError`."
+    served = Path(folder)
+    if not served.is_dir(): raise HRSError(f"model bundle {served}: no such folder (run the pipeline first, e.g. `hybrid-recsys pipeline --bundle {served}`)")
+    folder = served.resolve()  # read every file from the one version the path names now, even if it is switched meanwhile
+    manifest = _read_manifest(folder, served)
+    items, users = _read_id_maps(folder, served)
+    try: model = HybridRecommender.load(folder / "model")
+    except HRSError as error: raise HRSError(f"model bundle {served}: {_one_line(error)}") from None
+    except Exception as error:  # a damaged file can fail in any library's own way; the server still gets one line
+        raise HRSError(f"model bundle {served}: cannot load model/ ({type(error).__name__}: {_one_line(error)})") from None
     if (model.n_users, model.n_items) != (len(users), len(items)):
         raise HRSError(f"model bundle {served}: the model has {model.n_users} users x {model.n_items} items, its id maps {len(users)} x {len(items)}")
+    _check_shapes(model, served); _check_encoders(model, served)
     return Bundle(served, manifest, model, items, users, folder)
 
 # %% ../nbs/15_pipeline.ipynb #b875785e
 def _raw_index(lookup, raw, kind: str) -> int:
     found = lookup.get_indexer([str(raw)])[0]
-    if found < 0: raise KeyError(f"unknown {kind} id {str(raw)!r}")
+    if found < 0: raise NotFound(f"unknown {kind} id {str(raw)[:100]!r}")
     return int(found)
 
 @patch
 def user_index(self: Bundle, raw) -> int:
-    "The contiguous id of a raw user id (KeyError when unknown)."
+    "The contiguous id of a raw user id (`NotFound`, a KeyError, when unknown)."
     return _raw_index(self.user_lookup, raw, "user")
 
 # %% ../nbs/15_pipeline.ipynb #51fb8856
 @patch
 def item_index(self: Bundle, raw) -> int:
-    "The contiguous id of a raw item id (KeyError when unknown)."
+    "The contiguous id of a raw item id (`NotFound`, a KeyError, when unknown)."
     return _raw_index(self.item_lookup, raw, "item")
 
 # %% ../nbs/15_pipeline.ipynb #0d87eb06
 @patch
 def describe(self: Bundle, item: int) -> dict:
     "The public record of an item: raw id, title, year, genres."
-    row = self.items.iloc[item]
-    year = pd.to_numeric(row.get("year"), errors="coerce")
-    return {"item_id": str(row["item_id"]), "title": str(row["title"]), "year": None if pd.isna(year) else int(year),
-            "genres": [g for g in str(row.get("genres") or "").split("|") if g]}
+    record = self.item_records[item]
+    return {**record, "genres": list(record["genres"])}
 
 # %% ../nbs/15_pipeline.ipynb #cdd42a94
 @patch
@@ -218,8 +325,8 @@ def similar(self: Bundle, raw_item, k: int = 10, by: str = "content") -> list[di
     item = self.item_index(raw_item)
     sources = self.model.generator.sources
     name = {"content": "content", "cf": "als"}.get(by)
-    if name is None: raise ValueError(f"by={by!r}: expected content or cf")
-    if name not in sources: raise ValueError(f"this bundle has no {'content model' if by == 'content' else 'collaborative item vectors (ALS)'}: use by={'cf' if by == 'content' else 'content'}")
+    if name is None: raise Unanswerable(f"by={str(by)[:20]!r}: expected content or cf")
+    if name not in sources: raise Unanswerable(f"this bundle has no {'content model' if by == 'content' else 'collaborative item vectors (ALS)'}: use by={'cf' if by == 'content' else 'content'}")
     ids, scores = sources[name].similar_items([item], N=k)
     return [{**self.describe(int(i)), "score": float(s)} for i, s in zip(ids[0], scores[0]) if i >= 0]
 
@@ -228,6 +335,6 @@ def similar(self: Bundle, raw_item, k: int = 10, by: str = "content") -> list[di
 def search(self: Bundle, query: str, k: int = 10) -> list[dict]:
     "Items matching free text, through the content source's encoder."
     content = self.model.generator.sources.get("content")
-    if content is None: raise ValueError("this bundle has no content model to search with")
+    if content is None: raise Unanswerable("this bundle has no content model to search with")
     ids, scores = content.search(query, N=k)
     return [{**self.describe(int(i)), "score": float(s)} for i, s in zip(ids, scores) if i >= 0]

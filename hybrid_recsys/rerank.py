@@ -5,7 +5,7 @@
 # %% ../nbs/13_rerank.ipynb #ba9bbd6c
 from __future__ import annotations
 
-import json, time
+import json, pickle, time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -305,6 +305,6 @@ def load(cls: Reranker, folder: Path | str, device: str = "cpu") -> Reranker:
         for state in torch.load(folder / "reranker.pt", map_location=model.device, weights_only=True):
             net = model._network(len(model.mean)).to(model.device)
             net.load_state_dict(state); net.eval(); model.nets.append(net)
-    except (OSError, KeyError, ValueError, RuntimeError) as error:
+    except (OSError, KeyError, ValueError, RuntimeError, EOFError, pickle.UnpicklingError) as error:  # torch's weights-only loader refuses anything else as UnpicklingError
         raise HRSError(f"{folder}: not a complete saved re-ranker ({type(error).__name__}: {error})") from None
     return model

@@ -140,11 +140,54 @@ def test_missing_bundle_fails_in_one_line(tmp_path):
                      f"(run the pipeline first, e.g. `hybrid-recsys pipeline --bundle {tmp_path / 'nothing'}`)"], result.stderr
 
 
-def test_corrupted_bundle_fails_in_one_line(bundle, tmp_path):
+def _edit_json(path, change):
+    path.write_text(json.dumps(change(json.loads(path.read_text()))))
+
+
+def _edit_parquet(path, change):
+    import pandas as pd
+    change(pd.read_parquet(path)).to_parquet(path)
+
+
+def _truncate(path):
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _foreign_pickle(path):
+    import collections, torch
+    torch.save([collections.OrderedDict(), print], path)  # a pickle that names a callable: the weights-only loader refuses it
+
+
+def _short_vectors(path):
+    import numpy as np
+    with np.load(path) as arrays: saved = {k: arrays[k] for k in arrays.files}
+    saved["item_vectors"] = saved["item_vectors"][:-1]
+    np.savez(path, **saved)
+
+
+CORRUPTIONS = {  # file under the bundle -> how it is broken, and what the one line must name
+    "garbage npz": ("model/sources/als/arrays.npz", lambda p: p.write_bytes(b"garbage"), "als"),
+    "truncated npz": ("model/sources/ease/arrays.npz", _truncate, "ease"),
+    "duplicate user id": ("users.parquet", lambda p: _edit_parquet(p, lambda f: f.assign(user_id=[f["user_id"].iloc[1]] + f["user_id"].tolist()[1:])), "appears twice"),
+    "missing title": ("items.parquet", lambda p: _edit_parquet(p, lambda f: f.drop(columns="title")), "no 'title' column"),
+    "manifest is a list": ("manifest.json", lambda p: p.write_text("[1, 2]"), "holds a JSON list"),
+    "metrics as a string": ("manifest.json", lambda p: _edit_json(p, lambda m: {**m, "metrics": "great"}), "field 'metrics'"),
+    "n_users as text": ("manifest.json", lambda p: _edit_json(p, lambda m: {**m, "n_users": "943"}), "field 'n_users'"),
+    "refused reranker.pt": ("model/reranker/reranker.pt", _foreign_pickle, "re-ranker"),
+    "vectors short of the items": ("model/sources/content/arrays.npz", _short_vectors, "'item_vectors' has shape (1681,"),
+    "encoder from a hub": ("model/sources/content/params.json",
+                           lambda p: _edit_json(p, lambda m: {**m, "params": {**m["params"], "encoder": "hf-hub:someone/model"}}), "HRS_ALLOWED_ENCODERS"),
+}
+
+
+@pytest.mark.parametrize("corruption", CORRUPTIONS)
+def test_corrupted_bundle_fails_in_one_line(bundle, tmp_path, corruption):
+    "Each way a bundle's content can be wrong stops the server at start-up with one line that says what, not a traceback or a 500 later."
+    relative, corrupt, named = CORRUPTIONS[corruption]
     broken = tmp_path / "broken"
-    shutil.copytree(bundle, broken)
-    (broken / "model" / "sources" / "als" / "arrays.npz").write_bytes(b"garbage")
+    shutil.copytree(bundle.resolve(), broken)
+    corrupt(broken / relative)
     result = _startup({"HRS_MODEL_DIR": str(broken)})
-    assert result.returncode != 0
+    assert result.returncode == 2, result.stderr
     lines = [l for l in result.stderr.strip().splitlines() if l.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: cannot start the service:") and "als" in lines[0], result.stderr
+    assert len(lines) == 1 and lines[0].startswith(f"error: cannot start the service: model bundle {broken}") and named in lines[0], result.stderr
