@@ -5,22 +5,25 @@
 # %% ../nbs/18_api.ipynb #43156723
 from __future__ import annotations
 
-import os, sys, time
+import asyncio, os, sys, time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Path as PathParam, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, BeforeValidator, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints, field_validator
 
-from .core import HRSError, get_logger, project_root
+from .core import HRSError, NotFound, Unanswerable, get_logger, project_root
 from .pipeline import Bundle, load_bundle
 
 # %% auto #0
-__all__ = ['log', 'MAX_K', 'RawId', 'K', 'Item', 'ScoredItem', 'Recommendations', 'NewUser', 'Health', 'docs_assets',
-           'create_app', 'model_dir', 'single_threaded', 'load_app']
+__all__ = ['log', 'MAX_K', 'RawId', 'Text', 'K', 'ERRORS', 'Item', 'ScoredItem', 'Recommendations', 'NewUser', 'Health',
+           'id_path', 'Error', 'docs_assets', 'Overloaded', 'Compute', 'Guard', 'create_app', 'model_dir',
+           'single_threaded', 'load_app']
 
 # %% ../nbs/18_api.ipynb #4d140240
 log = get_logger("hybrid_recsys.api")
@@ -31,7 +34,15 @@ def _id_text(value):
     if isinstance(value, int) and not isinstance(value, bool): return str(value)
     return value
 
-RawId = Annotated[str, BeforeValidator(_id_text)]
+def _unicode(value):
+    "Text must encode as UTF-8 (JSON can carry a lone surrogate such as \\ud800, which no encoder or log can write)."
+    if isinstance(value, str):
+        try: value.encode("utf-8")
+        except UnicodeEncodeError: raise ValueError("text must be valid Unicode (it holds a lone surrogate)") from None
+    return value
+
+RawId = Annotated[str, BeforeValidator(_id_text), StringConstraints(min_length=1, max_length=200), AfterValidator(_unicode)]
+Text = Annotated[str, AfterValidator(_unicode)]
 
 # %% ../nbs/18_api.ipynb #b97ccb7e
 class Item(BaseModel):
@@ -57,7 +68,7 @@ class NewUser(BaseModel):
     "A user we have never seen: what they like and/or what they are looking for (neither: the most popular items)."
     model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"liked_items": ["50", "181"], "query": "space adventure", "k": 10}]}}
     liked_items: list[RawId] = Field(default=[], max_length=1000, description="Raw ids of items the user likes (strings, or integers for numeric ids)")
-    query: str | None = Field(None, max_length=1000, description="Free text describing what the user wants")
+    query: Text | None = Field(None, max_length=1000, description="Free text describing what the user wants")
     k: int = Field(10, ge=1, le=MAX_K)
 
     @field_validator("query")
@@ -68,8 +79,8 @@ class NewUser(BaseModel):
 # %% ../nbs/18_api.ipynb #636dcdf2
 class Health(BaseModel):
     status: Literal["ok"]
-    bundle: str
-    version: str | None = Field(None, description="The immutable bundle version the served path named at load")
+    bundle: str = Field(description="The served path's name (never the full path: /health is public)")
+    version: str | None = Field(None, description="The name of the immutable bundle version the served path named at load")
     created: str | None
     dataset: str | None
     protocol: str | None
@@ -79,6 +90,13 @@ class Health(BaseModel):
     metrics: dict = {}
 
 K = Query(10, ge=1, le=MAX_K, description=f"How many items (1 to {MAX_K})")
+def id_path(): return PathParam(..., min_length=1, max_length=200, description="A raw id")  # a new one per route: FastAPI names it after its parameter
+
+class Error(BaseModel):
+    detail: str = Field(description="What was wrong, in one sentence")
+
+ERRORS = {400: {"model": Error, "description": "A request this bundle cannot answer"}, 404: {"model": Error, "description": "Unknown id"},
+          503: {"model": Error, "description": "Overloaded: retry after the Retry-After header's seconds"}}
 
 # %% ../nbs/18_api.ipynb #cedbbcea
 def docs_assets() -> Path:
@@ -96,61 +114,152 @@ def _mount_docs(app: FastAPI):
                                    swagger_css_url="/docs-assets/swagger-ui.css", swagger_favicon_url="/docs-assets/favicon.png",
                                    swagger_ui_parameters={"validatorUrl": None})  # no badge from the online validator
 
+# %% ../nbs/18_api.ipynb #9e1d0a02
+def _excerpt(value, limit: int = 80) -> str:
+    "A rejected input as a short piece of text."
+    text = (value if isinstance(value, str) else repr(value)).encode("utf-8", "backslashreplace").decode()  # a lone surrogate shown as \\ud800
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+# %% ../nbs/18_api.ipynb #9e1d0a03
+class Overloaded(Exception):
+    "More requests waiting than the queue holds."
+
+class Compute:
+    "A bounded pool for the work of requests: `await compute(fn, ...)` runs fn off the event loop, or raises `Overloaded` when the queue is full."
+    def __init__(self, threads: int = 1, max_queue: int = 64):
+        self.pool, self.max_queue, self.pending = ThreadPoolExecutor(threads, thread_name_prefix="compute"), max_queue, 0
+
+    async def __call__(self, fn, *args):
+        if self.pending >= self.max_queue: raise Overloaded(f"{self.pending} requests are already waiting; retry shortly")
+        self.pending += 1  # only the event loop's thread touches this counter
+        try: return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+        finally: self.pending -= 1
+
 # %% ../nbs/18_api.ipynb #1c2cae5c
 def _handle_errors(app: FastAPI):
-    @app.exception_handler(KeyError)
-    async def _not_found(request: Request, error: KeyError):
-        return JSONResponse(status_code=404, content={"detail": str(error.args[0]) if error.args else "not found"})
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError):
+        errors = [{"loc": list(e.get("loc", ())), "msg": _excerpt(e.get("msg", ""), 300), "type": e.get("type", "invalid"),
+                   **({"input": _excerpt(e["input"])} if "input" in e else {})} for e in error.errors()[:10]]
+        return JSONResponse(status_code=422, content={"detail": errors})
 
-    @app.exception_handler(ValueError)
-    async def _unprocessable(request: Request, error: ValueError):
-        return JSONResponse(status_code=422, content={"detail": str(error)})
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, error: NotFound):
+        return JSONResponse(status_code=404, content={"detail": str(error)})
+
+    @app.exception_handler(Unanswerable)
+    async def _unanswerable(request: Request, error: Unanswerable):
+        return JSONResponse(status_code=400, content={"detail": str(error)})
+
+    @app.exception_handler(Overloaded)
+    async def _overloaded(request: Request, error: Overloaded):
+        return JSONResponse(status_code=503, content={"detail": str(error)}, headers={"Retry-After": "1"})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception):
         log.exception(f"{request.method} {request.url.path}: unexpected {type(error).__name__}")
         return JSONResponse(status_code=500, content={"detail": f"internal error ({type(error).__name__})"})
 
+# %% ../nbs/18_api.ipynb #9e1d0a04
+def _env_number(name: str, default, kind=int):
+    raw = os.environ.get(name)
+    if raw is None: return default
+    try: value = kind(raw)
+    except ValueError: raise HRSError(f"{name}={raw!r}: expected a {'whole ' if kind is int else ''}number") from None
+    if value <= 0: raise HRSError(f"{name}={raw!r}: expected a positive number")
+    return value
+
+async def _send_error(send, status: int, detail: str, headers: list | None = None):
+    body = JSONResponse(content={"detail": detail}).body
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"connection", b"close"), *(headers or [])]})
+    await send({"type": "http.response.body", "body": body})
+
+# %% ../nbs/18_api.ipynb #9e1d0a05
+class Guard:
+    "ASGI middleware: the request body read whole, under a size limit and a deadline, before the app sees it; HEAD answered as GET."
+    def __init__(self, app, max_body: int = 64 * 1024, timeout_s: float = 10.0):
+        self.app, self.max_body, self.timeout_s = app, max_body, timeout_s
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http": return await self.app(scope, receive, send)
+        head = scope["method"] == "HEAD"
+        if head: scope = {**scope, "method": "GET"}
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            if length.isdigit(): return await _send_error(send, 413, f"the request body is {int(length):,} bytes; the limit is {self.max_body:,} bytes")
+            return await _send_error(send, 400, "the Content-Length header is not a number")
+        chunks, size, deadline = [], 0, time.monotonic() + self.timeout_s
+        while True:
+            try: message = await asyncio.wait_for(receive(), max(deadline - time.monotonic(), 0.001))
+            except asyncio.TimeoutError:
+                return await _send_error(send, 408, f"the request body did not arrive within {self.timeout_s:g} s")
+            if message["type"] == "http.disconnect": return
+            size += len(message.get("body", b""))
+            if size > self.max_body: return await _send_error(send, 413, f"the request body is over the limit of {self.max_body:,} bytes")
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False): break
+        body, replayed = b"".join(chunks), False
+
+        async def replay():
+            nonlocal replayed
+            if not replayed: replayed = True; return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        async def quiet(message):  # HEAD: the headers of GET's answer, no body
+            if head and message["type"] == "http.response.body": message = {**message, "body": b""}
+            await send(message)
+        await self.app(scope, replay, quiet if head else send)
+
 # %% ../nbs/18_api.ipynb #a5c82599
-def create_app(bundle: Bundle) -> FastAPI:
-    "The FastAPI application serving one loaded bundle."
-    app = FastAPI(title="hybrid_recsys", version=__import__("hybrid_recsys").__version__, docs_url=None, redoc_url=None,
+def create_app(bundle: Bundle,
+               compute: Compute | None = None,  # where requests' work runs (default: HRS_COMPUTE_THREADS threads, HRS_MAX_QUEUE waiting)
+              ) -> FastAPI:
+    "The FastAPI application serving one loaded bundle, behind `Guard` (HRS_MAX_BODY_BYTES, HRS_REQUEST_TIMEOUT_S)."
+    compute = compute or Compute(_env_number("HRS_COMPUTE_THREADS", 1), _env_number("HRS_MAX_QUEUE", 64))
+    app = FastAPI(title="hybrid_recsys", version=__import__("hybrid_recsys").__version__, docs_url=None, redoc_url=None, redirect_slashes=False,
                   description="A two-stage hybrid recommender: candidates from collaborative filtering, content embeddings and "
                               "popularity, re-ranked by a neural ranker. Ids are the raw ids of the data the bundle was trained on.")
     _mount_docs(app); _handle_errors(app)
+    app.add_middleware(Guard, max_body=_env_number("HRS_MAX_BODY_BYTES", 64 * 1024), timeout_s=_env_number("HRS_REQUEST_TIMEOUT_S", 10.0, float))
     manifest, loaded_at = bundle.manifest, time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    health_answer = Health(status="ok", bundle=bundle.folder.name, version=bundle.version.name if bundle.version else None, created=manifest.get("created"),
+                           dataset=manifest.get("dataset"), protocol=manifest.get("protocol"), n_users=len(bundle.user_lookup),
+                           n_items=len(bundle.item_lookup), loaded_at=loaded_at, metrics=manifest.get("metrics", {}).get("stage2", {}))
 
-    @app.get("/health", response_model=Health, summary="Liveness, and what is being served")
+    @app.get("/health", response_model=Health, summary="Liveness, and what is being served (answered on the event loop, never queued)")
     async def health():
-        return Health(status="ok", bundle=str(bundle.folder), version=str(bundle.version), created=manifest.get("created"), dataset=manifest.get("dataset"),
-                      protocol=manifest.get("protocol"), n_users=len(bundle.user_lookup), n_items=len(bundle.item_lookup),
-                      loaded_at=loaded_at, metrics=manifest.get("metrics", {}).get("stage2", {}))
+        return health_answer
 
-    @app.get("/ready", summary="Readiness: the bundle is loaded and answers a request")
+    @app.get("/ready", summary="Readiness: the bundle is loaded and answers a request", responses={503: ERRORS[503]})
     async def ready():
-        bundle.recommend_user(bundle.user_lookup[0], 1)
+        await compute(bundle.recommend_user, bundle.user_lookup[0], 1)
         return {"ready": True}
 
-    @app.get("/users/{user_id}/recommendations", response_model=Recommendations, summary="Top-k items for a known user (both stages)")
-    async def user_recommendations(user_id: str, k: int = K):
-        return Recommendations(user_id=user_id, k=k, items=bundle.recommend_user(user_id, k))
+    @app.get("/users/{user_id}/recommendations", response_model=Recommendations, summary="Top-k items for a known user (both stages)",
+             responses={404: ERRORS[404], 503: ERRORS[503]})
+    async def user_recommendations(user_id: str = id_path(), k: int = K):
+        return Recommendations(user_id=user_id, k=k, items=await compute(bundle.recommend_user, user_id, k))
 
-    @app.post("/recommendations", response_model=Recommendations, summary="Top-k items for a newcomer, from liked items and/or a query")
+    @app.post("/recommendations", response_model=Recommendations, summary="Top-k items for a newcomer, from liked items and/or a query",
+              responses={**ERRORS, 408: {"model": Error, "description": "The body did not arrive in time"},
+                         413: {"model": Error, "description": "The body is over the size limit"}})
     async def new_user_recommendations(body: NewUser):
-        return Recommendations(user_id=None, k=body.k, items=bundle.recommend_new(body.liked_items, body.query, body.k))
+        return Recommendations(user_id=None, k=body.k, items=await compute(bundle.recommend_new, body.liked_items, body.query, body.k))
 
-    @app.get("/items/{item_id}", response_model=Item, summary="One item")
-    async def item(item_id: str):
+    @app.get("/items/{item_id}", response_model=Item, summary="One item", responses={404: ERRORS[404]})
+    async def item(item_id: str = id_path()):
         return Item(**bundle.describe(bundle.item_index(item_id)))
 
-    @app.get("/items/{item_id}/similar", response_model=list[ScoredItem], summary="Items similar to one item, by content or by collaborative vectors")
-    async def similar(item_id: str, k: int = K, by: Literal["content", "cf"] = Query("content", description="content: text (and image) vectors; cf: ALS item factors")):
-        return bundle.similar(item_id, k, by)
+    @app.get("/items/{item_id}/similar", response_model=list[ScoredItem], summary="Items similar to one item, by content or by collaborative vectors",
+             responses=ERRORS)
+    async def similar(item_id: str = id_path(), k: int = K, by: Literal["content", "cf"] = Query("content", description="content: text (and image) vectors; cf: ALS item factors")):
+        return await compute(bundle.similar, item_id, k, by)
 
-    @app.get("/search", response_model=list[ScoredItem], summary="Items matching free text, through the content encoder")
+    @app.get("/search", response_model=list[ScoredItem], summary="Items matching free text, through the content encoder", responses=ERRORS)
     async def search(q: str = Query(..., min_length=1, max_length=1000, description="Free text"), k: int = K):
-        if not q.strip(): raise ValueError("the query is empty")
-        return bundle.search(q, k)
+        if not q.strip(): raise Unanswerable("the query is empty")
+        return await compute(bundle.search, q, k)
 
     return app
 

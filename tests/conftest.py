@@ -37,7 +37,7 @@ def free_port() -> int:
 def server(bundle):
     "A real uvicorn serving the bundle on a free local port; yields its base URL."
     port = free_port()
-    process = subprocess.Popen(UVICORN + ["--port", str(port)], cwd=ROOT, env={**os.environ, "HRS_MODEL_DIR": str(bundle)},
+    process = subprocess.Popen(UVICORN + ["--port", str(port)], cwd=ROOT, env={**os.environ, "HRS_MODEL_DIR": str(bundle), "HRS_REQUEST_TIMEOUT_S": "2"},
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):

@@ -22,6 +22,7 @@ def test_health_and_readiness(server):
     status, health = call(server, "/health")
     assert status == 200 and health["status"] == "ok" and (health["n_users"], health["n_items"]) == (943, 1682)
     assert health["dataset"] == "ml-100k" and health["metrics"]["ndcg@10"] > 0.4
+    assert health["bundle"] == "ml100k" and "/" not in health["version"]  # no path on disk in a public answer
     assert call(server, "/ready") == (200, {"ready": True})
 
 
@@ -92,7 +93,8 @@ def test_docs_render_offline(server):
     ("/users/1/recommendations", {"k": "ten"}, None, 422, "valid integer"),
     ("/items/50/similar", {"by": "color"}, None, 422, "'content' or 'cf'"),
     ("/search", {"q": ""}, None, 422, "at least 1 character"),
-    ("/search", {"q": "   "}, None, 422, "the query is empty"),
+    ("/search", {"q": "   "}, None, 400, "the query is empty"),
+    ("/users/1/recommendations/", None, None, 404, "Not Found"),
     ("/recommendations", None, b"{\"liked_items\": [", 422, "JSON decode error"),
     ("/recommendations", None, b"{\"liked_items\": [true]}", 422, "valid string"),
     ("/recommendations", None, b"{\"liked_items\": [50.5]}", 422, "valid string"),
@@ -104,6 +106,42 @@ def test_bad_inputs_get_4xx_with_a_message(server, path, params, body, status, m
     got, answer = call(server, path, params, body)
     assert got == status, answer
     assert message in json.dumps(answer), answer
+
+
+def _raw_request(base: str, data: bytes, wait_s: float = 0.0) -> tuple[bytes, float]:
+    "Send raw bytes, optionally hold the connection open, and read until the server closes it; returns the answer and the seconds it took."
+    import socket, time
+    host, port = base.removeprefix("http://").split(":")
+    start = time.perf_counter()
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(data)
+        time.sleep(wait_s)
+        answer = b""
+        while chunk := connection.recv(65536): answer += chunk
+    return answer, time.perf_counter() - start
+
+
+def test_oversized_body_is_refused_at_once_and_health_stays_fast(server):
+    "A 50 MB body is refused with 413 from its Content-Length, before it is sent, while /health keeps answering in milliseconds."
+    import threading, time
+    answers = []
+    def attack(): answers.append(_raw_request(server, b"POST /recommendations HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                                                    b"content-length: 50000000\r\n\r\n[" + b"1," * 1000))
+    attackers = [threading.Thread(target=attack) for _ in range(3)]
+    for thread in attackers: thread.start()
+    latencies = []
+    for _ in range(20):
+        start = time.perf_counter(); assert call(server, "/health")[0] == 200; latencies.append(time.perf_counter() - start)
+    for thread in attackers: thread.join()
+    assert all(a.startswith(b"HTTP/1.1 413") and b"the limit is 65,536 bytes" in a and seconds < 2 for a, seconds in answers), answers
+    assert sorted(latencies)[-2] < 0.05, latencies
+
+
+def test_slow_body_is_cut_off(server):
+    "A body shorter than its Content-Length (or one sent too slowly) gets 408 when HRS_REQUEST_TIMEOUT_S (2 s here) runs out."
+    answer, seconds = _raw_request(server, b"POST /recommendations HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                                           b"content-length: 100\r\n\r\n{\"k\": 5")
+    assert answer.startswith(b"HTTP/1.1 408") and b"did not arrive within 2 s" in answer and 1.5 < seconds < 5, (answer, seconds)
 
 
 def test_unicode_queries(server):
