@@ -1,4 +1,4 @@
-# The hybrid_recsys service: `uvicorn hybrid_recsys.api:app` serving the bundle in models/latest.
+# The hybrid_recsys service: `hybrid-recsys serve` (uvicorn with header deadlines) serving the bundle in models/latest.
 #   make run                                   # trains the default experiment and writes models/latest
 #   docker build -t hybrid-recsys .            # or: --build-arg BASE=<a local python:3.11 image>
 #   docker run -p 8000:8000 hybrid-recsys      # then http://localhost:8000/docs
@@ -35,4 +35,4 @@ COPY models/ ./models/
 
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"
-CMD ["python", "-m", "uvicorn", "hybrid_recsys.api:app", "--host", "0.0.0.0", "--port", "8000", "--workers", "1"]
+CMD ["hybrid-recsys", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -23,7 +23,7 @@ from .pipeline import Bundle, load_bundle
 # %% auto #0
 __all__ = ['log', 'MAX_K', 'RawId', 'Text', 'K', 'ERRORS', 'Item', 'ScoredItem', 'Recommendations', 'NewUser', 'Health',
            'id_path', 'Error', 'docs_assets', 'Overloaded', 'Compute', 'Guard', 'create_app', 'model_dir',
-           'single_threaded', 'load_app']
+           'single_threaded', 'load_app', 'HeaderDeadline', 'GuardedH11', 'serve']
 
 # %% ../nbs/18_api.ipynb #4d140240
 log = get_logger("hybrid_recsys.api")
@@ -298,3 +298,48 @@ def __getattr__(name: str):
             sys.stderr.write(f"error: cannot start the service: {error}\n"); sys.stderr.flush()
             raise SystemExit(2) from None
     return _app
+
+# %% ../nbs/18_api.ipynb #5e7e0a02
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+class HeaderDeadline:
+    "Mixin for a uvicorn HTTP protocol: close a connection whose request headers take longer than HRS_REQUEST_TIMEOUT_S."
+    def connection_made(self, transport):
+        super().connection_made(transport)
+        self._timeout, self._deadline = _env_number("HRS_REQUEST_TIMEOUT_S", 10.0, float), None
+        self._arm()
+
+    def data_received(self, data: bytes):
+        super().data_received(data)
+        if self.cycle is None or self.cycle.response_complete: self._arm()  # bytes of headers not yet complete
+        else: self._disarm()  # the headers are in: from here `Guard` times the body
+
+    def connection_lost(self, exc):
+        self._disarm(); super().connection_lost(exc)
+
+    def _arm(self):
+        if self._deadline is None: self._deadline = self.loop.call_later(self._timeout, self._too_slow)
+
+    def _disarm(self):
+        if self._deadline is not None: self._deadline.cancel(); self._deadline = None
+
+    def _too_slow(self):
+        self._deadline = None
+        if self.cycle is None or self.cycle.response_complete:
+            body = f'{{"detail": "the request headers did not arrive within {self._timeout:g} s"}}'.encode()
+            self.transport.write(b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
+                                 b"connection: close\r\n\r\n%s" % (len(body), body))
+        self.transport.close()
+
+class GuardedH11(HeaderDeadline, H11Protocol):
+    "uvicorn's h11 protocol with a deadline on request headers."
+
+# %% ../nbs/18_api.ipynb #5e7e0a03
+def serve(host: str = "127.0.0.1", port: int = 8000,
+          workers: int = 1,  # processes, each loading the bundle
+          max_connections: int = 1000,  # open connections and requests in flight past which new ones get 503
+          log_level: str = "info"):
+    "Serve the bundle at $HRS_MODEL_DIR (default models/latest) with uvicorn, header deadlines and a connection cap."
+    import uvicorn
+    uvicorn.run("hybrid_recsys.api:app", host=host, port=port, workers=workers, http=GuardedH11, limit_concurrency=max_connections,
+                timeout_keep_alive=5, log_level=log_level)

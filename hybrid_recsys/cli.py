@@ -24,7 +24,8 @@ from .splits import PROTOCOLS, split_dataset
 # %% auto #0
 __all__ = ['app', 'DatasetOption', 'InteractionsOption', 'ItemsOption', 'QuietOption', 'ProtocolOption', 'SeedOption',
            'EncoderOption', 'ImageDirOption', 'data_stats', 'evaluate_command', 'tune_command', 'markdown_table',
-           'baselines', 'pipeline_command', 'run_command', 'embed_command', 'similar_command', 'search_command', 'main']
+           'baselines', 'pipeline_command', 'run_command', 'embed_command', 'similar_command', 'search_command',
+           'serve_command', 'main']
 
 # %% ../nbs/19_cli.ipynb #e2c7b382
 app = typer.Typer(help="hybrid_recsys: a two-stage hybrid recommender. Data statistics, evaluation, baselines and content search.",
@@ -304,6 +305,19 @@ def search_command(query: str = typer.Argument(..., help="Free text, e.g. \"jedi
     data = _load(dataset, interactions, items, quiet)
     ids, scores = ContentRecommender(data, encoder=encoder, image_dir=image_dir).search(query, N=k)
     _print_items(_item_rows(data, ids, scores), as_json, {"dataset": data.name, "encoder": encoder, "query": query})
+
+# %% ../nbs/19_cli.ipynb #5e7e0b02
+@app.command("serve")
+def serve_command(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: every interface)."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Worker processes, each with its own copy of the bundle."),
+    max_connections: int = typer.Option(1000, "--max-connections", min=1, help="Open connections and requests in flight past which new ones get 503."),
+    log_level: str = typer.Option("info", "--log-level", help="uvicorn's log level: critical, error, warning, info, debug."),
+):
+    "Serve the bundle at $HRS_MODEL_DIR (default models/latest) over HTTP, with the defences of `hybrid_recsys.api.serve`."
+    from hybrid_recsys.api import serve
+    serve(host, port, workers, max_connections, log_level)
 
 # %% ../nbs/19_cli.ipynb #daf9a546
 def main():

@@ -19,8 +19,8 @@ from fastcore.basics import patch
 from .core import DataError, atomic_dir, data_dir, get_logger, sha256_of_files
 
 # %% auto #0
-__all__ = ['MOVIELENS', 'INTERACTION_COLUMNS', 'ITEM_COLUMNS', 'PARSER_VERSION', 'log', 'movielens_files', 'restore_title',
-           'item_text', 'Dataset', 'build_dataset', 'read_user_files', 'load_dataset']
+__all__ = ['MOVIELENS', 'INTERACTION_COLUMNS', 'ITEM_COLUMNS', 'TIME_RANGE', 'PARSER_VERSION', 'log', 'movielens_files',
+           'restore_title', 'item_text', 'Dataset', 'build_dataset', 'read_user_files', 'load_dataset']
 
 # %% ../nbs/01_data.ipynb #e693e402
 MOVIELENS = {  # dataset name -> (distribution, folder inside it, file stem)
@@ -225,8 +225,12 @@ def _read_table(path: Path, required: list[str], optional: list[str]) -> tuple[p
     expected = ", ".join(required) + (f" and optionally {', '.join(optional)}" if optional else "")
     if suffix in _TEXT_SUFFIXES:
         if path.stat().st_size == 0: raise DataError(f"{path}: the file is empty; expected a header row with columns {expected}")
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            header = next(csv.reader(f, delimiter=_TEXT_SUFFIXES[suffix]), [])
+        try:
+            with open(path, newline="", encoding="utf-8-sig") as f:
+                header = next(csv.reader(f, delimiter=_TEXT_SUFFIXES[suffix]), [])
+        except UnicodeDecodeError as error:
+            raise DataError(f"{path}: row 1 (header): byte 0x{error.object[error.start]:02x} at byte {error.start} is not UTF-8; "
+                            f"expected UTF-8 text (re-save the file as UTF-8)") from None
         header = [h.strip() for h in header]
         if not any(header): raise DataError(f"{path}: the file is empty; expected a header row with columns {expected}")
         seen = set()
@@ -276,14 +280,31 @@ def _check_numbers(path, frame, first_row, column) -> np.ndarray:
     return numbers
 
 # %% ../nbs/01_data.ipynb #59800ec5
+TIME_RANGE = ("1900-01-01", "2100-01-01")  # a timestamp outside is a mistake of unit or of typing, not a time
+
+def _epoch_seconds(times: pd.Series) -> np.ndarray:
+    "Seconds since the epoch of tz-aware times (NaN where missing), through numpy's seconds: pandas' nanosecond arithmetic overflows after 2262."
+    values = times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[s]")
+    seconds = values.astype(np.int64).astype(np.float64)
+    seconds[np.isnat(values)] = np.nan
+    return seconds
+
 def _check_timestamps(path, frame, first_row, column) -> np.ndarray:
-    seconds = pd.to_numeric(frame[column], errors="coerce").to_numpy(np.float64, copy=True)
-    not_numbers = ~np.isfinite(seconds)
-    if not_numbers.any():  # cells that are not numbers may be dates
-        dates = pd.to_datetime(frame[column][not_numbers], errors="coerce", utc=True, format="ISO8601")
-        seconds[not_numbers] = (dates - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(np.float64)
+    values = frame[column]
+    if pd.api.types.is_datetime64_any_dtype(values):  # Parquet's real datetimes are times, not counts of seconds (naive ones are read as UTC)
+        times = values.dt.tz_localize("UTC") if values.dt.tz is None else values.dt.tz_convert("UTC")
+        seconds = _epoch_seconds(times)
+    else:
+        seconds = pd.to_numeric(values, errors="coerce").to_numpy(np.float64, copy=True)
+        not_numbers = ~np.isfinite(seconds)
+        if not_numbers.any():  # cells that are not numbers may be dates
+            dates = pd.to_datetime(values[not_numbers], errors="coerce", utc=True, format="ISO8601")
+            seconds[not_numbers] = _epoch_seconds(dates)
     bad = ~np.isfinite(seconds)
     if bad.any(): _fail_at(path, frame, bad, first_row, column, "seconds since the epoch or an ISO date such as 2024-05-01T12:00:00")
+    low, high = (pd.Timestamp(t, tz="UTC").timestamp() for t in TIME_RANGE)
+    outside = (seconds < low) | (seconds >= high)
+    if outside.any(): _fail_at(path, frame, outside, first_row, column, f"a time from {TIME_RANGE[0]} to {TIME_RANGE[1]} (seconds since the epoch, or an ISO date)")
     return seconds
 
 # %% ../nbs/01_data.ipynb #02aba2d4
@@ -334,7 +355,7 @@ def read_user_files(interactions_path: Path | str,  # CSV/TSV/Parquet: user_id, 
     return inter, items
 
 # %% ../nbs/01_data.ipynb #3bf8f1aa
-PARSER_VERSION = "data-v1"  # bump when parsing changes, to invalidate every cache
+PARSER_VERSION = "data-v2"  # bump when parsing changes, to invalidate every cache
 log = get_logger("hybrid_recsys.data")
 
 def _write_cache(dataset: Dataset, folder: Path, sources: list[Path]):

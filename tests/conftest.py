@@ -35,9 +35,9 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def server(bundle):
-    "A real uvicorn serving the bundle on a free local port; yields its base URL."
+    "`hybrid-recsys serve` (uvicorn with header deadlines) serving the bundle on a free local port; yields its base URL."
     port = free_port()
-    process = subprocess.Popen(UVICORN + ["--port", str(port)], cwd=ROOT, env={**os.environ, "HRS_MODEL_DIR": str(bundle), "HRS_REQUEST_TIMEOUT_S": "2"},
+    process = subprocess.Popen([str(CLI), "serve", "--port", str(port), "--log-level", "warning"], cwd=ROOT, env={**os.environ, "HRS_MODEL_DIR": str(bundle), "HRS_REQUEST_TIMEOUT_S": "2"},
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):

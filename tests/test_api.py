@@ -144,6 +144,26 @@ def test_slow_body_is_cut_off(server):
     assert answer.startswith(b"HTTP/1.1 408") and b"did not arrive within 2 s" in answer and 1.5 < seconds < 5, (answer, seconds)
 
 
+def test_slow_headers_are_cut_off(server):
+    "100 clients trickling header lines, one every half second, are all disconnected soon after HRS_REQUEST_TIMEOUT_S (2 s here)."
+    import socket, threading, time
+    host, port = server.removeprefix("http://").split(":")
+    held = []
+    def trickle():
+        start = time.perf_counter()
+        with socket.create_connection((host, int(port)), timeout=30) as connection:
+            try:
+                connection.sendall(b"GET /health HTTP/1.1\r\n")
+                for _ in range(40): connection.sendall(b"x-slow: 1\r\n"); time.sleep(0.5)
+                held.append(("still open after 20 s", time.perf_counter() - start)); return
+            except OSError: held.append(("cut", time.perf_counter() - start))
+    clients = [threading.Thread(target=trickle) for _ in range(100)]
+    for thread in clients: thread.start()
+    for thread in clients: thread.join()
+    assert {state for state, _ in held} == {"cut"} and max(seconds for _, seconds in held) < 6, sorted(held, key=lambda h: h[1])[-3:]
+    assert call(server, "/health")[0] == 200
+
+
 def test_unicode_queries(server):
     for text in ("とトイ・ストーリー", "Amélie 🎬", "\u202e reversed", "a" * 1000):
         status, answer = call(server, "/search", {"q": text, "k": 3})
