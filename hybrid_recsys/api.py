@@ -5,11 +5,12 @@
 # %% ../nbs/18_api.ipynb #43156723
 from __future__ import annotations
 
-import asyncio, os, sys, time
+import asyncio, gc, os, sys, threading, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Literal
 
+from fastcore.basics import patch
 from fastapi import FastAPI, Path as PathParam, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -125,15 +126,52 @@ class Overloaded(Exception):
     "More requests waiting than the queue holds."
 
 class Compute:
-    "A bounded pool for the work of requests: `await compute(fn, ...)` runs fn off the event loop, or raises `Overloaded` when the queue is full."
-    def __init__(self, threads: int = 1, max_queue: int = 64):
-        self.pool, self.max_queue, self.pending = ThreadPoolExecutor(threads, thread_name_prefix="compute"), max_queue, 0
+    "A bounded pool for the work of requests, off the event loop: `await compute(fn, ...)` for one call, `await compute.batched(fn, item, key)` to share one."
+    def __init__(self, threads: int = 1, max_queue: int = 64, max_batch: int = 32):
+        self.pool, self.max_queue, self.max_batch = ThreadPoolExecutor(threads, thread_name_prefix="compute"), max_queue, max_batch
+        self.pending, self.waiting, self.lock = 0, {}, threading.Lock()  # pending: requests admitted; only the event loop's thread touches it
+
+    def _admit(self):
+        if self.pending >= self.max_queue: raise Overloaded(f"{self.pending} requests are already waiting; retry shortly")
 
     async def __call__(self, fn, *args):
-        if self.pending >= self.max_queue: raise Overloaded(f"{self.pending} requests are already waiting; retry shortly")
-        self.pending += 1  # only the event loop's thread touches this counter
+        self._admit(); self.pending += 1
         try: return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
         finally: self.pending -= 1
+
+# %% ../nbs/18_api.ipynb #937bc7f3
+@patch
+async def batched(self: Compute,
+                  fn,  # fn(items, key) -> one result per item, computed for all of them at once
+                  item,  # this request's part (a user id)
+                  key=None,  # requests share a call only with the same fn and key (the list length k)
+                 ):
+    "This request's result of `fn(items, key)`, computed in one call with every request for the same fn and key still waiting for the thread."
+    self._admit(); self.pending += 1
+    loop = asyncio.get_running_loop()
+    answer = loop.create_future()
+    with self.lock:
+        waiting = self.waiting.setdefault((fn, key), [])
+        waiting.append((item, answer))
+        first = len(waiting) == 1
+    if first: self.pool.submit(self._run_batches, loop, fn, key)  # the thread takes whatever waits for (fn, key) when it gets there
+    try: return await answer
+    finally: self.pending -= 1
+
+# %% ../nbs/18_api.ipynb #b5fcdfee
+@patch
+def _run_batches(self: Compute, loop, fn, key):
+    "On a compute thread: every request waiting for (fn, key), in calls of at most `max_batch`; each answer handed back to the loop."
+    with self.lock: waiting = self.waiting.pop((fn, key), [])
+    for start in range(0, len(waiting), self.max_batch):
+        batch = waiting[start:start + self.max_batch]
+        try: outcomes = [(future.set_result, result) for (_, future), result in zip(batch, fn([item for item, _ in batch], key), strict=True)]
+        except Exception as error: outcomes = [(future.set_exception, error) for _, future in batch]
+        for settle, value in outcomes: loop.call_soon_threadsafe(_settle, settle, value)
+
+def _settle(settle, value):
+    try: settle(value)
+    except asyncio.InvalidStateError: pass  # the request was cancelled (its client went away) while it waited
 
 # %% ../nbs/18_api.ipynb #1c2cae5c
 def _handle_errors(app: FastAPI):
@@ -239,7 +277,7 @@ def create_app(bundle: Bundle,
     @app.get("/users/{user_id}/recommendations", response_model=Recommendations, summary="Top-k items for a known user (both stages)",
              responses={404: ERRORS[404], 503: ERRORS[503]})
     async def user_recommendations(user_id: str = id_path(), k: int = K):
-        return Recommendations(user_id=user_id, k=k, items=await compute(bundle.recommend_user, user_id, k))
+        return Recommendations(user_id=user_id, k=k, items=await compute.batched(bundle.recommend_users, bundle.user_index(user_id), k))
 
     @app.post("/recommendations", response_model=Recommendations, summary="Top-k items for a newcomer, from liked items and/or a query",
               responses={**ERRORS, 408: {"model": Error, "description": "The body did not arrive in time"},
@@ -284,6 +322,7 @@ def load_app(folder: Path | str | None = None) -> FastAPI:
     if "content" in bundle.model.generator.sources:
         bundle.search(bundle.items["title"].iloc[0], 1)  # load the encoder now, not on the first request
     log.info(f"serving {bundle.folder} ({bundle.version}): {len(bundle.user_lookup)} users, {len(bundle.item_lookup)} items")
+    gc.collect(); gc.freeze()  # what is loaded lives as long as the process: no full collection walks it again
     return create_app(bundle)
 
 # %% ../nbs/18_api.ipynb #c915c98d
@@ -300,13 +339,20 @@ def __getattr__(name: str):
     return _app
 
 # %% ../nbs/18_api.ipynb #5e7e0a02
+import functools, socket
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+@functools.cache
+def _header_timeout_s() -> float: return _env_number("HRS_REQUEST_TIMEOUT_S", 10.0, float)  # read once per process
+
 class HeaderDeadline:
-    "Mixin for a uvicorn HTTP protocol: close a connection whose request headers take longer than HRS_REQUEST_TIMEOUT_S."
+    "Mixin for a uvicorn HTTP protocol: close a connection whose request headers take longer than HRS_REQUEST_TIMEOUT_S; no Nagle delay."
     def connection_made(self, transport):
         super().connection_made(transport)
-        self._timeout, self._deadline = _env_number("HRS_REQUEST_TIMEOUT_S", 10.0, float), None
+        connection = transport.get_extra_info("socket")
+        if connection is not None and connection.family in (socket.AF_INET, socket.AF_INET6):  # uvicorn --workers loses TCP_NODELAY
+            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._timeout, self._deadline = _header_timeout_s(), None
         self._arm()
 
     def data_received(self, data: bytes):
@@ -338,8 +384,10 @@ class GuardedH11(HeaderDeadline, H11Protocol):
 def serve(host: str = "127.0.0.1", port: int = 8000,
           workers: int = 1,  # processes, each loading the bundle
           max_connections: int = 1000,  # open connections and requests in flight past which new ones get 503
-          log_level: str = "info"):
+          log_level: str = "info",
+          app: str = "hybrid_recsys.api:app",  # the ASGI app as an import string (benchmarks/hello.py serves a baseline the same way)
+         ):
     "Serve the bundle at $HRS_MODEL_DIR (default models/latest) with uvicorn, header deadlines and a connection cap."
     import uvicorn
-    uvicorn.run("hybrid_recsys.api:app", host=host, port=port, workers=workers, http=GuardedH11, limit_concurrency=max_connections,
+    uvicorn.run(app, host=host, port=port, workers=workers, http=GuardedH11, limit_concurrency=max_connections,
                 timeout_keep_alive=5, log_level=log_level)

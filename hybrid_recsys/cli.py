@@ -235,7 +235,7 @@ def run_command(config: Path = typer.Argument(..., help="An experiment configura
         lines.append(f"report: {notebook} and {html}")
     if run.bundle is not None:
         lines.append(f"bundle: {run.bundle}/manifest.json")
-        lines.append(f"serve it: HRS_MODEL_DIR={run.bundle} {Path(sys.executable).parent / 'uvicorn'} hybrid_recsys.api:app   (then http://127.0.0.1:8000/docs)")
+        lines.append(f"serve it: HRS_MODEL_DIR={run.bundle} {Path(sys.executable).parent / 'hybrid-recsys'} serve   (then http://127.0.0.1:8000/docs)")
         if track and parsed.mlflow.register_model:
             lines.append(f"      or: mlflow models serve -m models:/hybrid_recsys-{parsed.name}/latest --env-manager local -p 5001")
     typer.echo("\n" + "\n".join(lines))

@@ -277,10 +277,9 @@ def load_bundle(folder: Path | str) -> Bundle:
     return Bundle(served, manifest, model, items, users, folder)
 
 # %% ../nbs/15_pipeline.ipynb #b875785e
-def _raw_index(lookup, raw, kind: str) -> int:
-    found = lookup.get_indexer([str(raw)])[0]
-    if found < 0: raise NotFound(f"unknown {kind} id {str(raw)[:100]!r}")
-    return int(found)
+def _raw_index(lookup: pd.Index, raw, kind: str) -> int:
+    try: return int(lookup.get_loc(str(raw)))  # ids are unique (checked at load): one position, in a hash table
+    except KeyError: raise NotFound(f"unknown {kind} id {str(raw)[:100]!r}") from None
 
 @patch
 def user_index(self: Bundle, raw) -> int:
@@ -307,10 +306,19 @@ def _records(self: Bundle, ranked: RankedLists, row: int = 0) -> list[dict]:
 
 # %% ../nbs/15_pipeline.ipynb #6da5f640
 @patch
+def recommend_users(self: Bundle,
+                    users,  # contiguous user ids (`user_index`)
+                    k: int = 10,  # list length
+                   ) -> list[list[dict]]:
+    "Both stages for several users of the bundle in one vectorised call, from their training histories: one list of records per user."
+    ranked = self.model.rank_users(np.asarray(users, dtype=np.int64), self.model.train_csr, k)
+    return [self._records(ranked, row) for row in range(len(ranked.items))]
+
+# %% ../nbs/15_pipeline.ipynb #2230fc72
+@patch
 def recommend_user(self: Bundle, raw_user, k: int = 10) -> list[dict]:
     "Both stages for a user of the bundle, from their training history: the same list `evaluate` scores."
-    user = self.user_index(raw_user)
-    return self._records(self.model.rank_users([user], self.model.train_csr, k))
+    return self.recommend_users([self.user_index(raw_user)], k)[0]
 
 # %% ../nbs/15_pipeline.ipynb #e17a554b
 @patch
