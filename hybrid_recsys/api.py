@@ -42,7 +42,7 @@ def _unicode(value):
         except UnicodeEncodeError: raise ValueError("text must be valid Unicode (it holds a lone surrogate)") from None
     return value
 
-RawId = Annotated[str, BeforeValidator(_id_text), StringConstraints(min_length=1, max_length=200), AfterValidator(_unicode)]
+RawId = Annotated[str, StringConstraints(min_length=1, max_length=200), BeforeValidator(_id_text), AfterValidator(_unicode)]  # constraints first: "200 characters", not "200 items"
 Text = Annotated[str, AfterValidator(_unicode)]
 
 # %% ../nbs/18_api.ipynb #b97ccb7e
@@ -91,7 +91,8 @@ class Health(BaseModel):
     metrics: dict = {}
 
 K = Query(10, ge=1, le=MAX_K, description=f"How many items (1 to {MAX_K})")
-def id_path(): return PathParam(..., min_length=1, max_length=200, description="A raw id")  # a new one per route: FastAPI names it after its parameter
+def id_path(example: str):  # a new one per route: FastAPI names it after its parameter
+    return PathParam(..., min_length=1, max_length=200, description="A raw id", openapi_examples={"known": {"summary": "an id of this bundle", "value": example}})
 
 class Error(BaseModel):
     detail: str = Field(description="What was wrong, in one sentence")
@@ -276,7 +277,7 @@ def create_app(bundle: Bundle,
 
     @app.get("/users/{user_id}/recommendations", response_model=Recommendations, summary="Top-k items for a known user (both stages)",
              responses={404: ERRORS[404], 503: ERRORS[503]})
-    async def user_recommendations(user_id: str = id_path(), k: int = K):
+    async def user_recommendations(user_id: str = id_path(bundle.user_lookup[0]), k: int = K):
         return Recommendations(user_id=user_id, k=k, items=await compute.batched(bundle.recommend_users, bundle.user_index(user_id), k))
 
     @app.post("/recommendations", response_model=Recommendations, summary="Top-k items for a newcomer, from liked items and/or a query",
@@ -286,12 +287,12 @@ def create_app(bundle: Bundle,
         return Recommendations(user_id=None, k=body.k, items=await compute(bundle.recommend_new, body.liked_items, body.query, body.k))
 
     @app.get("/items/{item_id}", response_model=Item, summary="One item", responses={404: ERRORS[404]})
-    async def item(item_id: str = id_path()):
+    async def item(item_id: str = id_path(bundle.item_lookup[0])):
         return Item(**bundle.describe(bundle.item_index(item_id)))
 
     @app.get("/items/{item_id}/similar", response_model=list[ScoredItem], summary="Items similar to one item, by content or by collaborative vectors",
              responses=ERRORS)
-    async def similar(item_id: str = id_path(), k: int = K, by: Literal["content", "cf"] = Query("content", description="content: text (and image) vectors; cf: ALS item factors")):
+    async def similar(item_id: str = id_path(bundle.item_lookup[0]), k: int = K, by: Literal["content", "cf"] = Query("content", description="content: text (and image) vectors; cf: ALS item factors")):
         return await compute(bundle.similar, item_id, k, by)
 
     @app.get("/search", response_model=list[ScoredItem], summary="Items matching free text, through the content encoder", responses=ERRORS)

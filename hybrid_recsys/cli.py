@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import typer
 
-from .core import ConfigError, HRSError, seed_everything
+from .core import ConfigError, HRSError, json_text, seed_everything
 from .data import MOVIELENS, Dataset, load_dataset
 from .content import ContentRecommender
 from .embeddings import embeddings_folder, item_embeddings
@@ -56,7 +56,7 @@ def _load(dataset: str | None, interactions: Path | None, items: Path | None, qu
     return load_dataset(dataset, interactions, items)
 
 # %% ../nbs/19_cli.ipynb #ab648596
-def _print_json(payload): typer.echo(json.dumps(payload, indent=2, default=lambda o: o.item() if hasattr(o, "item") else str(o)))
+def _print_json(payload): typer.echo(json_text(payload))
 
 # %% ../nbs/19_cli.ipynb #bc45b5f5
 @app.command("data-stats")

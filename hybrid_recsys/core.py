@@ -5,17 +5,17 @@
 # %% ../nbs/00_core.ipynb #83d6a000
 from __future__ import annotations
 
-import contextlib, hashlib, logging, os, random, shutil, sys, tempfile, time
+import contextlib, hashlib, json, logging, os, random, shutil, sys, tempfile, time
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
 # %% auto #0
-__all__ = ['PUBLISH_STEPS', 'HRSError', 'DataError', 'ConfigError', 'NotFound', 'Unanswerable', 'project_root', 'data_dir',
-           'seed_everything', 'get_logger', 'progress_disabled', 'unit_rows', 'zscore', 'sorted_lookup', 'torch_device',
-           'EarlyStopping', 'sha256_of_files', 'fsync_tree', 'sweep_stale', 'atomic_dir', 'publish_step',
-           'versions_dir', 'publish_dir']
+__all__ = ['PUBLISH_STEPS', 'HRSError', 'DataError', 'ConfigError', 'NotFound', 'Unanswerable', 'one_line', 'first_repeat',
+           'json_text', 'project_root', 'data_dir', 'seed_everything', 'get_logger', 'progress_disabled', 'unit_rows',
+           'zscore', 'sorted_lookup', 'torch_device', 'EarlyStopping', 'sha256_of_files', 'fsync_tree', 'sweep_stale',
+           'atomic_dir', 'publish_step', 'versions_dir', 'publish_dir']
 
 # %% ../nbs/00_core.ipynb #67337eb9
 class HRSError(Exception):
@@ -39,6 +39,37 @@ class NotFound(HRSError, KeyError):
 # %% ../nbs/00_core.ipynb #c0e1a2b4
 class Unanswerable(HRSError, ValueError):
     "A well-formed request that this model cannot answer (e.g. a text query to a bundle without a content model); a service answers 400."
+
+# %% ../nbs/00_core.ipynb #5dcf46d8
+def one_line(error: BaseException | str, limit: int = 300) -> str:
+    "An exception's message as one short plain line: no colour codes, the first line only, at most `limit` characters."
+    import re
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip()
+    text = text.splitlines()[0] if text else type(error).__name__
+    return text if len(text) <= limit else text[:limit] + "..."
+
+# %% ../nbs/00_core.ipynb #f47528f2
+def first_repeat(values) -> tuple[int, int] | None:
+    "Positions of the first two occurrences of the first value that appears more than once, or None when all are unique."
+    import pandas as pd
+    values = pd.Series(np.asarray(values, dtype=object))
+    repeated = values.duplicated().to_numpy()
+    if not repeated.any(): return None
+    second = int(np.flatnonzero(repeated)[0])
+    return int(np.flatnonzero((values == values.iloc[second]).to_numpy())[0]), second
+
+# %% ../nbs/00_core.ipynb #d5672125
+def _plain(value):
+    "A JSON-ready copy: NumPy scalars and arrays as Python values, non-finite floats as None."
+    if isinstance(value, dict): return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)): return [_plain(item) for item in value]
+    if isinstance(value, np.generic): value = value.item()
+    if isinstance(value, float) and not np.isfinite(value): return None
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
+
+def json_text(payload, indent: int | None = 2) -> str:
+    "Standard JSON (never NaN or Infinity) of a payload that may hold NumPy values and non-finite numbers (as null)."
+    return json.dumps(_plain(payload), indent=indent, allow_nan=False)
 
 # %% ../nbs/00_core.ipynb #f0736bb1
 def _find_settings_above(start: Path) -> Path | None:

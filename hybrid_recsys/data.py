@@ -16,7 +16,7 @@ import pandas as pd
 import scipy.sparse as sp
 from fastcore.basics import patch
 
-from .core import DataError, atomic_dir, data_dir, get_logger, sha256_of_files
+from .core import DataError, atomic_dir, data_dir, first_repeat, get_logger, one_line, sha256_of_files
 
 # %% auto #0
 __all__ = ['MOVIELENS', 'INTERACTION_COLUMNS', 'ITEM_COLUMNS', 'TIME_RANGE', 'PARSER_VERSION', 'log', 'movielens_files',
@@ -240,12 +240,12 @@ def _read_table(path: Path, required: list[str], optional: list[str]) -> tuple[p
         try:
             frame = pd.read_csv(path, sep=_TEXT_SUFFIXES[suffix], dtype=str, keep_default_na=False, encoding="utf-8-sig")
         except (pd.errors.ParserError, UnicodeDecodeError) as error:
-            raise DataError(f"{path}: cannot be parsed as {suffix[1:].upper()}: {str(error).splitlines()[0]}") from None
+            raise DataError(f"{path}: cannot be parsed as {suffix[1:].upper()}: {one_line(error)}") from None
         frame.columns = [c.strip() for c in frame.columns]
         first_row = 2
     elif suffix in _PARQUET_SUFFIXES:
         try: frame = pd.read_parquet(path)
-        except Exception as error: raise DataError(f"{path}: cannot be read as Parquet: {str(error).splitlines()[0]}") from None
+        except Exception as error: raise DataError(f"{path}: cannot be read as Parquet: {one_line(error)}") from None
         if frame.columns.duplicated().any():
             raise DataError(f"{path}: column '{frame.columns[frame.columns.duplicated()][0]}' appears more than once")
         frame = frame.astype({c: str for c in frame.columns if c in ("user_id", "item_id")})
@@ -322,11 +322,9 @@ def read_user_files(interactions_path: Path | str,  # CSV/TSV/Parquet: user_id, 
     ipath = Path(items_path)
     iframe, ifirst = _read_table(ipath, ["item_id"], ["title", "year", "text", "genres", "image_path"])
     items = pd.DataFrame({"item_id": _check_ids(ipath, iframe, ifirst, "item_id")})
-    duplicated = items["item_id"].duplicated().to_numpy()
-    if duplicated.any():
-        dup = items["item_id"].iloc[int(np.flatnonzero(duplicated)[0])]
-        rows = np.flatnonzero(items["item_id"].to_numpy() == dup)[:2] + ifirst
-        raise DataError(f"{ipath}: rows {rows[0]} and {rows[1]}, column 'item_id': item '{dup}' appears twice; expected unique item ids")
+    if (repeat := first_repeat(items["item_id"])) is not None:
+        rows = np.array(repeat) + ifirst
+        raise DataError(f"{ipath}: rows {rows[0]} and {rows[1]}, column 'item_id': item '{items['item_id'].iloc[repeat[0]]}' appears twice; expected unique item ids")
     for column in ("title", "text", "genres"):
         if column in iframe: items[column] = iframe[column].fillna("").astype(str).str.strip()
     if "year" in iframe:

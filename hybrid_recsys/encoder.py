@@ -14,12 +14,12 @@ from urllib.parse import urlparse
 import numpy as np
 from tqdm.auto import tqdm
 
-from .core import ConfigError, get_logger, progress_disabled, sha256_of_files, torch_device
+from .core import ConfigError, get_logger, one_line, progress_disabled, sha256_of_files, torch_device
 
 # %% auto #0
-__all__ = ['log', 'CLIP_DEFAULT', 'CHECKPOINT_SUFFIXES', 'ENCODER_FORMS', 'EncoderSpec', 'parse_encoder',
-           'check_weights_available', 'offline_weight_files', 'weights_fingerprint', 'ImageWarning', 'Encoder',
-           'load_encoder']
+__all__ = ['log', 'CLIP_DEFAULT', 'CHECKPOINT_SUFFIXES', 'ENCODER_FORMS', 'MAX_IMAGE_BYTES', 'EncoderSpec', 'parse_encoder',
+           'check_weights_available', 'offline_weight_files', 'weights_fingerprint', 'ImageWarning', 'open_image',
+           'Encoder', 'load_encoder']
 
 # %% ../nbs/10_encoder.ipynb #6167046c
 log = get_logger("hybrid_recsys.encoder")
@@ -168,7 +168,7 @@ def _build_open_clip(spec: EncoderSpec):
         model, _, preprocess = open_clip.create_model_and_transforms(spec.model, pretrained=pretrained)
         tokenizer = open_clip.get_tokenizer(spec.model)
     except Exception as error:  # open_clip raises many types; all mean "these weights cannot be used here"
-        raise ConfigError(f"encoder '{spec.text}': open_clip could not load it ({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''})") from None
+        raise ConfigError(f"encoder '{spec.text}': open_clip could not load it ({type(error).__name__}: {one_line(error)})") from None
     pad_id = getattr(getattr(getattr(model, "text", None), "config", None), "pad_token_id", None)
     return model, tokenizer, preprocess, True, pad_id
 
@@ -196,6 +196,24 @@ def weights_fingerprint(spec: EncoderSpec) -> str:
 class ImageWarning(UserWarning):
     "An item's image could not be read; the item is embedded from its text alone."
 
+# %% ../nbs/10_encoder.ipynb #e758551f
+MAX_IMAGE_BYTES = 50 * 2**20
+
+def open_image(path: Path | str, max_bytes: int | None = None):
+    "A Pillow image of a regular file of at most `max_bytes` (default $HRS_MAX_IMAGE_BYTES, else MAX_IMAGE_BYTES); OSError for anything else."
+    import io, stat
+    from PIL import Image
+    max_bytes = max_bytes or int(os.environ.get("HRS_MAX_IMAGE_BYTES", MAX_IMAGE_BYTES))
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO opens at once instead of waiting for a writer
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode): raise OSError("not a regular file (a FIFO, device or socket is never read)")
+        if info.st_size > max_bytes: raise OSError(f"{info.st_size:,} bytes, over the limit of {max_bytes:,} (HRS_MAX_IMAGE_BYTES)")
+        with os.fdopen(descriptor, "rb", closefd=False) as file: content = file.read(max_bytes + 1)
+    finally: os.close(descriptor)
+    if len(content) > max_bytes: raise OSError(f"it grew past the limit of {max_bytes:,} bytes while being read")
+    return Image.open(io.BytesIO(content))
+
 # %% ../nbs/10_encoder.ipynb #f505f46d
 class Encoder:
     "An open_clip model with its tokenizer and image preprocessing, in eval mode."
@@ -222,7 +240,6 @@ class Encoder:
                       progress: bool = True) -> tuple[np.ndarray | None, np.ndarray]:
         "(vectors, ok): L2-normalised image vectors (zeros where ok is False), or (None, ok) when no image could be read."
         import torch
-        from PIL import Image
         labels = labels or [f"item {i}" for i in range(len(paths))]
         ok, batches, rows = np.zeros(len(paths), dtype=bool), [], []
         pending, pending_rows = [], []
@@ -234,7 +251,7 @@ class Encoder:
         todo = [i for i, p in enumerate(paths) if p is not None and str(p) not in ("", "nan", "None")]
         for i in tqdm(todo, desc=f"encode images ({self.spec.text})", leave=False, disable=not progress or progress_disabled() or len(todo) < batch_size):
             try:
-                with Image.open(paths[i]) as image: pending.append(self.preprocess(image.convert("RGB")))
+                with open_image(paths[i]) as image: pending.append(self.preprocess(image.convert("RGB")))
             except Exception as error:  # missing, truncated, not an image: Pillow raises OSError subclasses and more
                 warnings.warn(f"{labels[i]}: cannot read image {paths[i]} ({type(error).__name__}: {error}); using its text only", ImageWarning, stacklevel=2)
                 continue

@@ -14,23 +14,34 @@ import pandas as pd
 import yaml
 from tqdm.auto import tqdm
 
-from .core import ConfigError, get_logger, progress_disabled, project_root
+from .core import ConfigError, DataError, get_logger, progress_disabled, project_root
 from .metrics import (Estimate, average_popularity, bootstrap_mean, catalog_coverage, intra_list_diversity,
                                    novelty, paired_comparison, ranking_metrics, users_with_heldout)
 from .models import MODELS, make_model, model_class
 from .splits import Split, redraw_validation
 
 # %% auto #0
-__all__ = ['log', 'DEFAULT_COLUMNS', 'validation_score', 'fit_for_validation', 'tune', 'tuned_path', 'save_tuned', 'load_tuned',
-           'Evaluation', 'evaluate', 'results_table']
+__all__ = ['log', 'DEFAULT_COLUMNS', 'heldout_users', 'validation_score', 'fit_for_validation', 'tune', 'tuned_path',
+           'save_tuned', 'load_tuned', 'Evaluation', 'evaluate', 'results_table']
 
 # %% ../nbs/06_evaluate.ipynb #935138e7
 log = get_logger("hybrid_recsys.evaluate")
 
+def heldout_users(split: Split, part: str) -> np.ndarray:
+    "The users with held-out interactions in `part` ('valid' or 'test'); a `DataError` when nobody has any (every metric would be NaN)."
+    users = users_with_heldout(split.csr(part))
+    if not len(users):
+        data = split.dataset
+        raise DataError(f"{data.name} under {split.protocol} (seed {split.seed}): no user has {part} interactions, so there is nothing "
+                        f"to score ({data.n_users:,} users, {len(data.interactions):,} interactions after the protocol's filters); "
+                        f"a user needs enough interactions to keep some for training and hold some out")
+    return users
+
+# %% ../nbs/06_evaluate.ipynb #86ed6d60
 def validation_score(model, split: Split, metric: str = "ndcg@10") -> float:
     "Mean validation `metric` of a model fitted on `split.train`."
     k = int(metric.split("@")[1])
-    users = users_with_heldout(split.valid)
+    users = heldout_users(split, "valid")
     top, _ = model.recommend(users, split.train, N=k, items=split.valid_items)
     return float(ranking_metrics(top, split.valid, users, (k,))[metric].mean())
 
@@ -52,6 +63,7 @@ def tune(model_name: str,  # registry name
     "Grid search on the validation split: (best parameters, table of every point's score)."
     grid = MODELS[model_name][1] if grid is None else grid
     if repeats < 1: raise ConfigError(f"repeats must be at least 1, got {repeats}")
+    heldout_users(split, "valid")  # before any fitting
     draws = [redraw_validation(split, draw) for draw in range(repeats)]
     seeded = "seed" in inspect.signature(model_class(model_name)).parameters
     points = [dict(zip(grid, values)) for values in itertools.product(*grid.values())] or [{}]
@@ -149,7 +161,7 @@ def evaluate(model_name: str,  # registry name
              fitted=None,  # a model already fitted on `split.csr("fit")` with `params`: scored as it is, not fitted again
             ) -> Evaluation:
     "Tune on validation, refit on the protocol's training data, score the test users once."
-    validation = None
+    validation, users = None, heldout_users(split, "test")  # before any fitting: nobody to score is said at once
     if fitted is not None and params is None: raise ConfigError("evaluate(fitted=...) needs the params that model was built with")
     if params is None and use_saved and (saved := load_tuned(split.dataset.name, split.protocol, model_name)) is not None:
         params = saved
@@ -160,7 +172,6 @@ def evaluate(model_name: str,  # registry name
     start = time.perf_counter()
     model = fitted or make_model(model_name, dataset=split.dataset, protocol=split.protocol, **params).fit(split.csr("fit"))
     fit_seconds = 0.0 if fitted is not None else time.perf_counter() - start
-    users = users_with_heldout(split.test)
     top, _ = model.recommend(users, split.csr("test_seen"), N=max(ks), items=split.test_items)
     per_user = ranking_metrics(top, split.test, users, ks)
     k, fit = ks[0], split.csr("fit")

@@ -14,7 +14,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .core import ConfigError, atomic_dir, get_logger, project_root, seed_everything
+from .core import ConfigError, atomic_dir, get_logger, json_text, one_line, project_root, seed_everything
 from .data import MOVIELENS, load_dataset
 from .evaluate import evaluate
 from .metrics import paired_comparison, ranking_metrics, users_with_heldout
@@ -111,7 +111,7 @@ def load_config(path: Path | str) -> ExperimentConfig:
     path = Path(path)
     try: raw = yaml.safe_load(path.read_text())
     except FileNotFoundError: raise ConfigError(f"{path}: no such configuration file") from None
-    except yaml.YAMLError as error: raise ConfigError(f"{path}: not valid YAML ({str(error).splitlines()[0]})") from None
+    except yaml.YAMLError as error: raise ConfigError(f"{path}: not valid YAML ({one_line(error)})") from None
     if not isinstance(raw, dict): raise ConfigError(f"{path}: expected a mapping of keys, got {type(raw).__name__}")
     try: config = ExperimentConfig(**raw)
     except ValidationError as error: raise ConfigError(_error_line(path, error)) from None
@@ -190,19 +190,13 @@ def run_experiment(config: ExperimentConfig) -> ExperimentRun:
     }
     folder = runs_dir() / config.name
     with atomic_dir(folder) as tmp:
-        (tmp / "results.json").write_text(json.dumps(results, indent=1, default=_json_default))
+        (tmp / "results.json").write_text(json_text(results, indent=1))
         ndcg_curves = {e.model: np.stack([ranking_metrics(e.rankings, split.test, e.user_ids, (k,))[f"ndcg@{k}"] for k in range(1, RANKING_DEPTH + 1)], 1)
                        for e in evaluations}
         np.savez(tmp / "rankings.npz", user_ids=test_users, **{f"top:{m}": e.rankings for m, e in zip(ndcg_curves, evaluations)},
                  **{f"ndcg:{m}": v for m, v in ndcg_curves.items()})
     log.info(f"{config.name}: results in {folder}")
     return ExperimentRun(config, results, folder, evaluations, bundle if config.model == "hybrid" else None)
-
-# %% ../nbs/16_experiments.ipynb #85ce3543
-def _json_default(value):
-    if isinstance(value, (np.integer, np.floating)): return value.item()
-    if isinstance(value, np.ndarray): return value.tolist()
-    return str(value)
 
 # %% ../nbs/16_experiments.ipynb #1c719990
 def git_commit() -> str | None:

@@ -15,7 +15,7 @@ import pandas as pd
 from fastcore.basics import patch
 from pydantic import BaseModel, Field, ValidationError
 
-from .core import HRSError, NotFound, Unanswerable, get_logger, publish_dir, publish_step
+from .core import HRSError, NotFound, Unanswerable, first_repeat, get_logger, json_text, one_line, publish_dir, publish_step
 from .evaluate import Evaluation, evaluate, load_tuned, results_table
 from .hybrid import HybridRecommender, RankedLists
 from .metrics import paired_comparison, users_with_heldout
@@ -128,7 +128,7 @@ def write_bundle(folder: Path | str, result: PipelineResult) -> Path:
         items["image_path"] = items["image_path"].astype("string")
         items.to_parquet(tmp / "items.parquet")
         dataset.users[["user_id"]].to_parquet(tmp / "users.parquet")
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
+        (tmp / "manifest.json").write_text(json_text(manifest))
     version = publish_dir(folder, write)
     log.info(f"bundle written to {version} and published as {folder}")
     return folder
@@ -152,14 +152,6 @@ class Bundle:
         self.item_records = [{"item_id": i, "title": str(t), "year": None if pd.isna(y) else int(y), "genres": tuple(g for g in gs.split("|") if g)}
                              for i, t, y, gs in zip(self.item_lookup, self.items["title"], years, genres)]  # built once: a request only copies
 
-# %% ../nbs/15_pipeline.ipynb #3a1f0c08
-def _one_line(error: BaseException, limit: int = 300) -> str:
-    "An exception's message as one short plain line (libraries' messages can span lines and carry terminal colour codes)."
-    import re
-    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip()
-    text = text.splitlines()[0] if text else "damaged"
-    return text if len(text) <= limit else text[:limit] + "..."
-
 # %% ../nbs/15_pipeline.ipynb #3a1f0c01
 class Manifest(BaseModel):
     "The fields of a bundle's manifest.json that loading and serving read, with their types (any others are kept as they are)."
@@ -180,7 +172,7 @@ def _read_manifest(folder: Path, served: Path) -> dict:
     from hybrid_recsys import __version__
     try: manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     except FileNotFoundError: raise HRSError(f"model bundle {served}: manifest.json is missing (not a bundle, or an incomplete one)") from None
-    except (ValueError, OSError) as error: raise HRSError(f"model bundle {served}: manifest.json is not valid JSON ({_one_line(error)})") from None
+    except (ValueError, OSError) as error: raise HRSError(f"model bundle {served}: manifest.json is not valid JSON ({one_line(error)})") from None
     if not isinstance(manifest, dict): raise HRSError(f"model bundle {served}: manifest.json holds a JSON {type(manifest).__name__}; expected an object")
     if manifest.get("format") != BUNDLE_FORMAT:
         raise HRSError(f"model bundle {served}: format {manifest.get('format')!r}, this hybrid_recsys {__version__} reads format {BUNDLE_FORMAT}; rebuild the bundle")
@@ -200,9 +192,7 @@ def _check_ids(frame: pd.DataFrame, column: str, where: str):
     missing = frame[column].isna().to_numpy()
     if missing.any(): raise HRSError(f"{where}: row {int(np.flatnonzero(missing)[0])}, column '{column}': missing id")
     ids = frame[column].astype(str)
-    repeated = ids.duplicated(keep=False).to_numpy()
-    if repeated.any():
-        rows = np.flatnonzero(ids.to_numpy() == ids[repeated].iloc[0])[:2]
+    if (rows := first_repeat(ids)) is not None:
         raise HRSError(f"{where}: rows {rows[0]} and {rows[1]}, column '{column}': id {ids.iloc[rows[0]]!r} appears twice; ids must be unique")
 
 # %% ../nbs/15_pipeline.ipynb #3a1f0c04
@@ -212,7 +202,7 @@ def _read_id_maps(folder: Path, served: Path) -> tuple[pd.DataFrame, pd.DataFram
     for name in ("items", "users"):
         try: tables[name] = pd.read_parquet(folder / f"{name}.parquet")
         except Exception as error:  # pyarrow raises several kinds for a damaged file; each becomes this one line
-            raise HRSError(f"model bundle {served}: cannot read {name}.parquet ({type(error).__name__}: {_one_line(error)})") from None
+            raise HRSError(f"model bundle {served}: cannot read {name}.parquet ({type(error).__name__}: {one_line(error)})") from None
     items, users = tables["items"], tables["users"]
     _check_ids(users, "user_id", f"model bundle {served}: users.parquet"); _check_ids(items, "item_id", f"model bundle {served}: items.parquet")
     if "title" not in items: raise HRSError(f"model bundle {served}: items.parquet has no 'title' column; expected item_id, title[, year, genres]")
@@ -268,9 +258,9 @@ def load_bundle(folder: Path | str) -> Bundle:
     manifest = _read_manifest(folder, served)
     items, users = _read_id_maps(folder, served)
     try: model = HybridRecommender.load(folder / "model")
-    except HRSError as error: raise HRSError(f"model bundle {served}: {_one_line(error)}") from None
+    except HRSError as error: raise HRSError(f"model bundle {served}: {one_line(error)}") from None
     except Exception as error:  # a damaged file can fail in any library's own way; the server still gets one line
-        raise HRSError(f"model bundle {served}: cannot load model/ ({type(error).__name__}: {_one_line(error)})") from None
+        raise HRSError(f"model bundle {served}: cannot load model/ ({type(error).__name__}: {one_line(error)})") from None
     if (model.n_users, model.n_items) != (len(users), len(items)):
         raise HRSError(f"model bundle {served}: the model has {model.n_users} users x {model.n_items} items, its id maps {len(users)} x {len(items)}")
     _check_shapes(model, served); _check_encoders(model, served)

@@ -45,6 +45,11 @@ BAD_INPUTS = {
     "empty file": ({"inter.csv": ""}, None, "inter.csv: the file is empty"),
     "unknown item": ({"inter.csv": "user_id,item_id\nu1,i1\nu2,i7\n", "items.csv": "item_id,title\ni1,Heat\n"}, "items.csv",
                      "inter.csv: row 3, column 'item_id': item 'i7' is not in"),
+    **{f"timestamp {bad}": ({"inter.csv": f"user_id,item_id,timestamp\nu1,i1,100\nu1,i2,{bad}\n"}, None,
+                            f"inter.csv: row 3, column 'timestamp': expected a time from 1900-01-01 to 2100-01-01 (seconds since the epoch, or an ISO date), got '{bad}'")
+       for bad in ("1e20", "-99999999999999", "9999-12-31T23:59:59")},
+    "latin-1 header": ({"inter.csv": "user_id,item_id,r\xe9ting\nu1,i1,4\n".encode("latin-1")}, None,
+                       "inter.csv: row 1 (header): byte 0xe9 at byte 17 is not UTF-8"),
 }
 
 
@@ -52,7 +57,7 @@ BAD_INPUTS = {
 def test_bad_input_one_line_error_nothing_written(run_cli, tmp_path, case):
     files, items, expected = BAD_INPUTS[case]
     data = tmp_path / "files"; data.mkdir()
-    for name, text in files.items(): (data / name).write_text(text)
+    for name, content in files.items(): getattr(data / name, 'write_bytes' if isinstance(content, bytes) else 'write_text')(content)
     args = ["data-stats", "--interactions", data / "inter.csv"] + (["--items", data / items] if items else [])
     cache = tmp_path / "cache"
     result = run_cli(*args, "--json", env={"HRS_DATA_DIR": cache})
@@ -62,6 +67,16 @@ def test_bad_input_one_line_error_nothing_written(run_cli, tmp_path, case):
     assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], result.stderr
     assert not cache.exists() or not any(cache.rglob("*")), "a bad input must leave nothing in the cache"
     assert sorted(p.name for p in data.iterdir()) == sorted(files)
+
+
+@pytest.mark.parametrize("command", [("evaluate", "--model", "pop", "--json"), ("pipeline", "--json"), ("tune", "--model", "ease", "--no-write")])
+def test_nobody_to_score_is_an_error_not_nan(run_cli, tmp_path, command):
+    "One interaction per user: no split can hold anything out; say so instead of printing NaN metrics."
+    (tmp_path / "inter.csv").write_text("user_id,item_id\n" + "".join(f"u{u},i{u % 7}\n" for u in range(30)))
+    result = run_cli(*command, "--interactions", tmp_path / "inter.csv", env={"HRS_DATA_DIR": tmp_path / "cache"})
+    assert result.returncode == 2 and result.stdout == "" and "NaN" not in result.stderr, result
+    errors = [line for line in result.stderr.splitlines() if " INFO " not in line]  # the (valid) data is cached first, and says so
+    assert len(errors) == 1 and errors[0].startswith("error: ") and "no user has" in errors[0] and "nothing to score" in errors[0], result.stderr
 
 
 @pytest.mark.parametrize("args, message", [
