@@ -19,31 +19,17 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints, field_validator
 
 from .core import HRSError, NotFound, Unanswerable, get_logger, project_root
+from .events import RawId, Text
 from .pipeline import Bundle, load_bundle
 
 # %% auto #0
-__all__ = ['log', 'MAX_K', 'RawId', 'Text', 'K', 'ERRORS', 'Item', 'ScoredItem', 'Recommendations', 'NewUser', 'Health',
-           'id_path', 'Error', 'docs_assets', 'Overloaded', 'Compute', 'Guard', 'create_app', 'model_dir',
-           'single_threaded', 'load_app', 'HeaderDeadline', 'GuardedH11', 'serve']
+__all__ = ['log', 'MAX_K', 'K', 'ERRORS', 'Item', 'ScoredItem', 'Recommendations', 'NewUser', 'Health', 'id_path', 'Error',
+           'docs_assets', 'Overloaded', 'Compute', 'Guard', 'create_app', 'model_dir', 'single_threaded', 'load_app',
+           'HeaderDeadline', 'GuardedH11', 'serve']
 
 # %% ../nbs/18_api.ipynb #4d140240
 log = get_logger("hybrid_recsys.api")
 MAX_K = 100  # the most items one request may ask for
-
-def _id_text(value):
-    "A raw id from JSON: strings as they are, integers as their decimal text (booleans and floats are refused)."
-    if isinstance(value, int) and not isinstance(value, bool): return str(value)
-    return value
-
-def _unicode(value):
-    "Text must encode as UTF-8 (JSON can carry a lone surrogate such as \\ud800, which no encoder or log can write)."
-    if isinstance(value, str):
-        try: value.encode("utf-8")
-        except UnicodeEncodeError: raise ValueError("text must be valid Unicode (it holds a lone surrogate)") from None
-    return value
-
-RawId = Annotated[str, StringConstraints(min_length=1, max_length=200), BeforeValidator(_id_text), AfterValidator(_unicode)]  # constraints first: "200 characters", not "200 items"
-Text = Annotated[str, AfterValidator(_unicode)]
 
 # %% ../nbs/18_api.ipynb #b97ccb7e
 class Item(BaseModel):

@@ -47,3 +47,31 @@ def server(bundle):
             time.sleep(0.1)
     yield base
     process.terminate(); process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def postgresql_server(tmp_path_factory):
+    "A real PostgreSQL 16 server for the session (the pgserver wheel's binaries, on a Unix socket in a temporary folder); yields its admin URL."
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(tmp_path_factory.mktemp("runtime")))  # where platformdirs (under pgserver) keeps its run files
+    import pgserver
+    server = pgserver.get_server(tmp_path_factory.mktemp("postgresql"), cleanup_mode="stop")
+    yield server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
+    server.cleanup()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    "A fresh, empty event database URL: an SQLite file, or a new database on the session's PostgreSQL server."
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'events.sqlite'}"
+        return
+    import uuid
+    import sqlalchemy as sa
+    admin_url = request.getfixturevalue("postgresql_server")
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection: connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    url = sa.engine.make_url(admin_url).set(database=name)
+    yield url.render_as_string(hide_password=False)
+    with admin.connect() as connection: connection.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+    admin.dispose()
