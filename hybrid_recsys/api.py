@@ -5,31 +5,41 @@
 # %% ../nbs/18_api.ipynb #43156723
 from __future__ import annotations
 
-import asyncio, gc, os, sys, threading, time
+import asyncio, gc, hmac, os, sys, threading, time, uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Literal
 
 from fastcore.basics import patch
-from fastapi import FastAPI, Path as PathParam, Query, Request
+from fastapi import Depends, FastAPI, Path as PathParam, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints, field_validator
+import sqlalchemy as sa
+from pydantic import BaseModel, BeforeValidator, Field, field_validator
 
-from .core import HRSError, NotFound, Unanswerable, get_logger, project_root
-from .events import RawId, Text
+from .core import HRSError, NotFound, Unanswerable, get_logger, one_line, project_root
+from .events import Conflict, Event, EventStore, RawId, Text
+from .live import LiveRecommender
 from .pipeline import Bundle, load_bundle
 
 # %% auto #0
-__all__ = ['log', 'MAX_K', 'K', 'ERRORS', 'Item', 'ScoredItem', 'Recommendations', 'NewUser', 'Health', 'id_path', 'Error',
-           'docs_assets', 'Overloaded', 'Compute', 'Guard', 'create_app', 'model_dir', 'single_threaded', 'load_app',
-           'HeaderDeadline', 'GuardedH11', 'serve']
+__all__ = ['log', 'MAX_K', 'K', 'TEXT_PATTERN', 'ERRORS', 'BODY_ERRORS', 'WRITE_ERRORS', 'Item', 'ScoredItem', 'Recommendations',
+           'NewUser', 'EventBatch', 'Ingest', 'Health', 'id_path', 'Error', 'docs_assets', 'Overloaded', 'Compute',
+           'Unauthorized', 'Forbidden', 'ApiKeys', 'ServiceMetrics', 'Measured', 'Guard', 'create_app', 'model_dir',
+           'single_threaded', 'load_app', 'HeaderDeadline', 'GuardedH11', 'serve']
 
 # %% ../nbs/18_api.ipynb #4d140240
 log = get_logger("hybrid_recsys.api")
 MAX_K = 100  # the most items one request may ask for
+
+def _json_integer(value):
+    "What JSON Schema calls an integer: 15 and 15.0, but neither true nor \"15\" (which pydantic's lax mode would take)."
+    if isinstance(value, float) and value.is_integer(): return int(value)
+    if isinstance(value, (bool, str)): raise ValueError("expected an integer")
+    return value
 
 # %% ../nbs/18_api.ipynb #b97ccb7e
 class Item(BaseModel):
@@ -46,6 +56,7 @@ class ScoredItem(Item):
 
 # %% ../nbs/18_api.ipynb #8d245985
 class Recommendations(BaseModel):
+    request_id: str = Field(description="Names this list: send it back with the events it leads to")
     user_id: str | None = Field(None, description="The raw user id; null for a newcomer")
     k: int
     items: list[ScoredItem]
@@ -56,12 +67,22 @@ class NewUser(BaseModel):
     model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"liked_items": ["50", "181"], "query": "space adventure", "k": 10}]}}
     liked_items: list[RawId] = Field(default=[], max_length=1000, description="Raw ids of items the user likes (strings, or integers for numeric ids)")
     query: Text | None = Field(None, max_length=1000, description="Free text describing what the user wants")
-    k: int = Field(10, ge=1, le=MAX_K)
+    k: Annotated[int, BeforeValidator(_json_integer)] = Field(10, ge=1, le=MAX_K)
 
     @field_validator("query")
     @classmethod
     def _strip(cls, value):
         return value.strip() or None if value is not None else None
+
+# %% ../nbs/18_api.ipynb #e2eeca8f
+class EventBatch(BaseModel):
+    "Events stored together, all or nothing."
+    model_config = {"extra": "forbid"}
+    events: list[Event] = Field(..., min_length=1, max_length=1000, description="1 to 1,000 events")
+
+class Ingest(BaseModel):
+    accepted: int = Field(description="New events stored")
+    duplicates: int = Field(description="Events whose event_id was stored before: recognised, not stored again")
 
 # %% ../nbs/18_api.ipynb #636dcdf2
 class Health(BaseModel):
@@ -77,6 +98,7 @@ class Health(BaseModel):
     metrics: dict = {}
 
 K = Query(10, ge=1, le=MAX_K, description=f"How many items (1 to {MAX_K})")
+TEXT_PATTERN = r"[^\s\x1c-\x1f]"  # some character that is not space; \x1c-\x1f are space to Python and not to Rust's regex (which pydantic uses)
 def id_path(example: str):  # a new one per route: FastAPI names it after its parameter
     return PathParam(..., min_length=1, max_length=200, description="A raw id", openapi_examples={"known": {"summary": "an id of this bundle", "value": example}})
 
@@ -85,6 +107,10 @@ class Error(BaseModel):
 
 ERRORS = {400: {"model": Error, "description": "A request this bundle cannot answer"}, 404: {"model": Error, "description": "Unknown id"},
           503: {"model": Error, "description": "Overloaded: retry after the Retry-After header's seconds"}}
+BODY_ERRORS = {408: {"model": Error, "description": "The body did not arrive in time"}, 413: {"model": Error, "description": "The body is over the size limit"}}
+WRITE_ERRORS = {400: ERRORS[400], 404: {"model": Error, "description": "An event names an item this service does not hold (the batch is refused)"}, 401: {"model": Error, "description": "No API key"}, 403: {"model": Error, "description": "A wrong API key, or a service that takes no writes"},
+                409: {"model": Error, "description": "An event_id already stored with other content (the batch is refused)"},
+                503: {"model": Error, "description": "Overloaded, or the event database is unavailable: retry after Retry-After seconds"}}
 
 # %% ../nbs/18_api.ipynb #cedbbcea
 def docs_assets() -> Path:
@@ -129,7 +155,7 @@ class Compute:
 # %% ../nbs/18_api.ipynb #937bc7f3
 @patch
 async def batched(self: Compute,
-                  fn,  # fn(items, key) -> one result per item, computed for all of them at once
+                  fn,  # fn(items, key) -> one result (or exception, raised to that request alone) per item, computed for all at once
                   item,  # this request's part (a user id)
                   key=None,  # requests share a call only with the same fn and key (the list length k)
                  ):
@@ -152,7 +178,8 @@ def _run_batches(self: Compute, loop, fn, key):
     with self.lock: waiting = self.waiting.pop((fn, key), [])
     for start in range(0, len(waiting), self.max_batch):
         batch = waiting[start:start + self.max_batch]
-        try: outcomes = [(future.set_result, result) for (_, future), result in zip(batch, fn([item for item, _ in batch], key), strict=True)]
+        try: outcomes = [(future.set_exception if isinstance(result, Exception) else future.set_result, result)  # an exception fails its own request only
+                         for (_, future), result in zip(batch, fn([item for item, _ in batch], key), strict=True)]
         except Exception as error: outcomes = [(future.set_exception, error) for _, future in batch]
         for settle, value in outcomes: loop.call_soon_threadsafe(_settle, settle, value)
 
@@ -160,30 +187,101 @@ def _settle(settle, value):
     try: settle(value)
     except asyncio.InvalidStateError: pass  # the request was cancelled (its client went away) while it waited
 
+# %% ../nbs/18_api.ipynb #ddd308a2
+class Unauthorized(HRSError):
+    "No API key where one is needed; a service answers 401."
+
+class Forbidden(HRSError):
+    "A key that is not one of the service's, or a service that takes no writes; a service answers 403."
+
+# %% ../nbs/18_api.ipynb #8ec2119b
+class ApiKeys:
+    "The keys that may write, and whether reads need one too."
+    def __init__(self, keys=(), protect_reads: bool = False):
+        self.keys = [k.strip().encode() for k in keys if k.strip()]
+        self.protect_reads = protect_reads
+        if protect_reads and not self.keys: raise HRSError("HRS_PROTECT_READS is set but HRS_API_KEYS names no key: nobody could read")
+
+    @classmethod
+    def from_env(cls) -> ApiKeys:
+        "$HRS_API_KEYS (comma-separated) and $HRS_PROTECT_READS."
+        return cls(os.environ.get("HRS_API_KEYS", "").split(","), os.environ.get("HRS_PROTECT_READS", "") not in ("", "0", "false", "False"))
+
+    def check(self, key: str | None):
+        "Nothing for a valid key; `Unauthorized` without one, `Forbidden` with a wrong one or when no key is configured."
+        if not self.keys: raise Forbidden("this service takes no writes: start it with HRS_API_KEYS set")
+        if not key: raise Unauthorized("this endpoint needs an API key: send the header `Authorization: Bearer <key>`")
+        given = key.encode("utf-8", "surrogateescape")
+        if not any([hmac.compare_digest(given, k) for k in self.keys]): raise Forbidden("the API key is not valid")  # a list: every key compared
+
+# %% ../nbs/18_api.ipynb #d082b7bf
+_bearer = HTTPBearer(auto_error=False, description="An API key from HRS_API_KEYS")
+
+def _key_dependency(keys: ApiKeys, reads: bool = False):
+    "A FastAPI dependency checking the request's key: always for writes; for reads only under HRS_PROTECT_READS."
+    async def check(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)):
+        if reads and not keys.protect_reads: return
+        keys.check(credentials.credentials if credentials else None)
+    return check
+
+# %% ../nbs/18_api.ipynb #2b91c6ef
+class ServiceMetrics:
+    "The service's Prometheus metrics, in a registry of their own."
+    def __init__(self):
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+        self.registry = registry = CollectorRegistry()
+        self.requests = Counter("hrs_http_requests", "HTTP requests answered", ["method", "route", "status"], registry=registry)
+        self.latency = Histogram("hrs_http_request_duration_seconds", "Time to answer, by route", ["route"], registry=registry,
+                                 buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0))
+        self.events = Counter("hrs_events_ingested", "Events stored, by type", ["type"], registry=registry)
+        self.duplicates = Counter("hrs_events_duplicate", "Events received again (same event_id) and not stored twice", registry=registry)
+        self.database_errors = Counter("hrs_database_errors", "Event-database operations that failed", ["operation"], registry=registry)
+        self.pending = Gauge("hrs_compute_pending", "Requests computing or waiting for compute", registry=registry)
+        self.bundle = Gauge("hrs_bundle_info", "The bundle in service (value 1)", ["bundle", "version", "dataset"], registry=registry)
+
+# %% ../nbs/18_api.ipynb #0e6d72a3
+class Measured:
+    "ASGI middleware: every answer counted by method, route template and status, and timed by route."
+    def __init__(self, app, metrics: ServiceMetrics): self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http": return await self.app(scope, receive, send)
+        start, method, status = time.perf_counter(), scope["method"], 500
+        async def record(message):
+            nonlocal status
+            if message["type"] == "http.response.start": status = message["status"]
+            await send(message)
+        try: await self.app(scope, receive, record)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")  # set by the router on this same scope
+            self.metrics.requests.labels(method, route, str(status)).inc()
+            self.metrics.latency.labels(route).observe(time.perf_counter() - start)
+
 # %% ../nbs/18_api.ipynb #1c2cae5c
-def _handle_errors(app: FastAPI):
+def _handle_errors(app: FastAPI, metrics: ServiceMetrics):
+    "Every error a known JSON answer: 4xx naming what was wrong, 503 with Retry-After when busy, an opaque 500 for bugs."
+    def answer(status: int, detail, headers: dict | None = None): return JSONResponse(status_code=status, content={"detail": detail}, headers=headers)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError):
-        errors = [{"loc": list(e.get("loc", ())), "msg": _excerpt(e.get("msg", ""), 300), "type": e.get("type", "invalid"),
-                   **({"input": _excerpt(e["input"])} if "input" in e else {})} for e in error.errors()[:10]]
-        return JSONResponse(status_code=422, content={"detail": errors})
+        return answer(422, [{"loc": list(e.get("loc", ())), "msg": _excerpt(e.get("msg", ""), 300), "type": e.get("type", "invalid"),
+                             **({"input": _excerpt(e["input"])} if "input" in e else {})} for e in error.errors()[:10]])
 
-    @app.exception_handler(NotFound)
-    async def _not_found(request: Request, error: NotFound):
-        return JSONResponse(status_code=404, content={"detail": str(error)})
+    for kind, status in ((NotFound, 404), (Unanswerable, 400), (Forbidden, 403), (Conflict, 409)):
+        app.add_exception_handler(kind, lambda request, error, status=status: answer(status, str(error)))
+    app.add_exception_handler(Unauthorized, lambda request, error: answer(401, str(error), {"WWW-Authenticate": "Bearer"}))
+    app.add_exception_handler(Overloaded, lambda request, error: answer(503, str(error), {"Retry-After": "1"}))
 
-    @app.exception_handler(Unanswerable)
-    async def _unanswerable(request: Request, error: Unanswerable):
-        return JSONResponse(status_code=400, content={"detail": str(error)})
-
-    @app.exception_handler(Overloaded)
-    async def _overloaded(request: Request, error: Overloaded):
-        return JSONResponse(status_code=503, content={"detail": str(error)}, headers={"Retry-After": "1"})
+    @app.exception_handler(sa.exc.SQLAlchemyError)
+    async def _database(request: Request, error: sa.exc.SQLAlchemyError):
+        metrics.database_errors.labels(getattr(request.scope.get("route"), "path", "unmatched")).inc()
+        log.error(f"{request.method} {request.url.path}: event database error ({type(error).__name__}: {one_line(error)})")
+        return answer(503, "the event database is unavailable; retry shortly", {"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception):
         log.exception(f"{request.method} {request.url.path}: unexpected {type(error).__name__}")
-        return JSONResponse(status_code=500, content={"detail": f"internal error ({type(error).__name__})"})
+        return answer(500, f"internal error ({type(error).__name__})")
 
 # %% ../nbs/18_api.ipynb #9e1d0a04
 def _env_number(name: str, default, kind=int):
@@ -202,17 +300,17 @@ async def _send_error(send, status: int, detail: str, headers: list | None = Non
 
 # %% ../nbs/18_api.ipynb #9e1d0a05
 class Guard:
-    "ASGI middleware: the request body read whole, under a size limit and a deadline, before the app sees it; HEAD answered as GET."
-    def __init__(self, app, max_body: int = 64 * 1024, timeout_s: float = 10.0):
-        self.app, self.max_body, self.timeout_s = app, max_body, timeout_s
+    "ASGI middleware: the request body read whole, under a size limit (per path where `limits` says) and a deadline, before the app sees it; HEAD answered as GET."
+    def __init__(self, app, max_body: int = 64 * 1024, timeout_s: float = 10.0, limits: dict[str, int] | None = None):
+        self.app, self.max_body, self.timeout_s, self.limits = app, max_body, timeout_s, limits or {}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http": return await self.app(scope, receive, send)
-        head = scope["method"] == "HEAD"
-        if head: scope = {**scope, "method": "GET"}
+        head, max_body = scope["method"] == "HEAD", self.limits.get(scope["path"], self.max_body)
+        if head: scope["method"] = "GET"  # in place: the router records the matched route on this same scope (`Measured` reads it)
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body):
-            if length.isdigit(): return await _send_error(send, 413, f"the request body is {int(length):,} bytes; the limit is {self.max_body:,} bytes")
+        if length is not None and (not length.isdigit() or int(length) > max_body):
+            if length.isdigit(): return await _send_error(send, 413, f"the request body is {int(length):,} bytes; the limit is {max_body:,} bytes")
             return await _send_error(send, 400, "the Content-Length header is not a number")
         chunks, size, deadline = [], 0, time.monotonic() + self.timeout_s
         while True:
@@ -221,7 +319,7 @@ class Guard:
                 return await _send_error(send, 408, f"the request body did not arrive within {self.timeout_s:g} s")
             if message["type"] == "http.disconnect": return
             size += len(message.get("body", b""))
-            if size > self.max_body: return await _send_error(send, 413, f"the request body is over the limit of {self.max_body:,} bytes")
+            if size > max_body: return await _send_error(send, 413, f"the request body is over the limit of {max_body:,} bytes")
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False): break
         body, replayed = b"".join(chunks), False
@@ -239,14 +337,30 @@ class Guard:
 # %% ../nbs/18_api.ipynb #a5c82599
 def create_app(bundle: Bundle,
                compute: Compute | None = None,  # where requests' work runs (default: HRS_COMPUTE_THREADS threads, HRS_MAX_QUEUE waiting)
+               store: EventStore | None = None,  # the event store; None: the bundle alone, and no writes
+               keys: ApiKeys | None = None,  # who may write (default: HRS_API_KEYS, HRS_PROTECT_READS)
               ) -> FastAPI:
-    "The FastAPI application serving one loaded bundle, behind `Guard` (HRS_MAX_BODY_BYTES, HRS_REQUEST_TIMEOUT_S)."
+    "The FastAPI application serving a loaded bundle and the events since, behind `Measured` and `Guard`."
     compute = compute or Compute(_env_number("HRS_COMPUTE_THREADS", 1), _env_number("HRS_MAX_QUEUE", 64))
+    writes = Compute(1, _env_number("HRS_MAX_WRITE_QUEUE", 64))  # one database writer: batches commit one after another
+    keys, live, metrics = keys or ApiKeys.from_env(), LiveRecommender(bundle, store), ServiceMetrics()
     app = FastAPI(title="hybrid_recsys", version=__import__("hybrid_recsys").__version__, docs_url=None, redoc_url=None, redirect_slashes=False,
-                  description="A two-stage hybrid recommender: candidates from collaborative filtering, content embeddings and "
-                              "popularity, re-ranked by a neural ranker. Ids are the raw ids of the data the bundle was trained on.")
-    _mount_docs(app); _handle_errors(app)
-    app.add_middleware(Guard, max_body=_env_number("HRS_MAX_BODY_BYTES", 64 * 1024), timeout_s=_env_number("HRS_REQUEST_TIMEOUT_S", 10.0, float))
+                  description="A two-stage hybrid recommender that learns from feedback events: candidates from collaborative filtering, "
+                              "content embeddings and popularity, re-ranked by a neural ranker. Ids are the raw ids of your data.")
+    _mount_docs(app); _handle_errors(app, metrics)
+    app.add_middleware(Guard, max_body=_env_number("HRS_MAX_BODY_BYTES", 64 * 1024), timeout_s=_env_number("HRS_REQUEST_TIMEOUT_S", 10.0, float),
+                       limits={"/events": _env_number("HRS_MAX_EVENTS_BODY_BYTES", 1024 * 1024)})
+    app.add_middleware(Measured, metrics=metrics)
+    metrics.pending.set_function(lambda: compute.pending + writes.pending)
+    metrics.bundle.labels(bundle.folder.name, bundle.version.name if bundle.version else "", str(bundle.manifest.get("dataset"))).set(1)
+    _service_routes(app, bundle, compute, metrics)
+    _read_routes(app, bundle, live, compute, [Depends(_key_dependency(keys, reads=True))] if keys.protect_reads else [])
+    _write_routes(app, live, writes, Depends(_key_dependency(keys)), metrics)
+    return app
+
+# %% ../nbs/18_api.ipynb #f2babbe4
+def _service_routes(app: FastAPI, bundle: Bundle, compute: Compute, metrics: ServiceMetrics):
+    "Liveness, readiness and metrics: never behind a key."
     manifest, loaded_at = bundle.manifest, time.strftime("%Y-%m-%dT%H:%M:%S%z")
     health_answer = Health(status="ok", bundle=bundle.folder.name, version=bundle.version.name if bundle.version else None, created=manifest.get("created"),
                            dataset=manifest.get("dataset"), protocol=manifest.get("protocol"), n_users=len(bundle.user_lookup),
@@ -261,32 +375,51 @@ def create_app(bundle: Bundle,
         await compute(bundle.recommend_user, bundle.user_lookup[0], 1)
         return {"ready": True}
 
-    @app.get("/users/{user_id}/recommendations", response_model=Recommendations, summary="Top-k items for a known user (both stages)",
-             responses={404: ERRORS[404], 503: ERRORS[503]})
+    @app.get("/metrics", summary="Prometheus metrics (text format)", response_class=PlainTextResponse,
+             responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}})
+    async def prometheus():
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+# %% ../nbs/18_api.ipynb #d6cc6b84
+def _read_routes(app: FastAPI, bundle: Bundle, live: LiveRecommender, compute: Compute, dependencies: list):
+    "Recommendations, items, similar items and search: each one library call."
+    @app.get("/users/{user_id}/recommendations", response_model=Recommendations, dependencies=dependencies, responses={404: ERRORS[404], 503: ERRORS[503]},
+             summary="Top-k items for a user, from their history in the bundle and every event since (a user new to the bundle, with events, included)")
     async def user_recommendations(user_id: str = id_path(bundle.user_lookup[0]), k: int = K):
-        return Recommendations(user_id=user_id, k=k, items=await compute.batched(bundle.recommend_users, bundle.user_index(user_id), k))
+        items = await compute.batched(live.recommend_users, user_id, k)
+        return Recommendations(request_id=uuid.uuid4().hex, user_id=user_id, k=k, items=items)
 
     @app.post("/recommendations", response_model=Recommendations, summary="Top-k items for a newcomer, from liked items and/or a query",
-              responses={**ERRORS, 408: {"model": Error, "description": "The body did not arrive in time"},
-                         413: {"model": Error, "description": "The body is over the size limit"}})
+              dependencies=dependencies, responses={**ERRORS, **BODY_ERRORS})
     async def new_user_recommendations(body: NewUser):
-        return Recommendations(user_id=None, k=body.k, items=await compute(bundle.recommend_new, body.liked_items, body.query, body.k))
+        items = await compute(bundle.recommend_new, body.liked_items, body.query, body.k)
+        return Recommendations(request_id=uuid.uuid4().hex, user_id=None, k=body.k, items=items)
 
-    @app.get("/items/{item_id}", response_model=Item, summary="One item", responses={404: ERRORS[404]})
+    @app.get("/items/{item_id}", response_model=Item, summary="One item", dependencies=dependencies, responses={404: ERRORS[404]})
     async def item(item_id: str = id_path(bundle.item_lookup[0])):
         return Item(**bundle.describe(bundle.item_index(item_id)))
 
     @app.get("/items/{item_id}/similar", response_model=list[ScoredItem], summary="Items similar to one item, by content or by collaborative vectors",
-             responses=ERRORS)
+             dependencies=dependencies, responses=ERRORS)
     async def similar(item_id: str = id_path(bundle.item_lookup[0]), k: int = K, by: Literal["content", "cf"] = Query("content", description="content: text (and image) vectors; cf: ALS item factors")):
         return await compute(bundle.similar, item_id, k, by)
 
-    @app.get("/search", response_model=list[ScoredItem], summary="Items matching free text, through the content encoder", responses=ERRORS)
-    async def search(q: str = Query(..., min_length=1, max_length=1000, description="Free text"), k: int = K):
+    @app.get("/search", response_model=list[ScoredItem], summary="Items matching free text, through the content encoder", dependencies=dependencies, responses=ERRORS)
+    async def search(q: str = Query(..., min_length=1, max_length=1000, pattern=TEXT_PATTERN, description="Free text (not only spaces)"), k: int = K):
         if not q.strip(): raise Unanswerable("the query is empty")
         return await compute(bundle.search, q, k)
 
-    return app
+# %% ../nbs/18_api.ipynb #e6822a53
+def _write_routes(app: FastAPI, live: LiveRecommender, writes: Compute, key, metrics: ServiceMetrics):
+    "Feedback events: stored all or nothing, acknowledged only once committed, folded into the next recommendations."
+    @app.post("/events", response_model=Ingest, dependencies=[key], responses={**WRITE_ERRORS, **BODY_ERRORS},
+              summary="Store up to 1,000 feedback events, all or nothing; a resent event_id is recognised and not stored twice")
+    async def events(batch: EventBatch):
+        ingested = await writes(live.ingest, batch.events)
+        for kind, count in ingested.rows["type"].value_counts().items(): metrics.events.labels(kind).inc(count)
+        metrics.duplicates.inc(ingested.duplicates)
+        return Ingest(accepted=ingested.accepted, duplicates=ingested.duplicates)
 
 # %% ../nbs/18_api.ipynb #20892403
 def model_dir() -> Path:
@@ -303,14 +436,15 @@ def single_threaded():
 
 # %% ../nbs/18_api.ipynb #87ef1b1d
 def load_app(folder: Path | str | None = None) -> FastAPI:
-    "Load the bundle (once) and build the app; raises `HRSError` for a bad bundle."
+    "Load the bundle (once), open the event store ($HRS_DATABASE_URL, else data/events.sqlite) and build the app; `HRSError` for a bad bundle or database."
     single_threaded()
     bundle = load_bundle(folder or model_dir())
+    store = EventStore()
     if "content" in bundle.model.generator.sources:
         bundle.search(bundle.items["title"].iloc[0], 1)  # load the encoder now, not on the first request
-    log.info(f"serving {bundle.folder} ({bundle.version}): {len(bundle.user_lookup)} users, {len(bundle.item_lookup)} items")
+    log.info(f"serving {bundle.folder} ({bundle.version}): {len(bundle.user_lookup)} users, {len(bundle.item_lookup)} items; events in {store.url}")
     gc.collect(); gc.freeze()  # what is loaded lives as long as the process: no full collection walks it again
-    return create_app(bundle)
+    return create_app(bundle, store=store)
 
 # %% ../nbs/18_api.ipynb #c915c98d
 _app = None

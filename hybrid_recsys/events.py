@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import math, os, time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Literal
 
 import pandas as pd
 import sqlalchemy as sa
 from fastcore.basics import patch
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints, WithJsonSchema, field_validator, model_validator
 
-from .core import ConfigError, HRSError, data_dir, first_repeat, get_logger
+from .core import ConfigError, HRSError, data_dir, first_repeat, get_logger, one_line
 
 # %% auto #0
 __all__ = ['RawId', 'Text', 'EVENT_TYPES', 'DEFAULT_WEIGHTS', 'FUTURE_TOLERANCE_S', 'EARLIEST_S', 'log', 'metadata',
@@ -37,7 +36,8 @@ def _unicode(value):
         except UnicodeEncodeError: raise ValueError("text must be valid Unicode (it holds a lone surrogate)") from None
     return value
 
-RawId = Annotated[str, StringConstraints(min_length=1, max_length=200), BeforeValidator(_id_text), AfterValidator(_unicode)]  # constraints first: "200 characters", not "200 items"
+RawId = Annotated[str, StringConstraints(min_length=1, max_length=200), BeforeValidator(_id_text), AfterValidator(_unicode),  # constraints first: "200 characters"
+                  WithJsonSchema({"anyOf": [{"type": "string", "minLength": 1, "maxLength": 200}, {"type": "integer"}]})]  # the schema says integers are welcome
 Text = Annotated[str, AfterValidator(_unicode)]
 
 # %% ../nbs/17a_events.ipynb #036651d3
@@ -59,19 +59,11 @@ def event_weights(spec: str | None = None) -> dict[str, float]:
         if not math.isfinite(weights[name]) or weights[name] < 0: raise ConfigError(f"HRS_EVENT_WEIGHTS: {name}={number.strip()}: expected a number of at least 0")
     return weights
 
-# %% ../nbs/17a_events.ipynb #2222f863
+# %% ../nbs/17a_events.ipynb #3e7e86f6
 FUTURE_TOLERANCE_S = 300.0  # how far ahead of the server's clock an event's time may be (clocks differ a little)
 EARLIEST_S = -2208988800.0  # 1900-01-01
 
-def _epoch_seconds(value) -> float | None:
-    "Seconds since the epoch from a number or an ISO 8601 text (naive = UTC)."
-    if value is None or isinstance(value, bool): return value
-    if isinstance(value, (int, float)): return float(value)
-    if isinstance(value, str):
-        try: moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError: raise ValueError("expected seconds since the epoch or an ISO 8601 date such as 2024-05-01T12:00:00Z") from None
-        return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
-    return value
+def _future_tolerance_s() -> float: return float(os.environ.get("HRS_EVENT_FUTURE_S", FUTURE_TOLERANCE_S))
 
 # %% ../nbs/17a_events.ipynb #6b1ed25e
 class Event(BaseModel):
@@ -81,9 +73,9 @@ class Event(BaseModel):
     user_id: RawId
     item_id: RawId
     type: Literal[EVENT_TYPES]
-    value: float | None = Field(None, description="For a rating, the rating (required); for other types optional, stored as it is")
-    timestamp: Annotated[float | None, BeforeValidator(_epoch_seconds)] = Field(
-        None, description="When it happened: seconds since the epoch or an ISO 8601 date (naive: UTC); default: when the server receives it")
+    value: float | None = Field(None, strict=True, description="For a rating, the rating (required); for other types optional, stored as it is")
+    timestamp: float | None = Field(None, strict=True, ge=EARLIEST_S, description=f"When it happened, in seconds since the epoch (UTC), from 1900 to at most "
+                                    f"HRS_EVENT_FUTURE_S ({FUTURE_TOLERANCE_S:g} by default) seconds ahead of the server's clock; default: when the server receives it")
     request_id: Annotated[str, StringConstraints(max_length=64), AfterValidator(_unicode)] | None = Field(
         None, description="The request_id of the recommendation list this event answers, if any")
 
@@ -97,7 +89,7 @@ class Event(BaseModel):
     @classmethod
     def _plausible(cls, value):
         if value is None: return value
-        latest = time.time() + float(os.environ.get("HRS_EVENT_FUTURE_S", FUTURE_TOLERANCE_S))
+        latest = time.time() + _future_tolerance_s()
         if not (EARLIEST_S <= value <= latest):
             raise ValueError(f"expected a time from 1900-01-01 to at most {latest - time.time():g} s from now, got {value:g} "
                              f"({'milliseconds instead of seconds?' if value > latest else 'before 1900'})")
@@ -235,7 +227,9 @@ class EventStore:
     def __init__(self, url: str | None = None):  # SQLAlchemy URL; default $HRS_DATABASE_URL, else data/events.sqlite
         self.engine = connect(url)
         self.url = self.engine.url.render_as_string(hide_password=True)  # for messages and logs: never the password
-        migrate(self.engine)
+        try: migrate(self.engine)
+        except sa.exc.SQLAlchemyError as error:
+            raise HRSError(f"event database {self.url}: cannot open it ({type(error).__name__}: {one_line(error)})") from None
 
     def __repr__(self): return f"EventStore({self.url})"
     def close(self): self.engine.dispose()

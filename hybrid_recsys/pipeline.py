@@ -310,6 +310,17 @@ def recommend_user(self: Bundle, raw_user, k: int = 10) -> list[dict]:
     "Both stages for a user of the bundle, from their training history: the same list `evaluate` scores."
     return self.recommend_users([self.user_index(raw_user)], k)[0]
 
+# %% ../nbs/15_pipeline.ipynb #80fac431
+@patch
+def recommend_histories(self: Bundle,
+                        history_csr,  # (n, n_items) one history per row (`histories_csr`); its items are never recommended
+                        k: int = 10,  # list length
+                        users=None,  # (n,) the bundle's user behind each history (for their demographics), -1 for a newcomer
+                       ) -> list[list[dict]]:
+    "Both stages for arbitrary histories, folded in without a refit: one list of records per history."
+    ranked = self.model.rank_histories(history_csr, k, users)
+    return [self._records(ranked, row) for row in range(len(ranked.items))]
+
 # %% ../nbs/15_pipeline.ipynb #e17a554b
 @patch
 def recommend_new(self: Bundle, liked_items=(), query: str | None = None, k: int = 10) -> list[dict]:

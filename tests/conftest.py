@@ -33,18 +33,28 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0)); return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(bundle):
-    "`hybrid-recsys serve` (uvicorn with header deadlines) serving the bundle on a free local port; yields its base URL."
-    port = free_port()
-    process = subprocess.Popen([str(CLI), "serve", "--port", str(port), "--log-level", "warning"], cwd=ROOT, env={**os.environ, "HRS_MODEL_DIR": str(bundle), "HRS_REQUEST_TIMEOUT_S": "2"},
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+API_KEY = "test-key-0123456789"
+
+
+def start_server(bundle, database: str, port: int | None = None, **env) -> tuple[subprocess.Popen, str]:
+    "Start `hybrid-recsys serve` on the bundle and the event database (key API_KEY) and wait for /health; (process, base URL)."
+    port = port or free_port()
+    process = subprocess.Popen([str(CLI), "serve", "--port", str(port), "--log-level", "warning"], cwd=ROOT,
+                               env={**os.environ, "HRS_MODEL_DIR": str(bundle), "HRS_DATABASE_URL": database, "HRS_API_KEYS": API_KEY, **env},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):
-        try: urllib.request.urlopen(f"{base}/health", timeout=1); break
+        try: urllib.request.urlopen(f"{base}/health", timeout=1); return process, base
         except OSError:
-            if process.poll() is not None: pytest.fail(f"uvicorn exited: {process.stderr.read()}")
+            if process.poll() is not None: pytest.fail(f"the server exited: {process.stderr.read()}")
             time.sleep(0.1)
+    process.kill(); pytest.fail("the server did not answer /health within 60 s")
+
+
+@pytest.fixture(scope="session")
+def server(bundle, tmp_path_factory):
+    "`hybrid-recsys serve` (uvicorn with header deadlines) on the bundle and an SQLite event store, on a free local port; yields its base URL."
+    process, base = start_server(bundle, f"sqlite:///{tmp_path_factory.mktemp('events') / 'events.sqlite'}", HRS_REQUEST_TIMEOUT_S="2")
     yield base
     process.terminate(); process.wait(timeout=30)
 
@@ -75,3 +85,16 @@ def database(request, tmp_path):
     yield url.render_as_string(hide_password=False)
     with admin.connect() as connection: connection.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
     admin.dispose()
+
+
+def raw_request(base: str, data: bytes, wait_s: float = 0.0) -> tuple[bytes, float]:
+    "Send raw bytes, optionally hold the connection open, and read until the server closes it; returns the answer and the seconds it took."
+    import socket, time
+    host, port = base.removeprefix("http://").split(":")
+    start = time.perf_counter()
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(data)
+        time.sleep(wait_s)
+        answer = b""
+        while chunk := connection.recv(65536): answer += chunk
+    return answer, time.perf_counter() - start

@@ -27,7 +27,7 @@ def test_batches_are_idempotent_and_all_or_nothing(database):
         store.add_events(events("c", 5) + [Event(event_id="a3", user_id="other", item_id="1", type="click")])
     assert store.last_seq() == before and store.events_since(before).empty  # the batch's good events were not stored either
     assert store.counts() == {"click": 110}
-    rating = Event(event_id="r1", user_id="u", item_id="i", type="rating", value=4.5, timestamp="2024-05-01T12:00:00Z", request_id="req-1")
+    rating = Event(event_id="r1", user_id="u", item_id="i", type="rating", value=4.5, timestamp=1714564800, request_id="req-1")
     store.add_events([rating])
     row = store.user_events(["u"]).iloc[0]
     assert (row["type"], row["value"], row["timestamp"], row["request_id"]) == ("rating", 4.5, 1714564800.0, "req-1")
