@@ -255,21 +255,33 @@ def add_events(self: EventStore, events: list[Event], received_at: float | None 
         except sa.exc.IntegrityError:  # another writer stored one of these ids between our read and our insert: read again
             if attempt == 2: raise
 
+# %% ../nbs/17a_events.ipynb #e94fed5f
+def _insert_new(connection, rows: list[dict]) -> list:
+    "INSERT ... ON CONFLICT (event_id) DO NOTHING RETURNING: the rows that were new, as the unique index decides (under any concurrency)."
+    from sqlalchemy.dialects import postgresql, sqlite
+    insert = (sqlite if connection.dialect.name == "sqlite" else postgresql).insert(events_table)
+    return connection.execute(insert.on_conflict_do_nothing(index_elements=["event_id"]).returning(*[events_table.c[c] for c in EVENT_COLUMNS]), rows).all()
+
+def _check_repeats(connection, repeats: list[Event]):
+    "Events whose id was already stored must be the stored events: else `Conflict` (and the transaction, new rows included, rolls back)."
+    stored = {r.event_id: r for r in connection.execute(sa.select(events_table).where(events_table.c.event_id.in_([e.event_id for e in repeats])))}
+    for event in repeats:
+        if not _same_event(stored[event.event_id], event):
+            row = stored[event.event_id]
+            raise Conflict(f"event_id {event.event_id!r} is already stored with other content (user {row.user_id!r}, item {row.item_id!r}, "
+                           f"type {row.type!r}); an event id names one event")
+
 # %% ../nbs/17a_events.ipynb #b77ef685
 @patch
 def _add_once(self: EventStore, events: list[Event], received_at: float) -> Ingested:
-    ids = [e.event_id for e in events]
+    rows = [{"event_id": e.event_id, "user_id": e.user_id, "item_id": e.item_id, "type": e.type, "value": e.value,
+             "timestamp": received_at if e.timestamp is None else e.timestamp, "request_id": e.request_id, "received_at": received_at} for e in events]
     with self.engine.connect().execution_options(writer=True) as connection, connection.begin():
-        stored = {r.event_id: r for r in connection.execute(sa.select(events_table).where(events_table.c.event_id.in_(ids)))} if ids else {}
-        for event in events:
-            if event.event_id in stored and not _same_event(stored[event.event_id], event):
-                raise Conflict(f"event_id {event.event_id!r} is already stored with other content (user {stored[event.event_id].user_id!r}, "
-                               f"item {stored[event.event_id].item_id!r}, type {stored[event.event_id].type!r}); an event id names one event")
-        new = [{"event_id": e.event_id, "user_id": e.user_id, "item_id": e.item_id, "type": e.type, "value": e.value,
-                "timestamp": received_at if e.timestamp is None else e.timestamp, "request_id": e.request_id, "received_at": received_at}
-               for e in events if e.event_id not in stored]
-        rows = connection.execute(events_table.insert().returning(*[events_table.c[c] for c in EVENT_COLUMNS]), new).all() if new else []
-    return Ingested(len(new), len(events) - len(new), _frame(sorted(rows, key=lambda r: r.seq)))
+        inserted = _insert_new(connection, rows) if rows else []
+        new_ids = {r.event_id for r in inserted}
+        repeats = [e for e in events if e.event_id not in new_ids]
+        if repeats: _check_repeats(connection, repeats)
+    return Ingested(len(inserted), len(repeats), _frame(sorted(inserted, key=lambda r: r.seq)))
 
 # %% ../nbs/17a_events.ipynb #c502fbb2
 @patch
@@ -286,6 +298,13 @@ def user_events(self: EventStore, user_ids: list[str], after_seq: int = 0) -> pd
     query = (sa.select(*[events_table.c[c] for c in EVENT_COLUMNS])
              .where(events_table.c.user_id.in_([str(u) for u in user_ids]), events_table.c.seq > after_seq).order_by(events_table.c.seq))
     with self.engine.connect() as connection: return _frame(connection.execute(query))
+
+# %% ../nbs/17a_events.ipynb #f80c8a1d
+@patch
+def users_since(self: EventStore, after_seq: int = 0) -> set[str]:
+    "The users with at least one event with seq > after_seq."
+    query = sa.select(events_table.c.user_id).where(events_table.c.seq > after_seq).distinct()
+    with self.engine.connect() as connection: return set(connection.execute(query).scalars())
 
 # %% ../nbs/17a_events.ipynb #bc239d4e
 @patch

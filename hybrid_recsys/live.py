@@ -60,6 +60,7 @@ class LiveRecommender:
         self.weights = event_weights() if weights is None else weights
         self.watermark = int(bundle.manifest.get("events_through", 0))  # events up to this sequence number are in the bundle
         self.users: OrderedDict[str, UserEvents] = OrderedDict()
+        self.active = store.users_since(self.watermark) if store is not None else set()  # who has events newer than the bundle: nobody else needs a read
         self.recent: deque = deque(maxlen=10_000)  # the newest rows observed, to top up users loaded while they committed
         self.lock = threading.Lock()
 
@@ -78,6 +79,7 @@ def observe(self: LiveRecommender, rows: pd.DataFrame):
     if rows.empty: return
     with self.lock:
         self.recent.extend(rows.itertuples(index=False))
+        self.active.update(rows["user_id"])
         for user_id, user_rows in rows.groupby("user_id", sort=False):
             if (state := self.users.get(user_id)) is not None: state.fold(user_rows, self._item, self.weights)
 
@@ -86,7 +88,7 @@ def observe(self: LiveRecommender, rows: pd.DataFrame):
 def user_events(self: LiveRecommender, raw_users: list[str]) -> list[UserEvents]:
     "Each user's newer events: from the cache, or read from the store once (and topped up from what was observed meanwhile)."
     with self.lock:
-        missing = [u for u in dict.fromkeys(raw_users) if u not in self.users]
+        missing = [u for u in dict.fromkeys(raw_users) if u not in self.users and u in self.active]
         for user in raw_users:
             if user in self.users: self.users.move_to_end(user)
     if missing and self.store is not None:

@@ -20,7 +20,7 @@ def test_batches_are_idempotent_and_all_or_nothing(database):
     first = store.add_events(events("a", 100))
     assert (first.accepted, first.duplicates) == (100, 0) and first.rows["seq"].is_monotonic_increasing
     resent = store.add_events(events("a", 100)[50:] + events("b", 10))
-    assert (resent.accepted, resent.duplicates) == (10, 50) and store.last_seq() == 110
+    assert (resent.accepted, resent.duplicates) == (10, 50) and len(store.events_since(0)) == 110  # (PostgreSQL spends numbers on skipped duplicates)
     assert sorted(resent.rows["event_id"]) == sorted(f"b{i}" for i in range(10))
     before = store.last_seq()
     with pytest.raises(Conflict, match="'a3' is already stored with other content"):
