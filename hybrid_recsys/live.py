@@ -31,6 +31,7 @@ class UserEvents:
     last_seq: int = 0
 
     def __bool__(self): return bool(self.values or self.disliked)
+    def copy(self) -> UserEvents: return UserEvents(dict(self.values), set(self.disliked), self.last_seq)
 
 # %% ../nbs/17b_live.ipynb #b669332f
 @patch
@@ -86,7 +87,7 @@ def observe(self: LiveRecommender, rows: pd.DataFrame):
 # %% ../nbs/17b_live.ipynb #50814252
 @patch
 def user_events(self: LiveRecommender, raw_users: list[str]) -> list[UserEvents]:
-    "Each user's newer events: from the cache, or read from the store once (and topped up from what was observed meanwhile)."
+    "Each user's newer events (a copy): from the cache, or read from the store once (and topped up from what was observed meanwhile)."
     with self.lock:
         missing = [u for u in dict.fromkeys(raw_users) if u not in self.users and u in self.active]
         for user in raw_users:
@@ -94,7 +95,8 @@ def user_events(self: LiveRecommender, raw_users: list[str]) -> list[UserEvents]
     if missing and self.store is not None:
         stored = self.store.user_events(missing, after_seq=self.watermark)
         with self.lock:
-            recent = pd.DataFrame(list(self.recent), columns=stored.columns) if self.recent else stored.iloc[:0]
+            wanted = set(missing)
+            recent = pd.DataFrame([r for r in self.recent if r.user_id in wanted], columns=stored.columns)
             for user in missing:
                 if user in self.users: continue  # loaded meanwhile by another request
                 state = UserEvents(last_seq=self.watermark)
@@ -102,7 +104,7 @@ def user_events(self: LiveRecommender, raw_users: list[str]) -> list[UserEvents]
                 state.fold(recent[recent["user_id"] == user], self._item, self.weights)
                 self.users[user] = state
             while len(self.users) > self.max_users: self.users.popitem(last=False)
-    with self.lock: return [self.users.get(user) or UserEvents() for user in raw_users]
+    with self.lock: return [self.users[user].copy() if user in self.users else UserEvents() for user in raw_users]  # copies: `observe` goes on folding
 
 # %% ../nbs/17b_live.ipynb #d7a6008f
 @patch
