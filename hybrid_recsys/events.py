@@ -244,17 +244,6 @@ def _same_event(stored, event: Event) -> bool:
     return (stored.user_id, stored.item_id, stored.type) == (event.user_id, event.item_id, event.type) and (
         stored.value == event.value or (stored.value is None and event.value is None))
 
-# %% ../nbs/17a_events.ipynb #f19887fe
-@patch
-def add_events(self: EventStore, events: list[Event], received_at: float | None = None) -> Ingested:
-    "Store a batch in one transaction (all or nothing); duplicates of stored events are skipped, conflicting reuse of an id raises `Conflict`."
-    _check_batch(events)
-    received_at = time.time() if received_at is None else received_at
-    for attempt in range(3):
-        try: return self._add_once(events, received_at)
-        except sa.exc.IntegrityError:  # another writer stored one of these ids between our read and our insert: read again
-            if attempt == 2: raise
-
 # %% ../nbs/17a_events.ipynb #e94fed5f
 def _insert_new(connection, rows: list[dict]) -> list:
     "INSERT ... ON CONFLICT (event_id) DO NOTHING RETURNING: the rows that were new, as the unique index decides (under any concurrency)."
@@ -271,9 +260,12 @@ def _check_repeats(connection, repeats: list[Event]):
             raise Conflict(f"event_id {event.event_id!r} is already stored with other content (user {row.user_id!r}, item {row.item_id!r}, "
                            f"type {row.type!r}); an event id names one event")
 
-# %% ../nbs/17a_events.ipynb #b77ef685
+# %% ../nbs/17a_events.ipynb #f19887fe
 @patch
-def _add_once(self: EventStore, events: list[Event], received_at: float) -> Ingested:
+def add_events(self: EventStore, events: list[Event], received_at: float | None = None) -> Ingested:
+    "Store a batch in one transaction (all or nothing); duplicates of stored events are skipped, conflicting reuse of an id raises `Conflict`."
+    _check_batch(events)
+    received_at = time.time() if received_at is None else received_at
     rows = [{"event_id": e.event_id, "user_id": e.user_id, "item_id": e.item_id, "type": e.type, "value": e.value,
              "timestamp": received_at if e.timestamp is None else e.timestamp, "request_id": e.request_id, "received_at": received_at} for e in events]
     with self.engine.connect().execution_options(writer=True) as connection, connection.begin():
