@@ -5,7 +5,7 @@
 # %% ../nbs/18_api.ipynb #43156723
 from __future__ import annotations
 
-import asyncio, gc, hmac, os, sys, threading, time, uuid
+import asyncio, contextlib, gc, hmac, os, sys, threading, time, uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Literal
@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 from fastcore.basics import patch
 from fastapi import Depends, FastAPI, Path as PathParam, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -21,15 +23,16 @@ import sqlalchemy as sa
 from pydantic import BaseModel, BeforeValidator, Field, field_validator
 
 from .core import HRSError, NotFound, Unanswerable, get_logger, one_line, project_root
-from .events import Conflict, Event, EventStore, RawId, Text
+from .events import Conflict, Event, EventStore, ItemUpdate, RawId, Text
 from .live import LiveRecommender
 from .pipeline import Bundle, load_bundle
 
 # %% auto #0
 __all__ = ['log', 'MAX_K', 'K', 'TEXT_PATTERN', 'ERRORS', 'BODY_ERRORS', 'WRITE_ERRORS', 'Item', 'ScoredItem', 'Recommendations',
-           'NewUser', 'EventBatch', 'Ingest', 'Health', 'id_path', 'Error', 'docs_assets', 'Overloaded', 'Compute',
-           'Unauthorized', 'Forbidden', 'ApiKeys', 'ServiceMetrics', 'Measured', 'Guard', 'create_app', 'model_dir',
-           'single_threaded', 'load_app', 'HeaderDeadline', 'GuardedH11', 'serve']
+           'NewUser', 'EventBatch', 'Ingest', 'ItemStored', 'Health', 'id_path', 'Error', 'Refused', 'docs_assets',
+           'Overloaded', 'Compute', 'Unauthorized', 'Forbidden', 'ApiKeys', 'ServiceMetrics', 'Measured', 'Guard',
+           'Reloader', 'create_app', 'model_dir', 'single_threaded', 'load_app', 'HeaderDeadline', 'GuardedH11',
+           'serve']
 
 # %% ../nbs/18_api.ipynb #4d140240
 log = get_logger("hybrid_recsys.api")
@@ -84,6 +87,11 @@ class Ingest(BaseModel):
     accepted: int = Field(description="New events stored")
     duplicates: int = Field(description="Events whose event_id was stored before: recognised, not stored again")
 
+class ItemStored(BaseModel):
+    item: Item = Field(description="The item as it is served from now on")
+    created: bool = Field(description="True for a new item (201), false for a new version of one (200)")
+    version: int = Field(description="The stored version's sequence number")
+
 # %% ../nbs/18_api.ipynb #636dcdf2
 class Health(BaseModel):
     status: Literal["ok"]
@@ -94,7 +102,7 @@ class Health(BaseModel):
     protocol: str | None
     n_users: int
     n_items: int
-    loaded_at: str
+    loaded_at: str = Field(description="When what is served last changed: a bundle loaded or swapped in, or an item added")
     metrics: dict = {}
 
 K = Query(10, ge=1, le=MAX_K, description=f"How many items (1 to {MAX_K})")
@@ -108,6 +116,9 @@ class Error(BaseModel):
 ERRORS = {400: {"model": Error, "description": "A request this bundle cannot answer"}, 404: {"model": Error, "description": "Unknown id"},
           503: {"model": Error, "description": "Overloaded: retry after the Retry-After header's seconds"}}
 BODY_ERRORS = {408: {"model": Error, "description": "The body did not arrive in time"}, 413: {"model": Error, "description": "The body is over the size limit"}}
+class Refused(HRSError):
+    "A new bundle that cannot be served (the current one stays)."
+
 WRITE_ERRORS = {400: ERRORS[400], 404: {"model": Error, "description": "An event names an item this service does not hold (the batch is refused)"}, 401: {"model": Error, "description": "No API key"}, 403: {"model": Error, "description": "A wrong API key, or a service that takes no writes"},
                 409: {"model": Error, "description": "An event_id already stored with other content (the batch is refused)"},
                 503: {"model": Error, "description": "Overloaded, or the event database is unavailable: retry after Retry-After seconds"}}
@@ -238,6 +249,13 @@ class ServiceMetrics:
         self.database_errors = Counter("hrs_database_errors", "Event-database operations that failed", ["operation"], registry=registry)
         self.pending = Gauge("hrs_compute_pending", "Requests computing or waiting for compute", registry=registry)
         self.bundle = Gauge("hrs_bundle_info", "The bundle in service (value 1)", ["bundle", "version", "dataset"], registry=registry)
+        self.items = Counter("hrs_items_updated", "Items added or changed through PUT /items", ["kind"], registry=registry)
+        self.swaps = Counter("hrs_bundle_swaps", "Bundle reloads, by outcome (swapped, refused)", ["outcome"], registry=registry)
+
+    def serving(self, bundle):
+        "Point hrs_bundle_info at the bundle now in service."
+        self.bundle.clear()
+        self.bundle.labels(bundle.folder.name, bundle.version.name if bundle.version else "", str(bundle.manifest.get("dataset"))).set(1)
 
 # %% ../nbs/18_api.ipynb #0e6d72a3
 class Measured:
@@ -267,10 +285,19 @@ def _handle_errors(app: FastAPI, metrics: ServiceMetrics):
         return answer(422, [{"loc": list(e.get("loc", ())), "msg": _excerpt(e.get("msg", ""), 300), "type": e.get("type", "invalid"),
                              **({"input": _excerpt(e["input"])} if "input" in e else {})} for e in error.errors()[:10]])
 
-    for kind, status in ((NotFound, 404), (Unanswerable, 400), (Forbidden, 403), (Conflict, 409)):
+    for kind, status in ((NotFound, 404), (Unanswerable, 400), (Forbidden, 403), (Conflict, 409), (Refused, 409)):
         app.add_exception_handler(kind, lambda request, error, status=status: answer(status, str(error)))
     app.add_exception_handler(Unauthorized, lambda request, error: answer(401, str(error), {"WWW-Authenticate": "Bearer"}))
     app.add_exception_handler(Overloaded, lambda request, error: answer(503, str(error), {"Retry-After": "1"}))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException):
+        headers = dict(error.headers or {})
+        if error.status_code == 405:  # Starlette names the methods of the first route that matched the path; a path may have several
+            path = request.url.path
+            methods = {m for route in request.app.routes if isinstance(route, APIRoute) and route.path_regex.match(path) for m in route.methods}
+            if methods: headers["Allow"] = ", ".join(sorted(methods))
+        return answer(error.status_code, error.detail, headers or None)
 
     @app.exception_handler(sa.exc.SQLAlchemyError)
     async def _database(request: Request, error: sa.exc.SQLAlchemyError):
@@ -334,17 +361,76 @@ class Guard:
             await send(message)
         await self.app(scope, replay, quiet if head else send)
 
+# %% ../nbs/18_api.ipynb #555eab17
+def _load_warm(folder: Path) -> Bundle:
+    "A bundle loaded and every road it serves run once (vector indexes built, the encoder loaded), so its first request is not slow."
+    bundle = load_bundle(folder)
+    bundle.recommend_users([0], 1)
+    bundle.recommend_histories(bundle.model.train_csr[[0]], 1, [0])
+    if "content" in bundle.model.generator.sources: bundle.search(bundle.items["title"].iloc[0], 1)
+    return bundle
+
+def _refreeze():
+    "After a swap in a process whose heap was frozen: let the old bundle's objects go (a full collection, once), then freeze what is loaded now."
+    if gc.get_freeze_count() == 0: return
+    gc.unfreeze(); gc.collect(); gc.freeze()
+
+class Reloader:
+    "Serves the bundle the served path (models/latest) names now: loaded and warmed off the request threads, then swapped in on the writer's thread, so no request is dropped or fails."
+    def __init__(self, live: LiveRecommender, writes: Compute, metrics: ServiceMetrics):
+        self.live, self.writes, self.metrics = live, writes, metrics
+        self.lock = asyncio.Lock()  # one reload at a time
+        self.refused: Path | None = None  # the version last refused: the watcher does not retry it
+
+    async def reload(self) -> bool:
+        "Swap to the version the path names now; False when that is the one in service. `Refused` (409) for a bundle that cannot be served."
+        async with self.lock:
+            current = self.live.bundle
+            target = current.folder.resolve()
+            if target == current.version: return False
+            try: bundle = await asyncio.to_thread(_load_warm, current.folder)
+            except HRSError as error:
+                self.refused = target
+                self.metrics.swaps.labels("refused").inc()
+                log.error(f"bundle {target.name} refused, still serving {current.version.name}: {one_line(error)}")
+                raise Refused(f"{one_line(error)}; still serving {current.version.name}") from None
+            await self.writes(self.live.swap, bundle)
+            self.metrics.serving(bundle); self.metrics.swaps.labels("swapped").inc()
+            await asyncio.to_thread(_refreeze)
+            return True
+
+    async def watch(self, every_s: float):
+        "Check every `every_s` seconds whether the path names another version, and swap to it."
+        while True:
+            await asyncio.sleep(every_s)
+            try:
+                bundle = self.live.bundle
+                target = bundle.folder.resolve()
+                if target != bundle.version and target != self.refused: await self.reload()
+            except Refused: pass  # logged; retried once the path names another version
+            except Exception: log.exception("watching the bundle path")
+
 # %% ../nbs/18_api.ipynb #a5c82599
 def create_app(bundle: Bundle,
                compute: Compute | None = None,  # where requests' work runs (default: HRS_COMPUTE_THREADS threads, HRS_MAX_QUEUE waiting)
                store: EventStore | None = None,  # the event store; None: the bundle alone, and no writes
                keys: ApiKeys | None = None,  # who may write (default: HRS_API_KEYS, HRS_PROTECT_READS)
+               watch_s: float | None = None,  # how often to check whether the bundle's path names a new version (default HRS_WATCH_S, 2 s; 0: never)
               ) -> FastAPI:
-    "The FastAPI application serving a loaded bundle and the events since, behind `Measured` and `Guard`."
+    "The FastAPI application serving a loaded bundle and the events since, behind `Measured` and `Guard`; it swaps in a newly published bundle by itself."
     compute = compute or Compute(_env_number("HRS_COMPUTE_THREADS", 1), _env_number("HRS_MAX_QUEUE", 64))
-    writes = Compute(1, _env_number("HRS_MAX_WRITE_QUEUE", 64))  # one database writer: batches commit one after another
+    writes = Compute(1, _env_number("HRS_MAX_WRITE_QUEUE", 64))  # one writer: batches commit one after another; items and swaps wait their turn
     keys, live, metrics = keys or ApiKeys.from_env(), LiveRecommender(bundle, store), ServiceMetrics()
-    app = FastAPI(title="hybrid_recsys", version=__import__("hybrid_recsys").__version__, docs_url=None, redoc_url=None, redirect_slashes=False,
+    watch_s = float(os.environ.get("HRS_WATCH_S", 2.0)) if watch_s is None else watch_s
+    reloader = Reloader(live, writes, metrics)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        task = asyncio.create_task(reloader.watch(watch_s)) if watch_s > 0 else None
+        yield
+        if task is not None: task.cancel()
+
+    app = FastAPI(title="hybrid_recsys", version=__import__("hybrid_recsys").__version__, docs_url=None, redoc_url=None, redirect_slashes=False, lifespan=lifespan,
                   description="A two-stage hybrid recommender that learns from feedback events: candidates from collaborative filtering, "
                               "content embeddings and popularity, re-ranked by a neural ranker. Ids are the raw ids of your data.")
     _mount_docs(app); _handle_errors(app, metrics)
@@ -352,26 +438,30 @@ def create_app(bundle: Bundle,
                        limits={"/events": _env_number("HRS_MAX_EVENTS_BODY_BYTES", 1024 * 1024)})
     app.add_middleware(Measured, metrics=metrics)
     metrics.pending.set_function(lambda: compute.pending + writes.pending)
-    metrics.bundle.labels(bundle.folder.name, bundle.version.name if bundle.version else "", str(bundle.manifest.get("dataset"))).set(1)
-    _service_routes(app, bundle, compute, metrics)
-    _read_routes(app, bundle, live, compute, [Depends(_key_dependency(keys, reads=True))] if keys.protect_reads else [])
-    _write_routes(app, live, writes, Depends(_key_dependency(keys)), metrics)
+    metrics.serving(bundle)
+    app.state.live, app.state.reloader = live, reloader
+    _service_routes(app, live, compute, metrics)
+    _read_routes(app, live, compute, [Depends(_key_dependency(keys, reads=True))] if keys.protect_reads else [])
+    _write_routes(app, live, writes, Depends(_key_dependency(keys)), metrics, reloader)
     return app
 
 # %% ../nbs/18_api.ipynb #f2babbe4
-def _service_routes(app: FastAPI, bundle: Bundle, compute: Compute, metrics: ServiceMetrics):
-    "Liveness, readiness and metrics: never behind a key."
-    manifest, loaded_at = bundle.manifest, time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    health_answer = Health(status="ok", bundle=bundle.folder.name, version=bundle.version.name if bundle.version else None, created=manifest.get("created"),
-                           dataset=manifest.get("dataset"), protocol=manifest.get("protocol"), n_users=len(bundle.user_lookup),
-                           n_items=len(bundle.item_lookup), loaded_at=loaded_at, metrics=manifest.get("metrics", {}).get("stage2", {}))
+def _health(live: LiveRecommender) -> Health:
+    served = live.served
+    bundle, manifest = served.bundle, served.bundle.manifest
+    return Health(status="ok", bundle=bundle.folder.name, version=bundle.version.name if bundle.version else None, created=manifest.get("created"),
+                  dataset=manifest.get("dataset"), protocol=manifest.get("protocol"), n_users=len(bundle.user_lookup), n_items=len(bundle.item_lookup),
+                  loaded_at=time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(served.since)), metrics=manifest.get("metrics", {}).get("stage2", {}))
 
+def _service_routes(app: FastAPI, live: LiveRecommender, compute: Compute, metrics: ServiceMetrics):
+    "Liveness, readiness and metrics: never behind a key."
     @app.get("/health", response_model=Health, summary="Liveness, and what is being served (answered on the event loop, never queued)")
     async def health():
-        return health_answer
+        return _health(live)
 
     @app.get("/ready", summary="Readiness: the bundle is loaded and answers a request", responses={503: ERRORS[503]})
     async def ready():
+        bundle = live.bundle
         await compute(bundle.recommend_user, bundle.user_lookup[0], 1)
         return {"ready": True}
 
@@ -382,36 +472,38 @@ def _service_routes(app: FastAPI, bundle: Bundle, compute: Compute, metrics: Ser
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 # %% ../nbs/18_api.ipynb #d6cc6b84
-def _read_routes(app: FastAPI, bundle: Bundle, live: LiveRecommender, compute: Compute, dependencies: list):
-    "Recommendations, items, similar items and search: each one library call."
+def _read_routes(app: FastAPI, live: LiveRecommender, compute: Compute, dependencies: list):
+    "Recommendations, items, similar items and search: each one library call on the bundle in service when the request came."
+    user_example, item_example = live.bundle.user_lookup[0], live.bundle.item_lookup[0]
     @app.get("/users/{user_id}/recommendations", response_model=Recommendations, dependencies=dependencies, responses={404: ERRORS[404], 503: ERRORS[503]},
              summary="Top-k items for a user, from their history in the bundle and every event since (a user new to the bundle, with events, included)")
-    async def user_recommendations(user_id: str = id_path(bundle.user_lookup[0]), k: int = K):
+    async def user_recommendations(user_id: str = id_path(user_example), k: int = K):
         items = await compute.batched(live.recommend_users, user_id, k)
         return Recommendations(request_id=uuid.uuid4().hex, user_id=user_id, k=k, items=items)
 
     @app.post("/recommendations", response_model=Recommendations, summary="Top-k items for a newcomer, from liked items and/or a query",
               dependencies=dependencies, responses={**ERRORS, **BODY_ERRORS})
     async def new_user_recommendations(body: NewUser):
-        items = await compute(bundle.recommend_new, body.liked_items, body.query, body.k)
+        items = await compute(live.bundle.recommend_new, body.liked_items, body.query, body.k)
         return Recommendations(request_id=uuid.uuid4().hex, user_id=None, k=body.k, items=items)
 
     @app.get("/items/{item_id}", response_model=Item, summary="One item", dependencies=dependencies, responses={404: ERRORS[404]})
-    async def item(item_id: str = id_path(bundle.item_lookup[0])):
+    async def item(item_id: str = id_path(item_example)):
+        bundle = live.bundle
         return Item(**bundle.describe(bundle.item_index(item_id)))
 
     @app.get("/items/{item_id}/similar", response_model=list[ScoredItem], summary="Items similar to one item, by content or by collaborative vectors",
              dependencies=dependencies, responses=ERRORS)
-    async def similar(item_id: str = id_path(bundle.item_lookup[0]), k: int = K, by: Literal["content", "cf"] = Query("content", description="content: text (and image) vectors; cf: ALS item factors")):
-        return await compute(bundle.similar, item_id, k, by)
+    async def similar(item_id: str = id_path(item_example), k: int = K, by: Literal["content", "cf"] = Query("content", description="content: text (and image) vectors; cf: ALS item factors")):
+        return await compute(live.bundle.similar, item_id, k, by)
 
     @app.get("/search", response_model=list[ScoredItem], summary="Items matching free text, through the content encoder", dependencies=dependencies, responses=ERRORS)
     async def search(q: str = Query(..., min_length=1, max_length=1000, pattern=TEXT_PATTERN, description="Free text (not only spaces)"), k: int = K):
-        return await compute(bundle.search, q, k)  # the content model says what it cannot answer (no content model: 400)
+        return await compute(live.bundle.search, q, k)  # the content model says what it cannot answer (no content model: 400)
 
 # %% ../nbs/18_api.ipynb #e6822a53
-def _write_routes(app: FastAPI, live: LiveRecommender, writes: Compute, key, metrics: ServiceMetrics):
-    "Feedback events: stored all or nothing, acknowledged only once committed, folded into the next recommendations."
+def _write_routes(app: FastAPI, live: LiveRecommender, writes: Compute, key, metrics: ServiceMetrics, reloader: Reloader):
+    "Feedback events, items and reloads: each behind a key, on the one writer's thread; acknowledged only once committed."
     @app.post("/events", response_model=Ingest, dependencies=[key], responses={**WRITE_ERRORS, **BODY_ERRORS},
               summary="Store up to 1,000 feedback events, all or nothing; a resent event_id is recognised and not stored twice")
     async def events(batch: EventBatch):
@@ -419,6 +511,22 @@ def _write_routes(app: FastAPI, live: LiveRecommender, writes: Compute, key, met
         for kind, count in ingested.rows["type"].value_counts().items(): metrics.events.labels(kind).inc(count)
         metrics.duplicates.inc(ingested.duplicates)
         return Ingest(accepted=ingested.accepted, duplicates=ingested.duplicates)
+
+    @app.put("/items/{item_id}", response_model=ItemStored, status_code=200, dependencies=[key],
+             responses={201: {"model": ItemStored, "description": "A new item"}, **{s: e for s, e in WRITE_ERRORS.items() if s != 409}, **BODY_ERRORS},
+             summary="Add an item, or a new version of one: its content vector is computed and it is recommended and searchable at once")
+    async def put_item(body: ItemUpdate, response: Response, item_id: str = id_path(live.bundle.item_lookup[0])):
+        created, version = await writes(live.put_item, item_id, body)
+        metrics.items.labels("added" if created else "changed").inc()
+        if created: response.status_code = 201
+        bundle = live.bundle
+        return ItemStored(item=Item(**bundle.describe(bundle.item_index(item_id))), created=created, version=version)
+
+    @app.post("/admin/reload", response_model=Health, dependencies=[key], responses={**WRITE_ERRORS, 409: {"model": Error, "description": "The bundle at the served path cannot be served; the current one stays"}},
+              summary="Serve the bundle the served path (models/latest) names now, without dropping a request; the service also does this by itself within HRS_WATCH_S")
+    async def reload():
+        await reloader.reload()
+        return _health(live)
 
 # %% ../nbs/18_api.ipynb #20892403
 def model_dir() -> Path:
@@ -437,13 +545,12 @@ def single_threaded():
 def load_app(folder: Path | str | None = None) -> FastAPI:
     "Load the bundle (once), open the event store ($HRS_DATABASE_URL, else data/events.sqlite) and build the app; `HRSError` for a bad bundle or database."
     single_threaded()
-    bundle = load_bundle(folder or model_dir())
+    bundle = _load_warm(Path(folder or model_dir()))  # every road run once: the first request is not slow
     store = EventStore()
-    if "content" in bundle.model.generator.sources:
-        bundle.search(bundle.items["title"].iloc[0], 1)  # load the encoder now, not on the first request
-    log.info(f"serving {bundle.folder} ({bundle.version}): {len(bundle.user_lookup)} users, {len(bundle.item_lookup)} items; events in {store.url}")
-    gc.collect(); gc.freeze()  # what is loaded lives as long as the process: no full collection walks it again
-    return create_app(bundle, store=store)
+    app = create_app(bundle, store=store)
+    log.info(f"serving {bundle.folder} ({bundle.version}): {len(bundle.user_lookup)} users, {len(app.state.live.bundle.item_lookup)} items; events in {store.url}")
+    gc.collect(); gc.freeze()  # what is loaded lives as long as the process (until a swap): no full collection walks it again
+    return app
 
 # %% ../nbs/18_api.ipynb #c915c98d
 _app = None

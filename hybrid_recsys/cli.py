@@ -25,7 +25,7 @@ from .splits import PROTOCOLS, split_dataset
 __all__ = ['app', 'DatasetOption', 'InteractionsOption', 'ItemsOption', 'QuietOption', 'ProtocolOption', 'SeedOption',
            'EncoderOption', 'ImageDirOption', 'data_stats', 'evaluate_command', 'tune_command', 'markdown_table',
            'baselines', 'pipeline_command', 'run_command', 'embed_command', 'similar_command', 'search_command',
-           'serve_command', 'main']
+           'serve_command', 'retrain_command', 'replay_command', 'main']
 
 # %% ../nbs/19_cli.ipynb #e2c7b382
 app = typer.Typer(help="hybrid_recsys: a two-stage hybrid recommender. Data statistics, evaluation, baselines and content search.",
@@ -318,6 +318,59 @@ def serve_command(
     "Serve the bundle at $HRS_MODEL_DIR (default models/latest) over HTTP, with the defences of `hybrid_recsys.api.serve`."
     from hybrid_recsys.api import serve
     serve(host, port, workers, max_connections, log_level)
+
+# %% ../nbs/19_cli.ipynb #82d7176a
+@app.command("retrain")
+def retrain_command(
+    bundle: Optional[Path] = typer.Option(None, "--bundle", help="The served bundle path to retrain and publish to (default $HRS_MODEL_DIR, else models/latest)."),
+    holdout: float = typer.Option(0.2, "--holdout", min=0.0, max=0.95, help="Share of the newest events held out to compare the new model with the serving one."),
+    min_users: int = typer.Option(20, "--min-users", min=1, help="Fewer users with held-out events than this: nothing to judge by, refused unless --force."),
+    force: bool = typer.Option(False, "--force", help="Publish even a worse model, or one that cannot be judged."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Compare, publish nothing."),
+    interactions: Optional[Path] = typer.Option(None, "--interactions", help="The bundle's own interactions file, for timestamps and user features (MovieLens bundles find theirs)."),
+    items: Optional[Path] = ItemsOption, as_json: bool = typer.Option(False, "--json", help="Print JSON."), quiet: bool = QuietOption,
+):
+    """Retrain the served bundle on its data plus every stored event ($HRS_DATABASE_URL, else data/events.sqlite); publish it if it is not worse on the newest events.
+
+    Exit status: 0 published or nothing to do, 3 refused, 4 another retrain running, 2 an error. Safe to run from cron."""
+    from hybrid_recsys.api import model_dir
+    from hybrid_recsys.retrain import Busy, retrain
+    if quiet: os.environ["HRS_QUIET"] = "1"
+    folder = bundle or model_dir()
+    source = load_dataset(None, interactions, items) if interactions is not None else None
+    try: result = retrain(folder, holdout=holdout, min_users=min_users, force=force, dry_run=dry_run, source=source)
+    except Busy as error:
+        typer.echo(f"skipped: {error}", err=True); raise typer.Exit(4)
+    comparison = result.comparison
+    if as_json:
+        _print_json({"published": result.published, "reason": result.reason, "version": str(result.version) if result.version else None,
+                     "events": result.data.n_events if result.data else 0, "heldout_events": result.data.n_heldout if result.data else 0,
+                     "users_compared": comparison.users if comparison else 0, "seconds": {k: round(v, 1) for k, v in result.seconds.items()},
+                     "serving": {m: float(np.mean(v)) for m, v in comparison.serving.items()} if comparison else None,
+                     "candidate": {m: float(np.mean(v)) for m, v in comparison.candidate.items()} if comparison else None})
+    else:
+        if comparison is not None: typer.echo(markdown_table(comparison.table()))
+        typer.echo(result.reason)
+    refused = not result.published and result.reason.startswith("refused")
+    raise typer.Exit(3 if refused else 0)
+
+# %% ../nbs/19_cli.ipynb #90462145
+@app.command("replay")
+def replay_command(dataset: Optional[str] = DatasetOption, interactions: Optional[Path] = InteractionsOption, items: Optional[Path] = ItemsOption,
+                   share: float = typer.Option(0.5, "--share", min=0.05, max=0.95, help="The earlier share of interactions, by time, that trains the bundle."),
+                   max_events: Optional[int] = typer.Option(None, "--max-events", min=1, help="Stream only the first this many later interactions (default: all)."),
+                   no_retrain: bool = typer.Option(False, "--no-retrain", help="Skip the run with a retrain halfway."),
+                   clients: int = typer.Option(8, "--clients", min=1, max=64, help="Users replayed at once (each user's interactions stay in order)."),
+                   as_json: bool = typer.Option(False, "--json", help="Print JSON."), quiet: bool = QuietOption):
+    "The live loop on real data: train on the earlier interactions, stream the later ones through POST /events to a running server, score each next interaction against the list served before it."
+    from hybrid_recsys.replay import replay
+    data = _load(dataset, interactions, items, quiet)
+    result = replay(data, share=share, max_events=max_events, retrain=not no_retrain, clients=clients)
+    if as_json: _print_json({"dataset": data.name, **result.info, "table": result.table.to_dict(orient="index")})
+    else:
+        typer.echo(markdown_table(result.table))
+        typer.echo(f"bundle trained on {result.info['train_interactions']:,} interactions up to {result.info['cut']}"
+                   + (f"; retrain halfway: {result.info['retrain_s']:.0f} s, {result.info['retrain']}" if "retrain_s" in result.info else ""))
 
 # %% ../nbs/19_cli.ipynb #daf9a546
 def main():

@@ -5,12 +5,14 @@
 # %% ../nbs/12_content.ipynb #d59be0c3
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import scipy.sparse as sp
 from fastcore.basics import patch
 
 from .core import ConfigError, Unanswerable, sorted_lookup, unit_rows
-from .embeddings import item_embeddings
+from .embeddings import combine_vectors, item_embeddings
 from .encoder import load_encoder, parse_encoder
 from .models import Recommender, check_histories, check_user_items
 from .retrieval import ItemIndex
@@ -55,6 +57,7 @@ class ContentRecommender(Recommender):
         if hasattr(self, "item_vectors_"): return
         if self.dataset is None: raise ConfigError("ContentRecommender needs a dataset (item texts and images) or item_vectors")
         self.embeddings = item_embeddings(self.dataset, self.encoder, self.image_dir, device=self.device)
+        self.means_ = self.embeddings.means() if self.center else {}  # kept with the model: an item added later is centred the same way
         self._set_item_vectors(self.embeddings.vectors(self.text_weight, self.image_weight, self.center))
 
     def item_vectors(self) -> np.ndarray:
@@ -72,9 +75,10 @@ class ContentRecommender(Recommender):
         return self.user_profiles[np.asarray(user_ids)]
 
     def _score_block(self, user_ids): return self.user_profiles[user_ids] @ self.item_vectors_.T
-    def _arrays(self): return {"item_vectors": self.item_vectors_, "user_profiles": self.user_profiles}
+    def _arrays(self): return {"item_vectors": self.item_vectors_, "user_profiles": self.user_profiles, **getattr(self, "means_", {})}
     def _set_arrays(self, arrays):
         self._set_item_vectors(arrays["item_vectors"]); self.user_profiles = arrays["user_profiles"]
+        self.means_ = {name: arrays[name] for name in ("text_mean", "image_mean") if name in arrays}
 
 # %% ../nbs/12_content.ipynb #37a64103
 @patch
@@ -168,3 +172,41 @@ def search(self: ContentRecommender, query: str, N: int = 10) -> tuple[np.ndarra
     query_vector = self.query_vector(query)  # first: it builds the index when the model was never fitted
     ids, scores = self.index.search(query_vector[None], N)
     return ids[0], scores[0]
+
+# %% ../nbs/12_content.ipynb #bc1743eb
+def _local_image(image) -> Path | None:
+    "An image named by a path on this machine; None for none, or for a URL (stored for clients, never fetched: the service runs offline)."
+    if image is None or not str(image).strip() or "://" in str(image): return None
+    return Path(str(image)).expanduser()
+
+@patch
+def encode_items(self: ContentRecommender,
+                 texts: list[str],  # each item's text, as the dataset composes it (`item_text`)
+                 images: list | None = None,  # each item's image path (or None; URLs are skipped)
+                ) -> np.ndarray:
+    "Content vectors for items the model was not fitted with (new ones, changed ones), in the space of its item vectors: the same encoder, weights and centring."
+    self._ensure_item_vectors()
+    model = load_encoder(self.encoder, self.device)
+    text = model.encode_texts([str(t) for t in texts], progress=False)
+    dim, paths = self.item_vectors_.shape[1], [_local_image(p) for p in (images or [None] * len(text))]
+    image, has_image = None, np.zeros(len(text), bool)
+    if any(paths) and (model.aligned or dim > text.shape[1]):
+        labels = [f"new item {i} ({str(t)[:60]})" for i, t in enumerate(texts)]
+        image, has_image = model.encode_images([p for p in paths], labels, progress=False)
+    if dim > text.shape[1] and image is None: image = np.zeros((len(text), dim - text.shape[1]), np.float32)  # two spaces, no image: its half is zero
+    vectors = combine_vectors(text, image, has_image, model.aligned, self.text_weight, self.image_weight, **getattr(self, "means_", {}))
+    if vectors.shape[1] != dim: raise ValueError(f"encoder {self.encoder} gives {vectors.shape[1]}-d item vectors, the model's have {dim}")
+    return vectors
+
+@patch
+def with_items(self: ContentRecommender,
+               n_items: int,  # the grown catalog's size
+               vectors: dict[int, np.ndarray] | None = None,  # item -> content vector (`encode_items`), for new items and changed ones
+              ) -> ContentRecommender:
+    "A copy over a grown catalog, with the given items' content vectors set: a new item can be retrieved and searched at once; user profiles stay as fitted."
+    grown = Recommender.with_items(self, n_items)
+    if vectors:
+        item_vectors = grown.item_vectors_.copy()
+        item_vectors[list(vectors)] = np.stack(list(vectors.values()))
+        grown._set_item_vectors(item_vectors)
+    return grown

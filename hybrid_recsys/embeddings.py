@@ -17,11 +17,31 @@ from .encoder import load_encoder, parse_encoder, weights_fingerprint
 log = get_logger("hybrid_recsys.embeddings")
 
 # %% auto #0
-__all__ = ['log', 'MIN_ITEMS_TO_CENTER', 'IMAGE_SUFFIXES', 'CACHE_FORMAT', 'ItemEmbeddings', 'item_image_paths', 'input_digests',
-           'embeddings_folder', 'item_embeddings']
+__all__ = ['log', 'MIN_ITEMS_TO_CENTER', 'IMAGE_SUFFIXES', 'CACHE_FORMAT', 'combine_vectors', 'ItemEmbeddings',
+           'item_image_paths', 'input_digests', 'embeddings_folder', 'item_embeddings']
 
 # %% ../nbs/11_embeddings.ipynb #c30eef29
 MIN_ITEMS_TO_CENTER = 10  # a mean of fewer vectors is not a common direction, and would wipe out a lone image
+
+def combine_vectors(text: np.ndarray,  # (n, d_text) L2-normalised
+                    image: np.ndarray | None,  # (n, d_image) L2-normalised, zeros where has_image is False; None: no images
+                    has_image: np.ndarray,  # (n,) bool
+                    aligned: bool,  # one space (summed) or two (concatenated)
+                    text_weight: float = 1.0, image_weight: float = 1.0,
+                    text_mean: np.ndarray | None = None,  # subtracted from every text vector first (centring); None: none
+                    image_mean: np.ndarray | None = None,  # likewise for images
+                   ) -> np.ndarray:
+    "One L2-normalised vector per item, text and image combined where both exist: the rule every content vector follows, at fit time and for an item added later."
+    if text_weight < 0 or image_weight < 0 or text_weight + image_weight == 0:
+        raise ConfigError(f"text_weight and image_weight must be >= 0 and not both 0, got {text_weight} and {image_weight}")
+    if text_mean is not None: text = unit_rows(text - text_mean)
+    if image is None: return np.array(text, dtype=np.float32)
+    if image_mean is not None: image = unit_rows(image - image_mean)
+    image = image * has_image[:, None]
+    text_part = np.where(has_image[:, None], text_weight, 1.0).astype(np.float32)
+    if aligned: combined = text_part * text + image_weight * image
+    else: combined = np.hstack([np.sqrt(text_part) * text, np.sqrt(image_weight) * image])
+    return unit_rows(combined)
 
 @dataclass
 class ItemEmbeddings:
@@ -37,19 +57,16 @@ class ItemEmbeddings:
     @property
     def n_items(self) -> int: return len(self.item_ids)
 
+    def means(self) -> dict[str, np.ndarray]:
+        "What centring subtracts: the mean text vector, and the mean image vector over items with one (each only with enough items to be a common direction)."
+        means = {}
+        if self.n_items >= MIN_ITEMS_TO_CENTER: means["text_mean"] = self.text.mean(0)
+        if self.image is not None and self.has_image.sum() >= MIN_ITEMS_TO_CENTER: means["image_mean"] = self.image[self.has_image].mean(0)
+        return means
+
     def vectors(self, text_weight: float = 1.0, image_weight: float = 1.0, center: bool = True) -> np.ndarray:
         "One L2-normalised vector per item, text and image combined where both exist (each centred first when `center`)."
-        if text_weight < 0 or image_weight < 0 or text_weight + image_weight == 0:
-            raise ConfigError(f"text_weight and image_weight must be >= 0 and not both 0, got {text_weight} and {image_weight}")
-        text = unit_rows(self.text - self.text.mean(0)) if center and self.n_items >= MIN_ITEMS_TO_CENTER else self.text
-        if self.image is None: return text.copy()
-        image = self.image
-        if center and self.has_image.sum() >= MIN_ITEMS_TO_CENTER: image = unit_rows(image - image[self.has_image].mean(0))
-        image = image * self.has_image[:, None]
-        text_part = np.where(self.has_image[:, None], text_weight, 1.0).astype(np.float32)
-        if self.aligned: combined = text_part * text + image_weight * image
-        else: combined = np.hstack([np.sqrt(text_part) * text, np.sqrt(image_weight) * image])
-        return unit_rows(combined)
+        return combine_vectors(self.text, self.image, self.has_image, self.aligned, text_weight, image_weight, **(self.means() if center else {}))
 
 # %% ../nbs/11_embeddings.ipynb #0284ca3c
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")

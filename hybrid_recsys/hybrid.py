@@ -5,7 +5,7 @@
 # %% ../nbs/14_hybrid.ipynb #3b1360e8
 from __future__ import annotations
 
-import json, time, zipfile
+import copy, json, time, zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -329,3 +329,25 @@ def load(cls: HybridRecommender, folder: Path | str) -> HybridRecommender:
     except (OSError, KeyError, ValueError, TypeError, EOFError, zipfile.BadZipFile) as error:
         raise HRSError(f"{folder}: not a complete saved hybrid model ({type(error).__name__}: {error})") from None
     return model
+
+# %% ../nbs/14_hybrid.ipynb #f0488e90
+@patch
+def with_items(self: HybridRecommender,
+               n_items: int,  # the grown catalog's size
+               vectors: dict[int, np.ndarray] | None = None,  # item -> content vector, for sources that have them (new and changed items)
+               item_year: dict[int, float] | None = None,  # item -> z-scored year, for the re-ranker's features
+               item_genres: dict[int, np.ndarray] | None = None,  # item -> genre indicators
+              ) -> HybridRecommender:
+    "A copy over a grown catalog, every source and the feature context grown with it, the vector indexes built: the original keeps serving requests in flight."
+    self._check_fitted()
+    grown = copy.copy(self)
+    sources = {name: m.with_items(n_items, vectors) if hasattr(m, "encode_items") else m.with_items(n_items)
+               for name, m in self.generator.sources.items()}
+    p = self.params
+    grown.generator = CandidateGenerator(sources, p["n_candidates"], p["depth"], p["quotas"], p["weights"], p["rrf_k"], p["index_kind"])
+    for name in sources:
+        if grown.generator.vector_source(name): grown.generator._index(name)  # built now, not by the first request
+    grown.context = self.context.with_items(n_items, item_year, item_genres)
+    t = self.train_csr
+    grown.remember_training(sp.csr_matrix((t.data, t.indices, t.indptr), shape=(self.n_users, n_items)))
+    return grown

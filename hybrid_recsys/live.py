@@ -5,7 +5,7 @@
 # %% ../nbs/17b_live.ipynb #97b907df
 from __future__ import annotations
 
-import threading
+import threading, time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
@@ -13,12 +13,13 @@ import pandas as pd
 from fastcore.basics import patch
 
 from .core import NotFound, Unanswerable, get_logger
-from .events import Event, EventStore, Ingested, event_weights
+from .data import item_text
+from .events import Event, EventStore, Ingested, ItemUpdate, event_weights
 from .models import histories_csr
 from .pipeline import Bundle
 
 # %% auto #0
-__all__ = ['log', 'UserEvents', 'LiveRecommender', 'UnknownItems']
+__all__ = ['log', 'UserEvents', 'Served', 'LiveRecommender', 'UnknownItems', 'item_frame', 'update_frame']
 
 # %% ../nbs/17b_live.ipynb #2d3adb32
 log = get_logger("hybrid_recsys.live")
@@ -50,28 +51,42 @@ def fold(self: UserEvents, rows: pd.DataFrame, item_index, weights: dict[str, fl
         self.disliked.discard(item)
 
 # %% ../nbs/17b_live.ipynb #dead44c1
+@dataclass
+class Served:
+    "One bundle in service and what the live loop keeps for it; replaced whole when the bundle changes (new items, a hot swap), so a request that took it keeps one consistent view."
+    bundle: Bundle
+    watermark: int  # events up to this sequence number are in the bundle
+    active: set  # users with events newer than the bundle: nobody else needs a read
+    users: OrderedDict = field(default_factory=OrderedDict)  # raw user id -> `UserEvents`, least recently used first
+    since: float = field(default_factory=time.time)  # when this came into service
+
+    def item(self, raw) -> int | None:
+        try: return self.bundle.item_index(raw)
+        except NotFound: return None
+
+    def user(self, raw) -> int:
+        try: return self.bundle.user_index(raw)
+        except NotFound: return -1
+
 class LiveRecommender:
-    "A bundle plus the events since it was trained: recommendations from each user's bundle history and newer events."
+    "A bundle plus the events since it was trained: recommendations from each user's bundle history and newer events; items added and bundles swapped while serving."
     def __init__(self, bundle: Bundle,
                  store: EventStore | None = None,  # where events are stored; None: the bundle alone, no writes
                  weights: dict[str, float] | None = None,  # event type -> confidence (default `event_weights()`)
                  max_users: int = 100_000,  # users whose newer events are kept in memory (least recently used dropped)
                 ):
-        self.bundle, self.store, self.max_users = bundle, store, max_users
+        self.store, self.max_users = store, max_users
         self.weights = event_weights() if weights is None else weights
-        self.watermark = int(bundle.manifest.get("events_through", 0))  # events up to this sequence number are in the bundle
-        self.users: OrderedDict[str, UserEvents] = OrderedDict()
-        self.active = store.users_since(self.watermark) if store is not None else set()  # who has events newer than the bundle: nobody else needs a read
         self.recent: deque = deque(maxlen=10_000)  # the newest rows observed, to top up users loaded while they committed
         self.lock = threading.Lock()
+        self.served = self._serve(bundle)
 
-    def _item(self, raw) -> int | None:
-        try: return self.bundle.item_index(raw)
-        except NotFound: return None
-
-    def _user(self, raw) -> int:
-        try: return self.bundle.user_index(raw)
-        except NotFound: return -1
+    @property
+    def bundle(self) -> Bundle: return self.served.bundle
+    @property
+    def watermark(self) -> int: return self.served.watermark
+    @property
+    def users(self) -> OrderedDict: return self.served.users
 
 # %% ../nbs/17b_live.ipynb #3e32ffb2
 @patch
@@ -79,40 +94,41 @@ def observe(self: LiveRecommender, rows: pd.DataFrame):
     "Events just committed (seq order): folded into every cached user they concern, and remembered a while."
     if rows.empty: return
     with self.lock:
+        served = self.served
         self.recent.extend(rows.itertuples(index=False))
-        self.active.update(rows["user_id"])
+        served.active.update(rows["user_id"])
         for user_id, user_rows in rows.groupby("user_id", sort=False):
-            if (state := self.users.get(user_id)) is not None: state.fold(user_rows, self._item, self.weights)
+            if (state := served.users.get(user_id)) is not None: state.fold(user_rows, served.item, self.weights)
 
 # %% ../nbs/17b_live.ipynb #50814252
 @patch
-def user_events(self: LiveRecommender, raw_users: list[str]) -> list[UserEvents]:
-    "Each user's newer events (a copy): from the cache, or read from the store once (and topped up from what was observed meanwhile)."
+def user_events(self: LiveRecommender, raw_users: list[str], served: Served | None = None) -> list[UserEvents]:
+    "Each user's newer events (a copy) under `served` (default: the bundle in service): from the cache, or read from the store once (and topped up from what was observed meanwhile)."
+    served = served or self.served
     with self.lock:
-        missing = [u for u in dict.fromkeys(raw_users) if u not in self.users and u in self.active]
+        missing = [u for u in dict.fromkeys(raw_users) if u not in served.users and u in served.active]
         for user in raw_users:
-            if user in self.users: self.users.move_to_end(user)
+            if user in served.users: served.users.move_to_end(user)
     if missing and self.store is not None:
-        stored = self.store.user_events(missing, after_seq=self.watermark)
+        stored = self.store.user_events(missing, after_seq=served.watermark)
         with self.lock:
             wanted = set(missing)
             recent = pd.DataFrame([r for r in self.recent if r.user_id in wanted], columns=stored.columns)
             for user in missing:
-                if user in self.users: continue  # loaded meanwhile by another request
-                state = UserEvents(last_seq=self.watermark)
-                state.fold(stored[stored["user_id"] == user], self._item, self.weights)
-                state.fold(recent[recent["user_id"] == user], self._item, self.weights)
-                self.users[user] = state
-            while len(self.users) > self.max_users: self.users.popitem(last=False)
-    with self.lock: return [self.users[user].copy() if user in self.users else UserEvents() for user in raw_users]  # copies: `observe` goes on folding
+                if user in served.users: continue  # loaded meanwhile by another request
+                state = UserEvents(last_seq=served.watermark)
+                state.fold(stored[stored["user_id"] == user], served.item, self.weights)
+                state.fold(recent[recent["user_id"] == user], served.item, self.weights)
+                served.users[user] = state
+            while len(served.users) > self.max_users: served.users.popitem(last=False)
+    with self.lock: return [served.users[user].copy() if user in served.users else UserEvents() for user in raw_users]  # copies: `observe` goes on folding
 
 # %% ../nbs/17b_live.ipynb #d7a6008f
-@patch
-def _history(self: LiveRecommender, user: int, state: UserEvents) -> tuple[list[int], list[float]]:
+def _history(bundle: Bundle, user: int, state: UserEvents) -> tuple[list[int], list[float]]:
     "One user's bundle row merged with their newer events (the larger confidence wins), dislikes removed."
     values = {}
     if user >= 0:
-        row = self.bundle.model.train_csr[user]
+        row = bundle.model.train_csr[user]
         values = dict(zip(row.indices.tolist(), row.data.tolist()))
     for item, weight in state.values.items(): values[item] = max(values.get(item, 0.0), weight)
     for item in state.disliked: values.pop(item, None)
@@ -125,21 +141,23 @@ def recommend_users(self: LiveRecommender,
                     k: int = 10,  # list length
                    ) -> list[list[dict] | NotFound]:
     "Each user's list, from their bundle history and newer events; a `NotFound` in place of a user with neither."
-    users = [self._user(u) for u in raw_users]  # -1: not in the bundle
-    states = self.user_events([str(u) for u in raw_users])
+    served = self.served  # one bundle for the whole call, even if another is swapped in meanwhile
+    bundle = served.bundle
+    users = [served.user(u) for u in raw_users]  # -1: not in the bundle
+    states = self.user_events([str(u) for u in raw_users], served)
     out: list = [None] * len(raw_users)
     indexed = [p for p, (u, s) in enumerate(zip(users, states)) if u >= 0 and not s]
     fresh = [p for p, s in enumerate(states) if s]
     for p, (u, s) in enumerate(zip(users, states)):
         if u < 0 and not s: out[p] = NotFound(f"unknown user id {str(raw_users[p])[:100]!r} (not in the bundle, and no events)")
     if indexed:
-        for p, records in zip(indexed, self.bundle.recommend_users([users[p] for p in indexed], k)): out[p] = records
+        for p, records in zip(indexed, bundle.recommend_users([users[p] for p in indexed], k)): out[p] = records
     if fresh:
-        histories = [self._history(users[p], states[p]) for p in fresh]
-        history_csr = histories_csr([h[0] for h in histories], self.bundle.model.n_items, [h[1] for h in histories])
+        histories = [_history(bundle, users[p], states[p]) for p in fresh]
+        history_csr = histories_csr([h[0] for h in histories], bundle.model.n_items, [h[1] for h in histories])
         extra = max(len(states[p].disliked) for p in fresh)
-        for p, records in zip(fresh, self.bundle.recommend_histories(history_csr, k + extra, [users[p] for p in fresh])):
-            out[p] = [r for r in records if self.bundle.item_index(r["item_id"]) not in states[p].disliked][:k]
+        for p, records in zip(fresh, bundle.recommend_histories(history_csr, k + extra, [users[p] for p in fresh])):
+            out[p] = [r for r in records if bundle.item_index(r["item_id"]) not in states[p].disliked][:k]
     return out
 
 # %% ../nbs/17b_live.ipynb #aef19031
@@ -148,15 +166,59 @@ class UnknownItems(NotFound):
     def __init__(self, positions: list[int], items: list[str]):
         self.positions, self.items = positions, items
         shown = ", ".join(f"events[{p}].item_id {i[:100]!r}" for p, i in list(zip(positions, items))[:5])
-        super().__init__(f"{shown}{', ...' if len(positions) > 5 else ''}: not an item of this service ({len(positions)} event(s) of the batch; none was stored)")
+        super().__init__(f"{shown}{', ...' if len(positions) > 5 else ''}: not an item of this service ({len(positions)} event(s) of the batch; none was stored; add an item with PUT /items/{{item_id}})")
 
 # %% ../nbs/17b_live.ipynb #a30a9834
 @patch
 def ingest(self: LiveRecommender, events: list[Event]) -> Ingested:
     "Store a batch (all or nothing, idempotent) and fold what was stored into the cached users."
     if self.store is None: raise Unanswerable("this service has no event store")
-    unknown = [(p, e.item_id) for p, e in enumerate(events) if self._item(e.item_id) is None]
+    served = self.served
+    unknown = [(p, e.item_id) for p, e in enumerate(events) if served.item(e.item_id) is None]
     if unknown: raise UnknownItems([p for p, _ in unknown], [i for _, i in unknown])
     ingested = self.store.add_events(events)
     self.observe(ingested.rows)
     return ingested
+
+# %% ../nbs/17b_live.ipynb #214b343a
+def item_frame(versions: pd.DataFrame) -> pd.DataFrame:
+    "Stored item versions (`EventStore.items_since` columns) as rows of a bundle's item table, the text composed as the data reader composes it."
+    years = pd.to_numeric(versions["year"], errors="coerce")
+    return pd.DataFrame({"item_id": versions["item_id"].astype(str), "title": versions["title"], "year": years, "genres": versions["genres"],
+                         "text": [item_text(t, y, g, d) for t, y, g, d in zip(versions["title"], years, versions["genres"], versions["text"])],
+                         "image_path": versions["image"]})
+
+def update_frame(item_id: str, item: ItemUpdate) -> pd.DataFrame:
+    "One `ItemUpdate` as stored item versions are read back."
+    return pd.DataFrame([{"item_id": str(item_id), "title": item.title, "text": item.text, "genres": "|".join(item.genres), "year": item.year, "image": item.image}])
+
+# %% ../nbs/17b_live.ipynb #783e0f18
+@patch
+def _serve(self: LiveRecommender, bundle: Bundle) -> Served:
+    "What serving `bundle` needs: the item versions stored since it was made, applied; and who has events newer than it."
+    watermark = int(bundle.manifest.get("events_through", 0))
+    if self.store is None: return Served(bundle, watermark, set())
+    items = self.store.items_since(int(bundle.manifest.get("items_through", 0)))
+    if not items.empty:
+        bundle = bundle.with_items(item_frame(items))
+        log.info(f"{len(items)} item(s) stored since the bundle was made added to it")
+    return Served(bundle, watermark, self.store.users_since(watermark))
+
+@patch
+def put_item(self: LiveRecommender, item_id: str, item: ItemUpdate) -> tuple[bool, int]:
+    "Add or change an item, served at once: (whether it is new, the stored version's sequence number). Call from the writer's thread."
+    if self.store is None: raise Unanswerable("this service has no event store")
+    served = self.served
+    created = served.item(item_id) is None
+    bundle = served.bundle.with_items(item_frame(update_frame(item_id, item)))  # first: an item that cannot be encoded is not stored
+    seq = self.store.put_item(item_id, item)
+    with self.lock: self.served = Served(bundle, served.watermark, served.active, served.users)  # items only append: users' states stay valid
+    return created, seq
+
+@patch
+def swap(self: LiveRecommender, bundle: Bundle) -> Served:
+    "Serve `bundle` from now on (a hot swap; call from the writer's thread): requests in flight finish on the bundle they took."
+    served = self._serve(bundle)
+    with self.lock: self.served = served
+    log.info(f"now serving {bundle.version or bundle.folder} (events through {served.watermark})")
+    return served

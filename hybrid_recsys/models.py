@@ -5,7 +5,7 @@
 # %% ../nbs/05_models.ipynb #37d2957b
 from __future__ import annotations
 
-import importlib, json, zipfile
+import copy, importlib, json, zipfile
 from pathlib import Path
 
 import numpy as np
@@ -257,6 +257,25 @@ def similar_items(self: Recommender,
     similarity[np.arange(len(item_ids)), item_ids] = -np.inf
     return top_n(similarity, min(N, self.n_items - 1))
 
+# %% ../nbs/05_models.ipynb #66f5a261
+def _pad_items(array: np.ndarray, n_items: int, axes: tuple[int, ...]) -> np.ndarray:
+    "`array` with zero rows (and columns, for axes (0, 1)) appended up to `n_items` along each of `axes`."
+    widths = [(0, n_items - array.shape[a]) if a in axes else (0, 0) for a in range(array.ndim)]
+    return np.pad(array, widths) if any(w for _, w in widths) else array
+
+@patch
+def with_items(self: Recommender, n_items: int) -> Recommender:
+    "A copy over a catalog grown to `n_items`: a new item has no interactions, so it gets zero rows in every item array (no evidence either way) and an empty column in the training matrix; the original is untouched, so requests in flight keep using it."
+    self._check_fitted()
+    if n_items < self.n_items: raise ValueError(f"a catalog only grows: {self.n_items} items, asked for {n_items}")
+    grown = copy.copy(self)
+    square = getattr(self, "square_item_arrays", ())  # item x item arrays (EASE's weights)
+    grown._set_arrays({name: _pad_items(a, n_items, (0, 1) if name in square else (0,) if name.startswith("item") else ())
+                       for name, a in self._arrays().items()})
+    t = self.train_csr
+    grown.remember_training(sp.csr_matrix((t.data, t.indices, t.indptr), shape=(self.n_users, n_items)))
+    return grown
+
 # %% ../nbs/05_models.ipynb #1437e6ff
 class MostPopular(Recommender):
     "Rank items by the number of training users who interacted with them."
@@ -298,6 +317,7 @@ class RandomRanking(Recommender):
 class EASE(Recommender):
     "Embarrassingly Shallow Autoencoder: closed-form item-item regression (Steck, 2019)."
     name = "ease"
+    square_item_arrays = ("weights",)  # item x item: `with_items` pads both axes
     def __init__(self,
                  l2: float = 500.0,  # L2 regularisation lambda (tune on validation)
                  binarize: bool = True,  # treat every interaction as 1 (else use the ratings as weights)

@@ -26,8 +26,8 @@ from .splits import Split
 log = get_logger("hybrid_recsys.pipeline")
 
 # %% auto #0
-__all__ = ['log', 'BUNDLE_FORMAT', 'BUNDLE_PACKAGES', 'LOCAL_ENCODERS', 'PipelineResult', 'run_pipeline', 'write_bundle',
-           'Bundle', 'Manifest', 'load_bundle']
+__all__ = ['log', 'BUNDLE_FORMAT', 'BUNDLE_PACKAGES', 'ITEM_TABLE_COLUMNS', 'LOCAL_ENCODERS', 'PipelineResult', 'run_pipeline',
+           'manifest_header', 'publish_bundle', 'write_bundle', 'Bundle', 'Manifest', 'load_bundle']
 
 # %% ../nbs/15_pipeline.ipynb #6c3f9486
 @patch
@@ -106,32 +106,42 @@ def _version(package: str) -> str | None:
     except metadata.PackageNotFoundError: return None
 
 # %% ../nbs/15_pipeline.ipynb #00486c49
+ITEM_TABLE_COLUMNS = ["item_id", "title", "year", "genres", "text", "image_path"]  # a bundle's items.parquet
+
+def manifest_header(folder: Path) -> dict:
+    "The fields every bundle's manifest starts with: format, name, when, and the software that made it."
+    from hybrid_recsys import __version__
+    return {"format": BUNDLE_FORMAT, "name": folder.name, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "hybrid_recsys": __version__,
+            "python": platform.python_version(), "packages": {p: _version(p) for p in BUNDLE_PACKAGES}}
+
+def publish_bundle(folder: Path | str, model: HybridRecommender, items: pd.DataFrame, users: pd.DataFrame, manifest: dict) -> Path:
+    "Write a fitted hybrid, its id maps (row i = item i, row u = user u) and its manifest as a new immutable version of `folder`, switched to atomically (`publish_dir`)."
+    folder = Path(folder)
+    def write(tmp: Path):
+        model.save(tmp / "model")
+        publish_step("writing")
+        table = items[ITEM_TABLE_COLUMNS].copy()
+        table["image_path"] = table["image_path"].astype("string")
+        table.to_parquet(tmp / "items.parquet")
+        users[["user_id"]].to_parquet(tmp / "users.parquet")
+        (tmp / "manifest.json").write_text(json_text(manifest))
+    version = publish_dir(folder, write)
+    log.info(f"bundle written to {version} and published as {folder}")
+    return folder
+
 def write_bundle(folder: Path | str, result: PipelineResult) -> Path:
     "Publish the pipeline's fitted hybrid and its record at `folder`: a new immutable version, switched to atomically (`publish_dir`)."
-    from hybrid_recsys import __version__
     folder = Path(folder)
     dataset, hybrid = result.split.dataset, result.hybrid
     summary = hybrid.summary()
-    manifest = {"format": BUNDLE_FORMAT, "name": folder.name, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "hybrid_recsys": __version__, "python": platform.python_version(),
-                "packages": {p: _version(p) for p in BUNDLE_PACKAGES},
+    manifest = {**manifest_header(folder),
                 "dataset": dataset.name, "data_hash": dataset.source_hash, "protocol": result.split.protocol, "seed": result.split.seed,
                 "trained_on": "the protocol's training data (train + valid where the protocol refits on it); the test split was held out",
                 "config": {"model": "hybrid", "params": hybrid.fitted.params, "given": hybrid.params},
                 "n_users": dataset.n_users, "n_items": dataset.n_items,
                 "metrics": {"stage2": {name: round(e.mean, 5) for name, e in summary.items()},
                             "stage1": {f"{source}:{column}": round(float(value), 5) for source, row in result.stage1.iterrows() for column, value in row.items()}}}
-    def write(tmp: Path):
-        hybrid.fitted.save(tmp / "model")
-        publish_step("writing")
-        items = dataset.items[["item_id", "title", "year", "genres", "text", "image_path"]].copy()
-        items["image_path"] = items["image_path"].astype("string")
-        items.to_parquet(tmp / "items.parquet")
-        dataset.users[["user_id"]].to_parquet(tmp / "users.parquet")
-        (tmp / "manifest.json").write_text(json_text(manifest))
-    version = publish_dir(folder, write)
-    log.info(f"bundle written to {version} and published as {folder}")
-    return folder
+    return publish_bundle(folder, hybrid.fitted, dataset.items, dataset.users, manifest)
 
 # %% ../nbs/15_pipeline.ipynb #982279bd
 @dataclass
@@ -143,6 +153,8 @@ class Bundle:
     items: pd.DataFrame  # row i = item i: item_id (raw), title, year, genres, text, image_path
     users: pd.DataFrame  # row u = user u: user_id (raw)
     version: Path | None = None  # the immutable folder `folder` named when it was loaded
+    genre_names: list[str] | None = None  # the genres of the re-ranker's features, in order (default: those of `items`, as at training)
+    year_scale: tuple[float, float] | None = None  # mean and deviation the re-ranker's year feature was z-scored with (default: from `items`)
 
     def __post_init__(self):
         self.user_lookup = pd.Index(self.users["user_id"].astype(str))
@@ -151,6 +163,10 @@ class Bundle:
         genres = self.items["genres"].fillna("").astype(str) if "genres" in self.items else pd.Series("", index=self.items.index)
         self.item_records = [{"item_id": i, "title": str(t), "year": None if pd.isna(y) else int(y), "genres": tuple(g for g in gs.split("|") if g)}
                              for i, t, y, gs in zip(self.item_lookup, self.items["title"], years, genres)]  # built once: a request only copies
+        if self.genre_names is None: self.genre_names = sorted({g for r in self.item_records for g in r["genres"]})  # `Dataset.genre_matrix`'s order
+        if self.year_scale is None:
+            known = years.dropna().to_numpy(np.float64)
+            self.year_scale = (float(known.mean()), float(known.std() or 1.0)) if len(known) else (0.0, 1.0)  # `zscore`'s statistics
 
 # %% ../nbs/15_pipeline.ipynb #3a1f0c01
 class Manifest(BaseModel):
@@ -347,3 +363,34 @@ def search(self: Bundle, query: str, k: int = 10) -> list[dict]:
     if content is None: raise Unanswerable("this bundle has no content model to search with")
     ids, scores = content.search(query, N=k)
     return [{**self.describe(int(i)), "score": float(s)} for i, s in zip(ids, scores) if i >= 0]
+
+# %% ../nbs/15_pipeline.ipynb #0cf81d90
+@patch
+def with_items(self: Bundle,
+               updates: pd.DataFrame,  # one row per new or changed item: item_id, title, year, genres ('|'-joined), text (as `item_text` composes it), image_path
+              ) -> Bundle:
+    "A copy serving a catalog with these items added or changed: content vectors computed now, so a new item is retrieved, ranked and found by search before any retrain (its collaborative evidence starts at zero)."
+    updates = updates.assign(item_id=updates["item_id"].astype(str)).drop_duplicates("item_id", keep="last").reset_index(drop=True)
+    items = self.items.assign(item_id=self.items["item_id"].astype(str))
+    rows = self.item_lookup.get_indexer(updates["item_id"])
+    new = rows < 0
+    rows[new] = len(items) + np.arange(new.sum())
+    items = pd.concat([items, updates.loc[new, ITEM_TABLE_COLUMNS]], ignore_index=True)
+    items.loc[rows[~new], ITEM_TABLE_COLUMNS] = updates.loc[~new, ITEM_TABLE_COLUMNS].to_numpy()
+    items["image_path"] = items["image_path"].astype("string")
+    content = next((m for m in self.model.generator.sources.values() if hasattr(m, "encode_items")), None)
+    vectors = {}
+    if content is not None:
+        images = [None if pd.isna(p) else p for p in updates["image_path"]]
+        vectors = dict(zip(rows.tolist(), content.encode_items(updates["text"].tolist(), images)))
+    mean, deviation = self.year_scale
+    years = pd.to_numeric(updates["year"], errors="coerce")
+    item_year = {int(r): 0.0 if pd.isna(y) else (float(y) - mean) / deviation for r, y in zip(rows, years)}
+    column = {g: j for j, g in enumerate(self.genre_names)}
+    item_genres = {}
+    for r, genres in zip(rows, updates["genres"].fillna("").astype(str)):
+        indicators = np.zeros(len(self.genre_names), np.float32)
+        indicators[[column[g] for g in genres.split("|") if g in column]] = 1.0  # a genre the re-ranker never saw adds nothing
+        item_genres[int(r)] = indicators
+    model = self.model.with_items(len(items), vectors, item_year, item_genres)
+    return Bundle(self.folder, self.manifest, model, items, self.users, self.version, self.genre_names, self.year_scale)

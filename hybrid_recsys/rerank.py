@@ -5,7 +5,7 @@
 # %% ../nbs/13_rerank.ipynb #ba9bbd6c
 from __future__ import annotations
 
-import json, pickle, time
+import dataclasses, json, pickle, time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,6 +113,20 @@ def for_histories(self: FeatureContext,
     users = np.full(history.shape[0], -1, np.int64) if user_ids is None else np.asarray(user_ids, dtype=np.int64)
     demographics = np.where((users >= 0)[:, None], self.user_features[np.maximum(users, 0)], 0.0).astype(np.float32)
     return UserFeatures(genres, activity, rating, demographics)
+
+# %% ../nbs/13_rerank.ipynb #7a3bffb6
+@patch
+def with_items(self: FeatureContext,
+               n_items: int,  # the grown catalog's size
+               item_year: dict[int, float] | None = None,  # item -> release year z-scored with the training items' statistics (0: unknown)
+               item_genres: dict[int, np.ndarray] | None = None,  # item -> 0/1 indicators over the context's genres
+              ) -> FeatureContext:
+    "A copy over a grown catalog: a new item has no interactions (popularity 0, an average rating: z-score 0); the given items' years and genres set."
+    grow = lambda a: np.pad(a, [(0, n_items - len(a))] + [(0, 0)] * (a.ndim - 1))
+    year, genres = grow(self.item_year).copy(), grow(self.item_genres).copy()
+    for item, z in (item_year or {}).items(): year[item] = z
+    for item, indicators in (item_genres or {}).items(): genres[item] = _unit_rows(np.asarray(indicators, np.float32)[None])[0]
+    return dataclasses.replace(self, item_popularity=grow(self.item_popularity), item_rating=grow(self.item_rating), item_year=year, item_genres=genres)
 
 # %% ../nbs/13_rerank.ipynb #4a22a359
 def candidate_features(candidates: Candidates,  # the batch of users' candidates

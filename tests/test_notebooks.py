@@ -25,4 +25,4 @@ def test_notebook(notebook, monkeypatch):
 
 def test_all_notebooks_found():
     assert {"00_core", "01_data", "02_splits", "03_metrics", "04_testing", "05_models", "06_evaluate", "07_als", "08_ncf", "09_retrieval", "10_encoder",
-            "11_embeddings", "12_content", "13_rerank", "14_hybrid", "15_pipeline", "16_experiments", "17_reports", "17a_events", "17b_live", "18_api", "19_cli"} <= {p.stem for p in NOTEBOOKS}
+            "11_embeddings", "12_content", "13_rerank", "14_hybrid", "15_pipeline", "16_experiments", "17_reports", "17a_events", "17b_live", "17c_retrain", "17d_replay", "18_api", "19_cli"} <= {p.stem for p in NOTEBOOKS}
