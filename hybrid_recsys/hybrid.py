@@ -184,14 +184,21 @@ def rank_users(self: HybridRecommender,
                seen_csr: sp.csr_matrix,  # users x items: what each user has seen (never recommended)
                N: int = 10,  # list length
               ) -> RankedLists:
-    "Both stages for fitted users: top-N items, scores and the sources behind each."
+    "Both stages for fitted users: top-N items, scores and the sources behind each; a user with no training interaction gets the most popular items, as an empty history does."
     self._check_fitted()
     if N < 1: raise ValueError(f"N must be at least 1, got {N}")
     user_ids = self._check_users(user_ids)
     seen_csr = check_user_items(seen_csr, "seen_csr", (self.n_users, self.n_items))
-    if not len(user_ids): return self.popular(0, N)
-    return _concat([self.rank_candidates(self.generator.generate(user_ids[start:start + self.block_size], seen_csr), N)
-                    for start in range(0, len(user_ids), self.block_size)])
+    active = np.flatnonzero(np.diff(self.train_csr.indptr)[user_ids] > 0)
+    ranked = [self.rank_candidates(self.generator.generate(user_ids[rows], seen_csr), N)
+              for rows in (active[start:start + self.block_size] for start in range(0, len(active), self.block_size))]
+    if len(user_ids) and len(active) == len(user_ids): return _concat(ranked)
+    out = self.popular(len(user_ids), N)  # nothing to go on: every source would score from an empty row
+    if ranked:
+        found = _concat(ranked)
+        out.items[active], out.scores[active] = found.items, found.scores
+        for name, ranks in found.source_ranks.items(): out.source_ranks[name][active] = ranks
+    return out
 
 # %% ../nbs/14_hybrid.ipynb #2b625528
 @patch
