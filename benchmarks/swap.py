@@ -4,7 +4,7 @@ A copy of the bundle at $HRS_MODEL_DIR (default models/latest) is published behi
 MovieLens-100K interactions that bundle did not train on (its held-out split) are stored as rating events, in time order,
 in a fresh SQLite event database. `hybrid-recsys serve` runs on it with HRS_WATCH_S=1. Then --clients clients ask for
 random users' recommendations without pause, and after --warmup seconds `hybrid-recsys retrain --force` runs beside them
-(on the same machine: it competes for the cores). The service notices the new version behind the link and swaps to it;
+(on the same machine, under `nice -n 19`, as a cron job beside a server would run: it competes for the cores). The service notices the new version behind the link and swaps to it;
 the clients go on for --after seconds more.
 
 Reported: every request's outcome (any status but 200, or a broken connection, is a failure), latency p50 / p99 before
@@ -66,7 +66,7 @@ async def run(base: str, link: Path, users: np.ndarray, clients: int, warmup: fl
         async def retrainer():
             await asyncio.sleep(warmup)
             marks["retrain"] = time.perf_counter()
-            process = await asyncio.create_subprocess_exec(str(Path(sys.executable).parent / "hybrid-recsys"), "retrain", "--bundle", str(link), "--force", "--quiet",
+            process = await asyncio.create_subprocess_exec("nice", "-n", "19", str(Path(sys.executable).parent / "hybrid-recsys"), "retrain", "--bundle", str(link), "--force", "--quiet",
                                                            env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
             out, err = await process.communicate()
             marks["retrained"] = time.perf_counter()

@@ -74,8 +74,9 @@ class LiveRecommender:
                  store: EventStore | None = None,  # where events are stored; None: the bundle alone, no writes
                  weights: dict[str, float] | None = None,  # event type -> confidence (default `event_weights()`)
                  max_users: int = 100_000,  # users whose newer events are kept in memory (least recently used dropped)
+                 preload_events: int = 1_000_000,  # at most this many newer events: every user's state is read at start, in one query
                 ):
-        self.store, self.max_users = store, max_users
+        self.store, self.max_users, self.preload_events = store, max_users, preload_events
         self.weights = event_weights() if weights is None else weights
         self.recent: deque = deque(maxlen=10_000)  # the newest rows observed, to top up users loaded while they committed
         self.lock = threading.Lock()
@@ -202,7 +203,15 @@ def _serve(self: LiveRecommender, bundle: Bundle) -> Served:
     if not items.empty:
         bundle = bundle.with_items(item_frame(items))
         log.info(f"{len(items)} item(s) stored since the bundle was made added to it")
-    return Served(bundle, watermark, self.store.users_since(watermark))
+    served = Served(bundle, watermark, self.store.users_since(watermark))
+    if len(served.active) <= self.max_users:  # everyone's newer events fit: one read now, instead of one per user under load
+        events = self.store.events_since(watermark, limit=self.preload_events + 1)
+        if len(events) <= self.preload_events:
+            for user_id, rows in events.groupby("user_id", sort=False):
+                state = UserEvents(last_seq=watermark)
+                state.fold(rows, served.item, self.weights)
+                served.users[user_id] = state
+    return served
 
 @patch
 def put_item(self: LiveRecommender, item_id: str, item: ItemUpdate) -> tuple[bool, int]:

@@ -176,3 +176,24 @@ def test_tune_repeats_writes_the_draws(run_cli, tmp_path):
     assert run_cli("tune", "--dataset", "ml-100k", "--model", "ease", "--repeats", "0").returncode != 0
     refused = run_cli("tune", "--dataset", "ml-100k", "--protocol", "temporal", "--model", "ease", "--grid", "l2=100", "--repeats", "2", "--no-write")
     assert refused.returncode == 2 and "cannot be re-drawn" in refused.stderr
+
+
+def test_replay_streams_through_a_real_server(run_cli):
+    "`replay` end to end on the first 300 later interactions of ml-100k: a bundle trained by time, a server, every interaction scored in both modes."
+    result = run_cli("replay", "--dataset", "ml-100k", "--max-events", "300", "--no-retrain", "--clients", "4", "--json", timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    answer = json.loads(result.stdout)
+    table = answer["table"]
+    assert set(table) == {"frozen", "fresh histories"} and answer["train_interactions"] == 50000 and answer["cut"] == "1997-12-22"
+    for mode in table.values():
+        assert mode["interactions"] == 300 and 0 <= float(mode["hr@10"].split()[0]) <= 1, mode
+    assert table["fresh histories"]["hr@10 vs frozen"].count("[") == 1  # a paired difference with its interval
+
+
+def test_retrain_without_events_has_nothing_to_do(run_cli, bundle, tmp_path):
+    result = run_cli("retrain", "--bundle", bundle, "--json", env={"HRS_DATABASE_URL": f"sqlite:///{tmp_path / 'events.sqlite'}"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    answer = json.loads(result.stdout)
+    assert not answer["published"] and answer["reason"].startswith("nothing new since"), answer
+    result = run_cli("retrain", "--bundle", tmp_path / "nowhere", env={"HRS_DATABASE_URL": f"sqlite:///{tmp_path / 'events.sqlite'}"})
+    assert result.returncode == 2 and result.stderr.startswith("error: model bundle") and "no such folder" in result.stderr, result.stderr

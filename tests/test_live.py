@@ -106,3 +106,55 @@ def test_sigkill_mid_stream_loses_no_acknowledged_event(bundle, database):
         process.terminate(); process.wait(timeout=30)
     stored = EventStore(database).events_since(0)["event_id"]
     assert stored.is_unique and len(stored) == 10_000 and set(acknowledged) <= set(stored)
+
+
+def test_new_item_then_retrain_and_hot_swap_under_load(bundle, tmp_path):
+    "PUT /items makes an item searchable at once; `hybrid-recsys retrain` publishes a new bundle and the running server swaps to it with no failed request."
+    import shutil, subprocess, sys
+    from pathlib import Path
+    from hybrid_recsys.core import publish_dir
+    link = tmp_path / "latest"
+    publish_dir(link, lambda folder: shutil.copytree(Path(bundle).resolve(), folder, dirs_exist_ok=True))  # a path of its own, to publish to
+    database = f"sqlite:///{tmp_path / 'events.sqlite'}"
+    process, base = start_server(link, database, HRS_WATCH_S="0.5")
+    try:
+        item = {"title": "Arrival", "year": 2016, "genres": ["Drama", "Sci-Fi"], "text": "A linguist learns the language of alien visitors whose ships land on Earth."}
+        assert request(base, "PUT", "/items/arrival-2016", item, key=None)[0] == 401
+        status, stored = request(base, "PUT", "/items/arrival-2016", item)
+        assert status == 201 and stored["item"]["title"] == "Arrival" and stored["created"], stored
+        status, found = request(base, "GET", "/search?q=aliens+land+and+a+linguist+talks+to+them&k=3")
+        assert status == 200 and found[0]["item_id"] == "arrival-2016", found
+        status, answer = request(base, "POST", "/recommendations", {"query": "alien visitors and a linguist", "k": 10})
+        assert "arrival-2016" in [i["item_id"] for i in answer["items"]], answer
+        assert request(base, "PUT", "/items/arrival-2016", {**item, "year": 1800.5})[0] == 422
+        events = [{"event_id": f"w{n}", "user_id": str(u), "item_id": i, "type": "like"} for n, (u, i) in enumerate([(1, "arrival-2016"), (2, "50"), ("fresh", "arrival-2016")])]
+        assert request(base, "POST", "/events", {"events": events})[0] == 200
+        version = request(base, "GET", "/health")[1]["version"]
+        outcomes, stop = [], threading.Event()
+        def hammer():
+            while not stop.is_set():
+                try: outcomes.append(request(base, "GET", f"/users/{len(outcomes) % 900 + 1}/recommendations?k=5")[0])
+                except OSError as error: outcomes.append(type(error).__name__)
+        clients = [threading.Thread(target=hammer) for _ in range(4)]
+        for client in clients: client.start()
+        try:
+            retrained = subprocess.run([str(Path(sys.executable).parent / "hybrid-recsys"), "retrain", "--bundle", str(link), "--force", "--json", "--quiet"],
+                                       capture_output=True, text=True, timeout=900, env={**os.environ, "HRS_DATABASE_URL": database})
+            assert retrained.returncode == 0 and json.loads(retrained.stdout)["published"], retrained.stdout + retrained.stderr[-2000:]
+            deadline = time.time() + 30
+            while request(base, "GET", "/health")[1]["version"] == version:
+                assert time.time() < deadline, "the server did not swap to the new bundle within 30 s"
+                time.sleep(0.2)
+            time.sleep(1)
+        finally:
+            stop.set()
+            for client in clients: client.join()
+        assert len(outcomes) > 20 and set(outcomes) == {200}, {o: outcomes.count(o) for o in set(outcomes)}
+        health = request(base, "GET", "/health")[1]
+        assert health["n_users"] == 944 and health["n_items"] == 1683, health  # the retrained bundle holds the new user and the new item
+        assert request(base, "GET", "/items/arrival-2016")[1]["title"] == "Arrival"
+        assert "arrival-2016" not in recommended(base, "fresh")  # what the user liked before the retrain is still in their history
+        metrics = urllib.request.urlopen(base + "/metrics").read().decode()
+        assert 'hrs_bundle_swaps_total{outcome="swapped"} 1.0' in metrics and 'hrs_items_updated_total{kind="added"} 1.0' in metrics
+    finally:
+        process.terminate(); process.wait(timeout=30)
