@@ -217,6 +217,7 @@ def rank_histories(self: HybridRecommender,
                    history_csr: sp.csr_matrix,  # (n, n_items) one history per row (`histories_csr`); its items are never recommended
                    N: int = 10,  # list length
                    user_ids=None,  # (n,) the fitted user behind each history (for their demographics), -1 for a newcomer
+                   vectors: dict[str, np.ndarray] | None = None,  # the histories' `CandidateGenerator.history_vectors`, when the caller kept them
                   ) -> RankedLists:
     "Both stages for arbitrary histories (folded in, no refit): top-N items, scores and the sources behind each."
     self._check_fitted()
@@ -227,7 +228,8 @@ def rank_histories(self: HybridRecommender,
     if len(user_ids) != n: raise ValueError(f"user_ids has {len(user_ids)} entries for {n} histories")
     active = np.flatnonzero(np.diff(history_csr.indptr) > 0)
     blocks = [active[start:start + self.block_size] for start in range(0, len(active), self.block_size)]
-    ranked_blocks = [self.rank_candidates(self.generator.generate_history(history_csr[rows], user_ids[rows]), N) for rows in blocks]
+    part = lambda rows: None if vectors is None else {name: v[rows] for name, v in vectors.items()}
+    ranked_blocks = [self.rank_candidates(self.generator.generate_history(history_csr[rows], user_ids[rows], part(rows)), N) for rows in blocks]
     if n and len(active) == n: return _concat(ranked_blocks)  # no empty history: no popular list to fall back on
     out = self.popular(n, N)
     for rows, ranked in zip(blocks, ranked_blocks):

@@ -9,6 +9,7 @@ import threading, time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from fastcore.basics import patch
 
@@ -30,9 +31,10 @@ class UserEvents:
     values: dict[int, float] = field(default_factory=dict)  # contiguous item id -> confidence
     disliked: set[int] = field(default_factory=set)
     last_seq: int = 0
+    vectors: dict | None = None  # the history's fold-in vectors under the served bundle (source -> vector), kept until the next fold
 
     def __bool__(self): return bool(self.values or self.disliked)
-    def copy(self) -> UserEvents: return UserEvents(dict(self.values), set(self.disliked), self.last_seq)
+    def copy(self) -> UserEvents: return UserEvents(dict(self.values), set(self.disliked), self.last_seq, self.vectors)
 
 # %% ../nbs/17b_live.ipynb #b669332f
 @patch
@@ -40,7 +42,7 @@ def fold(self: UserEvents, rows: pd.DataFrame, item_index, weights: dict[str, fl
     "Fold event rows (seq order) newer than `last_seq` in: the largest weight per item, dislikes set aside."
     for seq, item_id, kind, value in zip(rows["seq"], rows["item_id"], rows["type"], rows["value"]):
         if seq <= self.last_seq: continue
-        self.last_seq = int(seq)
+        self.last_seq, self.vectors = int(seq), None  # the history changes: its vectors are computed again
         item = item_index(item_id)
         if item is None: continue  # an item this bundle does not hold (stored for another bundle)
         if kind == "dislike":
@@ -135,6 +137,20 @@ def _history(bundle: Bundle, user: int, state: UserEvents) -> tuple[list[int], l
     for item in state.disliked: values.pop(item, None)
     return list(values), list(values.values())
 
+# %% ../nbs/17b_live.ipynb #8badda6d
+@patch
+def _fold_in(self: LiveRecommender, served: Served, raw_users: list[str], states: list[UserEvents], history_csr) -> dict:
+    "The histories' fold-in vectors: kept ones reused, the others computed in one call and kept on the cached users they belong to (while nothing newer was folded)."
+    missing = [j for j, state in enumerate(states) if state.vectors is None]
+    if missing:
+        computed = served.bundle.model.generator.history_vectors(history_csr[missing])
+        with self.lock:
+            for row, j in enumerate(missing):
+                states[j].vectors = {name: v[row] for name, v in computed.items()}
+                cached = served.users.get(raw_users[j])
+                if cached is not None and cached.last_seq == states[j].last_seq: cached.vectors = states[j].vectors
+    return {name: np.stack([state.vectors[name] for state in states]) for name in states[0].vectors}
+
 # %% ../nbs/17b_live.ipynb #7cf827aa
 @patch
 def recommend_users(self: LiveRecommender,
@@ -157,7 +173,8 @@ def recommend_users(self: LiveRecommender,
         histories = [_history(bundle, users[p], states[p]) for p in fresh]
         history_csr = histories_csr([h[0] for h in histories], bundle.model.n_items, [h[1] for h in histories])
         extra = max(len(states[p].disliked) for p in fresh)
-        for p, records in zip(fresh, bundle.recommend_histories(history_csr, k + extra, [users[p] for p in fresh])):
+        vectors = self._fold_in(served, [str(raw_users[p]) for p in fresh], [states[p] for p in fresh], history_csr)
+        for p, records in zip(fresh, bundle.recommend_histories(history_csr, k + extra, [users[p] for p in fresh], vectors)):
             out[p] = [r for r in records if bundle.item_index(r["item_id"]) not in states[p].disliked][:k]
     return out
 
@@ -221,7 +238,10 @@ def put_item(self: LiveRecommender, item_id: str, item: ItemUpdate) -> tuple[boo
     created = served.item(item_id) is None
     bundle = served.bundle.with_items(item_frame(update_frame(item_id, item)))  # first: an item that cannot be encoded is not stored
     seq = self.store.put_item(item_id, item)
-    with self.lock: self.served = Served(bundle, served.watermark, served.active, served.users)  # items only append: users' states stay valid
+    with self.lock:
+        if not created:  # a changed item's content vector moves the profiles of the histories that hold it
+            for state in served.users.values(): state.vectors = None
+        self.served = Served(bundle, served.watermark, served.active, served.users)  # items only append: users' states stay valid
     return created, seq
 
 @patch

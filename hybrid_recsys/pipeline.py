@@ -332,9 +332,10 @@ def recommend_histories(self: Bundle,
                         history_csr,  # (n, n_items) one history per row (`histories_csr`); its items are never recommended
                         k: int = 10,  # list length
                         users=None,  # (n,) the bundle's user behind each history (for their demographics), -1 for a newcomer
+                        vectors: dict | None = None,  # the histories' fold-in vectors (`CandidateGenerator.history_vectors`), when kept; else computed
                        ) -> list[list[dict]]:
     "Both stages for arbitrary histories, folded in without a refit: one list of records per history."
-    ranked = self.model.rank_histories(history_csr, k, users)
+    ranked = self.model.rank_histories(history_csr, k, users, vectors)
     return [self._records(ranked, row) for row in range(len(ranked.items))]
 
 # %% ../nbs/15_pipeline.ipynb #e17a554b

@@ -263,16 +263,23 @@ def generate(self: CandidateGenerator,
 
 # %% ../nbs/09_retrieval.ipynb #9d31cf1a
 @patch
+def history_vectors(self: CandidateGenerator, history_csr: sp.csr_matrix) -> dict[str, np.ndarray]:
+    "Each vector source's vectors for these histories (their fold-in): name -> (n, dim). What `generate_history` computes first; a caller may keep them while a history does not change."
+    history_csr = check_histories(history_csr, self.n_items)
+    return {name: np.asarray(model.history_vectors(history_csr), np.float32) for name, model in self.sources.items() if self.vector_source(name)}
+
+@patch
 def generate_history(self: CandidateGenerator,
                      history_csr: sp.csr_matrix,  # (n, n_items): one history per row; its items are removed from the candidates
                      user_ids=None,  # (n,) the known user behind each row (for user features), -1 for a newcomer; None = all newcomers
+                     vectors: dict[str, np.ndarray] | None = None,  # `history_vectors` of these rows, when the caller kept them (else computed)
                     ) -> Candidates:
     "Fused candidates for arbitrary histories, with every source's rank and score of each candidate."
     history_csr = check_histories(history_csr, self.n_items)
     n = history_csr.shape[0]
     user_ids = np.full(n, -1, np.int64) if user_ids is None else np.atleast_1d(np.asarray(user_ids, dtype=np.int64))
     if len(user_ids) != n: raise ValueError(f"user_ids has {len(user_ids)} entries for {n} histories")
-    vectors = {name: np.asarray(model.history_vectors(history_csr), np.float32) for name, model in self.sources.items() if self.vector_source(name)}
+    vectors = self.history_vectors(history_csr) if vectors is None else vectors
     def scorer(name, items):
         if name in vectors: return np.einsum("nd,ncd->nc", vectors[name], self._index(name).item_vectors[items])
         return self.sources[name].score_history(history_csr, items)
