@@ -5,7 +5,7 @@
 # %% ../nbs/14_hybrid.ipynb #3b1360e8
 from __future__ import annotations
 
-import copy, json, time, zipfile
+import json, time, zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -348,8 +348,7 @@ def with_items(self: HybridRecommender,
                item_genres: dict[int, np.ndarray] | None = None,  # item -> genre indicators
               ) -> HybridRecommender:
     "A copy over a grown catalog, every source and the feature context grown with it, the vector indexes built: the original keeps serving requests in flight."
-    self._check_fitted()
-    grown = copy.copy(self)
+    grown = Recommender.with_items(self, n_items)  # a copy, its training matrix widened
     sources = {name: m.with_items(n_items, vectors) if hasattr(m, "encode_items") else m.with_items(n_items)
                for name, m in self.generator.sources.items()}
     p = self.params
@@ -357,6 +356,4 @@ def with_items(self: HybridRecommender,
     for name in sources:
         if grown.generator.vector_source(name): grown.generator._index(name)  # built now, not by the first request
     grown.context = self.context.with_items(n_items, item_year, item_genres)
-    t = self.train_csr
-    grown.remember_training(sp.csr_matrix((t.data, t.indices, t.indptr), shape=(self.n_users, n_items)))
     return grown

@@ -220,14 +220,14 @@ def _serve(self: LiveRecommender, bundle: Bundle) -> Served:
     if not items.empty:
         bundle = bundle.with_items(item_frame(items))
         log.info(f"{len(items)} item(s) stored since the bundle was made added to it")
-    served = Served(bundle, watermark, self.store.users_since(watermark))
-    if len(served.active) <= self.max_users:  # everyone's newer events fit: one read now, instead of one per user under load
-        events = self.store.events_since(watermark, limit=self.preload_events + 1)
-        if len(events) <= self.preload_events:
-            for user_id, rows in events.groupby("user_id", sort=False):
-                state = UserEvents(last_seq=watermark)
-                state.fold(rows, served.item, self.weights)
-                served.users[user_id] = state
+    events = self.store.events_since(watermark, limit=self.preload_events + 1)
+    if len(events) > self.preload_events: return Served(bundle, watermark, self.store.users_since(watermark))  # too many: each user on first request
+    served = Served(bundle, watermark, set(events["user_id"]))
+    if len(served.active) <= self.max_users:  # everyone's newer events fit: folded now, instead of one read per user under load
+        for user_id, rows in events.groupby("user_id", sort=False):
+            state = UserEvents(last_seq=watermark)
+            state.fold(rows, served.item, self.weights)
+            served.users[user_id] = state
     return served
 
 @patch

@@ -5,7 +5,7 @@
 # %% ../nbs/17c_retrain.ipynb #2ec77a4f
 from __future__ import annotations
 
-import fcntl, os, time
+import fcntl, time
 from dataclasses import dataclass, field
 from pathlib import Path
 
