@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio, contextlib, gc, hmac, os, sys, threading, time, uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Literal
@@ -507,7 +508,7 @@ def _write_routes(app: FastAPI, live: LiveRecommender, writes: Compute, key, met
               summary="Store up to 1,000 feedback events, all or nothing; a resent event_id is recognised and not stored twice")
     async def events(batch: EventBatch):
         ingested = await writes(live.ingest, batch.events)
-        for kind, count in ingested.rows["type"].value_counts().items(): metrics.events.labels(kind).inc(count)
+        for kind, count in Counter(row.type for row in ingested.rows).items(): metrics.events.labels(kind).inc(count)
         metrics.duplicates.inc(ingested.duplicates)
         return Ingest(accepted=ingested.accepted, duplicates=ingested.duplicates)
 

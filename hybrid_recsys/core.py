@@ -51,12 +51,13 @@ def one_line(error: BaseException | str, limit: int = 300) -> str:
 # %% ../nbs/00_core.ipynb #f47528f2
 def first_repeat(values) -> tuple[int, int] | None:
     "Positions of the first two occurrences of the first value that appears more than once, or None when all are unique."
-    import pandas as pd
-    values = pd.Series(np.asarray(values, dtype=object))
-    repeated = values.duplicated().to_numpy()
-    if not repeated.any(): return None
-    second = int(np.flatnonzero(repeated)[0])
-    return int(np.flatnonzero((values == values.iloc[second]).to_numpy())[0]), second
+    values = list(values)
+    if len(set(values)) == len(values): return None  # the common case, at C speed: a batch of ten events or a catalog
+    seen: dict = {}
+    for position, value in enumerate(values):
+        if value in seen: return seen[value], position
+        seen[value] = position
+
 
 # %% ../nbs/00_core.ipynb #d5672125
 def _plain(value):

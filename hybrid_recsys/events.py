@@ -212,7 +212,7 @@ class Ingested:
     "What `add_events` did with a batch."
     accepted: int  # new events stored
     duplicates: int  # events whose id was already stored (with the same content)
-    rows: pd.DataFrame  # the new events as stored: seq, event_id, user_id, item_id, type, value, timestamp, request_id
+    rows: list  # the new events as stored, in seq order: rows with .seq, .event_id, .user_id, .item_id, .type, .value, .timestamp, .request_id (no frame: this is the streaming path)
 
 # %% ../nbs/17a_events.ipynb #62edb455
 EVENT_COLUMNS = ["seq", "event_id", "user_id", "item_id", "type", "value", "timestamp", "request_id"]
@@ -273,7 +273,7 @@ def add_events(self: EventStore, events: list[Event], received_at: float | None 
         new_ids = {r.event_id for r in inserted}
         repeats = [e for e in events if e.event_id not in new_ids]
         if repeats: _check_repeats(connection, repeats)
-    return Ingested(len(inserted), len(repeats), _frame(sorted(inserted, key=lambda r: r.seq)))
+    return Ingested(len(inserted), len(repeats), sorted(inserted, key=lambda r: r.seq))
 
 # %% ../nbs/17a_events.ipynb #c502fbb2
 @patch

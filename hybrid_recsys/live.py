@@ -38,19 +38,20 @@ class UserEvents:
 
 # %% ../nbs/17b_live.ipynb #b669332f
 @patch
-def fold(self: UserEvents, rows: pd.DataFrame, item_index, weights: dict[str, float]):
-    "Fold event rows (seq order) newer than `last_seq` in: the largest weight per item, dislikes set aside."
-    for seq, item_id, kind, value in zip(rows["seq"], rows["item_id"], rows["type"], rows["value"]):
-        if seq <= self.last_seq: continue
-        self.last_seq, self.vectors = int(seq), None  # the history changes: its vectors are computed again
-        item = item_index(item_id)
+def fold(self: UserEvents, rows, item_index, weights: dict[str, float]):
+    "Fold event rows (seq order; records with .seq, .item_id, .type, .value, or a frame of them) newer than `last_seq` in: the largest weight per item, dislikes set aside."
+    for row in rows.itertuples(index=False) if isinstance(rows, pd.DataFrame) else rows:
+        if row.seq <= self.last_seq: continue
+        self.last_seq, self.vectors = int(row.seq), None  # the history changes: its vectors are computed again
+        item = item_index(row.item_id)
         if item is None: continue  # an item this bundle does not hold (stored for another bundle)
-        if kind == "dislike":
+        if row.type == "dislike":
             self.disliked.add(item); self.values.pop(item, None); continue
-        weight = float(value) if kind == "rating" else weights[kind]
+        weight = float(row.value) if row.type == "rating" else weights[row.type]
         if weight <= 0: continue  # a type configured to carry no evidence
         self.values[item] = max(self.values.get(item, 0.0), weight)
         self.disliked.discard(item)
+
 
 # %% ../nbs/17b_live.ipynb #dead44c1
 @dataclass
@@ -93,15 +94,18 @@ class LiveRecommender:
 
 # %% ../nbs/17b_live.ipynb #3e32ffb2
 @patch
-def observe(self: LiveRecommender, rows: pd.DataFrame):
-    "Events just committed (seq order): folded into every cached user they concern, and remembered a while."
-    if rows.empty: return
+def observe(self: LiveRecommender, rows: list):
+    "Events just committed (`Ingested.rows`, seq order): folded into every cached user they concern, and remembered a while."
+    if not rows: return
+    by_user: dict[str, list] = {}
+    for row in rows: by_user.setdefault(row.user_id, []).append(row)  # plain records: a frame's groupby costs more than the fold on this path
     with self.lock:
         served = self.served
-        self.recent.extend(rows.itertuples(index=False))
-        served.active.update(rows["user_id"])
-        for user_id, user_rows in rows.groupby("user_id", sort=False):
+        self.recent.extend(rows)
+        served.active.update(by_user)
+        for user_id, user_rows in by_user.items():
             if (state := served.users.get(user_id)) is not None: state.fold(user_rows, served.item, self.weights)
+
 
 # %% ../nbs/17b_live.ipynb #50814252
 @patch
@@ -116,12 +120,12 @@ def user_events(self: LiveRecommender, raw_users: list[str], served: Served | No
         stored = self.store.user_events(missing, after_seq=served.watermark)
         with self.lock:
             wanted = set(missing)
-            recent = pd.DataFrame([r for r in self.recent if r.user_id in wanted], columns=stored.columns)
+            recent = [r for r in self.recent if r.user_id in wanted]
             for user in missing:
                 if user in served.users: continue  # loaded meanwhile by another request
                 state = UserEvents(last_seq=served.watermark)
                 state.fold(stored[stored["user_id"] == user], served.item, self.weights)
-                state.fold(recent[recent["user_id"] == user], served.item, self.weights)
+                state.fold([r for r in recent if r.user_id == user], served.item, self.weights)
                 served.users[user] = state
             while len(served.users) > self.max_users: served.users.popitem(last=False)
     with self.lock: return [served.users[user].copy() if user in served.users else UserEvents() for user in raw_users]  # copies: `observe` goes on folding
