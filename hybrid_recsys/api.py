@@ -23,17 +23,18 @@ from fastapi.staticfiles import StaticFiles
 import sqlalchemy as sa
 from pydantic import BaseModel, BeforeValidator, Field, field_validator
 
-from .core import HRSError, NotFound, Unanswerable, get_logger, one_line, project_root
+from .core import HRSError, NotFound, Unanswerable, get_logger, json_text, one_line, project_root
 from .events import Conflict, Event, EventStore, ItemUpdate, RawId, Text
 from .live import LiveRecommender
+from .online import ExposureLog, Experiments, Listing, exposure_row
 from .pipeline import Bundle, load_bundle
 
 # %% auto #0
 __all__ = ['log', 'MAX_K', 'K', 'TEXT_PATTERN', 'ERRORS', 'BODY_ERRORS', 'WRITE_ERRORS', 'Item', 'ScoredItem', 'Recommendations',
            'NewUser', 'EventBatch', 'Ingest', 'ItemStored', 'Health', 'id_path', 'Error', 'Refused', 'docs_assets',
            'Overloaded', 'Compute', 'Unauthorized', 'Forbidden', 'ApiKeys', 'ServiceMetrics', 'Measured', 'Guard',
-           'Reloader', 'create_app', 'model_dir', 'single_threaded', 'load_app', 'HeaderDeadline', 'GuardedH11',
-           'serve']
+           'Reloader', 'create_app', 'ExperimentSummary', 'ExperimentsState', 'model_dir', 'single_threaded',
+           'load_app', 'HeaderDeadline', 'GuardedH11', 'serve']
 
 # %% ../nbs/18_api.ipynb #4d140240
 log = get_logger("hybrid_recsys.api")
@@ -64,6 +65,8 @@ class Recommendations(BaseModel):
     user_id: str | None = Field(None, description="The raw user id; null for a newcomer")
     k: int
     items: list[ScoredItem]
+    experiment: str | None = Field(None, description="The online experiment this user is in, if any")
+    variant: str | None = Field(None, description="The user's variant in it ('interleaved': a list merged from two variants)")
 
 # %% ../nbs/18_api.ipynb #7197ed82
 class NewUser(BaseModel):
@@ -252,6 +255,23 @@ class ServiceMetrics:
         self.bundle = Gauge("hrs_bundle_info", "The bundle in service (value 1)", ["bundle", "version", "dataset"], registry=registry)
         self.items = Counter("hrs_items_updated", "Items added or changed through PUT /items", ["kind"], registry=registry)
         self.swaps = Counter("hrs_bundle_swaps", "Bundle reloads, by outcome (swapped, refused)", ["outcome"], registry=registry)
+        self.lists = Counter("hrs_experiment_lists", "Lists served in an online experiment, by variant", ["experiment", "variant"], registry=registry)
+        self.exposures_written = Gauge("hrs_exposures_written", "Served lists written to the exposure log since start", registry=registry)
+        self.exposure_queue = Gauge("hrs_exposure_queue", "Served lists waiting to be written to the exposure log", registry=registry)
+        self.exposure_waits = Gauge("hrs_exposure_waits", "Requests that waited for room in the exposure log's queue (back-pressure) since start", registry=registry)
+        self.variant_memory = Gauge("hrs_variant_bundle_bytes", "Memory a variant's own bundle added to the process", ["experiment", "variant"], registry=registry)
+
+    def logging(self, exposures):
+        "Read the exposure log's counts when scraped."
+        self.exposures_written.set_function(lambda: exposures.written)
+        self.exposure_queue.set_function(exposures.queue.qsize)
+        self.exposure_waits.set_function(lambda: exposures.waits)
+
+    def experiment(self, experiments):
+        "Point hrs_variant_bundle_bytes at the running experiment's variants."
+        self.variant_memory.clear()
+        experiment, arms = experiments.running
+        for name, arm in arms.items(): self.variant_memory.labels(experiment.name, name).set(arm.memory_bytes)
 
     def serving(self, bundle):
         "Point hrs_bundle_info at the bundle now in service."
@@ -417,18 +437,22 @@ def create_app(bundle: Bundle,
                keys: ApiKeys | None = None,  # who may write (default: HRS_API_KEYS, HRS_PROTECT_READS)
                watch_s: float | None = None,  # how often to check whether the bundle's path names a new version (default HRS_WATCH_S, 2 s; 0: never)
               ) -> FastAPI:
-    "The FastAPI application serving a loaded bundle and the events since, behind `Measured` and `Guard`; it swaps in a newly published bundle by itself."
+    "The FastAPI application serving a loaded bundle and the events since, behind `Measured` and `Guard`; it swaps in a newly published bundle, and serves the running online experiment, by itself."
     compute = compute or Compute(_env_number("HRS_COMPUTE_THREADS", 1), _env_number("HRS_MAX_QUEUE", 64))
     writes = Compute(1, _env_number("HRS_MAX_WRITE_QUEUE", 64))  # one writer: batches commit one after another; items and swaps wait their turn
     keys, live, metrics = keys or ApiKeys.from_env(), LiveRecommender(bundle, store), ServiceMetrics()
     watch_s = float(os.environ.get("HRS_WATCH_S", 2.0)) if watch_s is None else watch_s
     reloader = Reloader(live, writes, metrics)
+    experiments = Experiments(live, store, load=_load_warm)
+    exposures = ExposureLog(store) if store is not None else None
+    experiments.refresh(); metrics.experiment(experiments)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        task = asyncio.create_task(reloader.watch(watch_s)) if watch_s > 0 else None
+        tasks = [asyncio.create_task(reloader.watch(watch_s)), asyncio.create_task(_watch_experiments(experiments, metrics, watch_s))] if watch_s > 0 else []
         yield
-        if task is not None: task.cancel()
+        for task in tasks: task.cancel()
+        if exposures is not None: await asyncio.to_thread(exposures.close)  # every served list written before the process ends
 
     app = FastAPI(title="hybrid_recsys", version=__import__("hybrid_recsys").__version__, docs_url=None, redoc_url=None, redirect_slashes=False, lifespan=lifespan,
                   description="A two-stage hybrid recommender that learns from feedback events: candidates from collaborative filtering, "
@@ -439,10 +463,13 @@ def create_app(bundle: Bundle,
     app.add_middleware(Measured, metrics=metrics)
     metrics.pending.set_function(lambda: compute.pending + writes.pending)
     metrics.serving(bundle)
-    app.state.live, app.state.reloader = live, reloader
+    if exposures is not None: metrics.logging(exposures)
+    app.state.live, app.state.reloader, app.state.experiments, app.state.exposures = live, reloader, experiments, exposures
+    reads = [Depends(_key_dependency(keys, reads=True))] if keys.protect_reads else []
     _service_routes(app, live, compute, metrics)
-    _read_routes(app, live, compute, [Depends(_key_dependency(keys, reads=True))] if keys.protect_reads else [])
-    _write_routes(app, live, writes, Depends(_key_dependency(keys)), metrics, reloader)
+    _read_routes(app, live, experiments, compute, _recorder(exposures), metrics, reads)
+    _write_routes(app, live, experiments, writes, Depends(_key_dependency(keys)), metrics, reloader)
+    _experiment_routes(app, experiments, store, reads)
     return app
 
 # %% ../nbs/18_api.ipynb #f2babbe4
@@ -472,20 +499,29 @@ def _service_routes(app: FastAPI, live: LiveRecommender, compute: Compute, metri
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 # %% ../nbs/18_api.ipynb #d6cc6b84
-def _read_routes(app: FastAPI, live: LiveRecommender, compute: Compute, dependencies: list):
-    "Recommendations, items, similar items and search: each one library call on the bundle in service when the request came."
+def _read_routes(app: FastAPI, live: LiveRecommender, experiments: Experiments, compute: Compute, record, metrics: ServiceMetrics, dependencies: list):
+    "Recommendations (each list logged), items, similar items and search: each one library call on the bundle in service when the request came."
     user_example, item_example = live.bundle.user_lookup[0], live.bundle.item_lookup[0]
     @app.get("/users/{user_id}/recommendations", response_model=Recommendations, dependencies=dependencies, responses={404: ERRORS[404], 503: ERRORS[503]},
              summary="Top-k items for a user, from their history in the bundle and every event since (a user new to the bundle, with events, included)")
     async def user_recommendations(user_id: str = id_path(user_example), k: int = K):
-        items = await compute.batched(live.recommend_users, user_id, k)
-        return Recommendations(request_id=uuid.uuid4().hex, user_id=user_id, k=k, items=items)
+        request_id, start = uuid.uuid4().hex, time.perf_counter()
+        assigned = experiments.assign(user_id)
+        try: listing = await compute.batched(experiments.recommend, (user_id, request_id), (k, *assigned))
+        except Exception as error:
+            await record(exposure_row(request_id, user_id, assigned, k, (time.perf_counter() - start) * 1000, status=type(error).__name__))
+            raise
+        await record(exposure_row(request_id, user_id, (listing.experiment, listing.variant), k, (time.perf_counter() - start) * 1000, listing))
+        if listing.experiment: metrics.lists.labels(listing.experiment, listing.variant).inc()
+        return Recommendations(request_id=request_id, user_id=user_id, k=k, items=listing.items, experiment=listing.experiment, variant=listing.variant)
 
     @app.post("/recommendations", response_model=Recommendations, summary="Top-k items for a newcomer, from liked items and/or a query",
               dependencies=dependencies, responses={**ERRORS, **BODY_ERRORS})
     async def new_user_recommendations(body: NewUser):
+        request_id, start = uuid.uuid4().hex, time.perf_counter()
         items = await compute(live.bundle.recommend_new, body.liked_items, body.query, body.k)
-        return Recommendations(request_id=uuid.uuid4().hex, user_id=None, k=body.k, items=items)
+        await record(exposure_row(request_id, None, (None, None), body.k, (time.perf_counter() - start) * 1000, Listing(items)))
+        return Recommendations(request_id=request_id, user_id=None, k=body.k, items=items)
 
     @app.get("/items/{item_id}", response_model=Item, summary="One item", dependencies=dependencies, responses={404: ERRORS[404]})
     async def item(item_id: str = id_path(item_example)):
@@ -502,12 +538,12 @@ def _read_routes(app: FastAPI, live: LiveRecommender, compute: Compute, dependen
         return await compute(live.bundle.search, q, k)  # the content model says what it cannot answer (no content model: 400)
 
 # %% ../nbs/18_api.ipynb #e6822a53
-def _write_routes(app: FastAPI, live: LiveRecommender, writes: Compute, key, metrics: ServiceMetrics, reloader: Reloader):
+def _write_routes(app: FastAPI, live: LiveRecommender, experiments: Experiments, writes: Compute, key, metrics: ServiceMetrics, reloader: Reloader):
     "Feedback events, items and reloads: each behind a key, on the one writer's thread; acknowledged only once committed."
     @app.post("/events", response_model=Ingest, dependencies=[key], responses={**WRITE_ERRORS, **BODY_ERRORS},
               summary="Store up to 1,000 feedback events, all or nothing; a resent event_id is recognised and not stored twice")
     async def events(batch: EventBatch):
-        ingested = await writes(live.ingest, batch.events)
+        ingested = await writes(experiments.ingest, batch.events)  # every variant with a bundle of its own folds them in too
         for kind, count in Counter(row.type for row in ingested.rows).items(): metrics.events.labels(kind).inc(count)
         metrics.duplicates.inc(ingested.duplicates)
         return Ingest(accepted=ingested.accepted, duplicates=ingested.duplicates)
@@ -516,7 +552,7 @@ def _write_routes(app: FastAPI, live: LiveRecommender, writes: Compute, key, met
              responses={201: {"model": ItemStored, "description": "A new item"}, **{s: e for s, e in WRITE_ERRORS.items() if s != 409}, **BODY_ERRORS},
              summary="Add an item, or a new version of one: its content vector is computed and it is recommended and searchable at once")
     async def put_item(body: ItemUpdate, response: Response, item_id: str = id_path(live.bundle.item_lookup[0])):
-        created, version = await writes(live.put_item, item_id, body)
+        created, version = await writes(experiments.put_item, item_id, body)
         metrics.items.labels("added" if created else "changed").inc()
         if created: response.status_code = 201
         bundle = live.bundle
@@ -527,6 +563,54 @@ def _write_routes(app: FastAPI, live: LiveRecommender, writes: Compute, key, met
     async def reload():
         await reloader.reload()
         return _health(live)
+
+# %% ../nbs/18_api.ipynb #bc5dab30
+class ExperimentSummary(BaseModel):
+    name: str
+    mode: str
+    status: str = Field(description="running or stopped")
+    started_at: float
+    stopped_at: float | None = None
+
+class ExperimentsState(BaseModel):
+    running: dict | None = Field(description="The running experiment's configuration, as this process serves it")
+    error: str | None = Field(description="Why the experiment stored as running is not served here (everyone gets the default meanwhile)")
+    variants: list[dict] = Field(description="Each variant served: its bundle, and the memory its own bundle added to the process")
+    stored: list[ExperimentSummary]
+
+def _recorder(exposures: ExposureLog | None):
+    "How a route logs a served list: queued without waiting; off the event loop, waiting for room, when the queue is full."
+    async def record(row: dict):
+        if exposures is not None and not exposures.offer(row): await asyncio.to_thread(exposures.put, row)
+    return record
+
+async def _watch_experiments(experiments: Experiments, metrics: ServiceMetrics, every_s: float):
+    "Read the running experiment from the store every `every_s` seconds; a new one's bundles load off the request threads."
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            if await asyncio.to_thread(experiments.refresh): metrics.experiment(experiments)
+        except Exception: log.exception("watching the experiments")
+
+
+# %% ../nbs/18_api.ipynb #a87b6fc8
+def _experiment_routes(app: FastAPI, experiments: Experiments, store: EventStore | None, dependencies: list):
+    "What runs, and each experiment's report (started and stopped with `hybrid-recsys ab`)."
+    @app.get("/experiments", response_model=ExperimentsState, dependencies=dependencies,
+             summary="The running online experiment (each variant's bundle and memory), why a stored one is not served, and every experiment stored")
+    async def experiments_state():
+        stored = await asyncio.to_thread(store.experiments) if store is not None else []
+        return ExperimentsState(**experiments.describe(), stored=[ExperimentSummary(name=r.experiment.name, mode=r.experiment.mode, status=r.status,
+                                                                                    started_at=r.started_at, stopped_at=r.stopped_at) for r in stored])
+
+    @app.get("/experiments/{name}/report", dependencies=dependencies, responses={**ERRORS, 200: {"content": {"application/json": {"schema": {"type": "object"}}}}},
+             summary="An experiment's report: per variant, users, lists, click-through and conversion per user with intervals, errors and latency; "
+                     "the comparisons with the control; the sample-ratio-mismatch check; sample sizes (interleaving: credited clicks, preference, sign test)")
+    async def report(name: str = PathParam(..., max_length=64, description="The experiment's name"),
+                     mde: float | None = Query(None, gt=0, le=1, description="The difference in click-through to size the test for (default: the one observed)")):
+        if store is None: raise Unanswerable("this service has no event store")
+        return Response(json_text(await asyncio.to_thread(store.experiment_report, name, mde)), media_type="application/json")
+
 
 # %% ../nbs/18_api.ipynb #20892403
 def model_dir() -> Path:

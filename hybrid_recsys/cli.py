@@ -23,9 +23,10 @@ from .splits import PROTOCOLS, split_dataset
 
 # %% auto #0
 __all__ = ['app', 'DatasetOption', 'InteractionsOption', 'ItemsOption', 'QuietOption', 'ProtocolOption', 'SeedOption',
-           'EncoderOption', 'ImageDirOption', 'data_stats', 'evaluate_command', 'tune_command', 'markdown_table',
-           'baselines', 'pipeline_command', 'run_command', 'embed_command', 'similar_command', 'search_command',
-           'serve_command', 'retrain_command', 'replay_command', 'main']
+           'EncoderOption', 'ImageDirOption', 'ab_app', 'data_stats', 'evaluate_command', 'tune_command',
+           'markdown_table', 'baselines', 'pipeline_command', 'run_command', 'embed_command', 'similar_command',
+           'search_command', 'serve_command', 'retrain_command', 'replay_command', 'ab_start', 'ab_stop', 'ab_list',
+           'ab_report', 'ab_simulate', 'main']
 
 # %% ../nbs/19_cli.ipynb #e2c7b382
 app = typer.Typer(help="hybrid_recsys: a two-stage hybrid recommender. Data statistics, evaluation, baselines and content search.",
@@ -371,6 +372,95 @@ def replay_command(dataset: Optional[str] = DatasetOption, interactions: Optiona
         typer.echo(markdown_table(result.table))
         typer.echo(f"bundle trained on {result.info['train_interactions']:,} interactions up to {result.info['cut']}"
                    + (f"; retrain halfway: {result.info['retrain_s']:.0f} s, {result.info['retrain']}" if "retrain_s" in result.info else ""))
+
+# %% ../nbs/19_cli.ipynb #29cbe786
+ab_app = typer.Typer(help="Online experiments on the event database ($HRS_DATABASE_URL, else data/events.sqlite): start, stop, list, report.",
+                     no_args_is_help=True)
+app.add_typer(ab_app, name="ab")
+
+def _experiment_store():
+    "The event store, with the experiment methods `hybrid_recsys.online` gives it."
+    import hybrid_recsys.online  # noqa: F401
+    from hybrid_recsys.events import EventStore
+    return EventStore()
+
+@ab_app.command("start")
+def ab_start(config: Path = typer.Argument(..., help="An experiment file (YAML), e.g. experiments/online/hybrid-vs-ease.yaml."),
+             bundle: Optional[Path] = typer.Option(None, "--bundle", help="The bundle the service serves (default $HRS_MODEL_DIR, else models/latest): every variant is checked against it.")):
+    "Start an experiment, checked whole first (each variant's bundle loaded and compared with the served one); services pick it up within HRS_WATCH_S."
+    from hybrid_recsys.api import model_dir
+    from hybrid_recsys.live import LiveRecommender
+    from hybrid_recsys.online import Experiments, parse_experiment
+    from hybrid_recsys.pipeline import load_bundle
+    experiment = parse_experiment(config)
+    Experiments(LiveRecommender(load_bundle(bundle or model_dir())), None).arms(experiment)  # a variant that cannot be served: refused now, not in the service
+    started = _experiment_store().start_experiment(experiment)
+    shares = ", ".join(f"{v.name} {v.share:g}" if v.share is not None else v.name for v in experiment.variants)
+    typer.echo(f"experiment {experiment.name!r} ({experiment.mode}: {shares}; traffic {experiment.traffic:g}) {'started' if started else 'was already running so'}")
+
+@ab_app.command("stop")
+def ab_stop(name: str = typer.Argument(..., help="The experiment's name.")):
+    "Stop a running experiment: its users get the default from the next request; its report stays."
+    stopped = _experiment_store().stop_experiment(name)
+    typer.echo(f"experiment {name!r} {'stopped' if stopped else 'was stopped already'}")
+
+@ab_app.command("list")
+def ab_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
+    "Every stored experiment, oldest first."
+    import time
+    rows = [{"name": r.experiment.name, "mode": r.experiment.mode, "status": r.status, "variants": ", ".join(v.name for v in r.experiment.variants),
+             "started": time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started_at)),
+             "stopped": time.strftime("%Y-%m-%d %H:%M", time.localtime(r.stopped_at)) if r.stopped_at else ""} for r in _experiment_store().experiments()]
+    if as_json: _print_json(rows)
+    else: typer.echo(markdown_table(pd.DataFrame(rows, columns=["name", "mode", "status", "variants", "started", "stopped"])) if rows else "no experiments")
+
+@ab_app.command("report")
+def ab_report(name: str = typer.Argument(..., help="The experiment's name."),
+              mde: Optional[float] = typer.Option(None, "--mde", min=0.0001, max=1.0, help="The difference in click-through to size the test for (default: the one observed)."),
+              as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
+    "Per variant: users, lists, click-through and conversion per user with 95% intervals, errors and latency p99; comparisons with the control; SRM; sample sizes."
+    from hybrid_recsys.online import report_markdown
+    report = _experiment_store().experiment_report(name, mde)
+    typer.echo(json_text(report) if as_json else report_markdown(report))
+
+
+# %% ../nbs/19_cli.ipynb #b4b7e1c6
+@ab_app.command("simulate")
+def ab_simulate(url: str = typer.Option("http://127.0.0.1:8000", "--url", help="The running service."),
+                key: Optional[str] = typer.Option(None, "--key", help="An API key that may write events (default: the first of $HRS_API_KEYS)."),
+                bundle: Optional[Path] = typer.Option(None, "--bundle", help="The bundle the service serves (default $HRS_MODEL_DIR, else models/latest): its held-out interactions are what users like."),
+                sessions: int = typer.Option(2, "--sessions", min=1, max=100, help="Lists per user, each after the previous one's clicks."),
+                clients: int = typer.Option(8, "--clients", min=1, max=64, help="Users played at once."),
+                seed: int = typer.Option(0, "--seed", help="Seed of the clicks."),
+                drop: list[str] = typer.Option([], "--drop", help="VARIANT=SHARE: a share of that variant's users never reach their list (an injected fault for the SRM check)."),
+                run: str = typer.Option("sim", "--run", help="Prefix of the event ids: a new run needs a new one."),
+                as_json: bool = typer.Option(False, "--json", help="Print JSON."), quiet: bool = QuietOption):
+    "Simulated MovieLens users (a position-based click model over their held-out interactions) against a running service: lists asked for, clicks and purchases sent back with their request ids."
+    import urllib.request
+    from hybrid_recsys.api import model_dir
+    from hybrid_recsys.online import parse_experiment
+    from hybrid_recsys.pipeline import load_bundle
+    from hybrid_recsys.simulate import heldout_items, simulate
+    served = load_bundle(bundle or model_dir())
+    if served.manifest.get("dataset") not in MOVIELENS:
+        raise ConfigError(f"ab simulate: the bundle was trained on {served.manifest.get('dataset')!r}; simulated users come from MovieLens ({', '.join(MOVIELENS)})")
+    liked = heldout_items(served, _load(served.manifest["dataset"], None, None, quiet))
+    key = key or (os.environ.get("HRS_API_KEYS", "").split(",")[0].strip() or None)
+    if key is None: raise ConfigError("ab simulate: give --key (or set HRS_API_KEYS): the events it sends need a key that may write")
+    try:
+        with urllib.request.urlopen(f"{url}/experiments", timeout=30) as answer: running = json.loads(answer.read())["running"]
+    except OSError as error: raise HRSError(f"ab simulate: no service answers at {url} ({error})") from None
+    shares = {}
+    for pair in drop:
+        name, _, share = pair.partition("=")
+        try: shares[name] = float(share)
+        except ValueError: raise ConfigError(f"--drop {pair!r}: expected VARIANT=SHARE, e.g. pop=0.1") from None
+    lists = simulate(url, key, liked, sessions=sessions, clients=clients, seed=seed, experiment=parse_experiment(running) if running else None, drop=shares or None, run=run)
+    summary = lists.assign(variant=lists["variant"].fillna("(default)")).groupby("variant").agg(
+        users=("user_id", "nunique"), lists=("request_id", "size"), clicks_per_list=("clicks", "mean"), expected_clicks_per_list=("expected_clicks", "mean"))
+    if as_json: _print_json(summary.reset_index().to_dict(orient="records"))
+    else: typer.echo(markdown_table(summary.round(4)))
+
 
 # %% ../nbs/19_cli.ipynb #daf9a546
 def main():

@@ -19,9 +19,9 @@ from .core import ConfigError, HRSError, data_dir, first_repeat, get_logger, one
 
 # %% auto #0
 __all__ = ['RawId', 'Text', 'EVENT_TYPES', 'DEFAULT_WEIGHTS', 'FUTURE_TOLERANCE_S', 'EARLIEST_S', 'log', 'metadata',
-           'events_table', 'item_versions_table', 'schema_table', 'MIGRATIONS', 'EVENT_COLUMNS', 'ITEM_COLUMNS',
-           'event_weights', 'Event', 'ItemUpdate', 'database_url', 'connect', 'schema_version', 'migrate', 'Conflict',
-           'Ingested', 'EventStore']
+           'events_table', 'item_versions_table', 'schema_table', 'experiments_table', 'exposures_table', 'MIGRATIONS',
+           'EVENT_COLUMNS', 'ITEM_COLUMNS', 'event_weights', 'Event', 'ItemUpdate', 'database_url', 'connect',
+           'schema_version', 'migrate', 'Conflict', 'Ingested', 'EventStore']
 
 # %% ../nbs/17a_events.ipynb #d01e76aa
 def _id_text(value):
@@ -172,10 +172,36 @@ item_versions_table = sa.Table("item_versions", metadata,
 schema_table = sa.Table("schema_version", sa.MetaData(), sa.Column("version", sa.Integer, primary_key=True),
                         sa.Column("applied_at", sa.Float, nullable=False), sa.Column("description", sa.String(200), nullable=False))
 
+# %% ../nbs/17a_events.ipynb #e9535261
+experiments_table = sa.Table("experiments", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("spec", sa.Text, nullable=False),  # the configuration, as JSON
+    sa.Column("status", sa.String(16), nullable=False),  # running | stopped
+    sa.Column("started_at", sa.Float, nullable=False),
+    sa.Column("stopped_at", sa.Float, nullable=True))
+exposures_table = sa.Table("exposures", metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("request_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("user_id", sa.String(200), nullable=True),  # None: a newcomer's list
+    sa.Column("experiment", sa.String(64), nullable=True),
+    sa.Column("variant", sa.String(64), nullable=True),
+    sa.Column("items", sa.Text, nullable=False),  # JSON list of item ids, best first
+    sa.Column("teams", sa.Text, nullable=True),  # JSON list: the variant behind each item (interleaving)
+    sa.Column("propensities", sa.Text, nullable=True),  # JSON list: each item's chance of its position (a stochastic policy)
+    sa.Column("history_seq", sa.BigInteger, nullable=True),  # the newest event of the history the list came from
+    sa.Column("k", sa.Integer, nullable=False),
+    sa.Column("latency_ms", sa.Float, nullable=False),
+    sa.Column("status", sa.String(40), nullable=False),  # ok, or the error the request ended with
+    sa.Column("served_at", sa.Float, nullable=False),
+    sa.Index("exposures_by_experiment", "experiment", "variant"))
+
+
 # %% ../nbs/17a_events.ipynb #6c7cd67b
 def _create_v1(connection): metadata.create_all(connection, tables=[events_table, item_versions_table])
+def _create_v2(connection): metadata.create_all(connection, tables=[experiments_table, exposures_table])
 
-MIGRATIONS = [(1, "events and item versions", _create_v1)]  # (version, what it does, fn(connection)); append, never edit
+MIGRATIONS = [(1, "events and item versions", _create_v1), (2, "experiments and exposures", _create_v2)]  # (version, what it does, fn(connection)); append, never edit
+
 
 # %% ../nbs/17a_events.ipynb #84697a5f
 def schema_version(engine: sa.Engine) -> int:

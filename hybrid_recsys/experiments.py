@@ -22,8 +22,8 @@ from .models import MODELS, model_class
 from .splits import PROTOCOLS, split_dataset
 
 # %% auto #0
-__all__ = ['log', 'RANKING_DEPTH', 'DataConfig', 'MlflowConfig', 'ExperimentConfig', 'check_model_params', 'load_config',
-           'runs_dir', 'config_dataset', 'ExperimentRun', 'run_experiment', 'git_commit', 'tracking_uri',
+__all__ = ['log', 'RANKING_DEPTH', 'DataConfig', 'MlflowConfig', 'ExperimentConfig', 'error_line', 'check_model_params',
+           'load_config', 'runs_dir', 'config_dataset', 'ExperimentRun', 'run_experiment', 'git_commit', 'tracking_uri',
            'HybridPyfunc', 'log_to_mlflow']
 
 # %% ../nbs/16_experiments.ipynb #c41289a7
@@ -81,18 +81,27 @@ class ExperimentConfig(_Strict):
         return values
 
 # %% ../nbs/16_experiments.ipynb #679f82c2
-def _error_line(path: Path, error: ValidationError) -> str:
-    "The first validation problem as 'file: key.path: message'."
+def _model_in(annotation):
+    "The pydantic model an annotation holds (through Optional and list), if any."
+    from typing import get_args
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel): return annotation
+    for argument in get_args(annotation):
+        if (found := _model_in(argument)) is not None: return found
+    return None
+
+def error_line(where, error: ValidationError, root: type[BaseModel]) -> str:
+    "The first validation problem of a `root` model as 'where: key.path: message' (`where`: the file, or what was validated)."
     first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    path = ".".join(str(part) for part in first["loc"]) or "(top level)"
     if first["type"] == "extra_forbidden":
-        parent = ExperimentConfig
+        parent = root
         for part in first["loc"][:-1]:
-            parent = parent.model_fields[part].annotation if part in getattr(parent, "model_fields", {}) else parent
+            if isinstance(part, str) and part in getattr(parent, "model_fields", {}): parent = _model_in(parent.model_fields[part].annotation) or parent
         allowed = ", ".join(getattr(parent, "model_fields", {}))
-        return f"{path}: {where}: unknown key (expected one of {allowed})"
+        return f"{where}: {path}: unknown key (expected one of {allowed})"
     message = first["msg"].removeprefix("Value error, ")
-    return f"{path}: {where}: {message} (got {first.get('input')!r})"
+    return f"{where}: {path}: {message}" + (f" (got {first.get('input')!r})" if first["loc"] else "")
+
 
 # %% ../nbs/16_experiments.ipynb #ee49ed24
 def check_model_params(model: str, params: dict, where: str = "params"):
@@ -114,7 +123,7 @@ def load_config(path: Path | str) -> ExperimentConfig:
     except yaml.YAMLError as error: raise ConfigError(f"{path}: not valid YAML ({one_line(error)})") from None
     if not isinstance(raw, dict): raise ConfigError(f"{path}: expected a mapping of keys, got {type(raw).__name__}")
     try: config = ExperimentConfig(**raw)
-    except ValidationError as error: raise ConfigError(_error_line(path, error)) from None
+    except ValidationError as error: raise ConfigError(error_line(path, error, ExperimentConfig)) from None
     if (config.data.dataset is None) == (config.data.interactions is None):
         raise ConfigError(f"{path}: data: give exactly one of data.dataset ({', '.join(MOVIELENS)}) or data.interactions")
     try: check_model_params(config.model, config.params)

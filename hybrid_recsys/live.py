@@ -20,7 +20,7 @@ from .models import histories_csr
 from .pipeline import Bundle
 
 # %% auto #0
-__all__ = ['log', 'UserEvents', 'Served', 'LiveRecommender', 'UnknownItems', 'item_frame', 'update_frame']
+__all__ = ['log', 'UserEvents', 'Served', 'LiveRecommender', 'merged_history', 'UnknownItems', 'item_frame', 'update_frame']
 
 # %% ../nbs/17b_live.ipynb #2d3adb32
 log = get_logger("hybrid_recsys.live")
@@ -131,7 +131,7 @@ def user_events(self: LiveRecommender, raw_users: list[str], served: Served | No
     with self.lock: return [served.users[user].copy() if user in served.users else UserEvents() for user in raw_users]  # copies: `observe` goes on folding
 
 # %% ../nbs/17b_live.ipynb #d7a6008f
-def _history(bundle: Bundle, user: int, state: UserEvents) -> tuple[list[int], list[float]]:
+def merged_history(bundle: Bundle, user: int, state: UserEvents) -> tuple[list[int], list[float]]:
     "One user's bundle row merged with their newer events (the larger confidence wins), dislikes removed."
     values = {}
     if user >= 0:
@@ -157,13 +157,14 @@ def _fold_in(self: LiveRecommender, served: Served, raw_users: list[str], states
 
 # %% ../nbs/17b_live.ipynb #7cf827aa
 @patch
-def recommend_users(self: LiveRecommender,
-                    raw_users: list[str],  # raw user ids (strings)
-                    k: int = 10,  # list length
-                   ) -> list[list[dict] | NotFound]:
-    "Each user's list, from their bundle history and newer events; a `NotFound` in place of a user with neither."
+def listings(self: LiveRecommender,
+             raw_users: list[str],  # raw user ids (strings)
+             k: int = 10,  # list length
+             view=None,  # bundle -> the bundle to rank with (an experiment variant's `BundleView`); None: the served bundle as it is
+            ) -> list[tuple[list[dict] | NotFound, int]]:
+    "Each user's list, from their bundle history and newer events, with the newest event that history holds (the bundle's watermark when none); a `NotFound` in place of a user with neither."
     served = self.served  # one bundle for the whole call, even if another is swapped in meanwhile
-    bundle = served.bundle
+    bundle = served.bundle if view is None else view(served.bundle)
     users = [served.user(u) for u in raw_users]  # -1: not in the bundle
     states = self.user_events([str(u) for u in raw_users], served)
     out: list = [None] * len(raw_users)
@@ -174,13 +175,18 @@ def recommend_users(self: LiveRecommender,
     if indexed:
         for p, records in zip(indexed, bundle.recommend_users([users[p] for p in indexed], k)): out[p] = records
     if fresh:
-        histories = [_history(bundle, users[p], states[p]) for p in fresh]
+        histories = [merged_history(bundle, users[p], states[p]) for p in fresh]
         history_csr = histories_csr([h[0] for h in histories], bundle.model.n_items, [h[1] for h in histories])
         extra = max(len(states[p].disliked) for p in fresh)
         vectors = self._fold_in(served, [str(raw_users[p]) for p in fresh], [states[p] for p in fresh], history_csr)
         for p, records in zip(fresh, bundle.recommend_histories(history_csr, k + extra, [users[p] for p in fresh], vectors)):
             out[p] = [r for r in records if bundle.item_index(r["item_id"]) not in states[p].disliked][:k]
-    return out
+    return [(records, max(state.last_seq, served.watermark)) for records, state in zip(out, states)]
+
+@patch
+def recommend_users(self: LiveRecommender, raw_users: list[str], k: int = 10, view=None) -> list[list[dict] | NotFound]:
+    "Each user's list, from their bundle history and newer events; a `NotFound` in place of a user with neither."
+    return [records for records, _ in self.listings(raw_users, k, view)]
 
 # %% ../nbs/17b_live.ipynb #aef19031
 class UnknownItems(NotFound):
@@ -235,13 +241,15 @@ def _serve(self: LiveRecommender, bundle: Bundle) -> Served:
     return served
 
 @patch
-def put_item(self: LiveRecommender, item_id: str, item: ItemUpdate) -> tuple[bool, int]:
+def put_item(self: LiveRecommender, item_id: str, item: ItemUpdate,
+             stored: int | None = None,  # the version's sequence number, when another recommender on the same store stored it already
+            ) -> tuple[bool, int]:
     "Add or change an item, served at once: (whether it is new, the stored version's sequence number). Call from the writer's thread."
     if self.store is None: raise Unanswerable("this service has no event store")
     served = self.served
     created = served.item(item_id) is None
     bundle = served.bundle.with_items(item_frame(update_frame(item_id, item)))  # first: an item that cannot be encoded is not stored
-    seq = self.store.put_item(item_id, item)
+    seq = self.store.put_item(item_id, item) if stored is None else stored
     with self.lock:
         if not created:  # a changed item's content vector moves the profiles of the histories that hold it
             for state in served.users.values(): state.vectors = None

@@ -15,7 +15,7 @@ import pandas as pd
 from fastcore.basics import patch
 from pydantic import BaseModel, Field, ValidationError
 
-from .core import HRSError, NotFound, Unanswerable, first_repeat, get_logger, json_text, one_line, publish_dir, publish_step
+from .core import ConfigError, HRSError, NotFound, Unanswerable, first_repeat, get_logger, json_text, one_line, publish_dir, publish_step
 from .evaluate import Evaluation, evaluate, load_tuned, results_table
 from .hybrid import HybridRecommender, RankedLists
 from .metrics import paired_comparison, users_with_heldout
@@ -36,6 +36,21 @@ def stage1_only(self: HybridRecommender) -> HybridRecommender:
     unranked = copy.copy(self)
     unranked.params = {**self.params, "rerank": False}
     return unranked
+
+# %% ../nbs/15_pipeline.ipynb #bc54f41c
+@patch
+def sources_only(self: HybridRecommender, names) -> HybridRecommender:
+    "The same fitted model ranking by the fused stage-1 order of some of its sources (one source: its own order), sharing every fitted part; an online experiment's 'EASE alone' variant."
+    names = list(names)
+    unknown = [name for name in names if name not in self.generator.sources]
+    if unknown or not names: raise ConfigError(f"sources {names}: this model's sources are {', '.join(self.generator.sources)}")
+    view, generator = self.stage1_only(), copy.copy(self.generator)  # the copy shares the fitted sources and their vector indexes
+    generator.sources = {name: self.generator.sources[name] for name in names}
+    generator.quotas = {name: q for name, q in self.generator.quotas.items() if name in names}
+    generator.weights = {name: w for name, w in self.generator.weights.items() if name in names}
+    view.generator, view.params = generator, {**view.params, "sources": names}
+    return view
+
 
 # %% ../nbs/15_pipeline.ipynb #170bafb4
 def _reusable_source(model: HybridRecommender, name: str) -> dict:

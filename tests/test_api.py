@@ -163,7 +163,7 @@ def test_schemathesis_all_checks(server):
                              "run", f"{server}/openapi.json", "--header", f"Authorization: Bearer {API_KEY}",  # every check: the default
                              "--max-examples", "40", "--seed", "1", "--no-color"], capture_output=True, text=True, timeout=600)
     summary = result.stdout[result.stdout.find("SUMMARY"):]
-    assert result.returncode == 0 and "Tested: 11" in summary and " passed" in summary and "failed" not in summary, result.stdout[-4000:]
+    assert result.returncode == 0 and "Tested: 13" in summary and " passed" in summary and "failed" not in summary, result.stdout[-4000:]
     generated = int(re.search(r"(\d+) generated, ", summary).group(1))
     assert generated > 300, summary  # every phase ran: examples, coverage, fuzzing, stateful
 
