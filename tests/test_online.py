@@ -66,6 +66,8 @@ def test_experiments_are_configured_served_and_every_list_logged(experiment_serv
     logged = store.exposures("pop-test")
     assert (logged["status"] == "ok").sum() == served and (logged["status"] == "NotFound").sum() == 10_000 - served  # no list lost, errors kept apart
     assert logged.groupby("user_id")["variant"].nunique().max() == 1  # sticky: a user's variant never changed
+    unknown = ab("report", "no-such-experiment")
+    assert unknown.returncode == 2 and "no experiment 'no-such-experiment'" in unknown.stderr, unknown.stderr
     report = json.loads(ab("report", "pop-test", "--json").stdout)
     assert not report["srm"]["mismatch"] and {v["variant"]: v["errors"] for v in report["variants"]} == {
         "hybrid": int(((logged["variant"] == "hybrid") & (logged["status"] != "ok")).sum()), "pop": int(((logged["variant"] == "pop") & (logged["status"] != "ok")).sum())}
@@ -89,3 +91,16 @@ def test_simulated_users_find_the_better_ranker_and_a_broken_split(experiment_se
     assert report["srm"]["mismatch"], report["srm"]  # a fifth of b's users never reached their list: the split is reported broken
     listed = ab("list").stdout
     assert "tdi" in listed and "stopped" in listed and "aa-fault" in listed and "running" in listed
+
+
+def test_assignment_is_the_same_in_another_process():
+    "A user's variant is a function of the salt and the id: a process with another hash seed assigns the same."
+    import subprocess, sys
+    from hybrid_recsys.online import parse_experiment
+    spec = {"name": "sticky", "variants": [{"name": "a", "share": 0.3}, {"name": "b", "share": 0.7}]}
+    here = [parse_experiment(spec).variant_of(str(u)) for u in range(2000)]
+    script = ("import json, sys; from hybrid_recsys.online import parse_experiment; e = parse_experiment(json.loads(sys.argv[1])); "
+              "print(json.dumps([e.variant_of(str(u)) for u in range(2000)]))")
+    there = subprocess.run([sys.executable, "-c", script, json.dumps(spec)], capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "12345"}, timeout=120)
+    assert there.returncode == 0, there.stderr
+    assert json.loads(there.stdout) == here and 0.25 < here.count("a") / len(here) < 0.35
