@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import copy, hashlib, json, math, queue, threading, time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 

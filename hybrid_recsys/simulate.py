@@ -5,7 +5,7 @@
 # %% ../nbs/17f_simulate.ipynb #730a5482
 from __future__ import annotations
 
-import asyncio, json, math
+import asyncio
 from dataclasses import dataclass
 
 import numpy as np
