@@ -21,7 +21,7 @@ from .core import ConfigError, HRSError, data_dir, first_repeat, get_logger, one
 __all__ = ['RawId', 'Text', 'EVENT_TYPES', 'DEFAULT_WEIGHTS', 'FUTURE_TOLERANCE_S', 'EARLIEST_S', 'log', 'metadata',
            'events_table', 'item_versions_table', 'schema_table', 'experiments_table', 'exposures_table', 'MIGRATIONS',
            'EVENT_COLUMNS', 'ITEM_COLUMNS', 'event_weights', 'Event', 'ItemUpdate', 'database_url', 'connect',
-           'schema_version', 'migrate', 'Conflict', 'Ingested', 'EventStore']
+           'schema_version', 'migrate', 'Conflict', 'Ingested', 'EventStore', 'insert_or_skip']
 
 # %% ../nbs/17a_events.ipynb #d01e76aa
 def _id_text(value):
@@ -271,11 +271,14 @@ def _same_event(stored, event: Event) -> bool:
         stored.value == event.value or (stored.value is None and event.value is None))
 
 # %% ../nbs/17a_events.ipynb #e94fed5f
-def _insert_new(connection, rows: list[dict]) -> list:
-    "INSERT ... ON CONFLICT (event_id) DO NOTHING RETURNING: the rows that were new, as the unique index decides (under any concurrency)."
+def insert_or_skip(connection, table: sa.Table, key: str):
+    "INSERT ... ON CONFLICT (key) DO NOTHING in the connection's dialect (SQLite or PostgreSQL): a row whose key is stored is skipped, as the unique index decides."
     from sqlalchemy.dialects import postgresql, sqlite
-    insert = (sqlite if connection.dialect.name == "sqlite" else postgresql).insert(events_table)
-    return connection.execute(insert.on_conflict_do_nothing(index_elements=["event_id"]).returning(*[events_table.c[c] for c in EVENT_COLUMNS]), rows).all()
+    return (sqlite if connection.dialect.name == "sqlite" else postgresql).insert(table).on_conflict_do_nothing(index_elements=[key])
+
+def _insert_new(connection, rows: list[dict]) -> list:
+    "The rows of a batch that were new (under any concurrency), as stored."
+    return connection.execute(insert_or_skip(connection, events_table, "event_id").returning(*[events_table.c[c] for c in EVENT_COLUMNS]), rows).all()
 
 def _check_repeats(connection, repeats: list[Event]):
     "Events whose id was already stored must be the stored events: else `Conflict` (and the transaction, new rows included, rolls back)."

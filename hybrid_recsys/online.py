@@ -5,7 +5,7 @@
 # %% ../nbs/17e_online.ipynb #72b77a7a
 from __future__ import annotations
 
-import copy, hashlib, json, math, queue, threading, time
+import contextlib, copy, hashlib, json, math, queue, threading, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -17,13 +17,13 @@ from fastcore.basics import patch
 from pydantic import BaseModel, Field, StringConstraints, ValidationError, model_validator
 
 from .core import ConfigError, HRSError, NotFound, get_logger, one_line
-from .events import EventStore, experiments_table, exposures_table
+from .events import EventStore, experiments_table, exposures_table, insert_or_skip
 from .experiments import error_line
 from .live import LiveRecommender
 from .pipeline import Bundle, load_bundle
 
 # %% auto #0
-__all__ = ['log', 'Name', 'INTERLEAVED', 'unit_hash', 'Overrides', 'Variant', 'Experiment', 'parse_experiment',
+__all__ = ['log', 'Name', 'INTERLEAVED', 'stable_hash', 'unit_hash', 'Overrides', 'Variant', 'Experiment', 'parse_experiment',
            'ExperimentRecord', 'BundleView', 'plackett_luce', 'team_draft', 'ExposureLog', 'Listing', 'exposure_row',
            'check_compatible', 'Arm', 'Experiments', 'request_rng', 'attributed', 'list_outcomes', 'welch',
            'users_needed', 'srm', 'report_markdown']
@@ -31,10 +31,13 @@ __all__ = ['log', 'Name', 'INTERLEAVED', 'unit_hash', 'Overrides', 'Variant', 'E
 # %% ../nbs/17e_online.ipynb #649f87d7
 log = get_logger("hybrid_recsys.online")
 
+def stable_hash(text: str) -> int:
+    "A 64-bit hash of `text` that every process and machine agrees on (Python's `hash` is salted per process)."
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+
 def unit_hash(salt: str, user_id: str) -> float:
-    "A user's place in [0, 1) under `salt`: the same in every process and on every machine."
-    digest = hashlib.blake2b(f"{salt}\x1f{user_id}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2.0**64
+    "A user's place in [0, 1) under `salt`."
+    return stable_hash(f"{salt}\x1f{user_id}") / 2.0**64
 
 # %% ../nbs/17e_online.ipynb #7b6763cb
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
@@ -145,17 +148,12 @@ def running_experiment(self: EventStore) -> Experiment | None:
     return found[0].experiment if found else None
 
 # %% ../nbs/17e_online.ipynb #e8860da7
+@contextlib.contextmanager
 def _writing(store: EventStore):
     "A writer's transaction; on PostgreSQL also a lock, so that two starts cannot both see no running experiment."
-    class Transaction:
-        def __enter__(self):
-            self.connection = store.engine.connect().execution_options(writer=True)
-            self.transaction = self.connection.begin()
-            if store.engine.dialect.name == "postgresql": self.connection.execute(sa.text("SELECT pg_advisory_xact_lock(7277112)"))
-            return self.connection
-        def __exit__(self, kind, *rest):
-            (self.transaction.rollback if kind else self.transaction.commit)(); self.connection.close()
-    return Transaction()
+    with store.engine.connect().execution_options(writer=True) as connection, connection.begin():
+        if store.engine.dialect.name == "postgresql": connection.execute(sa.text("SELECT pg_advisory_xact_lock(7277112)"))
+        yield connection
 
 @patch
 def start_experiment(self: EventStore, experiment: Experiment) -> bool:
@@ -237,11 +235,9 @@ def team_draft(first: list, second: list, k: int, rng: np.random.Generator) -> t
 @patch
 def add_exposures(self: EventStore, rows: list[dict]) -> int:
     "Store served lists (`exposures_table` columns) in one transaction; a request id already stored is skipped. The number stored."
-    from sqlalchemy.dialects import postgresql, sqlite
     if not rows: return 0
-    insert = (sqlite if self.engine.dialect.name == "sqlite" else postgresql).insert(exposures_table).on_conflict_do_nothing(index_elements=["request_id"])
     with self.engine.connect().execution_options(writer=True) as connection, connection.begin():
-        return len(connection.execute(insert.returning(exposures_table.c.seq), rows).all())  # (executemany leaves rowcount at -1 on PostgreSQL)
+        return len(connection.execute(insert_or_skip(connection, exposures_table, "request_id").returning(exposures_table.c.seq), rows).all())  # (executemany leaves rowcount at -1 on PostgreSQL)
 
 @patch
 def exposures(self: EventStore, experiment: str | None = None) -> pd.DataFrame:
@@ -397,7 +393,7 @@ def refresh(self: Experiments) -> bool:
 
 # %% ../nbs/17e_online.ipynb #d419020e
 def request_rng(request_id: str) -> np.random.Generator:
-    return np.random.default_rng(int.from_bytes(hashlib.blake2b(request_id.encode(), digest_size=8).digest(), "big"))
+    return np.random.default_rng(stable_hash(request_id))
 
 @patch
 def recommend(self: Experiments,

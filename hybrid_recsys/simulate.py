@@ -103,11 +103,10 @@ def simulate(base: str,  # the service, e.g. http://127.0.0.1:8000
                         columns=["user_id", "session", "request_id", "variant", "items", "clicks", "purchases", "expected_clicks"])
 
 # %% ../nbs/17f_simulate.ipynb #e43d1220
-def logged_histories(bundle: Bundle, store: EventStore, exposures: pd.DataFrame, weights: dict | None = None) -> sp.csr_matrix:
-    "The history each logged list came from: the user's bundle row, with their events up to the list's `history_seq` folded in."
+def logged_histories(bundle: Bundle, exposures: pd.DataFrame, events: pd.DataFrame, weights: dict | None = None) -> sp.csr_matrix:
+    "The history each logged list came from: the user's bundle row, with their `events` (`EventStore.user_events`) up to the list's `history_seq` folded in."
     weights = event_weights() if weights is None else weights
-    watermark = int(bundle.manifest.get("events_through", 0))
-    events = store.user_events(sorted(exposures["user_id"].unique()), after_seq=watermark)
+    watermark = int(bundle.manifest.get("events_through", 0))  # events up to it are in the bundle row: folding starts after it
     by_user = dict(tuple(events.groupby("user_id")))
     def item(raw):
         found = bundle.item_lookup.get_indexer([raw])[0]
@@ -161,11 +160,12 @@ def off_policy_report(store: EventStore, bundle: Bundle,
     exposures = store.exposures(name)
     logged = exposures[(exposures["status"] == "ok") & (exposures["variant"] == variant) & exposures["propensities"].notna()].reset_index(drop=True)
     if logged.empty: raise HRSError(f"experiment {name!r}: no list of variant {variant!r} was logged with propensities (is its policy stochastic?)")
-    answers = attributed(logged, store.user_events(sorted(logged["user_id"].unique())), record.experiment.attribution_s)
+    events = store.user_events(sorted(logged["user_id"].unique()))  # read once: for the clicks and for the histories
+    answers = attributed(logged, events, record.experiment.attribution_s)
     clicked = answers[answers["type"] == "click"].groupby("request_id")["position"].agg(set)
     view = BundleView(target)(bundle)
     users = bundle.user_lookup.get_indexer(logged["user_id"])
-    targets = [[r["item_id"] for r in records] for records in view.recommend_histories(logged_histories(bundle, store, logged), k, users)]
+    targets = [[r["item_id"] for r in records] for records in view.recommend_histories(logged_histories(bundle, logged, events), k, users)]
     result = off_policy(logged["items"].tolist(), logged["propensities"].tolist(), [clicked.get(r, set()) for r in logged["request_id"]], targets, draws)
     if liked is not None:
         result["truth"] = float(np.mean([model.chances(t, liked.get(u, set())).sum() for t, u in zip(targets, logged["user_id"])]))
