@@ -5,7 +5,7 @@
 # %% ../nbs/17a_events.ipynb #eeea22af
 from __future__ import annotations
 
-import math, os, time
+import math, os, random, sqlite3, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -123,8 +123,19 @@ def database_url() -> str:
 def _sqlite_pragmas(connection, _record):
     connection.isolation_level = None  # the driver issues no BEGIN of its own: `_sqlite_begin` does (SQLAlchemy's pysqlite recipe)
     cursor = connection.cursor()
-    for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=10000", "foreign_keys=ON"): cursor.execute(f"PRAGMA {pragma}")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    _wal(cursor)
+    for pragma in ("synchronous=FULL", "foreign_keys=ON"): cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
+
+def _wal(cursor, wait_s: float = 10.0):
+    "Switch a new database file to WAL. SQLite answers 'locked' at once, without its busy handler, while another process switches it: retry."
+    deadline = time.monotonic() + wait_s
+    while True:
+        try: cursor.execute("PRAGMA journal_mode=WAL"); return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline: raise
+            time.sleep(random.uniform(0.005, 0.05))
 
 def _sqlite_begin(connection):
     "A writer takes SQLite's write lock when its transaction begins, so two writers queue instead of one failing on upgrade."
