@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, BeforeValidator, Field, field_validator
 
 from .core import HRSError, NotFound, Unanswerable, get_logger, json_text, one_line, project_root
+from .dashboard import mount_dashboard
 from .events import Conflict, Event, EventStore, ItemUpdate, RawId, Text
 from .live import LiveRecommender
 from .online import ExposureLog, Experiments, Listing, exposure_row
@@ -470,6 +471,7 @@ def create_app(bundle: Bundle,
     _read_routes(app, live, experiments, compute, _recorder(exposures), metrics, reads)
     _write_routes(app, live, experiments, writes, Depends(_key_dependency(keys)), metrics, reloader)
     _experiment_routes(app, experiments, store, reads)
+    mount_dashboard(app, live, experiments, store, keys, compute, writes)  # /dashboard: pages over the same library calls
     return app
 
 # %% ../nbs/18_api.ipynb #f2babbe4

@@ -5,7 +5,7 @@
 # %% ../nbs/00_core.ipynb #83d6a000
 from __future__ import annotations
 
-import contextlib, hashlib, json, logging, os, random, shutil, sys, tempfile, time
+import contextlib, hashlib, json, logging, os, random, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 from typing import Iterator
 
@@ -13,9 +13,9 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['PUBLISH_STEPS', 'HRSError', 'DataError', 'ConfigError', 'NotFound', 'Unanswerable', 'one_line', 'first_repeat',
-           'json_text', 'project_root', 'data_dir', 'seed_everything', 'get_logger', 'progress_disabled', 'unit_rows',
-           'zscore', 'sorted_lookup', 'torch_device', 'EarlyStopping', 'sha256_of_files', 'fsync_tree', 'sweep_stale',
-           'atomic_dir', 'publish_step', 'versions_dir', 'publish_dir']
+           'json_text', 'project_root', 'git_commit', 'data_dir', 'seed_everything', 'get_logger', 'progress_disabled',
+           'unit_rows', 'zscore', 'sorted_lookup', 'torch_device', 'EarlyStopping', 'sha256_of_files', 'fsync_tree',
+           'sweep_stale', 'atomic_dir', 'publish_step', 'versions_dir', 'publish_dir']
 
 # %% ../nbs/00_core.ipynb #67337eb9
 class HRSError(Exception):
@@ -88,6 +88,15 @@ def project_root() -> Path:
         found = _find_settings_above(start)
         if found is not None: return found
     return Path.cwd().resolve()
+
+# %% ../nbs/00_core.ipynb #56aae338
+def git_commit() -> str | None:
+    "The checkout's commit (with '+dirty' when files other than the reports are modified), or None outside git."
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project_root(), capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)reports"], cwd=project_root(), capture_output=True, text=True, timeout=10)
+        return commit.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "") if commit.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError): return None
 
 # %% ../nbs/00_core.ipynb #43dd82ec
 def data_dir() -> Path:

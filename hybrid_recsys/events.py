@@ -210,8 +210,12 @@ exposures_table = sa.Table("exposures", metadata,
 # %% ../nbs/17a_events.ipynb #6c7cd67b
 def _create_v1(connection): metadata.create_all(connection, tables=[events_table, item_versions_table])
 def _create_v2(connection): metadata.create_all(connection, tables=[experiments_table, exposures_table])
+def _create_v3(connection):  # the dashboard reads the last minutes of both; plain DDL, so the tables' metadata (and v1, v2) stay as they were
+    for name, table, column in (("events_by_time", "events", "received_at"), ("exposures_by_time", "exposures", "served_at")):
+        connection.execute(sa.text(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({column})"))
 
-MIGRATIONS = [(1, "events and item versions", _create_v1), (2, "experiments and exposures", _create_v2)]  # (version, what it does, fn(connection)); append, never edit
+MIGRATIONS = [(1, "events and item versions", _create_v1), (2, "experiments and exposures", _create_v2),
+              (3, "events and exposures indexed by time", _create_v3)]  # (version, what it does, fn(connection)); append, never edit
 
 
 # %% ../nbs/17a_events.ipynb #84697a5f

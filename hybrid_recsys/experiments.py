@@ -5,7 +5,7 @@
 # %% ../nbs/16_experiments.ipynb #ff697b91
 from __future__ import annotations
 
-import inspect, json, os, subprocess
+import inspect, json, os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +14,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .core import ConfigError, atomic_dir, get_logger, json_text, one_line, project_root, seed_everything
+from .core import ConfigError, atomic_dir, get_logger, git_commit, json_text, one_line, project_root, seed_everything
 from .data import MOVIELENS, load_dataset
 from .evaluate import evaluate
 from .metrics import paired_comparison, ranking_metrics, users_with_heldout
@@ -23,7 +23,7 @@ from .splits import PROTOCOLS, split_dataset
 
 # %% auto #0
 __all__ = ['log', 'RANKING_DEPTH', 'DataConfig', 'MlflowConfig', 'ExperimentConfig', 'error_line', 'check_model_params',
-           'load_config', 'runs_dir', 'config_dataset', 'ExperimentRun', 'run_experiment', 'git_commit', 'tracking_uri',
+           'load_config', 'runs_dir', 'config_dataset', 'ExperimentRun', 'run_experiment', 'tracking_uri',
            'HybridPyfunc', 'log_to_mlflow']
 
 # %% ../nbs/16_experiments.ipynb #c41289a7
@@ -207,15 +207,6 @@ def run_experiment(config: ExperimentConfig) -> ExperimentRun:
     log.info(f"{config.name}: results in {folder}")
     return ExperimentRun(config, results, folder, evaluations, bundle if config.model == "hybrid" else None)
 
-# %% ../nbs/16_experiments.ipynb #1c719990
-def git_commit() -> str | None:
-    "The checkout's commit (with '+dirty' when files other than the reports are modified), or None outside git."
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project_root(), capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)reports"], cwd=project_root(), capture_output=True, text=True, timeout=10)
-        return commit.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "") if commit.returncode == 0 else None
-    except (OSError, subprocess.SubprocessError): return None
-
 # %% ../nbs/16_experiments.ipynb #0e9808cb
 import mlflow
 
@@ -278,6 +269,7 @@ def log_to_mlflow(run: ExperimentRun, plots: dict | None = None) -> str:
             if figure is not None: mlflow.log_figure(figure, f"plots/{name}.png")
         mlflow.log_dict(results, "results.json")
         if run.bundle is not None:
+            mlflow.set_tag("bundle_version", run.bundle.resolve().name)  # the immutable version: how the dashboard finds this run
             mlflow.log_artifacts(str(run.bundle.resolve()), "bundle")
             if config.mlflow.register_model:
                 example = pd.DataFrame({"user_id": [str(pd.read_parquet(run.bundle / "users.parquet")["user_id"].iloc[0])], "k": [10]})

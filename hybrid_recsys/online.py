@@ -26,7 +26,7 @@ from .pipeline import Bundle, load_bundle
 __all__ = ['log', 'Name', 'INTERLEAVED', 'stable_hash', 'unit_hash', 'Overrides', 'Variant', 'Experiment', 'parse_experiment',
            'ExperimentRecord', 'BundleView', 'plackett_luce', 'team_draft', 'ExposureLog', 'Listing', 'exposure_row',
            'check_compatible', 'Arm', 'Experiments', 'request_rng', 'attributed', 'list_outcomes', 'welch',
-           'users_needed', 'srm', 'report_markdown']
+           'users_needed', 'srm', 'report_of', 'report_markdown']
 
 # %% ../nbs/17e_online.ipynb #649f87d7
 log = get_logger("hybrid_recsys.online")
@@ -551,8 +551,12 @@ def experiment_outcomes(self: EventStore, name: str, click_types=("click",), con
 @patch
 def experiment_report(self: EventStore, name: str, mde: float | None = None, click_types=("click",), conversion_types=("purchase",)) -> dict:
     "Everything an experiment's decision needs, JSON-ready: per variant, comparisons with intervals, SRM, guardrails, sample size."
-    record, exposures, outcomes = self.experiment_outcomes(name, click_types, conversion_types)
-    experiment = record.experiment
+    return report_of(*self.experiment_outcomes(name, click_types, conversion_types), mde, click_types, conversion_types)
+
+def report_of(record: ExperimentRecord, exposures: pd.DataFrame, outcomes: pd.DataFrame,  # `EventStore.experiment_outcomes`
+              mde: float | None = None, click_types=("click",), conversion_types=("purchase",)) -> dict:
+    "The report of outcomes already read (the dashboard reads them once for the report and the series over time)."
+    experiment, name = record.experiment, record.experiment.name
     report = {"experiment": name, "mode": experiment.mode, "status": record.status, "started_at": record.started_at, "stopped_at": record.stopped_at,
               "lists": int(len(outcomes)), "click_types": list(click_types), "conversion_types": list(conversion_types)}
     names = [v.name for v in experiment.variants] if experiment.mode == "ab" else [INTERLEAVED]

@@ -15,10 +15,10 @@ import pandas as pd
 from fastcore.basics import patch
 from pydantic import BaseModel, Field, ValidationError
 
-from .core import ConfigError, HRSError, NotFound, Unanswerable, first_repeat, get_logger, json_text, one_line, publish_dir, publish_step
+from .core import ConfigError, HRSError, NotFound, Unanswerable, first_repeat, get_logger, git_commit, json_text, one_line, publish_dir, publish_step
 from .evaluate import Evaluation, evaluate, load_tuned, results_table
 from .hybrid import HybridRecommender, RankedLists
-from .metrics import paired_comparison, users_with_heldout
+from .metrics import paired_comparison, ranking_metrics, users_with_heldout
 from .models import MODELS
 from .retrieval import CandidateGenerator, recall_table, stage1_recall
 from .splits import Split
@@ -27,7 +27,7 @@ log = get_logger("hybrid_recsys.pipeline")
 
 # %% auto #0
 __all__ = ['log', 'BUNDLE_FORMAT', 'BUNDLE_PACKAGES', 'ITEM_TABLE_COLUMNS', 'LOCAL_ENCODERS', 'PipelineResult', 'run_pipeline',
-           'manifest_header', 'publish_bundle', 'write_bundle', 'Bundle', 'Manifest', 'load_bundle']
+           'manifest_header', 'publish_bundle', 'compared_models', 'write_bundle', 'Bundle', 'Manifest', 'load_bundle']
 
 # %% ../nbs/15_pipeline.ipynb #6c3f9486
 @patch
@@ -127,7 +127,7 @@ def manifest_header(folder: Path) -> dict:
     "The fields every bundle's manifest starts with: format, name, when, and the software that made it."
     from hybrid_recsys import __version__
     return {"format": BUNDLE_FORMAT, "name": folder.name, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "hybrid_recsys": __version__,
-            "python": platform.python_version(), "packages": {p: _version(p) for p in BUNDLE_PACKAGES}}
+            "git_commit": git_commit(), "python": platform.python_version(), "packages": {p: _version(p) for p in BUNDLE_PACKAGES}}
 
 def publish_bundle(folder: Path | str, model: HybridRecommender, items: pd.DataFrame, users: pd.DataFrame, manifest: dict) -> Path:
     "Write a fitted hybrid, its id maps (row i = item i, row u = user u) and its manifest as a new immutable version of `folder`, switched to atomically (`publish_dir`)."
@@ -144,6 +144,16 @@ def publish_bundle(folder: Path | str, model: HybridRecommender, items: pd.DataF
     log.info(f"bundle written to {version} and published as {folder}")
     return folder
 
+def compared_models(result: PipelineResult) -> dict:
+    "Each evaluated model's test metrics with their intervals, and its mean NDCG@K for every K of its lists: what a dashboard draws beside the hybrid."
+    compared = {}
+    for evaluation in result.evaluations:
+        curve = ranking_metrics(evaluation.rankings, result.split.test, evaluation.user_ids, tuple(range(1, evaluation.rankings.shape[1] + 1)))
+        compared[evaluation.model] = {"metrics": {name: {key: round(float(v), 5) for key, v in e.to_dict().items() if key != "n"} for name, e in evaluation.summary().items()},
+                                      "coverage": round(float(evaluation.catalog_coverage), 5),
+                                      "ndcg_curve": [round(float(curve[f"ndcg@{k}"].mean()), 5) for k in range(1, evaluation.rankings.shape[1] + 1)]}
+    return compared
+
 def write_bundle(folder: Path | str, result: PipelineResult) -> Path:
     "Publish the pipeline's fitted hybrid and its record at `folder`: a new immutable version, switched to atomically (`publish_dir`)."
     folder = Path(folder)
@@ -155,7 +165,8 @@ def write_bundle(folder: Path | str, result: PipelineResult) -> Path:
                 "config": {"model": "hybrid", "params": hybrid.fitted.params, "given": hybrid.params},
                 "n_users": dataset.n_users, "n_items": dataset.n_items,
                 "metrics": {"stage2": {name: round(e.mean, 5) for name, e in summary.items()},
-                            "stage1": {f"{source}:{column}": round(float(value), 5) for source, row in result.stage1.iterrows() for column, value in row.items()}}}
+                            "stage1": {f"{source}:{column}": round(float(value), 5) for source, row in result.stage1.iterrows() for column, value in row.items()}},
+                "compared": compared_models(result), "curves": {"re-ranker": getattr(getattr(hybrid.fitted, "reranker", None), "history", [])}}
     return publish_bundle(folder, hybrid.fitted, dataset.items, dataset.users, manifest)
 
 # %% ../nbs/15_pipeline.ipynb #982279bd

@@ -60,6 +60,17 @@ def server(bundle, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def browser():
+    "Headless Debian chromium through Playwright, for the session (`tests/browser.py` says how pages are watched)."
+    from playwright.sync_api import sync_playwright
+    from browser import launch
+    with sync_playwright() as playwright:
+        launched = launch(playwright)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
 def postgresql_server(tmp_path_factory):
     "A real PostgreSQL 16 server for the session (the pgserver wheel's binaries, on a Unix socket in a temporary folder); yields its admin URL."
     os.environ.setdefault("XDG_RUNTIME_DIR", str(tmp_path_factory.mktemp("runtime")))  # where platformdirs (under pgserver) keeps its run files

@@ -1,40 +1,8 @@
 """Web pages in a real headless browser (Debian's chromium, driven by Playwright): they render, with no console
 errors and no request leaving the machine. `make setup` installs chromium; these tests never skip."""
-import shutil
 from urllib.parse import urlparse
 
-import pytest
-from playwright.sync_api import sync_playwright
-
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-
-
-def chromium_path() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert path, "chromium is not installed: `make setup` installs it (apt-get install chromium)"
-    return path
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=["--no-sandbox"])
-        yield launched
-        launched.close()
-
-
-def open_page(browser, url: str):
-    "A page at `url`, with every console error and every request that leaves the machine recorded."
-    page = browser.new_page()
-    problems = {"console": [], "outside": []}
-    page.on("console", lambda message: problems["console"].append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: problems["console"].append(str(error)))
-    def check(request):
-        host = urlparse(request.url).hostname
-        if request.url.startswith(("http:", "https:")) and host not in LOCAL_HOSTS: problems["outside"].append(request.url)
-    page.on("request", check)
-    page.goto(url, wait_until="networkidle")
-    return page, problems
+from browser import LOCAL_HOSTS, open_page
 
 
 def test_swagger_docs_render_every_operation(browser, server):
