@@ -59,9 +59,10 @@ def server(bundle, tmp_path_factory):
     process.terminate(); process.wait(timeout=30)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    "Headless Debian chromium through Playwright, for the session (`tests/browser.py` says how pages are watched)."
+    """Headless Debian chromium through Playwright, for one test module (`tests/browser.py` says how pages are watched). Not for the session:
+    Playwright's sync API keeps an asyncio loop running while it is open, which other modules' own loops (JupyterLab's) cannot share."""
     from playwright.sync_api import sync_playwright
     from browser import launch
     with sync_playwright() as playwright:
