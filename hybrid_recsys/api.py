@@ -260,6 +260,7 @@ class ServiceMetrics:
         self.exposures_written = Gauge("hrs_exposures_written", "Served lists written to the exposure log since start", registry=registry)
         self.exposure_queue = Gauge("hrs_exposure_queue", "Served lists waiting to be written to the exposure log", registry=registry)
         self.exposure_waits = Gauge("hrs_exposure_waits", "Requests that waited for room in the exposure log's queue (back-pressure) since start", registry=registry)
+        self.followed = Counter("hrs_events_followed", "Events other processes stored, folded in here (replicas over one database)", registry=registry)
         self.variant_memory = Gauge("hrs_variant_bundle_bytes", "Memory a variant's own bundle added to the process", ["experiment", "variant"], registry=registry)
 
     def logging(self, exposures):
@@ -437,12 +438,14 @@ def create_app(bundle: Bundle,
                store: EventStore | None = None,  # the event store; None: the bundle alone, and no writes
                keys: ApiKeys | None = None,  # who may write (default: HRS_API_KEYS, HRS_PROTECT_READS)
                watch_s: float | None = None,  # how often to check whether the bundle's path names a new version (default HRS_WATCH_S, 2 s; 0: never)
+               follow_s: float | None = None,  # how often to read what other processes stored in the database (default HRS_FOLLOW_S, 0.2 s; 0: never)
               ) -> FastAPI:
     "The FastAPI application serving a loaded bundle and the events since, behind `Measured` and `Guard`; it swaps in a newly published bundle, and serves the running online experiment, by itself."
     compute = compute or Compute(_env_number("HRS_COMPUTE_THREADS", 1), _env_number("HRS_MAX_QUEUE", 64))
     writes = Compute(1, _env_number("HRS_MAX_WRITE_QUEUE", 64))  # one writer: batches commit one after another; items and swaps wait their turn
     keys, live, metrics = keys or ApiKeys.from_env(), LiveRecommender(bundle, store), ServiceMetrics()
     watch_s = float(os.environ.get("HRS_WATCH_S", 2.0)) if watch_s is None else watch_s
+    follow_s = float(os.environ.get("HRS_FOLLOW_S", 0.2)) if follow_s is None else follow_s
     reloader = Reloader(live, writes, metrics)
     experiments = Experiments(live, store, load=_load_warm)
     exposures = ExposureLog(store) if store is not None else None
@@ -451,6 +454,7 @@ def create_app(bundle: Bundle,
     @contextlib.asynccontextmanager
     async def lifespan(app):
         tasks = [asyncio.create_task(reloader.watch(watch_s)), asyncio.create_task(_watch_experiments(experiments, metrics, watch_s))] if watch_s > 0 else []
+        if store is not None and follow_s > 0: tasks.append(asyncio.create_task(_follow_others(experiments, writes, metrics, follow_s)))
         yield
         for task in tasks: task.cancel()
         if exposures is not None: await asyncio.to_thread(exposures.close)  # every served list written before the process ends
@@ -593,6 +597,16 @@ async def _watch_experiments(experiments: Experiments, metrics: ServiceMetrics, 
         try:
             if await asyncio.to_thread(experiments.refresh): metrics.experiment(experiments)
         except Exception: log.exception("watching the experiments")
+
+async def _follow_others(experiments: Experiments, writes: Compute, metrics: ServiceMetrics, every_s: float):
+    "Replicas over one database: every `every_s` seconds, the events and items other processes stored are served here too (on the writer's thread)."
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            events, _ = await writes(experiments.follow)
+            metrics.followed.inc(events)
+        except Overloaded: pass  # the writer is busy with batches: the next round reads what this one would have
+        except Exception: log.exception("following the other processes")
 
 
 # %% ../nbs/18_api.ipynb #a87b6fc8

@@ -62,6 +62,7 @@ class Served:
     active: set  # users with events newer than the bundle: nobody else needs a read
     users: OrderedDict = field(default_factory=OrderedDict)  # raw user id -> `UserEvents`, least recently used first
     since: float = field(default_factory=time.time)  # when this came into service
+    items_seq: int = 0  # the newest stored item version this bundle holds
 
     def item(self, raw) -> int | None:
         try: return self.bundle.item_index(raw)
@@ -83,6 +84,8 @@ class LiveRecommender:
         self.weights = event_weights() if weights is None else weights
         self.recent: deque = deque(maxlen=10_000)  # the newest rows observed, to top up users loaded while they committed
         self.lock = threading.Lock()
+        self.seen: dict[int, float] = {}  # seq -> when observed, for the events of the last seconds (`follow` reads them again)
+        self.followed_at = time.time()  # before the bundle's events are read: `follow` starts from here
         self.served = self._serve(bundle)
 
     @property
@@ -95,16 +98,21 @@ class LiveRecommender:
 # %% ../nbs/17b_live.ipynb #3e32ffb2
 @patch
 def observe(self: LiveRecommender, rows: list):
-    "Events just committed (`Ingested.rows`, seq order): folded into every cached user they concern, and remembered a while."
+    "Events just committed (`Ingested.rows`, or another replica's, seq order): folded into every cached user they concern, and remembered a while; each event once."
     if not rows: return
-    by_user: dict[str, list] = {}
-    for row in rows: by_user.setdefault(row.user_id, []).append(row)  # plain records: a frame's groupby costs more than the fold on this path
+    now = time.time()
     with self.lock:
+        rows = [row for row in rows if row.seq not in self.seen]  # observed already (`follow` may read this process's own events first)
+        by_user: dict[str, list] = {}
+        for row in rows: by_user.setdefault(row.user_id, []).append(row)  # plain records: a frame's groupby costs more than the fold on this path
         served = self.served
         self.recent.extend(rows)
+        self.seen.update((row.seq, now) for row in rows)
         served.active.update(by_user)
         for user_id, user_rows in by_user.items():
-            if (state := served.users.get(user_id)) is not None: state.fold(user_rows, served.item, self.weights)
+            if (state := served.users.get(user_id)) is None: continue
+            if user_rows[0].seq <= state.last_seq: del served.users[user_id]  # older than what it holds (another replica committed late): read again when asked
+            else: state.fold(user_rows, served.item, self.weights)
 
 
 # %% ../nbs/17b_live.ipynb #50814252
@@ -224,15 +232,16 @@ def update_frame(item_id: str, item: ItemUpdate) -> pd.DataFrame:
 @patch
 def _serve(self: LiveRecommender, bundle: Bundle) -> Served:
     "What serving `bundle` needs: the item versions stored since it was made, applied; and who has events newer than it."
-    watermark = int(bundle.manifest.get("events_through", 0))
+    watermark, items_seq = int(bundle.manifest.get("events_through", 0)), int(bundle.manifest.get("items_through", 0))
     if self.store is None: return Served(bundle, watermark, set())
-    items = self.store.items_since(int(bundle.manifest.get("items_through", 0)))
+    items = self.store.items_since(items_seq)
     if not items.empty:
         bundle = bundle.with_items(item_frame(items))
         log.info(f"{len(items)} item(s) stored since the bundle was made added to it")
+        items_seq = int(items["seq"].max())
     events = self.store.events_since(watermark, limit=self.preload_events + 1)
-    if len(events) > self.preload_events: return Served(bundle, watermark, self.store.users_since(watermark))  # too many: each user on first request
-    served = Served(bundle, watermark, set(events["user_id"]))
+    if len(events) > self.preload_events: return Served(bundle, watermark, self.store.users_since(watermark), items_seq=items_seq)  # too many: each user on first request
+    served = Served(bundle, watermark, set(events["user_id"]), items_seq=items_seq)
     if len(served.active) <= self.max_users:  # everyone's newer events fit: folded now, instead of one read per user under load
         for user_id, rows in events.groupby("user_id", sort=False):
             state = UserEvents(last_seq=watermark)
@@ -253,7 +262,7 @@ def put_item(self: LiveRecommender, item_id: str, item: ItemUpdate,
     with self.lock:
         if not created:  # a changed item's content vector moves the profiles of the histories that hold it
             for state in served.users.values(): state.vectors = None
-        self.served = Served(bundle, served.watermark, served.active, served.users)  # items only append: users' states stay valid
+        self.served = Served(bundle, served.watermark, served.active, served.users, items_seq=max(served.items_seq, seq))  # items only append: users' states stay valid
     return created, seq
 
 @patch
@@ -263,3 +272,31 @@ def swap(self: LiveRecommender, bundle: Bundle) -> Served:
     with self.lock: self.served = served
     log.info(f"now serving {bundle.version or bundle.folder} (events through {served.watermark})")
     return served
+
+# %% ../nbs/17b_live.ipynb #ca6cd3a9
+@patch
+def follow(self: LiveRecommender, lookback_s: float = 5.0) -> list:
+    "Events other processes stored since the last call (replicas over one database), observed here too; the rows new to this process."
+    if self.store is None: return []
+    now = time.time()
+    rows = self.store.events_received(self.followed_at - lookback_s, self.served.watermark)  # by time: commits can land out of seq order
+    with self.lock: new = [row for row in rows if row.seq not in self.seen]
+    self.observe(new)
+    with self.lock:
+        self.followed_at = now
+        for seq in [seq for seq, at in self.seen.items() if at < now - 2 * lookback_s]: del self.seen[seq]  # past the window: never read again
+    return new
+
+@patch
+def follow_items(self: LiveRecommender) -> int:
+    "Item versions other processes stored since the newest this one serves, added to the bundle in service (call from the writer's thread); how many."
+    served = self.served
+    versions = self.store.items_since(served.items_seq) if self.store is not None else None
+    if versions is None or versions.empty: return 0
+    bundle = served.bundle.with_items(item_frame(versions))
+    with self.lock:
+        if any(served.item(i) is not None for i in versions["item_id"]):  # a changed item moves the profiles of the histories that hold it
+            for state in served.users.values(): state.vectors = None
+        self.served = Served(bundle, served.watermark, served.active, served.users, items_seq=int(versions["seq"].max()))
+    return len(versions)
+

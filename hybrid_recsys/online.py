@@ -461,6 +461,16 @@ def describe(self: Experiments) -> dict:
             "variants": [{"name": name, "bundle": str(arm.live.bundle.version or arm.live.bundle.folder), "memory_bytes": arm.memory_bytes}
                          for name, arm in arms.items()]}
 
+@patch
+def follow(self: Experiments) -> tuple[int, int]:
+    "What other replicas stored since the last call, served here too, by every variant (call from the writer's thread): (events, item versions)."
+    rows = self.live.follow()
+    for live in self._own_lives(): live.observe(rows)
+    items = self.live.follow_items()
+    for live in self._own_lives(): live.follow_items()
+    return len(rows), items
+
+
 # %% ../nbs/17e_online.ipynb #886e4aa2
 def attributed(exposures: pd.DataFrame,  # `EventStore.exposures` rows that were served (status ok)
                events: pd.DataFrame,  # the exposed users' events (`EventStore.user_events`)

@@ -158,3 +158,37 @@ def test_new_item_then_retrain_and_hot_swap_under_load(bundle, tmp_path):
         assert 'hrs_bundle_swaps_total{outcome="swapped"} 1.0' in metrics and 'hrs_items_updated_total{kind="added"} 1.0' in metrics
     finally:
         process.terminate(); process.wait(timeout=30)
+
+
+def eventually(check, timeout_s: float = 5.0) -> float:
+    "Seconds until `check()` is true (polled every 20 ms); fails after `timeout_s`."
+    start = time.perf_counter()
+    while not check():
+        if time.perf_counter() - start > timeout_s: pytest.fail(f"not within {timeout_s} s")
+        time.sleep(0.02)
+    return time.perf_counter() - start
+
+
+def test_two_replicas_serve_each_others_events_items_and_experiment(bundle, database, run_cli, tmp_path):
+    "Two servers over one database: an event stored through one changes the other's next list; an item added through one is served by the other; both serve the same experiment the same way."
+    first, first_base = start_server(bundle, database, HRS_FOLLOW_S="0.1", HRS_WATCH_S="0.3")
+    second, second_base = start_server(bundle, database, HRS_FOLLOW_S="0.1", HRS_WATCH_S="0.3")
+    try:
+        shown = recommended(second_base, "1")
+        bought = {"event_id": "replica-1", "user_id": "1", "item_id": shown[0], "type": "purchase"}
+        assert request(first_base, "POST", "/events", {"events": [bought]})[0] == 200
+        eventually(lambda: shown[0] not in recommended(second_base, "1"))  # the other replica followed it (the issue asks for 1 s; benchmarks/replicas.py measures it)
+        assert recommended(second_base, "1") == recommended(first_base, "1")
+        item = {"title": "A film added on one replica", "text": "Sailors lost at sea find an island.", "genres": ["Adventure"], "year": 1999}
+        assert request(second_base, "PUT", "/items/replica-item", item)[0] == 201
+        eventually(lambda: request(first_base, "GET", "/items/replica-item")[0] == 200)
+        spec = tmp_path / "split.yaml"
+        spec.write_text("name: replicas\nvariants: [{name: hybrid, share: 0.5}, {name: pop, share: 0.5, overrides: {sources: [pop]}}]\n")
+        started = run_cli("ab", "start", spec, env={"HRS_DATABASE_URL": database, "HRS_MODEL_DIR": str(bundle)})
+        assert started.returncode == 0, started.stderr
+        running = lambda base: (request(base, "GET", "/experiments")[1]["running"] or {}).get("name") == "replicas"
+        eventually(lambda: running(first_base) and running(second_base))
+        variants = [[request(base, "GET", f"/users/{u}/recommendations?k=5")[1]["variant"] for u in range(1, 41)] for base in (first_base, second_base)]
+        assert variants[0] == variants[1] and set(variants[0]) == {"hybrid", "pop"}  # each user in the same variant on both
+    finally:
+        for process in (first, second): process.terminate(); process.wait(timeout=60)
