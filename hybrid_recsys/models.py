@@ -359,6 +359,8 @@ MODELS = {  # name -> (class, or "module:Class" imported on first use; validatio
     "ease": (EASE, {"l2": [50.0, 100.0, 200.0, 350.0, 500.0, 750.0, 1000.0, 2000.0]}),
     "als": ("hybrid_recsys.als:ALS", {"factors": [64, 128, 256], "regularization": [10.0, 30.0, 100.0, 300.0],
                                       "alpha": [5.0, 10.0, 20.0, 50.0]}),
+    "spark-als": ("hybrid_recsys.spark:SparkALS", {"factors": [64, 128, 256], "regularization": [10.0, 30.0, 100.0, 300.0],
+                                                  "alpha": [5.0, 10.0, 20.0, 50.0]}),  # ALS trained by Spark (local mode or a cluster)
     "neumf": ("hybrid_recsys.ncf:NeuMF", {"weight_decay": [0.0, 1e-6, 1e-5]}),
     "content": ("hybrid_recsys.content:ContentRecommender", {"center": [True, False], "weighting": ["none", "rating", "centered"],
                                                                 "half_life_days": [None, 30.0]}),

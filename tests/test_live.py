@@ -169,8 +169,9 @@ def eventually(check, timeout_s: float = 5.0) -> float:
     return time.perf_counter() - start
 
 
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)  # replicas share a PostgreSQL (workers on one machine may share an SQLite file: the same code; nb 17b tests it)
 def test_two_replicas_serve_each_others_events_items_and_experiment(bundle, database, run_cli, tmp_path):
-    "Two servers over one database: an event stored through one changes the other's next list; an item added through one is served by the other; both serve the same experiment the same way."
+    "Two servers over one PostgreSQL: an event stored through one changes the other's next list; an item added through one is served by the other; both serve the same experiment the same way."
     first, first_base = start_server(bundle, database, HRS_FOLLOW_S="0.1", HRS_WATCH_S="0.3")
     second, second_base = start_server(bundle, database, HRS_FOLLOW_S="0.1", HRS_WATCH_S="0.3")
     try:
