@@ -4,7 +4,7 @@ Each fit runs in its own process, so that its peak memory (the process and its c
 every 50 ms) is its own. Per-iteration time is (time of N iterations - time of 1) / (N - 1), which leaves out start-up
 (Spark's JVM, the data's trip into Spark). Test NDCG@10 of both, on the same split (the test split of the protocol; the
 parameters are implicit's, tuned on validation: experiments/tuned/ml-1m-recbole811-als.yaml). SparkALS maps the
-regularisation as nbs/07a_spark.ipynb explains (regParam = λ / mean interactions per user).
+regularisation as nbs/07a_spark.ipynb explains (regParam = λ / the larger mean interactions per user or per item, chosen on validation).
 Run: `.venv/bin/python benchmarks/spark.py` (about 10 minutes on 2 cores).
 """
 import json, subprocess, sys, threading, time

@@ -48,7 +48,7 @@ def confidence_frame(spark, weights: sp.csr_matrix):
 def fit_factors(frame,  # Spark frame of (user, item, rating) with contiguous integer ids
                 shape: tuple[int, int],  # (n_users, n_items)
                 factors: int, regularization: float, iterations: int, seed: int,
-                reg_scale: float,  # regParam = regularization / reg_scale (the mean interactions per user: see above)
+                reg_scale: float,  # regParam = regularization / reg_scale (see above)
                ) -> tuple[np.ndarray, np.ndarray]:
     "Spark ALS with implicit preferences; (user factors, item factors) as float32 arrays of `shape`'s sizes."
     from pyspark.ml.recommendation import ALS as SparkALSEstimator
@@ -74,7 +74,7 @@ class SparkALS(ALS):
                  use_ratings: bool = False,  # confidence from rating values instead of 1
                  bm25_k1: float = 100.0, bm25_b: float = 0.8,  # BM25 parameters (weighting='bm25')
                  seed: int = 42,
-                 reg_scale: float | None = None,  # None: the training data's mean interactions per user
+                 reg_scale: float | None = None,  # None: the larger of the training data's mean interactions per user and per item
                  use_gpu: bool = False, num_threads: int = 0,  # `ALS`'s, kept so a saved model loads as it was made; Spark does the work
                 ):
         super().__init__(factors=factors, regularization=regularization, alpha=alpha, iterations=iterations, weighting=weighting,
@@ -85,7 +85,8 @@ class SparkALS(ALS):
         train_csr = self.remember_training(train_csr)
         p = self.params
         weights = confidence(train_csr, p["weighting"], p["alpha"], p["use_ratings"], p["bm25_k1"], p["bm25_b"])
-        scale = p["reg_scale"] or max(train_csr.nnz / max(int((np.diff(train_csr.indptr) > 0).sum()), 1), 1.0)
+        rows = lambda csr: max(int((np.diff(csr.indptr) > 0).sum()), 1)
+        scale = p["reg_scale"] or max(train_csr.nnz / rows(train_csr), train_csr.nnz / rows(train_csr.tocsc()), 1.0)  # the larger mean interactions: per user or per item
         spark = spark_session()
         self.user_factors, self.item_factors = fit_factors(confidence_frame(spark, weights), train_csr.shape, p["factors"], p["regularization"],
                                                            p["iterations"], p["seed"], scale)
