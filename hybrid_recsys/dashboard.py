@@ -5,7 +5,7 @@
 # %% ../nbs/17g_dashboard.ipynb #cf974da3
 from __future__ import annotations
 
-import json, math, os, time, uuid
+import asyncio, json, math, os, time, uuid
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
@@ -347,7 +347,7 @@ class Site:
 # %% ../nbs/17g_dashboard.ipynb #cecc3272
 def _overview_route(app, site: Site):
     @app.get("/dashboard", include_in_schema=False)
-    async def overview(request: Request):
+    async def overview(request: Request):  # the MLflow lookup off the compute thread: its first call imports MLflow (seconds), which requests must not wait for
         start = time.perf_counter()
         if refused := site.refused(request, start): return refused
         bundle, (experiment, arms) = site.live.bundle, site.experiments.running
@@ -360,7 +360,7 @@ def _overview_route(app, site: Site):
             "errors": line_chart(seen["labels"], {"error rate": seen["error_rate"]}, "share of lists that failed"),
             "events": bar_chart(seen["labels"], seen["events"] or {"(none)": [0] * len(seen["labels"])}, "events stored per minute")}
         return site.render(request, "overview.html", start, cards=cards, offline=offline_table(bundle), columns=OFFLINE_COLUMNS, activity=seen,
-                           charts=charts, counts=counts, run=await site.compute(mlflow_run, bundle), experiment=experiment)
+                           charts=charts, counts=counts, run=await asyncio.to_thread(mlflow_run, bundle), experiment=experiment)
 
 # %% ../nbs/17g_dashboard.ipynb #7a7d80bb
 def _experiment_routes(app, site: Site):
