@@ -25,8 +25,8 @@ from .splits import PROTOCOLS, split_dataset
 __all__ = ['app', 'DatasetOption', 'InteractionsOption', 'ItemsOption', 'QuietOption', 'ProtocolOption', 'SeedOption',
            'EncoderOption', 'ImageDirOption', 'ab_app', 'data_stats', 'evaluate_command', 'tune_command',
            'markdown_table', 'baselines', 'pipeline_command', 'run_command', 'embed_command', 'similar_command',
-           'search_command', 'serve_command', 'retrain_command', 'replay_command', 'ab_start', 'ab_stop', 'ab_list',
-           'ab_report', 'ab_simulate', 'main']
+           'search_command', 'serve_command', 'retrain_command', 'batch_score_command', 'replay_command', 'ab_start',
+           'ab_stop', 'ab_list', 'ab_report', 'ab_simulate', 'main']
 
 # %% ../nbs/19_cli.ipynb #e2c7b382
 app = typer.Typer(help="hybrid_recsys: a two-stage hybrid recommender. Data statistics, evaluation, baselines and content search.",
@@ -354,6 +354,35 @@ def retrain_command(
         typer.echo(result.reason)
     refused = not result.published and result.reason.startswith("refused")
     raise typer.Exit(3 if refused else 0)
+
+# %% ../nbs/19_cli.ipynb #e3773b4f
+@app.command("batch-score")
+def batch_score_command(
+    out: Path = typer.Option(..., "--out", help="The folder to write (replaced atomically): top_n/ (Parquet: user_id, item_id, rank, score, and contiguous ids) and manifest.json."),
+    bundle: Optional[Path] = typer.Option(None, "--bundle", help="The bundle to score with (default $HRS_MODEL_DIR, else models/latest)."),
+    source: Optional[str] = typer.Option(None, "--source", help="Which of its stage-1 sources scores: a dot-product one (als, spark-als, precomputed). Default: the first of those."),
+    n: int = typer.Option(100, "--n", min=1, help="Items per user."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."), quiet: bool = QuietOption,
+):
+    "Top-n items for every user of a bundle, scored in Spark ($HRS_SPARK_MASTER, default local[*]) by one of its sources; seen items (the bundle's training data) left out."
+    from hybrid_recsys.api import model_dir
+    from hybrid_recsys.pipeline import load_bundle
+    from hybrid_recsys.spark import Precomputed, batch_top_n
+    if quiet: os.environ["HRS_QUIET"] = "1"
+    served = load_bundle(bundle or model_dir())
+    sources = served.model.generator.sources
+    scorers = [name for name, m in sources.items() if isinstance(m, Precomputed) or hasattr(m, "user_factors")]
+    if source is None and not scorers: raise ConfigError(f"bundle {served.folder}: no dot-product source to score with (its sources: {', '.join(sources)})")
+    name = source or scorers[0]
+    if name not in scorers: raise ConfigError(f"--source {name!r}: expected a dot-product source of this bundle, one of {', '.join(scorers) or 'none'} (its sources: {', '.join(sources)})")
+    model = sources[name].model if isinstance(sources[name], Precomputed) else sources[name]
+    folder = batch_top_n(model, out, n, user_ids=served.users["user_id"].astype(str).to_numpy(), item_ids=served.items["item_id"].astype(str).to_numpy(),
+                         meta={"bundle": str(served.version or served.folder), "source": name})
+    manifest = json.loads((folder / "manifest.json").read_text())
+    summary = {"out": str(folder), "source": name, "users": manifest["users"], "items": manifest["items"], "n": n, "seconds": manifest["seconds"]}
+    if as_json: _print_json(summary)
+    else: typer.echo(f"top {n} for {summary['users']} users by {name} in {summary['seconds']:.1f} s: {folder}/top_n")
+
 
 # %% ../nbs/19_cli.ipynb #90462145
 @app.command("replay")

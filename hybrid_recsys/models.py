@@ -361,6 +361,7 @@ MODELS = {  # name -> (class, or "module:Class" imported on first use; validatio
                                       "alpha": [5.0, 10.0, 20.0, 50.0]}),
     "spark-als": ("hybrid_recsys.spark:SparkALS", {"factors": [64, 128, 256], "regularization": [10.0, 30.0, 100.0, 300.0],
                                                   "alpha": [5.0, 10.0, 20.0, 50.0]}),  # ALS trained by Spark (local mode or a cluster)
+    "precomputed": ("hybrid_recsys.spark:Precomputed", {}),  # lists read from a Spark batch-scoring table (nb 07a)
     "neumf": ("hybrid_recsys.ncf:NeuMF", {"weight_decay": [0.0, 1e-6, 1e-5]}),
     "content": ("hybrid_recsys.content:ContentRecommender", {"center": [True, False], "weighting": ["none", "rating", "centered"],
                                                                 "half_life_days": [None, 30.0]}),

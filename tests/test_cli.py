@@ -81,7 +81,7 @@ def test_nobody_to_score_is_an_error_not_nan(run_cli, tmp_path, command):
 
 @pytest.mark.parametrize("args, message", [
     (("evaluate", "--protocol", "random"), "--protocol 'random': expected one of ms75, recbole811, temporal, cold-items"),
-    (("evaluate", "--model", "svd"), "--model 'svd': expected one of pop, random, ease, als, spark-als, neumf, content, hybrid"),
+    (("evaluate", "--model", "svd"), "--model 'svd': expected one of pop, random, ease, als, spark-als, precomputed, neumf, content, hybrid"),
     (("evaluate", "--k", "0"), "--k must be at least 1"),
     (("data-stats", "--dataset", "ml-10m"), "unknown dataset 'ml-10m'"),
 ])
@@ -197,3 +197,27 @@ def test_retrain_without_events_has_nothing_to_do(run_cli, bundle, tmp_path):
     assert not answer["published"] and answer["reason"].startswith("nothing new since"), answer
     result = run_cli("retrain", "--bundle", tmp_path / "nowhere", env={"HRS_DATABASE_URL": f"sqlite:///{tmp_path / 'events.sqlite'}"})
     assert result.returncode == 2 and result.stderr.startswith("error: model bundle") and "no such folder" in result.stderr, result.stderr
+
+
+def test_batch_score_writes_every_users_top_n_with_raw_ids(run_cli, bundle, tmp_path):
+    "`batch-score` in Spark local mode: every user's top 20 by the bundle's ALS source, as `recommend` ranks them, with raw ids; bad choices refused, nothing written."
+    import numpy as np
+    from hybrid_recsys.pipeline import load_bundle
+    result = run_cli("batch-score", "--bundle", bundle, "--out", tmp_path / "scores", "--n", "20", "--json", "--quiet")
+    assert result.returncode == 0, result.stderr[-2000:]
+    answer = json.loads(result.stdout)
+    assert answer["source"] == "als" and answer["n"] == 20, answer
+    table = pd.read_parquet(tmp_path / "scores" / "top_n").sort_values(["user", "rank"])
+    served = load_bundle(bundle)
+    als = served.model.generator.sources["als"]
+    assert table["user"].nunique() == answer["users"] == als.n_users and table.groupby("user").size().max() == 20
+    expected, _ = als.recommend(np.arange(als.n_users), als.train_csr, 20)
+    got = np.full(expected.shape, -1); got[table["user"], table["rank"] - 1] = table["item"]
+    assert (got == expected).mean() > 0.999  # the same lists (a tie may break the other way in another BLAS block)
+    assert (table["item_id"] == served.items["item_id"].astype(str).to_numpy()[table["item"]]).all()
+    assert (table["user_id"] == served.users["user_id"].astype(str).to_numpy()[table["user"]]).all()
+    for args, message in ((("--source", "ease"), "--source 'ease': expected a dot-product source of this bundle, one of als"),
+                          (("--n", "0"), "--n")):
+        result = run_cli("batch-score", "--bundle", bundle, "--out", tmp_path / "bad", *args)
+        assert result.returncode == 2 and message in result.stderr, result.stderr[-2000:]
+    assert not (tmp_path / "bad").exists()
