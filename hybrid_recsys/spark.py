@@ -18,8 +18,8 @@ from .core import ConfigError, HRSError, atomic_dir, get_logger, progress_disabl
 from .models import Recommender, check_user_items, load_model, make_model, top_n
 
 # %% auto #0
-__all__ = ['log', 'spark_session', 'confidence_frame', 'fit_factors', 'SparkALS', 'prepare_interactions', 'batch_top_n',
-           'read_top_n', 'training_key', 'Precomputed', 'generate_interactions']
+__all__ = ['log', 'spark_session', 'confidence_frame', 'fit_factors', 'SparkALS', 'prepare_interactions', 'split_interactions',
+           'batch_top_n', 'read_top_n', 'training_key', 'Precomputed', 'generate_interactions']
 
 # %% ../nbs/07a_spark.ipynb #2cfcf147
 log = get_logger("hybrid_recsys.spark")
@@ -108,13 +108,13 @@ class SparkALS(ALS):
 
 # %% ../nbs/07a_spark.ipynb #9c7302b8
 def prepare_interactions(spark, path: str | Path, min_rating: float | None = None, k: int = 0):
-    "(frame of user, item, rating with contiguous ids; user ids; item ids) from a Parquet interactions file, filtered in Spark."
+    "(frame of user, item, rating, timestamp with contiguous ids; user ids; item ids) from a Parquet interactions file, filtered in Spark."
     from pyspark.sql import functions as F, Window
     frame = spark.read.parquet(str(path))
     missing = {"user_id", "item_id"} - set(frame.columns)
-    if missing: raise ConfigError(f"{path}: no column {sorted(missing)[0]!r} (expected user_id, item_id and optionally rating)")
-    frame = frame.select(F.col("user_id").cast("string"), F.col("item_id").cast("string"),
-                         (F.col("rating") if "rating" in frame.columns else F.lit(1.0)).cast("double").alias("rating"))
+    if missing: raise ConfigError(f"{path}: no column {sorted(missing)[0]!r} (expected user_id, item_id and optionally rating and timestamp)")
+    optional = lambda name, default: (F.col(name) if name in frame.columns else F.lit(default)).cast("double").alias(name)
+    frame = frame.select(F.col("user_id").cast("string"), F.col("item_id").cast("string"), optional("rating", 1.0), optional("timestamp", None))
     if min_rating is not None: frame = frame.where(F.col("rating") >= min_rating)
     while k > 0:
         users = frame.groupBy("user_id").count().where(F.col("count") >= k).select("user_id")
@@ -125,26 +125,78 @@ def prepare_interactions(spark, path: str | Path, min_rating: float | None = Non
     index = lambda column: frame.select(column).distinct().withColumn("index", F.row_number().over(Window.orderBy(column)) - 1)
     user_index, item_index = index("user_id"), index("item_id")
     indexed = (frame.join(user_index.withColumnRenamed("index", "user"), "user_id").join(item_index.withColumnRenamed("index", "item"), "item_id")
-               .select("user", "item", "rating"))
+               .select("user", "item", "rating", "timestamp"))
     ids = lambda table, column: np.array([r[column] for r in table.orderBy("index").toLocalIterator()], dtype=object)
     return indexed, ids(user_index, "user_id"), ids(item_index, "item_id")
+
+
+# %% ../nbs/07a_spark.ipynb #120615a4
+def _cut(frame, ratios: list[float], rounding: str, order: list, name: str):
+    "`frame` with column `name`: each user's interactions, ordered by `order`, cut at `ratios` as `splits.stratified_parts` cuts them."
+    from pyspark.sql import functions as F, Window
+    frame = (frame.withColumn("_rank", F.row_number().over(Window.partitionBy("user").orderBy(*order)) - 1)
+                  .withColumn("_count", F.count(F.lit(1)).over(Window.partitionBy("user")).cast("double")))
+    count, ratios = F.col("_count"), [float(r) for r in ratios]
+    if rounding == "round": bounds = [F.bround(F.lit(float(b)) * count) for b in np.cumsum(ratios)[:-1]]
+    elif rounding == "floor":
+        later = [F.when((F.floor(F.lit(r) * count) == 0) & (F.lit(r) * count > 0) & (count > len(ratios) - 1), F.lit(1.0))
+                  .otherwise(F.floor(F.lit(r) * count).cast("double")) for r in ratios[1:]]
+        bounds = [count - sum(later)]
+        for extra in later[:-1]: bounds.append(bounds[-1] + extra)
+    else: raise ConfigError(f"rounding must be 'round' or 'floor', got {rounding!r}")
+    return frame.withColumn(name, sum((F.col("_rank") >= bound).cast("int") for bound in bounds)).drop("_rank", "_count")
+
+def split_interactions(frame,  # from `prepare_interactions`: user, item, rating, timestamp
+                       protocol: str = "ms75",  # a protocol of splits.PROTOCOLS that divides each user's interactions
+                       seed: int = 42):
+    "`frame` with a `part` column, 0 train, 1 valid, 2 test, cut within each user by the protocol's rules, in Spark."
+    from pyspark.sql import functions as F
+    from hybrid_recsys.splits import PROTOCOLS
+    if protocol not in PROTOCOLS: raise ConfigError(f"unknown protocol {protocol!r}: expected one of {', '.join(PROTOCOLS)}")
+    spec = PROTOCOLS[protocol]
+    if spec.unit != "interactions": raise ConfigError(f"protocol {protocol!r} holds out whole items: split it with splits.split_dataset, not in Spark")
+    if spec.order == "time" and frame.where(F.col("timestamp").isNull()).limit(1).count():
+        raise ConfigError(f"protocol {protocol!r} orders by time, and some interactions have no timestamp")
+    key = lambda salt: F.xxhash64(F.lit(seed), F.lit(salt), "user", "item")
+    order = lambda salt: [F.col("timestamp"), key(salt)] if spec.order == "time" else [key(salt)]
+    if not spec.nested:
+        return _cut(frame, [1 - spec.test - spec.valid, spec.valid, spec.test], spec.rounding, order(0), "part")
+    outer = _cut(frame, [1 - spec.test, spec.test], spec.rounding, order(0), "_outer")
+    train_full = _cut(outer.where(F.col("_outer") == 0), [1 - spec.valid, spec.valid], spec.rounding, order(1), "part")
+    return train_full.drop("_outer").unionByName(outer.where(F.col("_outer") == 1).withColumn("part", F.lit(2)).drop("_outer"))
+
 
 # %% ../nbs/07a_spark.ipynb #efa01e28
 def _matrix(spark, frame, shape: tuple[int, int], work: Path) -> sp.csr_matrix:
     "A Spark frame (user, item, rating) as a scipy CSR matrix, through Parquet and pyarrow (no pandas)."
     import pyarrow.parquet as pq
-    frame.write.mode("overwrite").parquet(str(work))
+    frame.select("user", "item", "rating").write.mode("overwrite").parquet(str(work))
     table = pq.read_table(str(work), columns=["user", "item", "rating"])
     return sp.csr_matrix((table["rating"].to_numpy(), (table["user"].to_numpy(), table["item"].to_numpy())), shape=shape, dtype=np.float32)
 
 @patch
-def fit_parquet(self: SparkALS, path: str | Path, work: str | Path, min_rating: float | None = None, k: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    "Prepare a Parquet interactions file in Spark and fit on it; (user ids, item ids): row u and column i of the fitted model."
+def fit_parquet(self: SparkALS, path: str | Path,  # a Parquet interactions file: user_id, item_id, optionally rating and timestamp
+                work: str | Path,  # a folder for the hand-over files (and the held-out parts)
+                min_rating: float | None = None, k: int = 0,  # rating filter and k-core; with a protocol, default the protocol's
+                protocol: str | None = None,  # split in Spark by this protocol and fit on its training part
+                seed: int = 42,  # the split's seed
+               ) -> tuple[np.ndarray, np.ndarray]:
+    "Prepare a Parquet interactions file in Spark and fit on it; (user ids, item ids): row u and column i of the fitted model. With a protocol, its validation and test parts go to work/heldout.parquet (user, item, rating, part: 1 valid, 2 test)."
+    from pyspark.sql import functions as F
+    from hybrid_recsys.splits import PROTOCOLS
+    if protocol is not None:
+        if protocol not in PROTOCOLS: raise ConfigError(f"unknown protocol {protocol!r}: expected one of {', '.join(PROTOCOLS)}")
+        min_rating = PROTOCOLS[protocol].min_rating if min_rating is None else min_rating
+        k = k or PROTOCOLS[protocol].core or 0
     spark = spark_session()
     frame, user_ids, item_ids = prepare_interactions(spark, path, min_rating, k)
-    train_csr = _matrix(spark, frame, (len(user_ids), len(item_ids)), Path(work) / "train.parquet")
-    self.fit(train_csr)
+    if protocol is not None:
+        frame = split_interactions(frame, protocol, seed).cache()
+        frame.where(F.col("part") > 0).select("user", "item", "rating", "part").write.mode("overwrite").parquet(str(Path(work) / "heldout.parquet"))
+        frame = frame.where(F.col("part") == 0)
+    self.fit(_matrix(spark, frame, (len(user_ids), len(item_ids)), Path(work) / "train.parquet"))
     return user_ids, item_ids
+
 
 # %% ../nbs/07a_spark.ipynb #1dc9877b
 def _score_task(vectors, n: int, block: int, with_ids: bool):
