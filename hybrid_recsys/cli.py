@@ -17,16 +17,16 @@ from .core import ConfigError, HRSError, json_text, seed_everything
 from .data import MOVIELENS, Dataset, load_dataset
 from .content import ContentRecommender
 from .embeddings import embeddings_folder, item_embeddings
-from .evaluate import DEFAULT_COLUMNS, evaluate, results_table, save_tuned, tune
+from .evaluate import DEFAULT_COLUMNS, evaluate, evaluate_splits, results_table, save_tuned, splits_table, tune
 from .models import MODELS
 from .splits import PROTOCOLS, split_dataset
 
 # %% auto #0
 __all__ = ['app', 'DatasetOption', 'InteractionsOption', 'ItemsOption', 'QuietOption', 'ProtocolOption', 'SeedOption',
-           'EncoderOption', 'ImageDirOption', 'ab_app', 'data_stats', 'evaluate_command', 'tune_command',
-           'markdown_table', 'baselines', 'pipeline_command', 'run_command', 'embed_command', 'similar_command',
-           'search_command', 'serve_command', 'retrain_command', 'batch_score_command', 'replay_command', 'ab_start',
-           'ab_stop', 'ab_list', 'ab_report', 'ab_simulate', 'main']
+           'SeedsOption', 'TUNING', 'EncoderOption', 'ImageDirOption', 'ab_app', 'data_stats', 'evaluate_command',
+           'tune_command', 'markdown_table', 'baselines', 'pipeline_command', 'run_command', 'embed_command',
+           'similar_command', 'search_command', 'serve_command', 'retrain_command', 'batch_score_command',
+           'replay_command', 'ab_start', 'ab_stop', 'ab_list', 'ab_report', 'ab_simulate', 'main']
 
 # %% ../nbs/19_cli.ipynb #e2c7b382
 app = typer.Typer(help="hybrid_recsys: a two-stage hybrid recommender. Data statistics, evaluation, baselines and content search.",
@@ -44,6 +44,7 @@ ItemsOption = typer.Option(None, "--items", help="Your items file (CSV/TSV/Parqu
 QuietOption = typer.Option(False, "--quiet", "-q", help="No progress bars.")
 ProtocolOption = typer.Option("ms75", "--protocol", "-p", help=f"Evaluation protocol: {', '.join(PROTOCOLS)}.")
 SeedOption = typer.Option(42, "--seed", help="Seed of the split (and of everything random).")
+SeedsOption = typer.Option(None, "--seeds", help="Several splits instead of one, e.g. 42,1,2,3,4: means ± standard deviations over them, comparisons pooled over splits.")
 def _check_choices(protocol: str, models: list[str], flag: str = "--model"):
     "Fail before any work when the protocol or a model name is unknown."
     if protocol not in PROTOCOLS: raise ConfigError(f"--protocol {protocol!r}: expected one of {', '.join(PROTOCOLS)}")
@@ -77,6 +78,22 @@ def _value(text: str):
     except json.JSONDecodeError: return text.strip()
 
 # %% ../nbs/19_cli.ipynb #dffd3ae5
+def _parse_seeds(text: str | None) -> list[int] | None:
+    "The seeds of --seeds, or None when it was not given."
+    if text is None: return None
+    try: seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError: raise ConfigError(f"--seeds {text!r}: expected integers separated by commas, e.g. 42,1,2,3,4") from None
+    if not seeds or len(set(seeds)) != len(seeds): raise ConfigError(f"--seeds {text!r}: expected distinct integers separated by commas, e.g. 42,1,2,3,4")
+    return seeds
+
+TUNING = {"split": "tuned on each split's own validation (a hybrid's sources too)",
+          "saved": "as saved in experiments/tuned/ (chosen on one split's validation; tuned on the split where none were saved)",
+          "fixed": "fixed by --param"}
+
+def _splits_caption(data: Dataset, protocol: str, seeds: list[int], tuning: str) -> str:
+    return (f"\n{data.name} / {protocol}, {len(seeds)} splits (seeds {', '.join(map(str, seeds))}): mean ± standard deviation over the splits; "
+            f"parameters {TUNING[tuning]}\n")
+
 def _parse_params(pairs: list[str]) -> dict | None:
     if not pairs: return None
     params = {}
@@ -92,17 +109,26 @@ def evaluate_command(
     dataset: Optional[str] = DatasetOption, interactions: Optional[Path] = InteractionsOption, items: Optional[Path] = ItemsOption,
     protocol: str = ProtocolOption,
     model: str = typer.Option("ease", "--model", "-m", help=f"Model: {', '.join(MODELS)}."),
-    seed: int = SeedOption,
+    seed: int = SeedOption, seeds_text: Optional[str] = SeedsOption,
     k: list[int] = typer.Option([10], "--k", help="Cut-off(s) K; repeat for several."),
     param: list[str] = typer.Option([], "--param", help="Fix a model parameter (NAME=VALUE, repeatable) instead of tuning on validation."),
-    fresh_tune: bool = typer.Option(False, "--tune", help="Search the validation grid now, ignoring parameters saved in experiments/tuned/."),
+    fresh_tune: bool = typer.Option(False, "--tune", help="Search the validation grid now, ignoring parameters saved in experiments/tuned/ (with --seeds: on each split's own validation, a hybrid's sources too)."),
     as_json: bool = typer.Option(False, "--json", help="Print the full result as JSON."),
     quiet: bool = QuietOption,
 ):
     "Evaluate a model under a protocol: parameters chosen on validation, scored once on test."
     _check_choices(protocol, [model])
     if any(value < 1 for value in k): raise ConfigError(f"--k must be at least 1, got {min(k)}")
-    params = _parse_params(param)
+    params, seeds = _parse_params(param), _parse_seeds(seeds_text)
+    if seeds:
+        data = _load(dataset, interactions, items, quiet)
+        tuning = "fixed" if params is not None else "split" if fresh_tune else "saved"
+        result = evaluate_splits(model, data, protocol, tuple(seeds), ks=tuple(k), params=params, tuning="split" if fresh_tune else "saved", metric=f"ndcg@{k[0]}")
+        if as_json: _print_json(result.to_dict())
+        else:
+            typer.echo(_splits_caption(data, protocol, seeds, tuning))
+            typer.echo(markdown_table(splits_table([result], columns=_columns(k[0])[:5], paired_metric=f"ndcg@{k[0]}")))
+        return
     seed_everything(seed)
     split = split_dataset(_load(dataset, interactions, items, quiet), protocol, seed=seed)
     result = evaluate(model, split, ks=tuple(k), params=params, metric=f"ndcg@{k[0]}", use_saved=not fresh_tune)
@@ -170,11 +196,20 @@ def baselines(
     dataset: Optional[str] = DatasetOption, interactions: Optional[Path] = InteractionsOption, items: Optional[Path] = ItemsOption,
     protocol: str = ProtocolOption,
     models: str = typer.Option("pop,ease,als,neumf,content", "--models", help="Comma-separated models; the first is the reference of paired comparisons."),
-    seed: int = SeedOption, k: int = typer.Option(10, "--k", help="Cut-off K."),
+    seed: int = SeedOption, seeds_text: Optional[str] = SeedsOption, k: int = typer.Option(10, "--k", help="Cut-off K."),
+    fresh_tune: bool = typer.Option(False, "--tune", help="With --seeds: tune every model on each split's own validation, ignoring experiments/tuned/."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."), quiet: bool = QuietOption,
 ):
     "Evaluate several models on one split and print a table with paired comparisons."
     names, data = _start(models, "--models", protocol, seed, dataset, interactions, items, quiet)
+    if (seeds := _parse_seeds(seeds_text)):
+        tuning = "split" if fresh_tune else "saved"
+        results = [evaluate_splits(name, data, protocol, tuple(seeds), ks=(k,), tuning=tuning) for name in names]
+        if as_json: _print_json([r.to_dict() for r in results]); return
+        typer.echo(_splits_caption(data, protocol, seeds, tuning))
+        typer.echo(markdown_table(splits_table(results, columns=_columns(k)[:5], reference=names[0], paired_metric=f"ndcg@{k}")))
+        return
+    if fresh_tune: raise ConfigError("--tune goes with --seeds here (one split: `hybrid-recsys tune`, then baselines)")
     split = split_dataset(data, protocol, seed=seed)
     results = [evaluate(name, split, ks=(k,), metric=f"ndcg@{k}") for name in names]
     if as_json: _print_json([r.to_dict() for r in results]); return
@@ -188,7 +223,7 @@ def baselines(
 @app.command("pipeline")
 def pipeline_command(
     dataset: Optional[str] = DatasetOption, interactions: Optional[Path] = InteractionsOption, items: Optional[Path] = ItemsOption,
-    protocol: str = ProtocolOption, seed: int = SeedOption, k: int = typer.Option(10, "--k", help="Cut-off K."),
+    protocol: str = ProtocolOption, seed: int = SeedOption, seeds_text: Optional[str] = SeedsOption, k: int = typer.Option(10, "--k", help="Cut-off K."),
     param: list[str] = typer.Option([], "--param", help="Fix a hybrid parameter (NAME=VALUE, JSON values, repeatable)."),
     baselines: str = typer.Option("pop,ease,als,content", "--baselines", help="Single models compared with the hybrid (comma-separated)."),
     ablation: bool = typer.Option(True, "--ablation/--no-ablation", help="Also evaluate the single models and the fused candidates."),
@@ -199,6 +234,8 @@ def pipeline_command(
     from hybrid_recsys.pipeline import run_pipeline
     names, data = _start(baselines, "--baselines", protocol, seed, dataset, interactions, items, quiet)
     target = None if bundle is None or str(bundle) in ("", ".") else (bundle if bundle.is_absolute() else Path.cwd() / bundle)
+    if (seeds := _parse_seeds(seeds_text)):
+        _pipeline_splits(data, protocol, seeds, _parse_params(param) if param else None, k, names, target, ablation, as_json); return
     result = run_pipeline(data, protocol, seed, params=_parse_params(param) if param else None, ks=(k,), baselines=tuple(names),
                           bundle=target, ablation=ablation)
     if as_json:
@@ -212,6 +249,35 @@ def pipeline_command(
     typer.echo(f"\nstage 2 (mean [95% bootstrap interval]; paired difference against {result.reference}, the best single model):\n")
     typer.echo(markdown_table(result.table))
     if result.bundle: typer.echo(f"\nbundle: {result.bundle}")
+
+def _pipeline_splits(data: Dataset, protocol: str, seeds: list[int], params: dict | None, k: int, names: list[str], target: Path | None, ablation: bool, as_json: bool):
+    "`pipeline --seeds`: one run per split (the bundle from the first), its tables as means over the splits."
+    from hybrid_recsys.evaluate import SplitsEvaluation
+    from hybrid_recsys.pipeline import run_pipeline
+    runs, by_model = [], {}
+    for number, seed in enumerate(seeds):
+        seed_everything(seed)
+        run = run_pipeline(data, protocol, seed, params=params, ks=(k,), baselines=tuple(names), bundle=target if number == 0 else None, ablation=ablation)
+        for evaluation in run.evaluations:
+            evaluation.fitted = None
+            by_model.setdefault(evaluation.model, []).append((evaluation, np.asarray(run.split.dataset.user_ids)[evaluation.user_ids]))
+        runs.append(run)
+    tuning = "fixed" if params is not None else "saved"
+    results = [SplitsEvaluation(model, [e for e, _ in pairs], tuning, [ids for _, ids in pairs]) for model, pairs in by_model.items()]
+    singles = [r for r in results if r.model not in ("hybrid", "fused")]
+    reference = max(singles, key=lambda r: r.mean_std(f"ndcg@{k}")[0]).model if singles else None
+    stage1 = pd.concat([run.stage1 for run in runs]).groupby(level=0, sort=False).mean()
+    if as_json:
+        _print_json({"seeds": seeds, "reference": reference, "stage1": stage1.to_dict(), "evaluations": [r.to_dict() for r in results],
+                     "bundle": str(runs[0].bundle) if runs[0].bundle else None})
+        return
+    typer.echo(_splits_caption(data, protocol, seeds, tuning))
+    typer.echo("stage 1, test recall@N, mean over the splits:\n")
+    typer.echo(markdown_table(stage1.round(3)))
+    typer.echo(f"\nstage 2 (paired difference against {reference}, the best single model, pooled over the splits):\n")
+    typer.echo(markdown_table(splits_table(results, columns=_columns(k)[:5], reference=reference, paired_metric=f"ndcg@{k}")))
+    if runs[0].bundle: typer.echo(f"\nbundle (seed {seeds[0]}): {runs[0].bundle}")
+
 
 # %% ../nbs/19_cli.ipynb #73c0d7d9
 @app.command("run")

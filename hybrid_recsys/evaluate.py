@@ -22,7 +22,8 @@ from .splits import Split, redraw_validation
 
 # %% auto #0
 __all__ = ['log', 'DEFAULT_COLUMNS', 'heldout_users', 'validation_score', 'fit_for_validation', 'tune', 'tuned_path',
-           'save_tuned', 'load_tuned', 'Evaluation', 'evaluate', 'results_table']
+           'save_tuned', 'load_tuned', 'Evaluation', 'evaluate', 'results_table', 'tuned_for_split', 'SplitsEvaluation',
+           'evaluate_splits', 'pooled_comparison', 'splits_table']
 
 # %% ../nbs/06_evaluate.ipynb #935138e7
 log = get_logger("hybrid_recsys.evaluate")
@@ -208,3 +209,94 @@ def results_table(evaluations: list[Evaluation],  # results on the same split
             row[f"{paired_metric} vs {reference}"] = str(paired_comparison(base.per_user[paired_metric], evaluation.per_user[paired_metric], n_boot, seed=evaluation.seed))
         rows.append(row)
     return pd.DataFrame(rows).set_index("model").fillna("")
+
+# %% ../nbs/06_evaluate.ipynb #d20f3143
+def tuned_for_split(model_name: str, split: Split, metric: str = "ndcg@10") -> tuple[dict, pd.DataFrame]:
+    "(parameters, validation table) chosen on this split's own validation; a hybrid's sources are tuned first, each on the same validation, then its own grid (its other settings as saved in experiments/tuned)."
+    if model_name != "hybrid": return tune(model_name, split, metric=metric)
+    saved = load_tuned(split.dataset.name, split.protocol, "hybrid") or {}
+    sources = saved.get("sources") or list(inspect.signature(model_class("hybrid")).parameters["sources"].default)
+    source_params = {name: tune(name, split, metric=metric)[0] for name in sources}
+    fixed = {key: value for key, value in saved.items() if key not in MODELS["hybrid"][1]} | {"source_params": source_params}
+    return tune("hybrid", split, metric=metric, fixed=fixed)
+
+@dataclass
+class SplitsEvaluation:
+    "One model evaluated on several splits of a protocol (an `Evaluation` per seed), and where its parameters came from."
+    model: str
+    evaluations: list[Evaluation]
+    tuning: str  # 'split' (each split's own validation), 'saved' (experiments/tuned, else tuned on the split) or 'fixed' (given)
+    raw_user_ids: list[np.ndarray]  # each evaluation's test users as raw ids: the same person across splits
+
+    @property
+    def seeds(self) -> list[int]: return [e.seed for e in self.evaluations]
+    def split_values(self, metric: str) -> np.ndarray:
+        "The metric's mean on each split (catalog coverage: its one value per split)."
+        if metric.startswith("coverage@"): return np.array([e.catalog_coverage for e in self.evaluations])
+        return np.array([e.per_user[metric].mean() for e in self.evaluations])
+    def mean_std(self, metric: str) -> tuple[float, float]:
+        values = self.split_values(metric)
+        return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
+    def per_user(self, metric: str) -> pd.Series:
+        "Each raw user's metric averaged over the splits that test them: the unit a pooled comparison resamples."
+        return pd.concat([pd.Series(e.per_user[metric], index=ids) for e, ids in zip(self.evaluations, self.raw_user_ids)]).groupby(level=0).mean()
+    def to_dict(self, n_boot: int = 1000) -> dict:
+        "A JSON-ready record: mean, standard deviation and per-split value of every metric, and every split's own record."
+        first = self.evaluations[0]
+        names = [*first.per_user, f"coverage@{first.top_items.shape[1]}"]
+        return {"model": self.model, "tuning": self.tuning, "dataset": first.dataset, "protocol": first.protocol, "seeds": self.seeds,
+                "metrics": {name: dict(zip(("mean", "std"), self.mean_std(name)), splits=self.split_values(name).round(5).tolist()) for name in names},
+                "splits": [e.to_dict(n_boot) for e in self.evaluations]}
+
+def evaluate_splits(model_name: str,  # registry name
+                    dataset,  # the full `Dataset`
+                    protocol: str = "ms75",
+                    seeds: tuple[int, ...] = (42, 1, 2, 3, 4),  # one split per seed
+                    ks: tuple[int, ...] = (10,),
+                    params: dict | None = None,  # fixed parameters for every split (tuning='fixed')
+                    tuning: str = "split",  # 'split': each split tuned on its own validation; 'saved': experiments/tuned
+                    metric: str | None = None,  # what tuning maximises; default NDCG at the first K
+                   ) -> SplitsEvaluation:
+    "The model on each seed's split: parameters chosen as `tuning` says, test scored once per split."
+    from hybrid_recsys.core import seed_everything
+    from hybrid_recsys.splits import split_dataset
+    if tuning not in ("split", "saved"): raise ConfigError(f"tuning must be 'split' or 'saved', got {tuning!r}")
+    if not seeds or len(set(seeds)) != len(seeds): raise ConfigError(f"seeds must be one or more distinct integers, e.g. 42,1,2,3,4; got {list(seeds)}")
+    metric = metric or f"ndcg@{ks[0]}"
+    evaluations, raw = [], []
+    for seed in tqdm(seeds, desc=f"{model_name} over {len(seeds)} splits", disable=progress_disabled() or len(seeds) == 1, leave=False):
+        seed_everything(seed)
+        split = split_dataset(dataset, protocol, seed=seed)
+        chosen, table = (tuned_for_split(model_name, split, metric) if tuning == "split" and params is None else (params, None))
+        evaluation = evaluate(model_name, split, ks, params=chosen, metric=metric, use_saved=tuning == "saved")
+        if table is not None: evaluation.validation = table
+        evaluation.fitted = None  # one fitted model per split is not kept
+        evaluations.append(evaluation); raw.append(np.asarray(split.dataset.user_ids)[evaluation.user_ids])
+    return SplitsEvaluation(model_name, evaluations, "fixed" if params is not None else tuning, raw)
+
+def pooled_comparison(a: SplitsEvaluation, b: SplitsEvaluation, metric: str = "ndcg@10", n_boot: int = 1000, seed: int = 0):
+    "B minus A over the same splits: each user's difference averaged over the splits that test them, bootstrapped over users."
+    if a.seeds != b.seeds: raise ValueError(f"pooled comparison needs the same splits: seeds {a.seeds} and {b.seeds}")
+    for ea, eb in zip(a.evaluations, b.evaluations):
+        if not np.array_equal(ea.user_ids, eb.user_ids): raise ValueError(f"pooled comparison needs the same test users (seed {ea.seed})")
+    return paired_comparison(a.per_user(metric).to_numpy(), b.per_user(metric).to_numpy(), n_boot, seed=seed)
+
+def splits_table(results: list[SplitsEvaluation],  # models evaluated on the same splits
+                 columns: tuple[str, ...] = ("precision@10", "recall@10", "ndcg@10", "map@10", "coverage@10"),
+                 reference: str | None = None,  # the model every other is compared with, pooled over splits
+                 paired_metric: str = "ndcg@10", n_boot: int = 1000) -> pd.DataFrame:
+    "One row per model: each metric's mean ± standard deviation over the splits, the paired metric per split, the pooled difference against `reference`."
+    base = next((r for r in results if r.model == reference), None)
+    rows = []
+    for result in results:
+        row = {"model": result.model, "tuning": result.tuning}
+        for column in columns:
+            if column.startswith("coverage@") or column in result.evaluations[0].per_user:
+                mean, std = result.mean_std(column)
+                row[column] = f"{mean:.3f} ± {std:.3f}"
+        row[f"{paired_metric} per split"] = " ".join(f"{v:.3f}" for v in result.split_values(paired_metric))
+        if base is not None and result is not base:
+            row[f"{paired_metric} vs {reference}, pooled"] = str(pooled_comparison(base, result, paired_metric, n_boot))
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("model").fillna("")
+

@@ -84,6 +84,9 @@ def test_nobody_to_score_is_an_error_not_nan(run_cli, tmp_path, command):
     (("evaluate", "--model", "svd"), "--model 'svd': expected one of pop, random, ease, als, spark-als, precomputed, neumf, content, hybrid"),
     (("evaluate", "--k", "0"), "--k must be at least 1"),
     (("data-stats", "--dataset", "ml-10m"), "unknown dataset 'ml-10m'"),
+    (("evaluate", "--seeds", "42,42"), "--seeds '42,42': expected distinct integers"),
+    (("baselines", "--seeds", "1,two"), "--seeds '1,two': expected integers"),
+    (("baselines", "--models", "pop", "--tune"), "--tune goes with --seeds"),
 ])
 def test_bad_options(run_cli, args, message):
     result = run_cli(*args)
@@ -221,3 +224,17 @@ def test_batch_score_writes_every_users_top_n_with_raw_ids(run_cli, bundle, tmp_
         result = run_cli("batch-score", "--bundle", bundle, "--out", tmp_path / "bad", *args)
         assert result.returncode == 2 and message in result.stderr, result.stderr[-2000:]
     assert not (tmp_path / "bad").exists()
+
+
+def test_seeds_mean_and_spread_over_splits(run_cli):
+    "`--seeds`: one record per model with every split's value, their mean and standard deviation; seed 42's split is `--seed 42`'s."
+    import numpy as np
+    result = run_cli("baselines", "--dataset", "ml-100k", "--models", "pop,ease", "--seeds", "42,1,2", "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    pop, ease = json.loads(result.stdout)
+    assert (pop["model"], pop["seeds"], pop["tuning"]) == ("pop", [42, 1, 2], "saved")
+    ndcg = ease["metrics"]["ndcg@10"]
+    assert len(ndcg["splits"]) == 3 and abs(ndcg["mean"] - np.mean(ndcg["splits"])) < 1e-5 and abs(ndcg["std"] - np.std(ndcg["splits"], ddof=1)) < 1e-5
+    assert abs(ndcg["splits"][0] - _evaluate(run_cli, "--dataset", "ml-100k", "--model", "ease")["metrics"]["ndcg@10"]["mean"]) < 1e-5
+    table = run_cli("baselines", "--dataset", "ml-100k", "--models", "pop,ease", "--seeds", "42,1,2")
+    assert "3 splits (seeds 42, 1, 2)" in table.stdout and "ndcg@10 vs pop, pooled" in table.stdout, table.stdout
