@@ -17,7 +17,7 @@ from .core import ConfigError, HRSError, Unanswerable, atomic_dir, get_logger, z
 from .evaluate import load_tuned
 from .metrics import users_with_heldout
 from .models import MODELS, Recommender, check_histories, check_user_items, histories_csr, load_model, make_model, top_n
-from .rerank import FeatureContext, Reranker, candidate_features, feature_context
+from .rerank import RERANKERS, FeatureContext, candidate_features, feature_context, load_reranker
 from .retrieval import CandidateGenerator
 from .splits import stratified_parts
 
@@ -58,6 +58,8 @@ class HybridRecommender(Recommender):
                  weights: dict | None = None,  # source -> RRF weight
                  rrf_k: float = 60.0,
                  rerank: bool = True,  # False: order the candidates by their fused score (the stage-1-only ablation)
+                 ranker: str = "neural",  # the re-ranker: 'neural' (an MLP, `Reranker`) or 'lambdamart' (LightGBM trees, `LambdaMART`)
+                 ranker_params: dict | None = None,  # more arguments for the re-ranker's constructor (e.g. LambdaMART's num_leaves)
                  loss: str = "softmax",  # re-ranker loss: 'softmax' (listwise) or 'pairwise'
                  hidden: list[int] | tuple[int, ...] = (64, 32),  # re-ranker hidden layers
                  lr: float = 3e-3, dropout: float = 0.1, epochs: int = 60, patience: int = 8,
@@ -75,13 +77,14 @@ class HybridRecommender(Recommender):
         if not 0 < inner_valid_share < 1: raise ConfigError(f"inner_valid_share must be in (0, 1), got {inner_valid_share}")
         if inner_folds < 1: raise ConfigError(f"inner_folds must be at least 1, got {inner_folds}")
         self.dataset, self.protocol = dataset, protocol
+        if ranker not in RERANKERS: raise ConfigError(f"ranker {ranker!r}: expected one of {', '.join(RERANKERS)}")
         self.params = dict(sources=sources, source_params=dict(source_params or {}), n_candidates=int(n_candidates), depth=int(depth),
-                           quotas=dict(quotas or {}), weights=dict(weights or {}), rrf_k=float(rrf_k), rerank=bool(rerank), loss=loss,
+                           quotas=dict(quotas or {}), weights=dict(weights or {}), rrf_k=float(rrf_k), rerank=bool(rerank), ranker=ranker, ranker_params=dict(ranker_params or {}), loss=loss,
                            hidden=[int(h) for h in hidden], lr=float(lr), dropout=float(dropout), epochs=int(epochs), patience=int(patience), n_models=int(n_models),
                            inner_valid_share=float(inner_valid_share), inner_folds=int(inner_folds), index_kind=index_kind, seed=int(seed))
-        self.reranker_params = dict(loss=loss, hidden=tuple(self.params["hidden"]), lr=lr, dropout=dropout, epochs=epochs, patience=patience,
-                                    n_models=n_models, seed=seed)
-        Reranker(**self.reranker_params)  # validate now, not after stage 1 has trained
+        self.reranker_params = (dict(loss=loss, hidden=tuple(self.params["hidden"]), lr=lr, dropout=dropout, epochs=epochs, patience=patience,
+                                     n_models=n_models, seed=seed) if ranker == "neural" else dict(n_models=n_models, seed=seed)) | dict(ranker_params or {})
+        RERANKERS[ranker](**self.reranker_params)  # validate now, not after stage 1 has trained
         if sum(self.params["quotas"].values()) > n_candidates: raise ConfigError(f"quotas add up to more than n_candidates={n_candidates}")
 
     def source_parameters(self, name: str) -> dict:
@@ -120,7 +123,7 @@ def fit(self: HybridRecommender, train_csr: sp.csr_matrix) -> HybridRecommender:
             blocks.append((features, candidates.mask, labels.astype(np.float32), users))
             found, held = found + labels.sum(), held + inner_valid[users].nnz
         features, mask, labels, groups = (np.concatenate(parts) for parts in zip(*blocks))
-        self.reranker = Reranker(**self.reranker_params).fit(features, mask, labels, names, groups=groups)
+        self.reranker = RERANKERS[self.params["ranker"]](**self.reranker_params).fit(features, mask, labels, names, groups=groups)
         self.inner_recall = float(found / max(held, 1))  # share of inner-valid items stage 1 found
     self.generator = self._fit_sources(train_csr)
     self.context = feature_context(self.dataset, train_csr)
@@ -330,7 +333,7 @@ def load(cls: HybridRecommender, folder: Path | str) -> HybridRecommender:
         p = model.params
         sources = {name: load_model(folder / "sources" / name) for name in p["sources"]}
         model.generator = CandidateGenerator(sources, p["n_candidates"], p["depth"], p["quotas"], p["weights"], p["rrf_k"], p["index_kind"])
-        if p["rerank"]: model.reranker = Reranker.load(folder / "reranker")
+        if p["rerank"]: model.reranker = load_reranker(folder / "reranker")
         with np.load(folder / "context.npz") as arrays:
             names = arrays["user_feature_names"].tolist()
             model.context = FeatureContext(**{k: arrays[k] for k in arrays.files if k != "user_feature_names"}, user_feature_names=names)

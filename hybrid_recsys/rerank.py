@@ -20,7 +20,8 @@ from .metrics import ndcg_at_k
 from .retrieval import Candidates
 
 # %% auto #0
-__all__ = ['MAX_CATEGORIES', 'FeatureContext', 'UserFeatures', 'feature_context', 'candidate_features', 'Reranker']
+__all__ = ['MAX_CATEGORIES', 'RERANKERS', 'FeatureContext', 'UserFeatures', 'feature_context', 'candidate_features', 'Reranker',
+           'early_stopping_split', 'LambdaMART', 'load_reranker']
 
 # %% ../nbs/13_rerank.ipynb #2b3171cd
 @dataclass
@@ -217,6 +218,17 @@ def _ndcg_at_10(scores: np.ndarray, labels: np.ndarray) -> float:
     order = np.argsort(-scores, axis=1, kind="stable")[:, :10]
     return float(ndcg_at_k(np.take_along_axis(labels, order, 1), labels.sum(1), 10).mean())
 
+# %% ../nbs/13_rerank.ipynb #d1595bec
+def early_stopping_split(n_rows: int, groups: np.ndarray | None, share: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    "(held-out rows, training rows): a random `share` of the groups (users) held out whole for early stopping; rows in the shuffled order of their groups."
+    group_of = np.arange(n_rows) if groups is None else np.unique(groups, return_inverse=True)[1].ravel()
+    shuffled = rng.permutation(group_of.max() + 1)
+    position = np.empty_like(shuffled); position[shuffled] = np.arange(len(shuffled))
+    rows = np.argsort(position[group_of], kind="stable")
+    n_valid = int((position[group_of] < max(1, int(round(share * len(shuffled))))).sum())
+    return rows[:n_valid], rows[n_valid:]
+
+
 # %% ../nbs/13_rerank.ipynb #210dc384
 @patch
 def fit(self: Reranker,
@@ -240,12 +252,7 @@ def fit(self: Reranker,
         seed = p["seed"] + member
         torch.manual_seed(seed); rng = np.random.default_rng(seed)
         generator = torch.Generator().manual_seed(seed)
-        group_of = np.arange(len(features)) if groups is None else np.unique(groups, return_inverse=True)[1].ravel()
-        shuffled = rng.permutation(group_of.max() + 1)  # each member early-stops on its own share of the users
-        position = np.empty_like(shuffled); position[shuffled] = np.arange(len(shuffled))
-        rows = np.argsort(position[group_of], kind="stable")  # rows in the shuffled order of their groups
-        n_valid = int((position[group_of] < max(1, int(round(p["valid_share"] * len(shuffled))))).sum())
-        valid, train = rows[:n_valid], rows[n_valid:]
+        valid, train = early_stopping_split(len(features), groups, p["valid_share"], rng)  # each member early-stops on its own share of the users
         self.early_stopping_rows.append(valid)
         train = train[labels[train].sum(1) > 0]
         if len(train) == 0: raise HRSError("the re-ranker has no training user with a relevant candidate: stage 1 recalls nothing")
@@ -322,3 +329,95 @@ def load(cls: Reranker, folder: Path | str, device: str = "cpu") -> Reranker:
     except (OSError, KeyError, ValueError, RuntimeError, EOFError, pickle.UnpicklingError) as error:  # torch's weights-only loader refuses anything else as UnpicklingError
         raise HRSError(f"{folder}: not a complete saved re-ranker ({type(error).__name__}: {error})") from None
     return model
+
+# %% ../nbs/13_rerank.ipynb #c35d048d
+class LambdaMART:
+    "Gradient-boosted trees (LightGBM, lambdarank objective) scoring (user, candidate) feature vectors; early-stopped on NDCG@10 of held-out users."
+    def __init__(self,
+                 n_estimators: int = 1000,  # boosting rounds, at most
+                 learning_rate: float = 0.05,
+                 num_leaves: int = 31,  # leaves per tree
+                 min_child_samples: int = 50,  # rows per leaf, at least
+                 subsample: float = 0.8,  # share of rows each tree sees
+                 colsample_bytree: float = 0.8,  # share of features each tree sees
+                 reg_lambda: float = 1.0,  # L2 on leaf values
+                 patience: int = 50,  # rounds without a better validation NDCG@10 before stopping
+                 valid_share: float = 0.2,  # share of training users held out for early stopping (each member its own)
+                 n_models: int = 1,  # an ensemble of members, scores averaged
+                 seed: int = 42,
+                 n_jobs: int = 0,  # LightGBM threads; 0 = its default
+                ):
+        if not 0 < valid_share < 1: raise ConfigError(f"LambdaMART valid_share must be in (0, 1), got {valid_share}")
+        if n_models < 1: raise ConfigError(f"LambdaMART n_models must be at least 1, got {n_models}")
+        self.params = dict(n_estimators=int(n_estimators), learning_rate=float(learning_rate), num_leaves=int(num_leaves),
+                           min_child_samples=int(min_child_samples), subsample=float(subsample), colsample_bytree=float(colsample_bytree),
+                           reg_lambda=float(reg_lambda), patience=int(patience), valid_share=float(valid_share), n_models=int(n_models),
+                           seed=int(seed), n_jobs=int(n_jobs))
+        self.history: list[dict] = []
+
+    def fit(self, features: np.ndarray, mask: np.ndarray, labels: np.ndarray, feature_names: list[str] | None = None,
+            groups: np.ndarray | None = None) -> "LambdaMART":
+        "Train `n_models` boosters on the users' candidate lists, each stopped at its best round on its own held-out users."
+        import lightgbm as lgb
+        p = self.params
+        self.feature_names = list(feature_names or [f"f{j}" for j in range(features.shape[-1])])
+        self.boosters, self.history, self.best_epochs, self.valid_ndcgs, self.early_stopping_rows = [], [], [], [], []
+        flat = lambda rows: (features[rows][mask[rows]], labels[rows][mask[rows]], mask[rows].sum(1))
+        for member in tqdm(range(p["n_models"]), desc="LambdaMART", leave=False, disable=progress_disabled() or p["n_models"] == 1):
+            seed = p["seed"] + member
+            valid, train = early_stopping_split(len(features), groups, p["valid_share"], np.random.default_rng(seed))
+            self.early_stopping_rows.append(valid)
+            train, valid = train[labels[train].sum(1) > 0], valid[labels[valid].sum(1) > 0]
+            if len(train) == 0: raise HRSError("the re-ranker has no training user with a relevant candidate: stage 1 recalls nothing")
+            (x, y, sizes), (xv, yv, sizes_v) = flat(np.sort(train)), flat(np.sort(valid))
+            record = {}
+            ranker = lgb.LGBMRanker(objective="lambdarank", n_estimators=p["n_estimators"], learning_rate=p["learning_rate"], num_leaves=p["num_leaves"],
+                                    min_child_samples=p["min_child_samples"], subsample=p["subsample"], subsample_freq=1, colsample_bytree=p["colsample_bytree"],
+                                    reg_lambda=p["reg_lambda"], random_state=seed, n_jobs=p["n_jobs"] or None, verbose=-1)
+            ranker.fit(x, y, group=sizes, eval_X=(xv,), eval_y=(yv,), eval_group=[sizes_v], eval_at=[10],
+                       callbacks=[lgb.early_stopping(p["patience"], verbose=False), lgb.record_evaluation(record)])
+            curve = record["valid_0"]["ndcg@10"]
+            self.history += [{"member": member, "epoch": i + 1, "valid_ndcg@10": float(v)} for i, v in enumerate(curve)]
+            self.boosters.append(ranker.booster_)
+            self.best_epochs.append(int(ranker.best_iteration_ or len(curve))); self.valid_ndcgs.append(float(max(curve)))
+        return self
+
+    def score(self, features: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        "Scores (n_users, C) of candidates, the members' mean; -inf at pads."
+        if not hasattr(self, "boosters"): raise RuntimeError("LambdaMART is not fitted: call fit(features, mask, labels) first")
+        if features.shape[-1] != len(self.feature_names): raise ValueError(f"features have {features.shape[-1]} columns, the re-ranker was trained on {len(self.feature_names)}")
+        scores = np.full(mask.shape, -np.inf, np.float32)
+        if mask.any():
+            rows = features[mask]
+            scores[mask] = np.mean([b.predict(rows, num_iteration=n) for b, n in zip(self.boosters, self.best_epochs)], axis=0)
+        return scores
+
+    def save(self, folder: Path | str) -> Path:
+        "Write the fitted boosters to `folder`: member<i>.txt (LightGBM's text format) and lambdamart.json."
+        folder = Path(folder)
+        with atomic_dir(folder) as tmp:
+            for i, booster in enumerate(self.boosters): booster.save_model(str(tmp / f"member{i}.txt"), num_iteration=self.best_epochs[i])
+            (tmp / "lambdamart.json").write_text(json.dumps({"params": self.params, "feature_names": self.feature_names, "best_epochs": self.best_epochs,
+                                                             "valid_ndcgs": self.valid_ndcgs, "history": self.history}, indent=1))
+        return folder
+
+    @classmethod
+    def load(cls, folder: Path | str, device: str = "cpu") -> "LambdaMART":
+        "Load boosters written by `save` (`device` is accepted for `Reranker.load`'s signature; trees score on the CPU)."
+        import lightgbm as lgb
+        folder = Path(folder)
+        try:
+            meta = json.loads((folder / "lambdamart.json").read_text())
+            model = cls(**meta["params"])
+            model.feature_names, model.history, model.best_epochs, model.valid_ndcgs = meta["feature_names"], meta["history"], meta["best_epochs"], meta["valid_ndcgs"]
+            model.boosters = [lgb.Booster(model_file=str(folder / f"member{i}.txt")) for i in range(len(model.best_epochs))]
+        except (OSError, KeyError, ValueError, lgb.basic.LightGBMError) as error:
+            raise HRSError(f"{folder}: not a complete saved LambdaMART re-ranker ({type(error).__name__}: {error})") from None
+        return model
+
+RERANKERS = {"neural": Reranker, "lambdamart": LambdaMART}  # the hybrid's `ranker` parameter
+
+def load_reranker(folder: Path | str, device: str = "cpu"):
+    "Load whichever re-ranker `folder` holds."
+    return (LambdaMART if (Path(folder) / "lambdamart.json").is_file() else Reranker).load(folder, device=device)
+
