@@ -267,6 +267,7 @@ def _pipeline_splits(data: Dataset, protocol: str, seeds: list[int], params: dic
     singles = [r for r in results if r.model not in ("hybrid", "fused")]
     reference = max(singles, key=lambda r: r.mean_std(f"ndcg@{k}")[0]).model if singles else None
     stage1 = pd.concat([run.stage1 for run in runs]).groupby(level=0, sort=False).mean()
+    stage1.index.name = runs[0].stage1.index.name
     if as_json:
         _print_json({"seeds": seeds, "reference": reference, "stage1": stage1.to_dict(), "evaluations": [r.to_dict() for r in results],
                      "bundle": str(runs[0].bundle) if runs[0].bundle else None})
