@@ -122,11 +122,10 @@ def evaluate_command(
     params, seeds = _parse_params(param), _parse_seeds(seeds_text)
     if seeds:
         data = _load(dataset, interactions, items, quiet)
-        tuning = "fixed" if params is not None else "split" if fresh_tune else "saved"
         result = evaluate_splits(model, data, protocol, tuple(seeds), ks=tuple(k), params=params, tuning="split" if fresh_tune else "saved", metric=f"ndcg@{k[0]}")
         if as_json: _print_json(result.to_dict())
         else:
-            typer.echo(_splits_caption(data, protocol, seeds, tuning))
+            typer.echo(_splits_caption(data, protocol, seeds, result.tuning))
             typer.echo(markdown_table(splits_table([result], columns=_columns(k[0])[:5], paired_metric=f"ndcg@{k[0]}")))
         return
     seed_everything(seed)

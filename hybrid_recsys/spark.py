@@ -313,7 +313,6 @@ class Precomputed(Recommender):
         else:
             self.model = make_model(p["model"], **p["model_params"]).fit(train_csr)
             batch_top_n(self.model, folder, p["n"], block=p["block"], with_model=True, meta={"training_key": folder.name})
-        self.model.remember_training(train_csr)
         self.table_items, self.table_scores = read_top_n(folder, train_csr.shape[0], p["n"])
         return self
 
