@@ -17,7 +17,7 @@ from .core import ConfigError, HRSError, Unanswerable, atomic_dir, get_logger, z
 from .evaluate import load_tuned
 from .metrics import users_with_heldout
 from .models import MODELS, Recommender, check_histories, check_user_items, histories_csr, load_model, make_model, top_n
-from .rerank import RERANKERS, FeatureContext, candidate_features, feature_context, load_reranker
+from .rerank import RERANKERS, FeatureContext, TimeContext, candidate_features, feature_context, load_reranker
 from .retrieval import CandidateGenerator
 from .splits import stratified_parts
 
@@ -66,6 +66,7 @@ class HybridRecommender(Recommender):
                  n_models: int = 1,  # re-ranker ensemble size
                  inner_valid_share: float = 0.25,  # share of each user's training interactions that labels the re-ranker
                  inner_folds: int = 1,  # >1: label every training interaction once, in this many folds (more re-ranker data, folds x stage-1 fits)
+                 time_features: bool = False,  # give the re-ranker the time features (nb 13) where the data has timestamps; off: no gain on validation (README)
                  index_kind: str = "auto",  # vector index for dot-product sources
                  seed: int = 42,
                 ):
@@ -81,7 +82,7 @@ class HybridRecommender(Recommender):
         self.params = dict(sources=sources, source_params=dict(source_params or {}), n_candidates=int(n_candidates), depth=int(depth),
                            quotas=dict(quotas or {}), weights=dict(weights or {}), rrf_k=float(rrf_k), rerank=bool(rerank), ranker=ranker, ranker_params=dict(ranker_params or {}), loss=loss,
                            hidden=[int(h) for h in hidden], lr=float(lr), dropout=float(dropout), epochs=int(epochs), patience=int(patience), n_models=int(n_models),
-                           inner_valid_share=float(inner_valid_share), inner_folds=int(inner_folds), index_kind=index_kind, seed=int(seed))
+                           inner_valid_share=float(inner_valid_share), inner_folds=int(inner_folds), time_features=bool(time_features), index_kind=index_kind, seed=int(seed))
         self.reranker_params = (dict(loss=loss, hidden=tuple(self.params["hidden"]), lr=lr, dropout=dropout, epochs=epochs, patience=patience,
                                      n_models=n_models, seed=seed) if ranker == "neural" else dict(n_models=n_models, seed=seed)) | dict(ranker_params or {})
         RERANKERS[ranker](**self.reranker_params)  # validate now, not after stage 1 has trained
@@ -118,7 +119,7 @@ def fit(self: HybridRecommender, train_csr: sp.csr_matrix) -> HybridRecommender:
             generator = self._fit_sources(inner_train)
             users = users_with_heldout(inner_valid)
             candidates = generator.generate(users, inner_train)
-            features, names = candidate_features(candidates, feature_context(self.dataset, inner_train), self.params["rrf_k"])
+            features, names = candidate_features(candidates, feature_context(self.dataset, inner_train, self.params["time_features"]), self.params["rrf_k"])
             labels = (np.asarray(inner_valid[users[:, None], np.maximum(candidates.items, 0)].todense()) > 0) & candidates.mask
             blocks.append((features, candidates.mask, labels.astype(np.float32), users))
             found, held = found + labels.sum(), held + inner_valid[users].nnz
@@ -126,7 +127,7 @@ def fit(self: HybridRecommender, train_csr: sp.csr_matrix) -> HybridRecommender:
         self.reranker = RERANKERS[self.params["ranker"]](**self.reranker_params).fit(features, mask, labels, names, groups=groups)
         self.inner_recall = float(found / max(held, 1))  # share of inner-valid items stage 1 found
     self.generator = self._fit_sources(train_csr)
-    self.context = feature_context(self.dataset, train_csr)
+    self.context = feature_context(self.dataset, train_csr, self.params["time_features"])
     return self
 
 # %% ../nbs/14_hybrid.ipynb #c8417b61
@@ -318,6 +319,7 @@ def save(self: HybridRecommender, folder: Path | str) -> Path:
         if self.params["rerank"]: self.reranker.save(tmp / "reranker")
         context = {k: v for k, v in vars(self.context).items() if isinstance(v, np.ndarray)}
         np.savez(tmp / "context.npz", **context, user_feature_names=np.array(self.context.user_feature_names, dtype=str))
+        if self.context.times is not None: np.savez(tmp / "times.npz", **vars(self.context.times))
         sp.save_npz(tmp / "train.npz", self.train_csr)
     return folder
 
@@ -337,6 +339,9 @@ def load(cls: HybridRecommender, folder: Path | str) -> HybridRecommender:
         with np.load(folder / "context.npz") as arrays:
             names = arrays["user_feature_names"].tolist()
             model.context = FeatureContext(**{k: arrays[k] for k in arrays.files if k != "user_feature_names"}, user_feature_names=names)
+        if (folder / "times.npz").exists():  # bundles from before time features have none
+            with np.load(folder / "times.npz") as arrays:
+                model.context.times = TimeContext(**{k: float(arrays[k]) if arrays[k].ndim == 0 else arrays[k] for k in arrays.files})
         model.remember_training(sp.load_npz(folder / "train.npz"))
     except (OSError, KeyError, ValueError, TypeError, EOFError, zipfile.BadZipFile) as error:
         raise HRSError(f"{folder}: not a complete saved hybrid model ({type(error).__name__}: {error})") from None

@@ -20,10 +20,22 @@ from .metrics import ndcg_at_k
 from .retrieval import Candidates
 
 # %% auto #0
-__all__ = ['MAX_CATEGORIES', 'RERANKERS', 'FeatureContext', 'UserFeatures', 'feature_context', 'candidate_features', 'Reranker',
-           'early_stopping_split', 'LambdaMART', 'load_reranker']
+__all__ = ['N_TIME_BINS', 'MAX_CATEGORIES', 'RERANKERS', 'TimeContext', 'FeatureContext', 'UserFeatures', 'feature_context',
+           'candidate_features', 'Reranker', 'early_stopping_split', 'LambdaMART', 'load_reranker']
 
 # %% ../nbs/13_rerank.ipynb #2b3171cd
+N_TIME_BINS = 32  # quantile bins of the training interactions' times, for the time-local popularity feature
+
+@dataclass
+class TimeContext:
+    "When users were active and items were taken, from the training interactions' timestamps."
+    start: float  # the first and last training timestamp (seconds)
+    end: float
+    user_last: np.ndarray  # (n_users,) the user's latest training timestamp (`end` for a user without any)
+    user_bins: np.ndarray  # (n_users, n_bins) share of the user's training interactions in each time bin
+    item_first: np.ndarray  # (n_items,) the item's first training timestamp (`end` for an item without any: it is new)
+    item_bin_popularity: np.ndarray  # (n_items, n_bins) log1p(count in the bin) / log1p(the bin's largest item count)
+
 @dataclass
 class FeatureContext:
     "Item and user quantities the re-ranker's features are computed from (built from the training interactions)."
@@ -37,6 +49,8 @@ class FeatureContext:
     user_features: np.ndarray  # (n_users, n_user_features) demographics, encoded
     user_feature_names: list[str] = field(default_factory=list)
     user_stats: np.ndarray | None = None  # (4,) what scales a new history's user features: max user count, global mean rating, mean and std of users' shrunk means
+    times: TimeContext | None = None  # None: no time features (asked for none, or the data has no timestamps)
+
 
 # %% ../nbs/13_rerank.ipynb #f543de27
 @dataclass
@@ -46,6 +60,9 @@ class UserFeatures:
     activity: np.ndarray  # (n,) log1p(count) / log1p(max training count)
     rating: np.ndarray  # (n,) shrunk mean rating, z-scored with the training users' statistics
     demographics: np.ndarray  # (n, n_user_features); zeros for a newcomer
+    last_time: np.ndarray | None = None  # (n,) latest activity (seconds); with time features only
+    time_bins: np.ndarray | None = None  # (n, n_bins) share of activity per time bin; with time features only
+
 
 # %% ../nbs/13_rerank.ipynb #dc2f6c9f
 MAX_CATEGORIES = 30  # a user column with more distinct values than this is numeric (z-scored) or an identifier (skipped)
@@ -69,7 +86,31 @@ def _encode_users(users: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
 def _unit_rows(matrix: np.ndarray) -> np.ndarray: return unit_rows(matrix).astype(np.float32)
 
 # %% ../nbs/13_rerank.ipynb #42fef05f
-def feature_context(dataset, train_csr: sp.csr_matrix) -> FeatureContext:
+def _time_context(dataset, binary: sp.csr_matrix) -> TimeContext | None:
+    "Time quantities of the training interactions (the pattern of `binary`); None when the dataset lacks timestamps."
+    stamps = dataset.interactions["timestamp"].to_numpy(np.float64)
+    if len(stamps) == 0 or np.isnan(stamps).any(): return None
+    times = dataset.to_csr(values="timestamp").multiply(binary).tocsr()  # the training pairs' timestamps
+    times.eliminate_zeros(); times.sort_indices()
+    if times.nnz == 0: return None
+    start, end = float(times.data.min()), float(times.data.max())
+    edges = np.unique(np.quantile(times.data, np.linspace(0, 1, N_TIME_BINS + 1)[1:-1]))
+    bins = np.searchsorted(edges, times.data, side="right")
+    n_bins, rows = len(edges) + 1, np.repeat(np.arange(times.shape[0]), np.diff(times.indptr))
+    user_bins = np.zeros((times.shape[0], n_bins), np.float32)
+    np.add.at(user_bins, (rows, bins), 1.0)
+    user_bins /= np.maximum(user_bins.sum(1, keepdims=True), 1.0)
+    item_counts = np.zeros((times.shape[1], n_bins), np.float64)
+    np.add.at(item_counts, (times.indices, bins), 1.0)
+    item_bin_popularity = (np.log1p(item_counts) / np.log1p(np.maximum(item_counts.max(0, keepdims=True), 1.0))).astype(np.float32)
+    user_last = np.full(times.shape[0], start); np.maximum.at(user_last, rows, times.data)
+    user_last[np.diff(times.indptr) == 0] = end
+    item_first = np.full(times.shape[1], end); np.minimum.at(item_first, times.indices, times.data)
+    return TimeContext(start, end, user_last, user_bins, item_first, item_bin_popularity)
+
+def feature_context(dataset, train_csr: sp.csr_matrix,
+                    time_features: bool = True,  # add the time features (where the dataset has timestamps)
+                   ) -> FeatureContext:
     "Everything the features need from the dataset and the interactions stage 1 was fitted on."
     binary = sp.csr_matrix(train_csr, dtype=np.float32, copy=True); binary.data[:] = 1.0
     counts = np.asarray(binary.sum(0)).ravel()
@@ -86,14 +127,19 @@ def feature_context(dataset, train_csr: sp.csr_matrix) -> FeatureContext:
     return FeatureContext((np.log1p(counts) / np.log1p(max(counts.max(), 1))).astype(np.float32), zscore(item_mean).astype(np.float32), zscore(user_mean).astype(np.float32),
                           year_z.astype(np.float32),
                           _unit_rows(genres.toarray()), _unit_rows(np.asarray((binary @ genres).todense())),
-                          (np.log1p(activity) / np.log1p(max(activity.max(), 1))).astype(np.float32), user_features, names, user_stats)
+                          (np.log1p(activity) / np.log1p(max(activity.max(), 1))).astype(np.float32), user_features, names, user_stats,
+                          _time_context(dataset, binary) if time_features else None)
+
 
 # %% ../nbs/13_rerank.ipynb #26a647b4
 @patch
 def for_users(self: FeatureContext, user_ids) -> UserFeatures:
     "The stored user features of users the context was built on."
     users = np.asarray(user_ids, dtype=np.int64)
-    return UserFeatures(self.user_genres[users], self.user_activity[users], self.user_rating[users], self.user_features[users])
+    times = getattr(self, "times", None)  # None too in a context pickled before time features
+    return UserFeatures(self.user_genres[users], self.user_activity[users], self.user_rating[users], self.user_features[users],
+                        None if times is None else times.user_last[users], None if times is None else times.user_bins[users])
+
 
 # %% ../nbs/13_rerank.ipynb #69e821ee
 @patch
@@ -101,7 +147,7 @@ def for_histories(self: FeatureContext,
                   history_csr: sp.csr_matrix,  # (n, n_items) histories (values: ratings, or 1)
                   user_ids=None,  # (n,) the known user behind each history (for demographics), -1 for a newcomer
                  ) -> UserFeatures:
-    "User features computed from histories, scaled as the training users' were."
+    "User features computed from histories, scaled as the training users' were; times: a known user's training activity, a newcomer at the training data's end."
     if self.user_stats is None: raise HRSError("this feature context predates history features: rebuild the model bundle")
     max_count, overall, mean_of_means, std_of_means = self.user_stats
     history = sp.csr_matrix(history_csr, dtype=np.float64)
@@ -113,7 +159,12 @@ def for_histories(self: FeatureContext,
     genres = _unit_rows(np.asarray((binary.astype(np.float32) @ sp.csr_matrix(self.item_genres > 0, dtype=np.float32)).todense()))
     users = np.full(history.shape[0], -1, np.int64) if user_ids is None else np.asarray(user_ids, dtype=np.int64)
     demographics = np.where((users >= 0)[:, None], self.user_features[np.maximum(users, 0)], 0.0).astype(np.float32)
-    return UserFeatures(genres, activity, rating, demographics)
+    times, last_time, time_bins = getattr(self, "times", None), None, None
+    if times is not None:  # a known user keeps the time of their training activity; a newcomer is placed at its end
+        known, rows = users >= 0, np.maximum(users, 0)
+        last_time = np.where(known, times.user_last[rows], times.end)
+        time_bins = np.where(known[:, None], times.user_bins[rows], np.eye(times.user_bins.shape[1], dtype=np.float32)[-1])
+    return UserFeatures(genres, activity, rating, demographics, last_time, time_bins)
 
 # %% ../nbs/13_rerank.ipynb #7a3bffb6
 @patch
@@ -122,12 +173,18 @@ def with_items(self: FeatureContext,
                item_year: dict[int, float] | None = None,  # item -> release year z-scored with the training items' statistics (0: unknown)
                item_genres: dict[int, np.ndarray] | None = None,  # item -> 0/1 indicators over the context's genres
               ) -> FeatureContext:
-    "A copy over a grown catalog: a new item has no interactions (popularity 0, an average rating: z-score 0); the given items' years and genres set."
+    "A copy over a grown catalog: a new item has no interactions (popularity 0, an average rating: z-score 0, first seen at the training data's end); the given items' years and genres set."
     grow = lambda a: np.pad(a, [(0, n_items - len(a))] + [(0, 0)] * (a.ndim - 1))
     year, genres = grow(self.item_year).copy(), grow(self.item_genres).copy()
     for item, z in (item_year or {}).items(): year[item] = z
     for item, indicators in (item_genres or {}).items(): genres[item] = _unit_rows(np.asarray(indicators, np.float32)[None])[0]
-    return dataclasses.replace(self, item_popularity=grow(self.item_popularity), item_rating=grow(self.item_rating), item_year=year, item_genres=genres)
+    times = getattr(self, "times", None)
+    if times is not None:
+        first = np.concatenate([times.item_first, np.full(n_items - len(times.item_first), times.end)])
+        times = dataclasses.replace(times, item_first=first, item_bin_popularity=grow(times.item_bin_popularity))
+    return dataclasses.replace(self, item_popularity=grow(self.item_popularity), item_rating=grow(self.item_rating), item_year=year, item_genres=genres,
+                               times=times)
+
 
 # %% ../nbs/13_rerank.ipynb #4a22a359
 def candidate_features(candidates: Candidates,  # the batch of users' candidates
@@ -158,9 +215,17 @@ def candidate_features(candidates: Candidates,  # the batch of users' candidates
     names += ["fused_rrf", "item_popularity", "item_rating", "item_year", "genre_affinity", "user_activity", "user_rating"]
     for j, name in enumerate(context.user_feature_names):
         columns.append(np.broadcast_to(users.demographics[:, j][:, None], items.shape)); names.append(f"user:{name}")
+    times = getattr(context, "times", None)
+    if times is not None:
+        span = max(times.end - times.start, 1.0)
+        columns += [np.einsum("ub,ucb->uc", users.time_bins, times.item_bin_popularity[items]),  # how much the item was taken while the user was active
+                    np.clip((users.last_time[:, None] - times.item_first[items]) / span, -1.0, 1.0),  # negative: first taken after the user's last activity
+                    np.broadcast_to(((times.end - users.last_time) / span)[:, None], items.shape)]  # how long before the data's end the user was last active
+        names += ["time_popularity", "item_age_at_user", "user_recency"]
     features = np.stack(columns, -1).astype(np.float32)
     features[~mask] = 0.0
     return features, names
+
 
 # %% ../nbs/13_rerank.ipynb #53d5c036
 class Reranker:
