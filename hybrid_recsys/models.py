@@ -17,7 +17,7 @@ from .core import ConfigError, HRSError, atomic_dir, progress_disabled, unit_row
 
 # %% auto #0
 __all__ = ['MODELS', 'check_user_items', 'check_histories', 'histories_csr', 'top_n', 'Recommender', 'MostPopular',
-           'RandomRanking', 'EASE', 'model_class', 'make_model', 'load_model']
+           'RandomRanking', 'EASE', 'RP3beta', 'model_class', 'make_model', 'load_model']
 
 # %% ../nbs/05_models.ipynb #8c48cf7e
 def check_user_items(matrix, name: str = "train_csr", shape: tuple[int, int] | None = None) -> sp.csr_matrix:
@@ -352,17 +352,67 @@ class EASE(Recommender):
     def _set_arrays(self, arrays): self.weights = arrays["weights"]
     def item_vectors(self): return self.weights  # an item's column of weights: which items it is predicted from
 
+# %% ../nbs/05_models.ipynb #cb26ca58
+class RP3beta(Recommender):
+    "Three-step random walks item -> user -> item, popularity-penalised (Paudel et al., 2016)."
+    name = "rp3beta"
+    square_item_arrays = ("weights",)  # item x item: `with_items` pads both axes
+    history_exact = True
+    def __init__(self,
+                 alpha: float = 1.0,  # power of the walk's transition probabilities
+                 beta: float = 0.5,  # popularity penalty: column j is divided by popularity(j)^beta
+                 top_k: int = 200,  # neighbours kept per item (0: all)
+                 max_items: int = 40_000,  # refuse larger catalogs: the weights are a dense n_items^2 matrix
+                ):
+        if alpha <= 0: raise ConfigError(f"RP3beta alpha must be positive, got {alpha}")
+        if beta < 0: raise ConfigError(f"RP3beta beta must be at least 0, got {beta}")
+        if top_k < 0: raise ConfigError(f"RP3beta top_k must be at least 0 (0: keep every neighbour), got {top_k}")
+        self.alpha, self.beta, self.top_k, self.max_items = float(alpha), float(beta), int(top_k), max_items
+        self.params = {"alpha": self.alpha, "beta": self.beta, "top_k": self.top_k, "max_items": max_items}
+
+    def fit(self, train_csr: sp.csr_matrix) -> "RP3beta":
+        train_csr = self.remember_training(train_csr)
+        if self.n_items > self.max_items:
+            raise ConfigError(f"RP3beta keeps an items x items dense matrix: {self.n_items} items exceed max_items={self.max_items} "
+                              f"(about {self.n_items**2 * 4 / 1e9:.0f} GB); use ALS for this catalog")
+        binary = self._inputs(train_csr)
+        user_degree, item_degree = np.asarray(binary.sum(1)).ravel(), np.asarray(binary.sum(0)).ravel()
+        to_item = sp.diags(1.0 / np.maximum(user_degree, 1.0)) @ binary  # P_ui
+        to_user = sp.diags(1.0 / np.maximum(item_degree, 1.0)) @ binary.T.tocsr()  # P_iu
+        to_item.data **= self.alpha; to_user.data **= self.alpha
+        weights = np.asarray((to_user @ to_item).todense(), dtype=np.float32)
+        weights /= np.maximum(item_degree, 1.0).astype(np.float32)[None, :] ** self.beta
+        np.fill_diagonal(weights, 0.0)
+        if 0 < self.top_k < self.n_items:  # keep each row's top_k
+            weak = np.argpartition(-weights, self.top_k, axis=1)[:, self.top_k:]
+            np.put_along_axis(weights, weak, 0.0, axis=1)
+        self.weights = weights
+        return self
+
+    def _inputs(self, matrix: sp.csr_matrix) -> sp.csr_matrix:
+        binary = sp.csr_matrix(matrix, dtype=np.float64, copy=True); binary.data[:] = 1.0
+        return binary
+
+    def _score_histories(self, history_csr): return np.asarray(self._inputs(history_csr) @ self.weights, dtype=np.float32)
+    def _score_block(self, user_ids): return self._score_histories(self.train_csr[user_ids])
+    def _arrays(self): return {"weights": self.weights}
+    def _set_arrays(self, arrays): self.weights = arrays["weights"]
+    def item_vectors(self): return self.weights  # an item's row of walk weights
+
+
 # %% ../nbs/05_models.ipynb #03e98e9c
 MODELS = {  # name -> (class, or "module:Class" imported on first use; validation grid)
     "pop": (MostPopular, {}),
     "random": (RandomRanking, {}),
     "ease": (EASE, {"l2": [50.0, 100.0, 200.0, 350.0, 500.0, 750.0, 1000.0, 2000.0]}),
+    "rp3beta": (RP3beta, {"alpha": [0.5, 0.75, 1.0, 1.25], "beta": [0.0, 0.2, 0.35, 0.5, 0.7], "top_k": [50, 100, 200, 500]}),
     "als": ("hybrid_recsys.als:ALS", {"factors": [64, 128, 256], "regularization": [10.0, 30.0, 100.0, 300.0],
                                       "alpha": [5.0, 10.0, 20.0, 50.0]}),
     "spark-als": ("hybrid_recsys.spark:SparkALS", {"factors": [64, 128, 256], "regularization": [10.0, 30.0, 100.0, 300.0],
                                                   "alpha": [5.0, 10.0, 20.0, 50.0]}),  # ALS trained by Spark (local mode or a cluster)
     "precomputed": ("hybrid_recsys.spark:Precomputed", {}),  # lists read from a Spark batch-scoring table (nb 07a)
     "neumf": ("hybrid_recsys.ncf:NeuMF", {"weight_decay": [0.0, 1e-6, 1e-5]}),
+    "multvae": ("hybrid_recsys.vae:MultVAE", {"beta": [0.1, 0.2, 0.5], "dropout": [0.5]}),
     "content": ("hybrid_recsys.content:ContentRecommender", {"center": [True, False], "weighting": ["none", "rating", "centered"],
                                                                 "half_life_days": [None, 30.0]}),
     "hybrid": ("hybrid_recsys.hybrid:HybridRecommender", {"loss": ["softmax", "pairwise"]}),

@@ -20,7 +20,7 @@ from .metrics import ranking_metrics, users_with_heldout
 from .models import Recommender
 
 # %% auto #0
-__all__ = ['LOSSES', 'log', 'NeuMFNet', 'score_all_items', 'NeuMF']
+__all__ = ['LOSSES', 'log', 'NeuMFNet', 'score_all_items', 'track_validation', 'NeuMF']
 
 # %% ../nbs/08_ncf.ipynb #724b98fa
 class NeuMFNet(nn.Module):
@@ -64,6 +64,17 @@ def _loss(kind: str, positive: torch.Tensor, negative: torch.Tensor) -> torch.Te
     if kind == "bpr": return -F.logsigmoid(positive[:, None] - negative).mean()
     return (F.binary_cross_entropy_with_logits(positive, torch.ones_like(positive), reduction="sum")
             + F.binary_cross_entropy_with_logits(negative, torch.zeros_like(negative), reduction="sum")) / len(positive)
+
+def track_validation(model, record: dict, stopping: EarlyStopping, valid: tuple | None, train_csr: sp.csr_matrix) -> bool:
+    "Record an epoch; with `valid` = (users, valid_csr, valid_items), score it by validation NDCG@10 and keep the net's weights when best. True: stop."
+    if valid is not None:
+        users, valid_csr, valid_items = valid
+        top, _ = model.recommend(users, train_csr, N=10, items=valid_items)
+        record["valid_ndcg@10"] = float(ranking_metrics(top, valid_csr, users)["ndcg@10"].mean())
+        if stopping.improved(record["valid_ndcg@10"], record["epoch"]):
+            model.best_state, model.best_epoch = copy.deepcopy(model.net.state_dict()), record["epoch"]
+    model.history.append(record)
+    return valid is not None and stopping.stop
 
 # %% ../nbs/08_ncf.ipynb #6a5b0a6e
 class NeuMF(Recommender):
@@ -115,8 +126,8 @@ def fit(self: NeuMF,
     optimizer = torch.optim.Adam(self.net.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
     coo = train_csr.tocoo()
     pos_users, pos_items = coo.row.astype(np.int64), coo.col.astype(np.int64)
-    valid_users = users_with_heldout(valid_csr) if valid_csr is not None else None
-    self.history, stopping, best_state, self.best_epoch = [], EarlyStopping(p["patience"]), None, p["epochs"]
+    valid = (users_with_heldout(valid_csr), valid_csr, valid_items) if valid_csr is not None else None
+    self.history, stopping, self.best_state, self.best_epoch = [], EarlyStopping(p["patience"]), None, p["epochs"]
     bar = tqdm(range(p["epochs"]), desc="neumf: epochs", disable=not progress or progress_disabled(), leave=False)
     for epoch in bar:
         self.net.train()
@@ -130,16 +141,10 @@ def fit(self: NeuMF,
             optimizer.zero_grad(); loss.backward(); optimizer.step()
             total += loss.item() * len(batch)
         record = {"epoch": epoch + 1, "loss": total / len(order)}
-        if valid_users is not None:
-            top, _ = self.recommend(valid_users, train_csr, N=10, items=valid_items)
-            record["valid_ndcg@10"] = float(ranking_metrics(top, valid_csr, valid_users)["ndcg@10"].mean())
-            if stopping.improved(record["valid_ndcg@10"], epoch + 1):
-                best_state, self.best_epoch = copy.deepcopy(self.net.state_dict()), epoch + 1
-            elif stopping.stop:
-                self.history.append(record); break
-        self.history.append(record)
+        if track_validation(self, record, stopping, valid, train_csr): break
         bar.set_postfix({k: round(v, 4) for k, v in record.items() if k != "epoch"})
-    if best_state is not None: self.net.load_state_dict(best_state)
+    if self.best_state is not None: self.net.load_state_dict(self.best_state)
+    del self.best_state
     self.net.eval()
     return self
 
