@@ -135,13 +135,21 @@ def evaluate_command(
     else: typer.echo(markdown_table(results_table([result], columns=_columns(k[0]))))
 
 # %% ../nbs/19_cli.ipynb #ebdbb513
+def _split_values(text: str) -> list[str]:
+    "V1,V2,... split at the commas outside brackets, so that a value may be a JSON list: sources=[\"ease\",\"als\"],[\"als\"]."
+    parts, depth, start = [], 0, 0
+    for at, char in enumerate(text):
+        depth += (char in "[{") - (char in "]}")
+        if char == "," and depth == 0: parts.append(text[start:at]); start = at + 1
+    return parts + [text[start:]]
+
 def _parse_grid(pairs: list[str]) -> dict | None:
     if not pairs: return None
     grid = {}
     for pair in pairs:
         if "=" not in pair: raise ConfigError(f"--grid {pair!r}: expected NAME=V1,V2,..., e.g. --grid regularization=10,100")
         name, values = pair.split("=", 1)
-        grid[name.strip()] = [_value(v) for v in values.split(",")]
+        grid[name.strip()] = [_value(v) for v in _split_values(values)]
     return grid
 
 # %% ../nbs/19_cli.ipynb #68f20152

@@ -11,10 +11,10 @@ import numpy as np
 import scipy.sparse as sp
 from fastcore.basics import patch
 
-from .core import ConfigError, Unanswerable, sorted_lookup, unit_rows
+from .core import ConfigError, Unanswerable, unit_rows
 from .embeddings import combine_vectors, item_embeddings
 from .encoder import load_encoder, parse_encoder
-from .models import Recommender, check_histories, check_user_items
+from .models import Recommender, check_histories, check_user_items, pair_times
 from .retrieval import ItemIndex
 
 # %% auto #0
@@ -96,13 +96,8 @@ def _profile_weights(self: ContentRecommender,
     if self.half_life_days is not None and decay:
         if self.dataset is None or self.dataset.interactions["timestamp"].isna().all():
             raise ConfigError("content half_life_days needs interaction timestamps, and this dataset has none")
-        frame = self.dataset.interactions
-        keys = frame["user"].to_numpy(np.int64) * self.n_items + frame["item"].to_numpy(np.int64)
-        order = np.argsort(keys)
         rows = np.repeat(np.arange(train_csr.shape[0]), np.diff(train_csr.indptr))
-        at, _ = sorted_lookup(keys[order], rows * self.n_items + train_csr.indices)  # every training pair is among the interactions
-        found = order[at]
-        times = np.nan_to_num(frame["timestamp"].to_numpy(np.float64)[found], nan=0.0)
+        times = np.nan_to_num(pair_times(self.dataset, train_csr), nan=0.0)  # every training pair is among the interactions
         latest = np.full(train_csr.shape[0], -np.inf); np.maximum.at(latest, rows, times)
         weights.data = (weights.data * 0.5 ** ((latest[rows] - times) / (self.half_life_days * 86400.0))).astype(np.float32)
     return weights

@@ -5,7 +5,7 @@
 # %% ../nbs/06_evaluate.ipynb #7e870301
 from __future__ import annotations
 
-import inspect, itertools, time
+import inspect, itertools, json, shlex, time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,6 +94,15 @@ def tuned_path(dataset: str, protocol: str, model: str) -> Path:
     return project_root() / "experiments" / "tuned" / f"{dataset}-{protocol}-{model}.yaml"
 
 # %% ../nbs/06_evaluate.ipynb #4e4cf297
+def _grid_argument(name: str, values: list) -> str:
+    "NAME=V1,V2,... as the command line takes it back: strings as written, everything else as JSON, shell-quoted where needed."
+    text = ",".join(v if isinstance(v, str) else json.dumps(v, separators=(",", ":")) for v in values)
+    return shlex.quote(f"{name}={text}")
+
+class _PlainDumper(yaml.SafeDumper):
+    "YAML without anchors and aliases: a value that appears twice (a grid's list of sources and the chosen one) is written out twice."
+    def ignore_aliases(self, data): return True
+
 def save_tuned(dataset: str, protocol: str, seed: int, model: str, params: dict, table: pd.DataFrame, metric: str,
                grid: dict | None = None, repeats: int = 1) -> Path:
     "Record parameters chosen on validation (atomically)."
@@ -103,11 +112,11 @@ def save_tuned(dataset: str, protocol: str, seed: int, model: str, params: dict,
               "grid": {k: list(v) for k, v in (MODELS[model][1] if grid is None else grid).items()},
               **({"validation_draws": repeats, "scores": table.to_dict("records")} if repeats > 1 else {}),
               "command": f"hybrid-recsys tune --dataset {dataset} --protocol {protocol} --model {model} --seed {seed}"
-                         + "".join(f" --grid {k}={','.join(map(str, v))}" for k, v in (grid or {}).items())
+                         + "".join(f" --grid {_grid_argument(k, v)}" for k, v in (grid or {}).items())
                          + (f" --repeats {repeats}" if repeats > 1 else "")}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text("# Parameters chosen on the validation split only (the test split was not used).\n" + yaml.safe_dump(record, sort_keys=False, width=1000))
+    tmp.write_text("# Parameters chosen on the validation split only (the test split was not used).\n" + yaml.dump(record, Dumper=_PlainDumper, sort_keys=False, width=1000))
     tmp.replace(path)
     return path
 

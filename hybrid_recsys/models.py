@@ -13,11 +13,12 @@ import scipy.sparse as sp
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 
-from .core import ConfigError, HRSError, atomic_dir, progress_disabled, unit_rows
+from .core import ConfigError, HRSError, atomic_dir, get_logger, progress_disabled, sorted_lookup, unit_rows
 
 # %% auto #0
-__all__ = ['MODELS', 'check_user_items', 'check_histories', 'histories_csr', 'top_n', 'Recommender', 'MostPopular',
-           'RandomRanking', 'EASE', 'RP3beta', 'model_class', 'make_model', 'load_model']
+__all__ = ['log', 'MODELS', 'check_user_items', 'check_histories', 'histories_csr', 'top_n', 'Recommender', 'MostPopular',
+           'RandomRanking', 'EASE', 'pair_times', 'session_gram', 'SessionEASE', 'RP3beta', 'model_class', 'make_model',
+           'load_model']
 
 # %% ../nbs/05_models.ipynb #8c48cf7e
 def check_user_items(matrix, name: str = "train_csr", shape: tuple[int, int] | None = None) -> sp.csr_matrix:
@@ -332,13 +333,14 @@ class EASE(Recommender):
         if self.n_items > self.max_items:
             raise ConfigError(f"EASE needs an items x items dense matrix: {self.n_items} items exceed max_items={self.max_items} "
                               f"(about {self.n_items**2 * 8 / 1e9:.0f} GB); use ALS for this catalog")
-        inputs = self._inputs(train_csr)
-        gram = (inputs.T @ inputs).toarray().astype(np.float64)
+        gram = self._gram(self._inputs(train_csr))
         gram[np.diag_indices_from(gram)] += self.l2
         precision = np.linalg.inv(gram)
         self.weights = (precision / -np.diag(precision)).astype(np.float32)
         np.fill_diagonal(self.weights, 0.0)
         return self
+
+    def _gram(self, inputs: sp.csr_matrix) -> np.ndarray: return (inputs.T @ inputs).toarray().astype(np.float64)
 
     def _inputs(self, matrix: sp.csr_matrix) -> sp.csr_matrix:
         if not self.binarize: return matrix
@@ -351,6 +353,72 @@ class EASE(Recommender):
     def _arrays(self): return {"weights": self.weights}
     def _set_arrays(self, arrays): self.weights = arrays["weights"]
     def item_vectors(self): return self.weights  # an item's column of weights: which items it is predicted from
+
+# %% ../nbs/05_models.ipynb #0dfa3a47
+log = get_logger("hybrid_recsys.models")
+
+def pair_times(dataset, train_csr: sp.csr_matrix) -> np.ndarray:
+    "The timestamp of each stored pair of `train_csr` (aligned with its `.data`), looked up in the dataset's interactions; NaN where the dataset has no such pair or no time for it."
+    frame, n_items = dataset.interactions, train_csr.shape[1]
+    users, items = frame["user"].to_numpy(np.int64), frame["item"].to_numpy(np.int64)
+    keys = np.where(items < n_items, users * n_items + items, -1)
+    order = np.argsort(keys, kind="stable")
+    rows = np.repeat(np.arange(train_csr.shape[0], dtype=np.int64), np.diff(train_csr.indptr))
+    at, found = sorted_lookup(keys[order], rows * n_items + train_csr.indices)
+    return np.where(found, frame["timestamp"].to_numpy(np.float64)[order[at]], np.nan)
+
+def session_gram(train_csr: sp.csr_matrix,  # users x items: whose stored pairs are the interactions
+                 times: np.ndarray,  # (nnz,) each pair's timestamp in seconds (`pair_times`); NaN: unknown, left out
+                 window: int = 100,  # pairs at most this many places apart in a user's time order
+                 tau: float = 300.0,  # seconds: a pair's weight is exp(-|t_i - t_j| / tau)
+                ) -> np.ndarray:
+    "(n_items, n_items) symmetric, dense: for every user, the time-decayed weight of each pair of their items close together in time order."
+    rows = np.repeat(np.arange(train_csr.shape[0], dtype=np.int64), np.diff(train_csr.indptr))
+    known = np.isfinite(times)
+    rows, items, stamps = rows[known], train_csr.indices[known].astype(np.int64), times[known]
+    order = np.lexsort((items, stamps, rows))
+    rows, items, stamps = rows[order], items[order], stamps[order]
+    n = train_csr.shape[1]
+    gram = np.zeros(n * n)
+    for offset in range(1, min(window, len(rows) - 1) + 1):
+        same_user = rows[offset:] == rows[:-offset]
+        weight = np.exp(-np.where(same_user, stamps[offset:] - stamps[:-offset], np.inf) / tau)
+        keep = same_user & (weight > 1e-4)
+        if not keep.any(): break  # a larger offset only widens the gaps (times are sorted within a user)
+        gram += np.bincount(items[:-offset][keep] * n + items[offset:][keep], weights=weight[keep], minlength=n * n)
+    gram = gram.reshape(n, n)
+    return gram + gram.T
+
+# %% ../nbs/05_models.ipynb #7456097c
+class SessionEASE(EASE):
+    "EASE whose Gram matrix also counts the item pairs each user took close together in time (their sessions), from the training interactions' timestamps."
+    name = "session_ease"
+    needs_dataset = True  # the registry passes the dataset: the timestamps are in its interactions
+    def __init__(self,
+                 dataset=None,  # the `Dataset` whose interactions hold the training pairs' timestamps
+                 l2: float = 500.0,  # L2 regularisation lambda (tune on validation)
+                 session_weight: float = 1.0,  # w: how much a pair in the same minute adds to the Gram matrix (0: plain EASE)
+                 window: int = 100,  # pairs at most this many places apart in a user's time order
+                 tau: float = 300.0,  # seconds over which a pair's weight falls by e
+                 binarize: bool = True, max_items: int = 40_000,
+                ):
+        super().__init__(l2, binarize, max_items)
+        if session_weight < 0: raise ConfigError(f"SessionEASE session_weight must be at least 0, got {session_weight}")
+        if window < 1: raise ConfigError(f"SessionEASE window must be at least 1, got {window}")
+        if tau <= 0: raise ConfigError(f"SessionEASE tau must be positive (seconds), got {tau}")
+        self.dataset, self.session_weight, self.window, self.tau = dataset, float(session_weight), int(window), float(tau)
+        self.params |= {"session_weight": self.session_weight, "window": self.window, "tau": self.tau}
+
+    def _gram(self, inputs: sp.csr_matrix) -> np.ndarray:
+        gram = super()._gram(inputs)
+        if self.session_weight == 0: return gram
+        times = np.full(inputs.nnz, np.nan) if self.dataset is None else pair_times(self.dataset, inputs)
+        if not np.isfinite(times).any():
+            log.warning("session_ease: no training interaction has a timestamp, so there are no sessions: this is plain EASE")
+            return gram
+        sessions = session_gram(inputs, times, self.window, self.tau)
+        sessions *= self.session_weight; gram += sessions  # in place: two items x items arrays at the peak, not four
+        return gram
 
 # %% ../nbs/05_models.ipynb #cb26ca58
 class RP3beta(Recommender):
@@ -405,6 +473,7 @@ MODELS = {  # name -> (class, or "module:Class" imported on first use; validatio
     "pop": (MostPopular, {}),
     "random": (RandomRanking, {}),
     "ease": (EASE, {"l2": [50.0, 100.0, 200.0, 350.0, 500.0, 750.0, 1000.0, 2000.0]}),
+    "session_ease": (SessionEASE, {"l2": [250.0, 500.0, 750.0, 1000.0, 1500.0, 2000.0], "session_weight": [0.0, 0.3, 1.0, 2.0]}),
     "rp3beta": (RP3beta, {"alpha": [0.5, 0.75, 1.0, 1.25], "beta": [0.0, 0.2, 0.35, 0.5, 0.7], "top_k": [50, 100, 200, 500]}),
     "als": ("hybrid_recsys.als:ALS", {"factors": [64, 128, 256], "regularization": [10.0, 30.0, 100.0, 300.0],
                                       "alpha": [5.0, 10.0, 20.0, 50.0]}),
