@@ -7,7 +7,8 @@ list, of the union of the default sources' lists, and of that union with the new
 draw's validation rows. Then the hybrid is scored (`tune`, 5 re-ranker members) with its default sources and with the
 new source added.
 Run: `.venv/bin/python benchmarks/sources.py --dataset ml-100k --protocol ms75 --add rp3beta` (about 4 minutes on 2 cores
-for ML-100K; ML-1M: `--dataset ml-1m --protocol recbole811 --draws 2 --members 1`, about 25 minutes).
+for ML-100K; ML-1M: `--dataset ml-1m --protocol recbole811 --draws 2 --members 1`, about 25 minutes). With `--replace ease`
+the new source stands in for that default instead of joining them (`--add session_ease --replace ease`).
 """
 import argparse, warnings
 
@@ -36,16 +37,19 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="ml-100k"); parser.add_argument("--protocol", default="ms75")
     parser.add_argument("--add", default="rp3beta", help="the source tried beside the defaults")
+    parser.add_argument("--replace", default=None, help="a default source the new one replaces (default: it is added)")
     parser.add_argument("--draws", type=int, default=4); parser.add_argument("--members", type=int, default=5)
     args = parser.parse_args()
     data = load_dataset(args.dataset)
     split = split_dataset(data, args.protocol, seed=42)
-    base, added = list(DEFAULT_SOURCES), [*DEFAULT_SOURCES, args.add]
+    base = list(DEFAULT_SOURCES)
+    if args.replace is not None and args.replace not in base: parser.error(f"--replace {args.replace}: expected one of the default sources {', '.join(base)}")
+    added = [args.add if name == args.replace else name for name in base] if args.replace else [*base, args.add]
     rows = []
     for draw in range(args.draws):
         valid = redraw_validation(split, draw)
         fitted = {name: make_model(name, dataset=valid.dataset, protocol=args.protocol,
-                                   **(load_tuned(data.name, args.protocol, name) or {})).fit(valid.train) for name in added}
+                                   **(load_tuned(data.name, args.protocol, name) or {})).fit(valid.train) for name in dict.fromkeys(base + added)}
         rows.append({"draw": draw} | {f"defaults: {k}": v for k, v in union_recall(valid, base, fitted).items() if k.startswith("union")}
                     | union_recall(valid, added, fitted))
     recall = pd.DataFrame(rows).set_index("draw")

@@ -207,7 +207,7 @@ def _short_vectors(path):
 
 CORRUPTIONS = {  # file under the bundle -> how it is broken, and what the one line must name
     "garbage npz": ("model/sources/als/arrays.npz", lambda p: p.write_bytes(b"garbage"), "als"),
-    "truncated npz": ("model/sources/ease/arrays.npz", _truncate, "ease"),
+    "truncated npz": ("model/sources/session_ease/arrays.npz", _truncate, "session_ease"),  # ML-100K's tuned sources name session EASE
     "duplicate user id": ("users.parquet", lambda p: _edit_parquet(p, lambda f: f.assign(user_id=[f["user_id"].iloc[1]] + f["user_id"].tolist()[1:])), "appears twice"),
     "missing title": ("items.parquet", lambda p: _edit_parquet(p, lambda f: f.drop(columns="title")), "no 'title' column"),
     "manifest is a list": ("manifest.json", lambda p: p.write_text("[1, 2]"), "holds a JSON list"),

@@ -40,7 +40,7 @@ def test_paired_interval_against_best_single_model_excludes_zero(pipeline_run):
 def test_stage1_union_recall_beats_every_source(pipeline_run):
     payload, _ = pipeline_run
     recall_100 = payload["stage1"]["recall@100"]
-    singles = {k: v for k, v in recall_100.items() if k in ("ease", "als", "content", "pop")}
+    singles = {k: v for k, v in recall_100.items() if k in ("session_ease", "als", "content", "pop")}  # ML-100K's tuned sources
     assert len(singles) == 4 and recall_100["union"] > max(singles.values()), recall_100
 
 
@@ -51,7 +51,7 @@ def test_bundle_loads_and_serves(pipeline_run):
     manifest = loaded.manifest
     assert manifest["dataset"] == "ml-100k" and manifest["protocol"] == "ms75" and len(manifest["data_hash"]) > 0
     assert abs(manifest["metrics"]["stage2"]["ndcg@10"] - payload["hybrid"]["metrics"]["ndcg@10"]["mean"]) < 1e-4
-    assert manifest["config"]["params"]["sources"] == ["ease", "als", "content", "pop"]
+    assert manifest["config"]["params"]["sources"] == ["session_ease", "als", "content", "pop"]  # experiments/tuned/ml-100k-ms75-hybrid.yaml
     items, scores = loaded.model.recommend([0], loaded.model.train_csr, N=10)
     assert items.shape == (1, 10) and (items >= 0).all() and not loaded.model.train_csr[0, items[0]].toarray().any()
     assert list(loaded.items.columns[:3]) == ["item_id", "title", "year"] and len(loaded.users) == 943
