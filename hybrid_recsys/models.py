@@ -323,10 +323,12 @@ class EASE(Recommender):
                  l2: float = 500.0,  # L2 regularisation lambda (tune on validation)
                  binarize: bool = True,  # treat every interaction as 1 (else use the ratings as weights)
                  max_items: int = 40_000,  # refuse larger catalogs: the dense inverse needs n_items^2 floats
+                 dropout: float = 0.0,  # p in [0, 1): item j's penalty grows by p / (1 - p) times its count (after EDLAE); 0 is plain EASE
                 ):
         if l2 <= 0: raise ConfigError(f"EASE l2 must be positive, got {l2}")
-        self.l2, self.binarize, self.max_items = float(l2), binarize, max_items
-        self.params = {"l2": self.l2, "binarize": binarize, "max_items": max_items}
+        if not 0 <= dropout < 1: raise ConfigError(f"EASE dropout must be in [0, 1), got {dropout}")
+        self.l2, self.binarize, self.max_items, self.dropout = float(l2), binarize, max_items, float(dropout)
+        self.params = {"l2": self.l2, "binarize": binarize, "max_items": max_items, "dropout": self.dropout}
 
     def fit(self, train_csr: sp.csr_matrix) -> "EASE":
         train_csr = self.remember_training(train_csr)
@@ -334,7 +336,7 @@ class EASE(Recommender):
             raise ConfigError(f"EASE needs an items x items dense matrix: {self.n_items} items exceed max_items={self.max_items} "
                               f"(about {self.n_items**2 * 8 / 1e9:.0f} GB); use ALS for this catalog")
         gram = self._gram(self._inputs(train_csr))
-        gram[np.diag_indices_from(gram)] += self.l2
+        gram[np.diag_indices_from(gram)] += self.l2 + self.dropout / (1 - self.dropout) * np.diag(gram)  # the right side is a new array: read before the add
         precision = np.linalg.inv(gram)
         self.weights = (precision / -np.diag(precision)).astype(np.float32)
         np.fill_diagonal(self.weights, 0.0)
@@ -401,8 +403,9 @@ class SessionEASE(EASE):
                  window: int = 100,  # pairs at most this many places apart in a user's time order
                  tau: float = 300.0,  # seconds over which a pair's weight falls by e
                  binarize: bool = True, max_items: int = 40_000,
+                 dropout: float = 0.0,  # EASE's per-item penalty (EDLAE): p / (1 - p) times the item's count
                 ):
-        super().__init__(l2, binarize, max_items)
+        super().__init__(l2, binarize, max_items, dropout)
         if session_weight < 0: raise ConfigError(f"SessionEASE session_weight must be at least 0, got {session_weight}")
         if window < 1: raise ConfigError(f"SessionEASE window must be at least 1, got {window}")
         if tau <= 0: raise ConfigError(f"SessionEASE tau must be positive (seconds), got {tau}")
