@@ -20,6 +20,7 @@ import numpy as np
 from hybrid_recsys.core import ConfigError, seed_everything
 from hybrid_recsys.data import load_dataset
 from hybrid_recsys.evaluate import fit_for_validation, load_tuned, tune, validation_score
+from hybrid_recsys.hybrid import DEFAULT_SOURCES
 from hybrid_recsys.models import MODELS
 from hybrid_recsys.splits import split_dataset
 
@@ -55,7 +56,7 @@ if __name__ == "__main__":
             params = {**{k: v for k, v in saved.items() if k in ("sources", "n_models", "n_candidates")}, **params}
             grids = params.pop("source_grids", {})
             source_params = {}
-            for name in params.get("sources", ["ease", "als", "content", "pop"]):
+            for name in params.get("sources", DEFAULT_SOURCES):
                 grid = {**MODELS[name][1], **grids.get(name, {})}
                 key = (name, json.dumps(grid, sort_keys=True))
                 if key not in tuned: tuned[key] = tune(name, split, grid=grid)[0]
