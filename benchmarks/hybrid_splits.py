@@ -6,8 +6,8 @@ makes the protocol's split, tunes each source on that split's own validation (it
 ... --tune` does), then fits every configuration on the split's training rows and scores it on the split's validation
 rows. One line per configuration: the mean over the splits and each split's NDCG@10.
 
-A configuration is a label and a JSON object of hybrid parameters, layered over ML-100K's tuned hybrid (`sources`,
-`n_models` from experiments/tuned/). The key `source_grids` (not a hybrid parameter) widens a source's validation grid
+A configuration is a label and a JSON object of hybrid parameters, layered over the saved hybrid's settings outside its
+grid (ML-100K: `sources`, `n_models` from experiments/tuned/), as `tuned_for_split` keeps them. The key `source_grids` (not a hybrid parameter) widens a source's validation grid
 for that configuration, e.g. `{"source_grids": {"session_ease": {"dropout": [0, 0.5, 0.8, 0.9]}}}`.
 
 Run: `.venv/bin/python benchmarks/hybrid_splits.py --config 'tuned={}' --config 'ten networks={"n_models": 10}'`
@@ -53,7 +53,7 @@ if __name__ == "__main__":
         split = split_dataset(data, args.protocol, seed=seed)
         tuned = {}  # (source, its grid as JSON) -> parameters chosen on this split's validation
         for label, params in configs.items():
-            params = {**{k: v for k, v in saved.items() if k in ("sources", "n_models", "n_candidates")}, **params}
+            params = {**{k: v for k, v in saved.items() if k not in MODELS["hybrid"][1]}, **params}  # the saved settings outside the hybrid's grid, as `tuned_for_split` keeps them
             grids = params.pop("source_grids", {})
             source_params = {}
             for name in params.get("sources", DEFAULT_SOURCES):

@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 
 from .core import ConfigError, EarlyStopping, HRSError, atomic_dir, progress_disabled, torch_device, unit_rows, zscore
 from .metrics import ndcg_at_k
+from .models import pair_times
 from .retrieval import Candidates
 
 # %% auto #0
@@ -90,7 +91,8 @@ def _time_context(dataset, binary: sp.csr_matrix) -> TimeContext | None:
     "Time quantities of the training interactions (the pattern of `binary`); None when the dataset lacks timestamps."
     stamps = dataset.interactions["timestamp"].to_numpy(np.float64)
     if len(stamps) == 0 or np.isnan(stamps).any(): return None
-    times = dataset.to_csr(values="timestamp").multiply(binary).tocsr()  # the training pairs' timestamps
+    pair_stamps = np.nan_to_num(pair_times(dataset, binary), nan=0.0)  # the training pairs' timestamps, in binary's stored order
+    times = sp.csr_matrix((pair_stamps, binary.indices, binary.indptr), shape=binary.shape)
     times.eliminate_zeros(); times.sort_indices()
     if times.nnz == 0: return None
     start, end = float(times.data.min()), float(times.data.max())
