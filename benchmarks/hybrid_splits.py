@@ -35,22 +35,14 @@ def parse_config(text: str) -> tuple[str, dict]:
     return label, params
 
 
-if __name__ == "__main__":
-    warnings.filterwarnings("ignore")
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", default="ml-100k"); parser.add_argument("--protocol", default="ms75")
-    parser.add_argument("--seeds", default="42,1,2,3,4", help="one split per seed")
-    parser.add_argument("--config", action="append", default=[], help="LABEL=JSON of hybrid parameters (repeatable)")
-    args = parser.parse_args()
-    try: configs = dict(parse_config(text) for text in (args.config or ["tuned={}"]))
-    except ConfigError as error: parser.error(str(error))
-    seeds = [int(s) for s in args.seeds.split(",")]
-    data = load_dataset(args.dataset)
-    saved = load_tuned(data.name, args.protocol, "hybrid") or {}
+def validation_scores(dataset: str, protocol: str, seeds: list[int], configs: dict[str, dict]) -> dict[str, list[float]]:
+    "Label -> validation NDCG@10 on each seed's split, every source tuned on that split's own validation; no test row is read."
+    data = load_dataset(dataset)
+    saved = load_tuned(data.name, protocol, "hybrid") or {}
     scores = {label: [] for label in configs}
     for seed in seeds:
         seed_everything(seed)
-        split = split_dataset(data, args.protocol, seed=seed)
+        split = split_dataset(data, protocol, seed=seed)
         tuned = {}  # (source, its grid as JSON) -> parameters chosen on this split's validation
         for label, params in configs.items():
             params = {**{k: v for k, v in saved.items() if k not in MODELS["hybrid"][1]}, **params}  # the saved settings outside the hybrid's grid, as `tuned_for_split` keeps them
@@ -65,8 +57,31 @@ if __name__ == "__main__":
             model = fit_for_validation("hybrid", {**params, "source_params": {**source_params, **params.get("source_params", {})}}, split)
             scores[label].append(validation_score(model, split))
             print(f"seed {seed}, {label}: {scores[label][-1]:.4f} ({time.perf_counter() - start:.0f} s); sources {source_params}", flush=True)
-    print(f"\n{args.dataset} / {args.protocol}, validation NDCG@10 on each split (seeds {', '.join(map(str, seeds))}); test rows untouched\n")
-    print("| configuration | mean | " + " | ".join(f"seed {s}" for s in seeds) + " |")
+    return scores
+
+
+def print_table(title: str, seeds: list[int], scores: dict[str, list[float]], first_column: str = "configuration"):
+    "The scores as a Markdown table under `title`: a row per label, its mean and each split."
+    print(f"\n{title}: validation NDCG@10 on each split (seeds {', '.join(map(str, seeds))}); test rows untouched\n")
+    print(f"| {first_column} | mean | " + " | ".join(f"seed {s}" for s in seeds) + " |")
     print("|---|---|" + "---|" * len(seeds))
     for label, values in scores.items():
         print(f"| {label} | {np.mean(values):.4f} | " + " | ".join(f"{v:.4f}" for v in values) + " |")
+
+
+def main(argv: list[str] | None = None):
+    "Parse the command line (--dataset, --protocol, --seeds, --config ...), score the configurations and print the table."
+    warnings.filterwarnings("ignore")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", default="ml-100k"); parser.add_argument("--protocol", default="ms75")
+    parser.add_argument("--seeds", default="42,1,2,3,4", help="one split per seed")
+    parser.add_argument("--config", action="append", default=[], help="LABEL=JSON of hybrid parameters (repeatable)")
+    args = parser.parse_args(argv)
+    try: configs = dict(parse_config(text) for text in (args.config or ["tuned={}"]))
+    except ConfigError as error: parser.error(str(error))
+    seeds = [int(s) for s in args.seeds.split(",")]
+    print_table(f"{args.dataset} / {args.protocol}", seeds, validation_scores(args.dataset, args.protocol, seeds, configs))
+
+
+if __name__ == "__main__":
+    main()
