@@ -342,7 +342,7 @@ class EASE(Recommender):
         np.fill_diagonal(self.weights, 0.0)
         return self
 
-    def _gram(self, inputs: sp.csr_matrix) -> np.ndarray: return (inputs.T @ inputs).toarray().astype(np.float64)
+    def _gram(self, inputs: sp.csr_matrix) -> np.ndarray: return (inputs.T @ inputs).toarray(order="C").astype(np.float64)  # C order: session EASE adds into it in place
 
     def _inputs(self, matrix: sp.csr_matrix) -> sp.csr_matrix:
         if not self.binarize: return matrix
@@ -373,23 +373,29 @@ def session_gram(train_csr: sp.csr_matrix,  # users x items: whose stored pairs 
                  times: np.ndarray,  # (nnz,) each pair's timestamp in seconds (`pair_times`); NaN: unknown, left out
                  window: int = 100,  # pairs at most this many places apart in a user's time order
                  tau: float = 300.0,  # seconds: a pair's weight is exp(-|t_i - t_j| / tau)
+                 out: np.ndarray | None = None,  # (n_items, n_items) C-ordered float64 to add into, in place (EASE's Gram); None: a new zero array
+                 weight: float = 1.0,  # what each pair's weight is multiplied by before it is added
                 ) -> np.ndarray:
-    "(n_items, n_items) symmetric, dense: for every user, the time-decayed weight of each pair of their items close together in time order."
+    "(n_items, n_items) symmetric, dense: for every user, the time-decayed weight of each pair of their items close together in time order (added to `out`)."
+    n = train_csr.shape[1]
+    if out is None: out = np.zeros((n, n))
+    elif out.shape != (n, n) or out.dtype != np.float64 or not out.flags.c_contiguous:
+        raise ValueError(f"session_gram out must be a C-ordered float64 array of shape {(n, n)}, got {out.dtype} {out.shape}")
     rows = np.repeat(np.arange(train_csr.shape[0], dtype=np.int64), np.diff(train_csr.indptr))
     known = np.isfinite(times)
     rows, items, stamps = rows[known], train_csr.indices[known].astype(np.int64), times[known]
     order = np.lexsort((items, stamps, rows))
     rows, items, stamps = rows[order], items[order], stamps[order]
-    n = train_csr.shape[1]
-    gram = np.zeros(n * n)
+    flat = out.reshape(-1)  # a view: adding into it adds into `out`, with no second items x items array
     for offset in range(1, min(window, len(rows) - 1) + 1):
         same_user = rows[offset:] == rows[:-offset]
-        weight = np.exp(-np.where(same_user, stamps[offset:] - stamps[:-offset], np.inf) / tau)
-        keep = same_user & (weight > 1e-4)
+        pair_weight = np.exp(-np.where(same_user, stamps[offset:] - stamps[:-offset], np.inf) / tau)
+        keep = same_user & (pair_weight > 1e-4)
         if not keep.any(): break  # a larger offset only widens the gaps (times are sorted within a user)
-        gram += np.bincount(items[:-offset][keep] * n + items[offset:][keep], weights=weight[keep], minlength=n * n)
-    gram = gram.reshape(n, n)
-    return gram + gram.T
+        first, second, pair_weight = items[:-offset][keep], items[offset:][keep], weight * pair_weight[keep]
+        np.add.at(flat, first * n + second, pair_weight)
+        np.add.at(flat, second * n + first, pair_weight)
+    return out
 
 # %% ../nbs/05_models.ipynb #7456097c
 class SessionEASE(EASE):
@@ -419,9 +425,7 @@ class SessionEASE(EASE):
         if not np.isfinite(times).any():
             log.warning("session_ease: no training interaction has a timestamp, so there are no sessions: this is plain EASE")
             return gram
-        sessions = session_gram(inputs, times, self.window, self.tau)
-        sessions *= self.session_weight; gram += sessions  # in place: two items x items arrays at the peak, not four
-        return gram
+        return session_gram(inputs, times, self.window, self.tau, out=gram, weight=self.session_weight)  # in place: no second items x items array
 
 # %% ../nbs/05_models.ipynb #cb26ca58
 class RP3beta(Recommender):
