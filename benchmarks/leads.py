@@ -31,22 +31,16 @@ sys.path.insert(0, str(Path(__file__).parent))
 from hybrid_splits import print_table, validation_scores
 from hybrid_recsys.als import ALS
 from hybrid_recsys.data import load_dataset
-from hybrid_recsys.evaluate import heldout_users, load_tuned, validation_score
+from hybrid_recsys.evaluate import load_tuned, validation_score
 from hybrid_recsys.hybrid import DEFAULT_SOURCES
-from hybrid_recsys.metrics import ranking_metrics
-from hybrid_recsys.models import EASE, MODELS, Recommender, SessionEASE, pair_times, session_gram
+from hybrid_recsys.models import EASE, MODELS, Recommender, SessionEASE, pair_times, session_gram, time_ordered
 from hybrid_recsys.splits import split_dataset
 
 
 def time_order(dataset, train_csr: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     "(users, items, timestamps) of the training pairs that have a time, sorted by user, then time, then item."
     binary = train_csr.copy(); binary.data[:] = 1.0
-    times = pair_times(dataset, binary)
-    users = np.repeat(np.arange(train_csr.shape[0]), np.diff(train_csr.indptr))
-    known = np.isfinite(times)
-    users, items, times = users[known], train_csr.indices[known].astype(np.int64), times[known]
-    order = np.lexsort((items, times, users))
-    return users[order], items[order], times[order]
+    return time_ordered(binary, pair_times(dataset, binary))
 
 
 class GapBridge(Recommender):
@@ -103,9 +97,7 @@ class PageSessionEASE(SessionEASE):
         self.page_weight, self.page_seconds = float(page_weight), float(page_seconds)
 
     def _gram(self, inputs):
-        gram = super()._gram(inputs)
-        gram += self.page_weight * session_gram(inputs, pair_times(self.dataset, inputs), self.window, self.page_seconds)
-        return gram
+        return session_gram(inputs, pair_times(self.dataset, inputs), self.window, self.page_seconds, out=super()._gram(inputs), weight=self.page_weight)
 
 
 def constrained_ease(gram: np.ndarray, penalty: np.ndarray, zero_sets: list[np.ndarray]) -> np.ndarray:
@@ -118,7 +110,12 @@ def constrained_ease(gram: np.ndarray, penalty: np.ndarray, zero_sets: list[np.n
     return weights
 
 
-class PairEASE(Recommender):
+class WideEASE(Recommender):
+    "EASE over extra input columns: subclasses build `_inputs(history_csr)` (the items first) and fit `weights` with `constrained_ease`."
+    def _score_block(self, user_ids): return np.asarray(self._inputs(self.train_csr[user_ids]) @ self.weights)
+
+
+class PairEASE(WideEASE):
     "Higher-order EASE: the `n_pairs` most co-taken item pairs are extra inputs (penalty `l2_pairs`), and a pair never predicts its own two items."
     def __init__(self, l2: float = 750.0, l2_pairs: float = 750.0, n_pairs: int = 2000):
         self.l2, self.l2_pairs, self.n_pairs = float(l2), float(l2_pairs), int(n_pairs)
@@ -143,10 +140,8 @@ class PairEASE(Recommender):
         self.weights = constrained_ease((inputs.T @ inputs).toarray(), penalty, [np.array(z) for z in zero_sets])
         return self
 
-    def _score_block(self, user_ids): return np.asarray(self._inputs(self.train_csr[user_ids]) @ self.weights)
 
-
-class RatingEASE(PairEASE):
+class RatingEASE(WideEASE):
     "EASE with a second input channel, each taken item's rating minus the user's mean (penalty `l2_ratings`); item k's two inputs never predict k."
     def __init__(self, l2: float = 750.0, l2_ratings: float = 750.0):
         self.l2, self.l2_ratings = float(l2), float(l2_ratings)
@@ -166,17 +161,22 @@ class RatingEASE(PairEASE):
         return self
 
 
-def release_filtered_ndcg(model, split, margin_days: float) -> float:
-    "Validation NDCG@10 of `model` once items first rated (by anyone, in training) after the user's last training rating + margin are ranked last."
-    users, items, times = time_order(split.dataset, split.train)
-    first_rated = np.full(split.train.shape[1], np.inf); np.minimum.at(first_rated, items, times)
-    last_rated = np.full(split.train.shape[0], -np.inf); np.maximum.at(last_rated, users, times)
-    valid_users = heldout_users(split, "valid")
-    scores = model._score_block(valid_users)
-    scores[first_rated[None, :] > last_rated[valid_users, None] + margin_days * 86400] -= 1e6
-    scores[split.train[valid_users].toarray() > 0] = -np.inf
-    top = np.argsort(-scores, axis=1, kind="stable")[:, :10]
-    return float(ranking_metrics(top, split.valid, valid_users, (10,))["ndcg@10"].mean())
+class ReleaseFilteredSessionEASE(SessionEASE):
+    "Session EASE that ranks last every item first rated (by anyone, in training) after the user's last training rating plus `margin_days` (None: no filter)."
+    margin_days: float | None = None
+
+    def fit(self, train_csr):
+        super().fit(train_csr)
+        users, items, times = time_order(self.dataset, self.train_csr)
+        self.first_rated_ = np.full(self.n_items, np.inf); np.minimum.at(self.first_rated_, items, times)
+        self.last_rated_ = np.full(self.n_users, -np.inf); np.maximum.at(self.last_rated_, users, times)
+        return self
+
+    def _score_block(self, user_ids):
+        scores = super()._score_block(user_ids)
+        if self.margin_days is not None:
+            scores[self.first_rated_[None, :] > self.last_rated_[user_ids, None] + self.margin_days * 86400] -= 1e6
+        return scores
 
 
 if __name__ == "__main__":
@@ -201,7 +201,7 @@ if __name__ == "__main__":
         for gap in (300.0, 1800.0):
             rows[f"ALS + session rows (gap {gap:.0f} s)"] = [validation_score(SessionRowsALS(data, gap, **als_params).fit(split.train), split) for split in splits]
     if "pages" in parts or "release" in parts:
-        fitted = [SessionEASE(data, **ease_params).fit(split.train) for split in splits]  # fitted once, for both parts
+        fitted = [ReleaseFilteredSessionEASE(data, **ease_params).fit(split.train) for split in splits]  # fitted once, for both parts; no filter yet
         rows["session EASE"] = [validation_score(model, split) for model, split in zip(fitted, splits)]
     if "pages" in parts:
         for weight, seconds in [(1.0, 1.0), (3.0, 1.0), (1.0, 30.0)]:
@@ -209,8 +209,8 @@ if __name__ == "__main__":
                 validation_score(PageSessionEASE(data, weight, seconds, **ease_params).fit(split.train), split) for split in splits]
     if "release" in parts:
         for margin in (0.0, 7.0):
-            rows[f"session EASE, not-yet-rated items last (margin {margin:g} days)"] = [
-                release_filtered_ndcg(model, split, margin) for model, split in zip(fitted, splits)]
+            for model in fitted: model.margin_days = margin
+            rows[f"session EASE, not-yet-rated items last (margin {margin:g} days)"] = [validation_score(model, split) for model, split in zip(fitted, splits)]
     if "pairs" in parts or "ratings" in parts:
         l2 = load_tuned(data.name, "ms75", "ease")["l2"]
         rows[f"EASE (l2 {l2:g})"] = [validation_score(EASE(l2).fit(split.train), split) for split in splits]

@@ -17,8 +17,8 @@ from .core import ConfigError, HRSError, atomic_dir, get_logger, progress_disabl
 
 # %% auto #0
 __all__ = ['log', 'MODELS', 'check_user_items', 'check_histories', 'histories_csr', 'top_n', 'Recommender', 'MostPopular',
-           'RandomRanking', 'EASE', 'pair_times', 'session_gram', 'SessionEASE', 'RP3beta', 'model_class', 'make_model',
-           'load_model']
+           'RandomRanking', 'EASE', 'pair_times', 'time_ordered', 'session_gram', 'SessionEASE', 'RP3beta',
+           'model_class', 'make_model', 'load_model']
 
 # %% ../nbs/05_models.ipynb #8c48cf7e
 def check_user_items(matrix, name: str = "train_csr", shape: tuple[int, int] | None = None) -> sp.csr_matrix:
@@ -369,6 +369,16 @@ def pair_times(dataset, train_csr: sp.csr_matrix) -> np.ndarray:
     at, found = sorted_lookup(keys[order], rows * n_items + train_csr.indices)
     return np.where(found, frame["timestamp"].to_numpy(np.float64)[order[at]], np.nan)
 
+def time_ordered(train_csr: sp.csr_matrix,  # users x items: whose stored pairs are the interactions
+                 times: np.ndarray,  # (nnz,) each pair's timestamp (`pair_times`); NaN: unknown, left out
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    "(rows, items, timestamps) of the timed pairs, by row, then time, then item: each user's interactions in the order they were taken."
+    rows = np.repeat(np.arange(train_csr.shape[0], dtype=np.int64), np.diff(train_csr.indptr))
+    known = np.isfinite(times)
+    rows, items, stamps = rows[known], train_csr.indices[known].astype(np.int64), times[known]
+    order = np.lexsort((items, stamps, rows))
+    return rows[order], items[order], stamps[order]
+
 def session_gram(train_csr: sp.csr_matrix,  # users x items: whose stored pairs are the interactions
                  times: np.ndarray,  # (nnz,) each pair's timestamp in seconds (`pair_times`); NaN: unknown, left out
                  window: int = 100,  # pairs at most this many places apart in a user's time order
@@ -381,11 +391,7 @@ def session_gram(train_csr: sp.csr_matrix,  # users x items: whose stored pairs 
     if out is None: out = np.zeros((n, n))
     elif out.shape != (n, n) or out.dtype != np.float64 or not out.flags.c_contiguous:
         raise ValueError(f"session_gram out must be a C-ordered float64 array of shape {(n, n)}, got {out.dtype} {out.shape}")
-    rows = np.repeat(np.arange(train_csr.shape[0], dtype=np.int64), np.diff(train_csr.indptr))
-    known = np.isfinite(times)
-    rows, items, stamps = rows[known], train_csr.indices[known].astype(np.int64), times[known]
-    order = np.lexsort((items, stamps, rows))
-    rows, items, stamps = rows[order], items[order], stamps[order]
+    rows, items, stamps = time_ordered(train_csr, times)
     flat = out.reshape(-1)  # a view: adding into it adds into `out`, with no second items x items array
     for offset in range(1, min(window, len(rows) - 1) + 1):
         same_user = rows[offset:] == rows[:-offset]
