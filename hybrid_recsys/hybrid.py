@@ -17,7 +17,7 @@ from .core import ConfigError, HRSError, Unanswerable, atomic_dir, get_logger, z
 from .evaluate import load_tuned
 from .metrics import users_with_heldout
 from .models import MODELS, Recommender, check_histories, check_user_items, histories_csr, load_model, make_model, top_n
-from .rerank import RERANKERS, FeatureContext, TimeContext, candidate_features, feature_context, load_reranker
+from .rerank import RERANKERS, FeatureContext, TimeContext, candidate_features, feature_context, load_reranker, select_features
 from .retrieval import CandidateGenerator
 from .splits import stratified_parts
 
@@ -67,6 +67,7 @@ class HybridRecommender(Recommender):
                  inner_valid_share: float = 0.25,  # share of each user's training interactions that labels the re-ranker
                  inner_folds: int = 1,  # >1: label every training interaction once, in this many folds (more re-ranker data, folds x stage-1 fits)
                  time_features: bool = False,  # give the re-ranker the time features (nb 13) where the data has timestamps; off: no gain on validation (README)
+                 drop_features: list[str] | tuple[str, ...] = (),  # re-ranker features left out, by name or shell-style pattern ('user:*', 'content:*'): an ablation
                  index_kind: str = "auto",  # vector index for dot-product sources
                  seed: int = 42,
                 ):
@@ -77,12 +78,14 @@ class HybridRecommender(Recommender):
             if name not in sources: raise ConfigError(f"source_params for {name!r}, which is not among the sources ({', '.join(sources)})")
         if not 0 < inner_valid_share < 1: raise ConfigError(f"inner_valid_share must be in (0, 1), got {inner_valid_share}")
         if inner_folds < 1: raise ConfigError(f"inner_folds must be at least 1, got {inner_folds}")
+        if isinstance(drop_features, str): raise ConfigError(f"drop_features: expected a list of feature names or patterns, got the string {drop_features!r} (on the command line: --param 'drop_features=[\"user:*\"]')")
         self.dataset, self.protocol = dataset, protocol
         if ranker not in RERANKERS: raise ConfigError(f"ranker {ranker!r}: expected one of {', '.join(RERANKERS)}")
         self.params = dict(sources=sources, source_params=dict(source_params or {}), n_candidates=int(n_candidates), depth=int(depth),
                            quotas=dict(quotas or {}), weights=dict(weights or {}), rrf_k=float(rrf_k), rerank=bool(rerank), ranker=ranker, ranker_params=dict(ranker_params or {}), loss=loss,
                            hidden=[int(h) for h in hidden], lr=float(lr), dropout=float(dropout), epochs=int(epochs), patience=int(patience), n_models=int(n_models),
-                           inner_valid_share=float(inner_valid_share), inner_folds=int(inner_folds), time_features=bool(time_features), index_kind=index_kind, seed=int(seed))
+                           inner_valid_share=float(inner_valid_share), inner_folds=int(inner_folds), time_features=bool(time_features), drop_features=[str(p) for p in drop_features],
+                           index_kind=index_kind, seed=int(seed))
         self.reranker_params = (dict(loss=loss, hidden=tuple(self.params["hidden"]), lr=lr, dropout=dropout, epochs=epochs, patience=patience,
                                      n_models=n_models, seed=seed) if ranker == "neural" else dict(n_models=n_models, seed=seed)) | dict(ranker_params or {})
         RERANKERS[ranker](**self.reranker_params)  # validate now, not after stage 1 has trained
@@ -119,7 +122,8 @@ def fit(self: HybridRecommender, train_csr: sp.csr_matrix) -> HybridRecommender:
             generator = self._fit_sources(inner_train)
             users = users_with_heldout(inner_valid)
             candidates = generator.generate(users, inner_train)
-            features, names = candidate_features(candidates, feature_context(self.dataset, inner_train, self.params["time_features"]), self.params["rrf_k"])
+            features, names = select_features(*candidate_features(candidates, feature_context(self.dataset, inner_train, self.params["time_features"]), self.params["rrf_k"]),
+                                              self.params["drop_features"])
             labels = (np.asarray(inner_valid[users[:, None], np.maximum(candidates.items, 0)].todense()) > 0) & candidates.mask
             blocks.append((features, candidates.mask, labels.astype(np.float32), users))
             found, held = found + labels.sum(), held + inner_valid[users].nnz
@@ -153,7 +157,7 @@ def _candidate_scores(self: HybridRecommender, candidates, items=None) -> np.nda
     "Stage-2 scores of the candidates (or of other `items` of the same users); the fused score when not re-ranking."
     described = candidates if items is None else self.generator.describe(candidates, items)
     if not self.params["rerank"]: return np.where(described.items >= 0, described.fused, -np.inf)
-    features, _ = candidate_features(described, self.context, self.params["rrf_k"], reference=candidates)
+    features, _ = select_features(*candidate_features(described, self.context, self.params["rrf_k"], reference=candidates), self.params["drop_features"])
     return self.reranker.score(features, described.mask)
 
 # %% ../nbs/14_hybrid.ipynb #cade1fc2
