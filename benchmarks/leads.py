@@ -17,15 +17,26 @@ and two richer linear models on ML-100K `ms75`, none of which reads a test row:
   has pair (i, j) when they took both), a pair never predicting its own items; closed form, own validation beside EASE's.
 - `ratings`: EASE with a second input channel, the user-centred rating of each taken item, predicting what is taken.
 
-Run: `.venv/bin/python benchmarks/leads.py` (all six, about 8 minutes on 2 cores) or `--part bridge` etc.
-Every part but `bridge` uses the saved parameters (experiments/tuned/, chosen on seed 42's validation) on seeds 42, 1
-and 2; `bridge` tunes every source on each split's own validation, seeds 42, 1, 2, 3, 4.
+Two changes to the re-ranker, scored like `bridge` on the five splits' validation:
+
+- `residual`: the neural re-ranker learns a residual over one feature, session EASE's z-scored score (or the fused RRF
+  score): its score is `scale` x that feature + the MLP's output, the MLP's last layer starting at zero, so training
+  starts from that order instead of from nothing; at the neural re-ranker's learning rate (3e-3) and at a tenth of it.
+- `features`: the session pairs alone (session EASE's pair weights, cosine-normalised) as re-ranker features: a source with
+  RRF weight 0, so it proposes nothing but every candidate gets its session similarity to the user's history (the
+  largest over the history, or the sum) as a z-scored score, a rank and a listed flag.
+
+Run: `.venv/bin/python benchmarks/leads.py` (all eight, about 20 minutes on 2 cores) or some of them (`--part residual features`)
+`bridge`, `residual` and `features` tune every source on each split's own validation, seeds 42, 1, 2, 3, 4, and share one
+table with the tuned hybrid; the other parts use the saved parameters (experiments/tuned/, chosen on seed 42's
+validation) on seeds 42, 1 and 2.
 """
 import argparse, sys, warnings
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 from hybrid_splits import print_table, validation_scores
@@ -34,6 +45,7 @@ from hybrid_recsys.data import load_dataset
 from hybrid_recsys.evaluate import load_tuned, validation_score
 from hybrid_recsys.hybrid import DEFAULT_SOURCES
 from hybrid_recsys.models import EASE, MODELS, Recommender, SessionEASE, pair_times, session_gram, time_ordered
+from hybrid_recsys.rerank import RERANKERS, Reranker
 from hybrid_recsys.splits import split_dataset
 
 
@@ -179,19 +191,76 @@ class ReleaseFilteredSessionEASE(SessionEASE):
         return scores
 
 
+class Residual(torch.nn.Module):
+    "scale x one input column + an MLP of all of them."
+    def __init__(self, mlp: torch.nn.Sequential, column: int, scale: float):
+        super().__init__()
+        self.mlp, self.column, self.scale = mlp, column, torch.nn.Parameter(torch.tensor(float(scale)))
+    def forward(self, x): return self.scale * x[..., self.column:self.column + 1] + self.mlp(x)
+
+
+class ResidualReranker(Reranker):
+    "The neural re-ranker over a base feature: score = scale x `base` (standardised) + MLP(features), the MLP's last layer zero at the start, `scale` learnt."
+    def __init__(self, base: str = "session_ease:score_z", scale: float = 2.0, **params):
+        super().__init__(**params)
+        self.base, self.scale = base, float(scale)
+
+    def _network(self, n_features: int):
+        mlp = super()._network(n_features)
+        torch.nn.init.zeros_(mlp[-1].weight); torch.nn.init.zeros_(mlp[-1].bias)
+        return Residual(mlp, self.feature_names.index(self.base), self.scale)
+
+
+class SessionSimilarity(Recommender):
+    "A feature source: item i scored by its session similarity (session EASE's pairs, cosine-normalised) to the user's history items, the largest (`how='max'`) or the sum."
+    name = "session_sim"
+    needs_dataset = True
+    def __init__(self, dataset=None, how: str = "max", window: int = 100, tau: float = 300.0):
+        self.dataset, self.how, self.window, self.tau = dataset, how, int(window), float(tau)
+        self.params = {"how": how, "window": self.window, "tau": self.tau}
+
+    def fit(self, train_csr):
+        train_csr = self.remember_training(train_csr)
+        binary = train_csr.copy(); binary.data[:] = 1.0
+        pairs = session_gram(binary, pair_times(self.dataset, binary), self.window, self.tau)
+        norm = np.sqrt(np.maximum(pairs.sum(1), 1e-9))
+        self.similarity_ = (pairs / norm[:, None] / norm[None, :]).astype(np.float32)
+        return self
+
+    def _score_block(self, user_ids):
+        history = self.train_csr[user_ids]
+        if self.how == "sum": return np.asarray((history > 0).astype(np.float32) @ self.similarity_)
+        scores = np.zeros((len(user_ids), self.n_items), np.float32)
+        for row in range(len(user_ids)):  # experiment code: a loop over users is fine at ML-100K's size
+            taken = history.indices[history.indptr[row]:history.indptr[row + 1]]
+            if len(taken): scores[row] = self.similarity_[taken].max(0)
+        return scores
+
+
 if __name__ == "__main__":
     warnings.filterwarnings("ignore")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=["all", "bridge", "als", "pages", "release", "pairs", "ratings"], default="all")
+    all_parts = ["bridge", "residual", "features", "als", "pages", "release", "pairs", "ratings"]
+    parser.add_argument("--part", nargs="+", choices=["all"] + all_parts, default=["all"], help="one or more parts")
     args = parser.parse_args()
-    parts = ["bridge", "als", "pages", "release", "pairs", "ratings"] if args.part == "all" else [args.part]
+    parts = all_parts if "all" in args.part else args.part
     data = load_dataset("ml-100k")
-    if "bridge" in parts:
-        MODELS["bridge"] = (GapBridge, {"steps": [1, 3, 10], "decay": [0.7]})  # for this run only: the hybrid finds its sources in the registry
+    sources, configs = list((load_tuned(data.name, "ms75", "hybrid") or {}).get("sources", DEFAULT_SOURCES)), {}
+    if "bridge" in parts:  # for this run only: the hybrid finds its sources in the registry, its re-rankers in RERANKERS
+        MODELS["bridge"] = (GapBridge, {"steps": [1, 3, 10], "decay": [0.7]})
+        configs["with the gap bridge as a fifth source"] = {"sources": sources + ["bridge"]}
+    if "residual" in parts:
+        RERANKERS["residual"] = ResidualReranker
+        for base, lr in [("session_ease:score_z", 3e-3), ("session_ease:score_z", 3e-4), ("fused_rrf", 3e-3)]:
+            configs[f"re-ranker learning a residual over {base}, learning rate {lr:g}"] = {"ranker": "residual", "ranker_params": {"base": base, "lr": lr}}
+    if "features" in parts:
+        MODELS["session_sim"] = (SessionSimilarity, {"how": ["max"]})
+        for how in ("max", "sum"):
+            configs[f"session similarity ({how} over the history) as re-ranker features"] = {
+                "sources": sources + ["session_sim"], "weights": {"session_sim": 0.0}, "source_params": {"session_sim": {"how": how}}}
+    if configs:
         seeds = [42, 1, 2, 3, 4]
-        sources = list((load_tuned(data.name, "ms75", "hybrid") or {}).get("sources", DEFAULT_SOURCES))
-        configs = {"tuned": {}, "with the gap bridge as a fifth source": {"sources": sources + ["bridge"]}}
-        print_table(f"{data.name} / ms75", seeds, validation_scores(data.name, "ms75", seeds, configs))
+        print_table(f"{data.name} / ms75", seeds, validation_scores(data.name, "ms75", seeds, {"tuned": {}} | configs))
     seeds, rows = [42, 1, 2], {}
     splits = [split_dataset(data, "ms75", seed=seed) for seed in seeds]
     ease_params = load_tuned(data.name, "ms75", "session_ease")
