@@ -13,11 +13,11 @@ for that configuration, e.g. `{"source_grids": {"session_ease": {"dropout": [0, 
 Run: `.venv/bin/python benchmarks/hybrid_splits.py --config 'tuned={}' --config 'ten networks={"n_models": 10}'`
 (ML-100K `ms75`, seeds 42,1,2,3,4: about 4 minutes of source tuning, then about 80 s per configuration on 2 cores).
 """
-import argparse, json, time, warnings
+import argparse, json, sys, time, warnings
 
 import numpy as np
 
-from hybrid_recsys.core import ConfigError, seed_everything
+from hybrid_recsys.core import ConfigError, HRSError, seed_everything
 from hybrid_recsys.data import load_dataset
 from hybrid_recsys.evaluate import fit_for_validation, load_tuned, tune, validation_score
 from hybrid_recsys.hybrid import DEFAULT_SOURCES
@@ -80,7 +80,9 @@ def main(argv: list[str] | None = None):
     try: configs = dict(parse_config(text) for text in (args.config or ["tuned={}"]))
     except ConfigError as error: parser.error(str(error))
     seeds = [int(s) for s in args.seeds.split(",")]
-    print_table(f"{args.dataset} / {args.protocol}", seeds, validation_scores(args.dataset, args.protocol, seeds, configs))
+    try: scores = validation_scores(args.dataset, args.protocol, seeds, configs)
+    except HRSError as error: sys.exit(f"error: {error}")  # a configuration the library refuses (a misspelt feature, CLIP weights offline): one line, as the CLI says it
+    print_table(f"{args.dataset} / {args.protocol}", seeds, scores)
 
 
 if __name__ == "__main__":
