@@ -17,7 +17,7 @@ from .core import ConfigError, HRSError, Unanswerable, atomic_dir, get_logger, z
 from .evaluate import load_tuned
 from .metrics import users_with_heldout
 from .models import MODELS, Recommender, check_histories, check_user_items, histories_csr, load_model, make_model, top_n
-from .rerank import RERANKERS, FeatureContext, TimeContext, candidate_features, feature_context, load_reranker, select_features
+from .rerank import RERANKERS, FeatureContext, TimeContext, candidate_features, drop_patterns, feature_context, load_reranker, select_features
 from .retrieval import CandidateGenerator
 from .splits import stratified_parts
 
@@ -78,13 +78,12 @@ class HybridRecommender(Recommender):
             if name not in sources: raise ConfigError(f"source_params for {name!r}, which is not among the sources ({', '.join(sources)})")
         if not 0 < inner_valid_share < 1: raise ConfigError(f"inner_valid_share must be in (0, 1), got {inner_valid_share}")
         if inner_folds < 1: raise ConfigError(f"inner_folds must be at least 1, got {inner_folds}")
-        if isinstance(drop_features, str): raise ConfigError(f"drop_features: expected a list of feature names or patterns, got the string {drop_features!r} (on the command line: --param 'drop_features=[\"user:*\"]')")
         self.dataset, self.protocol = dataset, protocol
         if ranker not in RERANKERS: raise ConfigError(f"ranker {ranker!r}: expected one of {', '.join(RERANKERS)}")
         self.params = dict(sources=sources, source_params=dict(source_params or {}), n_candidates=int(n_candidates), depth=int(depth),
                            quotas=dict(quotas or {}), weights=dict(weights or {}), rrf_k=float(rrf_k), rerank=bool(rerank), ranker=ranker, ranker_params=dict(ranker_params or {}), loss=loss,
                            hidden=[int(h) for h in hidden], lr=float(lr), dropout=float(dropout), epochs=int(epochs), patience=int(patience), n_models=int(n_models),
-                           inner_valid_share=float(inner_valid_share), inner_folds=int(inner_folds), time_features=bool(time_features), drop_features=[str(p) for p in drop_features],
+                           inner_valid_share=float(inner_valid_share), inner_folds=int(inner_folds), time_features=bool(time_features), drop_features=drop_patterns(drop_features),
                            index_kind=index_kind, seed=int(seed))
         self.reranker_params = (dict(loss=loss, hidden=tuple(self.params["hidden"]), lr=lr, dropout=dropout, epochs=epochs, patience=patience,
                                      n_models=n_models, seed=seed) if ranker == "neural" else dict(n_models=n_models, seed=seed)) | dict(ranker_params or {})

@@ -5,7 +5,7 @@
 # %% ../nbs/13_rerank.ipynb #ba9bbd6c
 from __future__ import annotations
 
-import dataclasses, fnmatch, json, pickle, time
+import dataclasses, fnmatch, functools, json, pickle, time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +22,8 @@ from .retrieval import Candidates
 
 # %% auto #0
 __all__ = ['N_TIME_BINS', 'MAX_CATEGORIES', 'RERANKERS', 'TimeContext', 'FeatureContext', 'UserFeatures', 'feature_context',
-           'candidate_features', 'select_features', 'Reranker', 'early_stopping_split', 'LambdaMART', 'load_reranker']
+           'candidate_features', 'drop_patterns', 'select_features', 'Reranker', 'early_stopping_split', 'LambdaMART',
+           'load_reranker']
 
 # %% ../nbs/13_rerank.ipynb #2b3171cd
 N_TIME_BINS = 32  # quantile bins of the training interactions' times, for the time-local popularity feature
@@ -230,19 +231,29 @@ def candidate_features(candidates: Candidates,  # the batch of users' candidates
 
 
 # %% ../nbs/13_rerank.ipynb #fc35f3f6
+def drop_patterns(drop) -> list[str]:
+    "`drop_features` as a list of patterns; a bare string is refused (it would be read letter by letter)."
+    if isinstance(drop, str): raise ConfigError(f"drop_features: expected a list of feature names or patterns, got the string {drop!r} (on the command line: --param 'drop_features=[\"user:*\"]')")
+    return [str(pattern) for pattern in drop]
+
+@functools.lru_cache(maxsize=64)
+def _kept_columns(names: tuple[str, ...], drop: tuple[str, ...]) -> tuple[int, ...]:
+    "The positions of the names that match none of `drop`, matched once per (names, drop) and not on every request."
+    unmatched = [pattern for pattern in drop if not any(fnmatch.fnmatchcase(name, pattern) for name in names)]
+    if unmatched: raise ConfigError(f"drop_features {unmatched}: no re-ranker feature matches; the features are {', '.join(names)}")
+    keep = tuple(j for j, name in enumerate(names) if not any(fnmatch.fnmatchcase(name, pattern) for pattern in drop))
+    if not keep: raise ConfigError(f"drop_features {list(drop)} leaves the re-ranker no feature")
+    return keep
+
 def select_features(features: np.ndarray,  # (..., n_features) from `candidate_features`
                     names: list[str],  # their names
                     drop=(),  # feature names or shell-style patterns ('user:*', 'content:*') to leave out
                    ) -> tuple[np.ndarray, list[str]]:
     "The features and names without the columns that match any of `drop`."
-    if isinstance(drop, str): raise ConfigError(f"drop_features: expected a list of feature names or patterns, got the string {drop!r}")
-    drop = list(drop)
+    drop = tuple(drop_patterns(drop))
     if not drop: return features, list(names)
-    unmatched = [pattern for pattern in drop if not any(fnmatch.fnmatchcase(name, pattern) for name in names)]
-    if unmatched: raise ConfigError(f"drop_features {unmatched}: no re-ranker feature matches; the features are {', '.join(names)}")
-    keep = [j for j, name in enumerate(names) if not any(fnmatch.fnmatchcase(name, pattern) for pattern in drop)]
-    if not keep: raise ConfigError(f"drop_features {drop} leaves the re-ranker no feature")
-    return features[..., keep], [names[j] for j in keep]
+    keep = _kept_columns(tuple(names), drop)
+    return features[..., list(keep)], [names[j] for j in keep]
 
 # %% ../nbs/13_rerank.ipynb #53d5c036
 class Reranker:
