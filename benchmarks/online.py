@@ -84,7 +84,7 @@ def serving_cost(bundle: Path, work: Path, users: list) -> list[dict]:
     return rows
 
 
-AB_EASE = {"name": "hybrid-vs-ease", "variants": [{"name": "hybrid", "share": 0.5}, {"name": "ease", "share": 0.5, "overrides": {"sources": ["ease"]}}]}
+AB_EASE = {"name": "hybrid-vs-ease", "variants": [{"name": "hybrid", "share": 0.5}, {"name": "ease", "share": 0.5, "overrides": {"sources": ["session_ease"]}}]}
 SCENARIOS = {
     "A/A": ({"name": "aa", "variants": [{"name": "a", "share": 0.5}, {"name": "b", "share": 0.5}]}, None),
     "hybrid vs popularity": ({"name": "hybrid-vs-pop", "variants": [{"name": "hybrid", "share": 0.5}, {"name": "pop", "share": 0.5, "overrides": {"sources": ["pop"]}}]}, None),
@@ -92,7 +92,7 @@ SCENARIOS = {
     "A/A, b loses 20% of its users before the list": ({"name": "aa-fault", "variants": [{"name": "a", "share": 0.5}, {"name": "b", "share": 0.5}]}, {"b": 0.2}),
     "interleaved: hybrid vs itself": ({"name": "tdi-aa", "mode": "interleave", "variants": [{"name": "hybrid"}, {"name": "same"}]}, None),
     "interleaved: hybrid vs popularity": ({"name": "tdi-pop", "mode": "interleave", "variants": [{"name": "hybrid"}, {"name": "pop", "overrides": {"sources": ["pop"]}}]}, None),
-    "interleaved: hybrid vs EASE": ({"name": "tdi-ease", "mode": "interleave", "variants": [{"name": "hybrid"}, {"name": "ease", "overrides": {"sources": ["ease"]}}]}, None),
+    "interleaved: hybrid vs EASE": ({"name": "tdi-ease", "mode": "interleave", "variants": [{"name": "hybrid"}, {"name": "ease", "overrides": {"sources": ["session_ease"]}}]}, None),
 }
 
 

@@ -59,7 +59,7 @@ def scatter_chart(points: dict[str, tuple[float, float]], x_title: str, y_title:
 def bundle_card(bundle: Bundle, role: str = "served") -> dict:
     "Where a bundle came from: dataset, protocol, when it was built and from which commit, and its size."
     manifest = bundle.manifest
-    return {"role": role, "folder": str(bundle.folder), "version": bundle.version.name if bundle.version else None,
+    return {"role": role, "folder": bundle.folder.name, "version": bundle.version.name if bundle.version else None,
             "dataset": manifest.get("dataset"), "protocol": manifest.get("protocol"), "created": manifest.get("created"),
             "commit": manifest.get("git_commit"), "n_users": len(bundle.user_lookup), "n_items": len(bundle.item_lookup)}
 

@@ -25,8 +25,8 @@ from .pipeline import Bundle, load_bundle
 # %% auto #0
 __all__ = ['log', 'Name', 'INTERLEAVED', 'stable_hash', 'unit_hash', 'Overrides', 'Variant', 'Experiment', 'parse_experiment',
            'ExperimentRecord', 'BundleView', 'plackett_luce', 'team_draft', 'ExposureLog', 'Listing', 'exposure_row',
-           'check_compatible', 'Arm', 'Experiments', 'request_rng', 'attributed', 'list_outcomes', 'welch',
-           'users_needed', 'srm', 'report_of', 'report_markdown']
+           'check_compatible', 'Arm', 'Experiments', 'request_rng', 'public_spec', 'attributed', 'list_outcomes',
+           'welch', 'users_needed', 'srm', 'report_of', 'report_markdown']
 
 # %% ../nbs/17e_online.ipynb #649f87d7
 log = get_logger("hybrid_recsys.online")
@@ -139,7 +139,7 @@ def experiments(self: EventStore) -> list[ExperimentRecord]:
 @patch
 def experiment(self: EventStore, name: str) -> ExperimentRecord:
     with self.engine.connect() as connection: found = _records(connection.execute(sa.select(experiments_table).where(experiments_table.c.name == name)))
-    if not found: raise NotFound(f"no experiment {name!r} in {self.url}")
+    if not found: raise NotFound(f"no experiment {name!r}")  # not the database URL: this reaches public answers
     return found[0]
 
 @patch
@@ -175,7 +175,7 @@ def stop_experiment(self: EventStore, name: str) -> bool:
     "Stop a running experiment (its users get the default from the next request); False when it was stopped already."
     with _writing(self) as connection:
         row = connection.execute(sa.select(experiments_table).where(experiments_table.c.name == name)).first()
-        if row is None: raise NotFound(f"no experiment {name!r} in {self.url}")
+        if row is None: raise NotFound(f"no experiment {name!r}")  # not the database URL: this reaches public answers
         if row.status != "running": return False
         connection.execute(experiments_table.update().where(experiments_table.c.name == name).values(status="stopped", stopped_at=time.time()))
     return True
@@ -374,6 +374,14 @@ def arms(self: Experiments, experiment: Experiment) -> dict[str, Arm]:
     return arms
 
 # %% ../nbs/17e_online.ipynb #3919f240
+def _named(message: str, experiment: Experiment) -> str:
+    "A message about an experiment with each variant's bundle named by its folder's name, not its place on disk (`GET /experiments` is public)."
+    for variant in experiment.variants:
+        if variant.bundle is not None:
+            for place in sorted({str(Path(variant.bundle).resolve()), variant.bundle}, key=len, reverse=True):
+                message = message.replace(place, Path(variant.bundle).name)
+    return message
+
 @patch
 def refresh(self: Experiments) -> bool:
     "Serve what the store says runs now (call off the request threads: it may load bundles); True when that changed."
@@ -385,7 +393,7 @@ def refresh(self: Experiments) -> bool:
         log.info(f"experiment {current.name!r} stopped: everyone gets the default"); return True
     try: arms = self.arms(stored)
     except ConfigError as error:
-        self.running, self.error, self.failed = (None, {}), str(error), stored
+        self.running, self.error, self.failed = (None, {}), _named(str(error), stored), stored
         log.error(f"{error}; everyone gets the default"); return True
     self.running, self.error, self.failed = (stored, arms), None, None
     for arm in {id(a.live): a for a in arms.values() if a.live is not self.live}.values(): arm.live.observe(list(self.live.recent))  # events stored while it loaded
@@ -455,11 +463,18 @@ def put_item(self: Experiments, item_id: str, item) -> tuple[bool, int]:
 
 @patch
 def describe(self: Experiments) -> dict:
-    "What runs, for `GET /experiments`: the experiment, each variant's bundle and memory, or why the stored one is not served."
+    "What runs, for `GET /experiments`: the experiment, each variant's bundle (by name) and memory, or why the stored one is not served."
     experiment, arms = self.running
-    return {"running": experiment.model_dump() if experiment else None, "error": self.error,
-            "variants": [{"name": name, "bundle": str(arm.live.bundle.version or arm.live.bundle.folder), "memory_bytes": arm.memory_bytes}
+    return {"running": public_spec(experiment) if experiment else None, "error": self.error,
+            "variants": [{"name": name, "bundle": (arm.live.bundle.version or arm.live.bundle.folder).name, "memory_bytes": arm.memory_bytes}
                          for name, arm in arms.items()]}
+
+def public_spec(experiment: Experiment) -> dict:
+    "An experiment's configuration for public answers: each variant's bundle by its folder's name, never its place on disk."
+    spec = experiment.model_dump()
+    for variant in spec["variants"]:
+        if variant["bundle"] is not None: variant["bundle"] = Path(variant["bundle"]).name
+    return spec
 
 @patch
 def follow(self: Experiments) -> tuple[int, int]:
@@ -478,6 +493,7 @@ def attributed(exposures: pd.DataFrame,  # `EventStore.exposures` rows that were
               ) -> pd.DataFrame:
     "One row per event that answers a list: request_id, user_id, item_id, type, position (0-based) in that list."
     shown = exposures[["request_id", "user_id", "items", "served_at"]].explode("items").rename(columns={"items": "item_id"}).dropna(subset=["item_id"])
+    shown = shown.astype({"item_id": str})  # no list yet: an empty column of floats, which no merge on ids would take
     shown["position"] = shown.groupby("request_id").cumcount()
     named = events.dropna(subset=["request_id"]).merge(shown[["request_id", "item_id", "position"]], on=["request_id", "item_id"])
     loose = events[events["request_id"].isna()].drop(columns="request_id").merge(shown, on=["user_id", "item_id"])

@@ -1,11 +1,12 @@
 """Online experiments across process boundaries: `hybrid-recsys ab` against a real server and database; every served list
 logged (10,000 requests, none lost); simulated users find a real difference (A/B and interleaving) and a broken split."""
-import json, os, signal, urllib.request
+import json, os, signal, urllib.error, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import yaml
 
-from conftest import API_KEY, start_server
+from conftest import API_KEY, ROOT, start_server
 from hybrid_recsys.events import EventStore
 import hybrid_recsys.online  # noqa: F401 (EventStore's experiment methods)
 
@@ -104,3 +105,28 @@ def test_assignment_is_the_same_in_another_process():
     there = subprocess.run([sys.executable, "-c", script, json.dumps(spec)], capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "12345"}, timeout=120)
     assert there.returncode == 0, there.stderr
     assert json.loads(there.stdout) == here and 0.25 < here.count("a") / len(here) < 0.35
+
+
+def test_every_shipped_experiment_starts_and_reports_before_its_first_list(experiment_server, bundle):
+    """Each file in experiments/online starts on the bundle `make run` builds; before any list its report is a report of nothing (HTTP and CLI),
+    and no public answer names a place on disk or the database."""
+    base, ab, store, folder, process = experiment_server
+    files = sorted((ROOT / "experiments" / "online").glob("*.yaml"))
+    assert len(files) >= 5
+    for path in files:
+        name = yaml.safe_load(path.read_text())["name"]
+        started = ab("start", path)
+        assert started.returncode == 0, (path.name, started.stderr)
+        wait_running(base, name)
+        status, report = get(base, f"/experiments/{name}/report")
+        assert status == 200 and report["lists"] == 0 and report["experiment"] == name, report
+        printed = ab("report", name)
+        assert printed.returncode == 0 and f"experiment {name}" in printed.stdout and "0 lists served" in printed.stdout, printed.stderr
+        status, state = get(base, "/experiments")
+        text = json.dumps(state)
+        assert state["running"]["name"] == name and str(bundle) not in text and str(folder) not in text and "sqlite" not in text, text
+        assert ab("stop", name).returncode == 0
+    try: get(base, "/experiments/no-such-experiment/report"); pytest.fail("expected a 404")
+    except urllib.error.HTTPError as error:
+        answer = error.read().decode()
+        assert error.code == 404 and "no-such-experiment" in answer and "sqlite" not in answer and str(folder) not in answer, answer
