@@ -5,7 +5,7 @@
 # %% ../nbs/18_api.ipynb #43156723
 from __future__ import annotations
 
-import asyncio, contextlib, gc, hmac, os, sys, threading, time, uuid
+import asyncio, contextlib, gc, hmac, math, os, sys, threading, time, uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,17 +25,17 @@ from pydantic import BaseModel, BeforeValidator, Field, field_validator
 
 from .core import HRSError, NotFound, Unanswerable, get_logger, json_text, one_line, project_root
 from .dashboard import mount_dashboard
-from .events import Conflict, Event, EventStore, ItemUpdate, RawId, Text
+from .events import IMAGE_TYPES, Conflict, Event, EventStore, ImageRefused, ItemUpdate, RawId, Text, latest_event_time
 from .live import LiveRecommender
 from .online import ExposureLog, Experiments, Listing, exposure_row
 from .pipeline import Bundle, load_bundle
 
 # %% auto #0
 __all__ = ['log', 'MAX_K', 'K', 'TEXT_PATTERN', 'ERRORS', 'BODY_ERRORS', 'WRITE_ERRORS', 'Item', 'ScoredItem', 'Recommendations',
-           'NewUser', 'EventBatch', 'Ingest', 'ItemStored', 'Health', 'id_path', 'Error', 'Refused', 'docs_assets',
-           'Overloaded', 'Compute', 'Unauthorized', 'Forbidden', 'ApiKeys', 'ServiceMetrics', 'Measured', 'Guard',
-           'Reloader', 'create_app', 'ExperimentSummary', 'ExperimentsState', 'model_dir', 'single_threaded',
-           'load_app', 'HeaderDeadline', 'GuardedH11', 'serve']
+           'NewUser', 'EventBatch', 'Ingest', 'ImageStored', 'ItemStored', 'Health', 'id_path', 'Error', 'Refused',
+           'docs_assets', 'Overloaded', 'Compute', 'Unauthorized', 'Forbidden', 'ApiKeys', 'ServiceMetrics', 'Measured',
+           'largest_json', 'Guard', 'Reloader', 'body_limits', 'keyed_routes', 'create_app', 'ExperimentSummary',
+           'ExperimentsState', 'model_dir', 'single_threaded', 'load_app', 'HeaderDeadline', 'GuardedH11', 'serve']
 
 # %% ../nbs/18_api.ipynb #4d140240
 log = get_logger("hybrid_recsys.api")
@@ -91,6 +91,10 @@ class EventBatch(BaseModel):
 class Ingest(BaseModel):
     accepted: int = Field(description="New events stored")
     duplicates: int = Field(description="Events whose event_id was stored before: recognised, not stored again")
+
+class ImageStored(BaseModel):
+    image: str = Field(description="The name to give as an item's `image` (PUT /items/{item_id}): uploads/<sha256>.<format>")
+    bytes: int
 
 class ItemStored(BaseModel):
     item: Item = Field(description="The item as it is served from now on")
@@ -312,6 +316,7 @@ def _handle_errors(app: FastAPI, metrics: ServiceMetrics):
         app.add_exception_handler(kind, lambda request, error, status=status: answer(status, str(error)))
     app.add_exception_handler(Unauthorized, lambda request, error: answer(401, str(error), {"WWW-Authenticate": "Bearer"}))
     app.add_exception_handler(Overloaded, lambda request, error: answer(503, str(error), {"Retry-After": "1"}))
+    app.add_exception_handler(ImageRefused, lambda request, error: answer(error.status, str(error)))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException):
@@ -348,28 +353,87 @@ async def _send_error(send, status: int, detail: str, headers: list | None = Non
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"connection", b"close"), *(headers or [])]})
     await send({"type": "http.response.body", "body": body})
 
+# %% ../nbs/18_api.ipynb #c719eff0
+def largest_json(schema: dict, definitions: dict) -> int:
+    "An upper bound on the bytes of any JSON text valid under `schema` (its $refs in `definitions`), however a client writes it: every character escaped (\\uXXXX, 12 bytes for one outside the BMP), a space after each separator; a number as 32 characters."
+    if "$ref" in schema: return largest_json(definitions[schema["$ref"].split("/")[-1]], definitions)
+    for key in ("anyOf", "oneOf"):
+        if key in schema: return max(largest_json(s, definitions) for s in schema[key])
+    if "enum" in schema or "const" in schema: return max(len(json_text(v)) * 6 for v in schema.get("enum", [schema.get("const")]))
+    kind = schema.get("type")
+    if kind in ("number", "integer", "boolean", "null"): return 32
+    if kind == "string":
+        if "maxLength" not in schema: raise HRSError(f"a string without maxLength has no largest size ({schema.get('title', schema)})")
+        return 2 + 12 * schema["maxLength"]
+    if kind == "array":
+        if "maxItems" not in schema: raise HRSError(f"an array without maxItems has no largest size ({schema.get('title', schema)})")
+        return 2 + schema["maxItems"] * (largest_json(schema["items"], definitions) + 2)
+    if kind == "object": return 2 + sum(6 * len(name) + 6 + largest_json(value, definitions) for name, value in schema.get("properties", {}).items())
+    raise HRSError(f"no largest size for schema {schema}")
+
 # %% ../nbs/18_api.ipynb #9e1d0a05
 class Guard:
-    "ASGI middleware: the request body read whole, under a size limit (per path where `limits` says) and a deadline, before the app sees it; HEAD answered as GET."
-    def __init__(self, app, max_body: int = 64 * 1024, timeout_s: float = 10.0, limits: dict[str, int] | None = None):
-        self.app, self.max_body, self.timeout_s, self.limits = app, max_body, timeout_s, limits or {}
+    "ASGI middleware: the request body read whole, under a size limit (per route where `limits` says) and a deadline, before the app sees it; HEAD answered as GET."
+    def __init__(self, app, max_body: int = 64 * 1024, timeout_s: float = 10.0,
+                 limits: list[tuple] | None = None,  # (methods, path regex, route, bytes): routes with a limit of their own (`body_limits`)
+                 keyed: list[tuple] | None = None,  # (methods, path regex, route): routes that need a key, checked with `keys` before a byte of the body is read
+                 keys: ApiKeys | None = None,
+                 budget: int = 256 * 2**20):  # bytes of bodies held at once over all requests; past it, 503
+        self.app, self.max_body, self.timeout_s, self.limits, self.keyed, self.keys = app, max_body, timeout_s, limits or [], keyed or [], keys
+        self.budget, self.held = budget, 0  # `held`: only the event loop's thread touches it
 
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http": return await self.app(scope, receive, send)
-        head, max_body = scope["method"] == "HEAD", self.limits.get(scope["path"], self.max_body)
-        if head: scope["method"] = "GET"  # in place: the router records the matched route on this same scope (`Measured` reads it)
-        length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > max_body):
-            if length.isdigit(): return await _send_error(send, 413, f"the request body is {int(length):,} bytes; the limit is {max_body:,} bytes")
-            return await _send_error(send, 400, "the Content-Length header is not a number")
-        chunks, size, deadline = [], 0, time.monotonic() + self.timeout_s
+    def _limit(self, scope) -> int:
+        for methods, pattern, route, limit in self.limits:
+            if scope["method"] in methods and pattern.match(scope["path"]):
+                scope["route"] = route  # what `Measured` labels a refusal with (the router sets it again when the request gets there)
+                return limit
+        return self.max_body
+
+    def _refusal(self, scope) -> tuple | None:
+        "(status, detail, headers) for a request to a keyed route without a valid key, else None."
+        keyed = [route for methods, pattern, route in self.keyed if scope["method"] in methods and pattern.match(scope["path"])]
+        if self.keys is None or not keyed: return None
+        scope["route"] = keyed[0]
+        scheme, _, credentials = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1").partition(" ")
+        try: self.keys.check(credentials.strip() if scheme.lower() == "bearer" else None)
+        except Unauthorized as error: return 401, str(error), [(b"www-authenticate", b"Bearer")]
+        except Forbidden as error: return 403, str(error), []
+
+# %% ../nbs/18_api.ipynb #337a999e
+@patch
+async def __call__(self: Guard, scope, receive, send):
+    if scope["type"] != "http": return await self.app(scope, receive, send)
+    head = scope["method"] == "HEAD"
+    if head: scope["method"] = "GET"  # in place: the router records the matched route on this same scope (`Measured` reads it)
+    max_body = self._limit(scope)
+    if (refused := self._refusal(scope)) is not None: return await _send_error(send, *refused)
+    length = dict(scope["headers"]).get(b"content-length")
+    if length is not None and (not length.isdigit() or int(length) > max_body):
+        if length.isdigit(): return await _send_error(send, 413, f"the request body is {int(length):,} bytes; the limit is {max_body:,} bytes")
+        return await _send_error(send, 400, "the Content-Length header is not a number")
+    held = int(length) if length is not None else 0
+    if held and self.held + held > self.budget:
+        return await _send_error(send, 503, "too many request bodies are being received; retry shortly", [(b"retry-after", b"1")])
+    self.held += held
+    try: await self._read_and_call(scope, receive, send, head, max_body, held)
+    finally: self.held -= held
+
+# %% ../nbs/18_api.ipynb #2161c6b3
+@patch
+async def _read_and_call(self: Guard, scope, receive, send, head: bool, max_body: int, reserved: int):
+    "Read the body (under the deadline, the limit and, for a chunked body, the budget), then call the app with it replayed."
+    chunks, size, deadline, extra = [], 0, time.monotonic() + self.timeout_s, 0
+    try:
         while True:
             try: message = await asyncio.wait_for(receive(), max(deadline - time.monotonic(), 0.001))
-            except asyncio.TimeoutError:
-                return await _send_error(send, 408, f"the request body did not arrive within {self.timeout_s:g} s")
+            except asyncio.TimeoutError: return await _send_error(send, 408, f"the request body did not arrive within {self.timeout_s:g} s")
             if message["type"] == "http.disconnect": return
             size += len(message.get("body", b""))
             if size > max_body: return await _send_error(send, 413, f"the request body is over the limit of {max_body:,} bytes")
+            if size > reserved + extra:  # a chunked body: held as it arrives
+                grow = size - reserved - extra
+                if self.held + grow > self.budget: return await _send_error(send, 503, "too many request bodies are being received; retry shortly", [(b"retry-after", b"1")])
+                self.held += grow; extra += grow
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False): break
         body, replayed = b"".join(chunks), False
@@ -383,6 +447,7 @@ class Guard:
             if head and message["type"] == "http.response.body": message = {**message, "body": b""}
             await send(message)
         await self.app(scope, replay, quiet if head else send)
+    finally: self.held -= extra
 
 # %% ../nbs/18_api.ipynb #555eab17
 def _load_warm(folder: Path) -> Bundle:
@@ -432,6 +497,36 @@ class Reloader:
             except Refused: pass  # logged; retried once the path names another version
             except Exception: log.exception("watching the bundle path")
 
+# %% ../nbs/18_api.ipynb #39ddbd10
+def _openapi_with_the_clock(app: FastAPI):
+    "Serve the OpenAPI document with the bound that moves with the clock filled in at each request: the latest timestamp an event may carry."
+    build = app.openapi
+    def openapi() -> dict:
+        schema = build()  # built once, then this one dict
+        for shape in schema["components"]["schemas"]["Event"]["oneOf"]:
+            shape["properties"]["timestamp"]["anyOf"][0]["maximum"] = math.floor(latest_event_time())
+        return schema
+    app.openapi = openapi
+
+# %% ../nbs/18_api.ipynb #5a9739d4
+def body_limits(app: FastAPI, binary_bytes: int) -> list[tuple]:
+    "(methods, path regex, route, bytes) of every documented route with a body: the largest JSON body its schema allows, or `binary_bytes` for raw bytes."
+    schema = app.openapi()
+    definitions, limits = schema.get("components", {}).get("schemas", {}), []
+    for route in app.routes:
+        if not isinstance(route, APIRoute) or not route.include_in_schema: continue
+        for method in route.methods:
+            body = schema["paths"].get(route.path_format, {}).get(method.lower(), {}).get("requestBody")
+            if body is None: continue
+            json_body = body["content"].get("application/json")
+            limits.append(({method}, route.path_regex, route, largest_json(json_body["schema"], definitions) if json_body else binary_bytes))
+    return limits
+
+def keyed_routes(app: FastAPI, *checks) -> list[tuple]:
+    "(methods, path regex, route) of the routes that depend on one of `checks` (key dependencies)."
+    return [(route.methods, route.path_regex, route) for route in app.routes
+            if isinstance(route, APIRoute) and any(d.dependency in checks for d in route.dependencies)]
+
 # %% ../nbs/18_api.ipynb #a5c82599
 def create_app(bundle: Bundle,
                compute: Compute | None = None,  # where requests' work runs (default: HRS_COMPUTE_THREADS threads, HRS_MAX_QUEUE waiting)
@@ -462,20 +557,21 @@ def create_app(bundle: Bundle,
     app = FastAPI(title="hybrid_recsys", version=__import__("hybrid_recsys").__version__, docs_url=None, redoc_url=None, redirect_slashes=False, lifespan=lifespan,
                   description="A two-stage hybrid recommender that learns from feedback events: candidates from collaborative filtering, "
                               "content embeddings and popularity, re-ranked by a neural ranker. Ids are the raw ids of your data.")
-    _mount_docs(app); _handle_errors(app, metrics)
-    app.add_middleware(Guard, max_body=_env_number("HRS_MAX_BODY_BYTES", 64 * 1024), timeout_s=_env_number("HRS_REQUEST_TIMEOUT_S", 10.0, float),
-                       limits={"/events": _env_number("HRS_MAX_EVENTS_BODY_BYTES", 1024 * 1024)})
-    app.add_middleware(Measured, metrics=metrics)
+    _mount_docs(app); _handle_errors(app, metrics); _openapi_with_the_clock(app)
     metrics.pending.set_function(lambda: compute.pending + writes.pending)
     metrics.serving(bundle)
     if exposures is not None: metrics.logging(exposures)
     app.state.live, app.state.reloader, app.state.experiments, app.state.exposures = live, reloader, experiments, exposures
-    reads = [Depends(_key_dependency(keys, reads=True))] if keys.protect_reads else []
+    reads, key = [Depends(_key_dependency(keys, reads=True))] if keys.protect_reads else [], Depends(_key_dependency(keys))
     _service_routes(app, live, compute, metrics)
     _read_routes(app, live, experiments, compute, _recorder(exposures), metrics, reads)
-    _write_routes(app, live, experiments, writes, Depends(_key_dependency(keys)), metrics, reloader)
+    _write_routes(app, live, experiments, writes, key, metrics, reloader)
     _experiment_routes(app, experiments, store, reads)
     mount_dashboard(app, live, experiments, store, keys, compute, writes)  # /dashboard: pages over the same library calls
+    app.add_middleware(Guard, max_body=_env_number("HRS_MAX_BODY_BYTES", 64 * 1024), timeout_s=_env_number("HRS_REQUEST_TIMEOUT_S", 10.0, float),
+                       limits=body_limits(app, live.images.max_upload), keyed=keyed_routes(app, key.dependency, *[r.dependency for r in reads]), keys=keys,
+                       budget=_env_number("HRS_MAX_BUFFERED_BYTES", 256 * 2**20))
+    app.add_middleware(Measured, metrics=metrics)
     return app
 
 # %% ../nbs/18_api.ipynb #f2babbe4
@@ -534,6 +630,13 @@ def _read_routes(app: FastAPI, live: LiveRecommender, experiments: Experiments, 
         bundle = live.bundle
         return Item(**bundle.describe(bundle.item_index(item_id)))
 
+    @app.get("/items/{item_id}/image", summary="An item's image, when it is a file in the service's image folder (a URL is in the item's record instead)",
+             dependencies=dependencies, response_class=Response, responses={200: {"content": {t: {"schema": {"type": "string", "format": "binary"}} for t in IMAGE_TYPES.values()}},
+                                                                            404: {"model": Error, "description": "Unknown item, or no image file for it"}})
+    async def item_image(item_id: str = id_path(item_example)):
+        content, media_type = await compute(live.image, item_id)
+        return Response(content, media_type=media_type, headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"})
+
     @app.get("/items/{item_id}/similar", response_model=list[ScoredItem], summary="Items similar to one item, by content or by collaborative vectors",
              dependencies=dependencies, responses=ERRORS)
     async def similar(item_id: str = id_path(item_example), k: int = K, by: Literal["content", "cf"] = Query("content", description="content: text (and image) vectors; cf: ALS item factors")):
@@ -563,6 +666,15 @@ def _write_routes(app: FastAPI, live: LiveRecommender, experiments: Experiments,
         if created: response.status_code = 201
         bundle = live.bundle
         return ItemStored(item=Item(**bundle.describe(bundle.item_index(item_id))), created=created, version=version)
+
+    @app.post("/images", response_model=ImageStored, status_code=201, dependencies=[key],
+              openapi_extra={"requestBody": {"required": True, "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in IMAGE_TYPES.values()}}},
+              responses={**{s: e for s, e in WRITE_ERRORS.items() if s not in (404, 409)}, **BODY_ERRORS, 415: {"model": Error, "description": "Not a JPEG, PNG, WebP or GIF image"}},
+              summary="Upload an item image (its bytes as the body): checked and kept in the service's image folder; give the answer's `image` in PUT /items/{item_id}")
+    async def upload_image(request: Request):
+        content = await request.body()
+        name = await writes(live.images.store, content)
+        return ImageStored(image=name, bytes=len(content))
 
     @app.post("/admin/reload", response_model=Health, dependencies=[key], responses={**WRITE_ERRORS, 409: {"model": Error, "description": "The bundle at the served path cannot be served; the current one stays"}},
               summary="Serve the bundle the served path (models/latest) names now, without dropping a request; the service also does this by itself within HRS_WATCH_S")

@@ -5,7 +5,7 @@
 # %% ../nbs/17g_dashboard.ipynb #cf974da3
 from __future__ import annotations
 
-import asyncio, json, math, os, time, uuid
+import asyncio, hashlib, hmac, json, math, os, time, uuid
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
@@ -13,20 +13,21 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from fastapi import Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from .core import HRSError, NotFound, Unanswerable, get_logger, one_line, project_root
-from .events import EVENT_TYPES, Event, EventStore, events_table, exposures_table
+from .events import EVENT_TYPES, Event, EventStore, ImageRefused, events_table, exposures_table
 from .live import LiveRecommender, merged_history
 from .online import (INTERLEAVED, BundleView, Experiments, Overrides, _interleaving_statistics, _mean_interval, _number, _per_user,
                                   _with_interval, report_of)
 from .pipeline import Bundle
 
 # %% auto #0
-__all__ = ['log', 'OFFLINE_COLUMNS', 'MAX_K', 'PACKAGE', 'COOKIE', 'line_chart', 'bar_chart', 'scatter_chart', 'bundle_card',
-           'offline_table', 'activity', 'mlflow_run', 'over_time', 'experiment_view', 'parse_k', 'user_view',
-           'add_event', 'appearances', 'item_view', 'search_view', 'model_view', 'templates', 'Site', 'mount_dashboard']
+__all__ = ['log', 'OFFLINE_COLUMNS', 'MAX_K', 'PACKAGE', 'COOKIE', 'SESSION_S', 'line_chart', 'bar_chart', 'scatter_chart',
+           'bundle_card', 'offline_table', 'activity', 'mlflow_run', 'over_time', 'experiment_view', 'parse_k',
+           'user_view', 'add_event', 'appearances', 'item_view', 'search_view', 'model_view', 'templates',
+           'session_token', 'check_session', 'Site', 'mount_dashboard']
 
 # %% ../nbs/17g_dashboard.ipynb #b7b6b567
 log = get_logger("hybrid_recsys.dashboard")
@@ -290,7 +291,8 @@ def model_view(bundle: Bundle) -> dict:
 # %% ../nbs/17g_dashboard.ipynb #00d2daf8
 import hybrid_recsys
 PACKAGE = Path(hybrid_recsys.__file__).parent
-COOKIE = "hrs_dashboard_key"
+COOKIE = "hrs_dashboard_session"
+SESSION_S = 12 * 3600  # how long a dashboard sign-in lasts
 
 def templates():
     "The dashboard's Jinja2 templates, with the filters the report's text uses (`_number`, `_with_interval`)."
@@ -302,10 +304,24 @@ def templates():
                              when=lambda t: time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t)) if t else "")
     return found
 
+def session_token(key: str, expires: int | None = None) -> str:
+    "What the dashboard's cookie holds after a sign-in with `key`: when it expires and an HMAC of that under the key, never the key itself."
+    expires = int(time.time()) + SESSION_S if expires is None else expires
+    return f"{expires}.{hmac.new(key.encode('utf-8', 'surrogateescape'), f'hrs-dashboard:{expires}'.encode(), hashlib.sha256).hexdigest()}"
+
+def check_session(keys, token: str | None):
+    "Nothing for a session token made with one of the service's keys and not expired; `HRSError` saying why otherwise."
+    if not keys.keys: raise HRSError("this service takes no writes: start it with HRS_API_KEYS set")
+    expires, _, signature = (token or "").partition(".")
+    if not token: raise HRSError("sign in to the dashboard with an API key first")
+    if not expires.isdigit() or int(expires) < time.time(): raise HRSError("the dashboard session has expired: sign in again")
+    made = [session_token(key.decode("utf-8", "surrogateescape"), int(expires)).partition(".")[2] for key in keys.keys]
+    if not any([hmac.compare_digest(signature, m) for m in made]): raise HRSError("the dashboard session is not valid: sign in again")  # a list: every key compared
+
 def _allowed(keys, request) -> bool:
-    "Whether a page may be shown: always without keys; with keys, to a request whose cookie holds one."
+    "Whether a page may be shown: always without keys; with keys, to a request whose cookie holds a valid session."
     if not keys.keys: return True
-    try: keys.check(request.cookies.get(COOKIE)); return True
+    try: check_session(keys, request.cookies.get(COOKIE)); return True
     except HRSError: return False
 
 async def _form(request) -> dict[str, str]:
@@ -335,7 +351,7 @@ class Site:
 
     def may_write(self, request) -> str | None:
         "Why this request may not write (no keys configured, or no valid key in its cookie); None when it may."
-        try: self.keys.check(request.cookies.get(COOKIE))
+        try: check_session(self.keys, request.cookies.get(COOKIE))
         except HRSError as error: return str(error)
 
     async def attempt(self, fn, *args):
@@ -430,14 +446,12 @@ def _item_routes(app, site: Site):
                            item=(item or "")[:200], q=(q or "")[:200], k=shown_k, recent=recent)
 
     @app.get("/dashboard/images/{item_id}", include_in_schema=False)
-    async def image(item_id: str):
-        "An item's image, when its `image_path` is a file on this server (a URL is linked, never fetched)."
-        bundle = site.live.bundle
-        try: path = bundle.items["image_path"].iloc[bundle.item_index(item_id)]
-        except (NotFound, KeyError): path = None
-        if path is None or pd.isna(path) or not Path(str(path)).is_file():
-            return HTMLResponse("no image on this server", status_code=404)
-        return FileResponse(str(path))
+    async def image(request: Request, item_id: str):
+        "An item's image, when it is a file in the service's image folder (a URL is linked, never fetched); behind the dashboard's key like every page."
+        if not _allowed(site.keys, request): return HTMLResponse("sign in to the dashboard first", status_code=401)
+        try: content, media_type = await site.compute(site.live.image, item_id)
+        except (NotFound, ImageRefused): return HTMLResponse("no image on this server", status_code=404)
+        return Response(content, media_type=media_type, headers={"X-Content-Type-Options": "nosniff"})
 
 # %% ../nbs/17g_dashboard.ipynb #5c583aa7
 def _model_and_login_routes(app, site: Site):
@@ -457,7 +471,7 @@ def _model_and_login_routes(app, site: Site):
         try: site.keys.check(form.get("key"))
         except HRSError as error: return site.render(request, "login.html", start, 403, next=target, message=str(error))
         response = RedirectResponse(target, status_code=303)
-        response.set_cookie(COOKIE, form["key"], httponly=True, samesite="strict", path="/dashboard")
+        response.set_cookie(COOKIE, session_token(form["key"]), max_age=SESSION_S, httponly=True, samesite="strict", path="/dashboard")
         return response
 
     @app.post("/dashboard/logout", include_in_schema=False)

@@ -18,8 +18,8 @@ from .core import ConfigError, get_logger, one_line, progress_disabled, sha256_o
 
 # %% auto #0
 __all__ = ['log', 'CLIP_DEFAULT', 'CHECKPOINT_SUFFIXES', 'ENCODER_FORMS', 'MAX_IMAGE_BYTES', 'EncoderSpec', 'parse_encoder',
-           'check_weights_available', 'offline_weight_files', 'weights_fingerprint', 'ImageWarning', 'open_image',
-           'Encoder', 'load_encoder']
+           'check_weights_available', 'offline_weight_files', 'weights_fingerprint', 'ImageWarning', 'read_image_bytes',
+           'open_image', 'Encoder', 'load_encoder']
 
 # %% ../nbs/10_encoder.ipynb #6167046c
 log = get_logger("hybrid_recsys.encoder")
@@ -199,10 +199,9 @@ class ImageWarning(UserWarning):
 # %% ../nbs/10_encoder.ipynb #e758551f
 MAX_IMAGE_BYTES = 50 * 2**20
 
-def open_image(path: Path | str, max_bytes: int | None = None):
-    "A Pillow image of a regular file of at most `max_bytes` (default $HRS_MAX_IMAGE_BYTES, else MAX_IMAGE_BYTES); OSError for anything else."
-    import io, stat
-    from PIL import Image
+def read_image_bytes(path: Path | str, max_bytes: int | None = None) -> bytes:
+    "The bytes of a regular file of at most `max_bytes` (default $HRS_MAX_IMAGE_BYTES, else MAX_IMAGE_BYTES); OSError for anything else."
+    import stat
     max_bytes = max_bytes or int(os.environ.get("HRS_MAX_IMAGE_BYTES", MAX_IMAGE_BYTES))
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO opens at once instead of waiting for a writer
     try:
@@ -212,7 +211,13 @@ def open_image(path: Path | str, max_bytes: int | None = None):
         with os.fdopen(descriptor, "rb", closefd=False) as file: content = file.read(max_bytes + 1)
     finally: os.close(descriptor)
     if len(content) > max_bytes: raise OSError(f"it grew past the limit of {max_bytes:,} bytes while being read")
-    return Image.open(io.BytesIO(content))
+    return content
+
+def open_image(path: Path | str, max_bytes: int | None = None):
+    "A Pillow image of a regular file of at most `max_bytes` (`read_image_bytes`); OSError for anything else."
+    import io
+    from PIL import Image
+    return Image.open(io.BytesIO(read_image_bytes(path, max_bytes)))
 
 # %% ../nbs/10_encoder.ipynb #f505f46d
 class Encoder:

@@ -16,12 +16,15 @@ from fastcore.basics import patch
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints, WithJsonSchema, field_validator, model_validator
 
 from .core import ConfigError, HRSError, data_dir, first_repeat, get_logger, one_line
+from .encoder import read_image_bytes
 
 # %% auto #0
-__all__ = ['RawId', 'Text', 'EVENT_TYPES', 'DEFAULT_WEIGHTS', 'FUTURE_TOLERANCE_S', 'EARLIEST_S', 'log', 'metadata',
-           'events_table', 'item_versions_table', 'schema_table', 'experiments_table', 'exposures_table', 'MIGRATIONS',
-           'EVENT_COLUMNS', 'ITEM_COLUMNS', 'event_weights', 'Event', 'ItemUpdate', 'database_url', 'connect',
-           'schema_version', 'migrate', 'Conflict', 'Ingested', 'EventStore', 'insert_or_skip']
+__all__ = ['ID_PATTERN', 'RawId', 'Text', 'EVENT_TYPES', 'DEFAULT_WEIGHTS', 'FUTURE_TOLERANCE_S', 'EARLIEST_S', 'log',
+           'IMAGE_TYPES', 'MAX_UPLOAD_BYTES', 'metadata', 'events_table', 'item_versions_table', 'schema_table',
+           'experiments_table', 'exposures_table', 'MIGRATIONS', 'EVENT_COLUMNS', 'ITEM_COLUMNS', 'event_weights',
+           'latest_event_time', 'Event', 'ItemUpdate', 'ImageRefused', 'is_url', 'image_type', 'ImageFolder',
+           'database_url', 'connect', 'schema_version', 'migrate', 'Conflict', 'Ingested', 'EventStore',
+           'insert_or_skip']
 
 # %% ../nbs/17a_events.ipynb #d01e76aa
 def _id_text(value):
@@ -36,8 +39,9 @@ def _unicode(value):
         except UnicodeEncodeError: raise ValueError("text must be valid Unicode (it holds a lone surrogate)") from None
     return value
 
-RawId = Annotated[str, StringConstraints(min_length=1, max_length=200), BeforeValidator(_id_text), AfterValidator(_unicode),  # constraints first: "200 characters"
-                  WithJsonSchema({"anyOf": [{"type": "string", "minLength": 1, "maxLength": 200}, {"type": "integer"}]})]  # the schema says integers are welcome
+ID_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"  # no control character, not only white space
+RawId = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=ID_PATTERN), BeforeValidator(_id_text), AfterValidator(_unicode),  # constraints first
+                  WithJsonSchema({"anyOf": [{"type": "string", "minLength": 1, "maxLength": 200, "pattern": ID_PATTERN}, {"type": "integer"}]})]  # integers welcome
 Text = Annotated[str, AfterValidator(_unicode)]
 
 # %% ../nbs/17a_events.ipynb #036651d3
@@ -63,12 +67,22 @@ def event_weights(spec: str | None = None) -> dict[str, float]:
 FUTURE_TOLERANCE_S = 300.0  # how far ahead of the server's clock an event's time may be (clocks differ a little)
 EARLIEST_S = -2208988800.0  # 1900-01-01
 
-def _future_tolerance_s() -> float: return float(os.environ.get("HRS_EVENT_FUTURE_S", FUTURE_TOLERANCE_S))
+def latest_event_time() -> float:
+    "The latest time an event may carry now: the server's clock plus HRS_EVENT_FUTURE_S (the service's OpenAPI document states it too)."
+    return time.time() + float(os.environ.get("HRS_EVENT_FUTURE_S", FUTURE_TOLERANCE_S))
 
 # %% ../nbs/17a_events.ipynb #6b1ed25e
+def _rating_schema(schema: dict):
+    "Event's JSON schema as two shapes, so that it states what validation enforces: a rating has a numeric value; other types may have one."
+    shape = {key: schema.pop(key) for key in ("properties", "required", "additionalProperties", "type")}
+    others = [t for t in EVENT_TYPES if t != "rating"]
+    rating = {**shape, "properties": {**shape["properties"], "type": {"const": "rating"}, "value": {"type": "number"}}, "required": shape["required"] + ["value"]}
+    schema["oneOf"] = [{**shape, "properties": {**shape["properties"], "type": {"enum": others}}}, rating]
+    schema["examples"] = [{"event_id": "e-1", "user_id": "1", "item_id": "50", "type": "click"}, {"event_id": "e-2", "user_id": "1", "item_id": "50", "type": "rating", "value": 4}]
+
 class Event(BaseModel):
     "One feedback event, as a client sends it."
-    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"event_id": "e-1", "user_id": "1", "item_id": "50", "type": "click"}]}}
+    model_config = {"extra": "forbid", "json_schema_extra": lambda schema: _rating_schema(schema)}
     event_id: RawId = Field(description="Chosen by the client and unique: a resend with the same id is recognised and never counted twice")
     user_id: RawId
     item_id: RawId
@@ -89,7 +103,7 @@ class Event(BaseModel):
     @classmethod
     def _plausible(cls, value):
         if value is None: return value
-        latest = time.time() + _future_tolerance_s()
+        latest = latest_event_time()
         if not (EARLIEST_S <= value <= latest):
             raise ValueError(f"expected a time from 1900-01-01 to at most {latest - time.time():g} s from now, got {value:g} "
                              f"({'milliseconds instead of seconds?' if value > latest else 'before 1900'})")
@@ -110,11 +124,117 @@ class ItemUpdate(BaseModel):
     genres: list[Annotated[str, StringConstraints(min_length=1, max_length=50), AfterValidator(_unicode)]] = Field([], max_length=30)
     year: int | None = Field(None, ge=1800, le=2200)
     image: Annotated[str, StringConstraints(max_length=2000), AfterValidator(_unicode)] | None = Field(
-        None, description="An image path on the server (read by the image encoder) or a URL (stored for clients, never fetched)")
+        None, description="An http(s) URL (stored for clients, never fetched), or a path in the service's image folder (HRS_IMAGE_ROOT): "
+                          "the name POST /images gave an uploaded image, or a path relative to that folder")
+
+# %% ../nbs/17a_events.ipynb #15975a90
+log = get_logger("hybrid_recsys.events")
+IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}  # what the service stores and serves
+MAX_UPLOAD_BYTES = 10 * 2**20  # the largest image POST /images takes (HRS_MAX_UPLOAD_BYTES)
+
+class ImageRefused(HRSError):
+    "An item image the service will not take or show; `status` is how a service answers (403, 404, 413 or 415)."
+    def __init__(self, message: str, status: int):
+        super().__init__(message); self.status = status
+
+def is_url(image: str) -> bool: return image.startswith(("http://", "https://"))
+
+# %% ../nbs/17a_events.ipynb #b1515cd9
+def image_type(content: bytes, whole: bool = True) -> str:
+    "The media type of an image's bytes (`whole`: every pixel decoded, so a truncated file is refused too); `ImageRefused` (415) otherwise."
+    import io
+    from PIL import Image
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            kind = image.format
+            if whole: image.load()
+    except Exception as error:  # Pillow raises many kinds for bytes that are not an image, a bomb among them
+        raise ImageRefused(f"not an image ({type(error).__name__}: {one_line(error)[:200]}); expected {', '.join(IMAGE_TYPES)}", 415) from None
+    if kind not in IMAGE_TYPES: raise ImageRefused(f"a {kind} image; expected {', '.join(IMAGE_TYPES)}", 415)
+    return IMAGE_TYPES[kind]
+
+# %% ../nbs/17a_events.ipynb #2a6da9bf
+class ImageFolder:
+    "The folders item images may be read from (the first also holds uploads), and the files never opened whatever the folders hold."
+    def __init__(self, roots: list | None = None,  # default $HRS_IMAGE_ROOT (folders separated by ':'), else <data>/images
+                 protected: list = (),  # paths never opened (the event database and its journals), compared by device and inode
+                 max_upload: int | None = None):  # bytes; default $HRS_MAX_UPLOAD_BYTES, else MAX_UPLOAD_BYTES
+        if roots is None: roots = [r for r in os.environ.get("HRS_IMAGE_ROOT", "").split(os.pathsep) if r] or [data_dir() / "images"]
+        self.roots = [Path(r).expanduser().resolve() for r in roots]
+        self.protected = [Path(p) for p in protected]
+        self.max_upload = max_upload or int(os.environ.get("HRS_MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES))
+
+    def _is_protected(self, info: os.stat_result) -> bool:
+        for path in self.protected:
+            try: other = os.stat(path)
+            except OSError: continue
+            if (other.st_dev, other.st_ino) == (info.st_dev, info.st_ino): return True
+        return False
+
+# %% ../nbs/17a_events.ipynb #ebd1f11e
+@patch
+def locate(self: ImageFolder, image: str) -> Path:
+    "The file an image path names (relative: to the first folder that has it), resolved, symbolic links too; `ImageRefused` unless it is a regular, unprotected file inside a folder."
+    import stat
+    given = Path(image).expanduser()
+    candidates = [given] if given.is_absolute() else [root / given for root in self.roots]
+    for candidate in candidates:
+        try: resolved = candidate.resolve(strict=True)
+        except (OSError, RuntimeError, ValueError): continue  # missing, a loop of links, a NUL in the name
+        if not any(resolved.is_relative_to(root) for root in self.roots):
+            raise ImageRefused(f"image {image[:200]!r} is outside the service's image folder (HRS_IMAGE_ROOT); upload it with POST /images", 403)
+        info = os.stat(resolved)  # opens nothing
+        if self._is_protected(info): raise ImageRefused(f"image {image[:200]!r} is not an image file this service may read", 403)
+        if not stat.S_ISREG(info.st_mode): raise ImageRefused(f"image {image[:200]!r} is not a regular file", 404)
+        return resolved
+    raise ImageRefused(f"image {image[:200]!r}: no such file in the service's image folder", 404)
+
+# %% ../nbs/17a_events.ipynb #eaa96b5c
+@patch
+def read(self: ImageFolder, image: str) -> tuple[bytes, str]:
+    "An image file's bytes and media type (its header checked, not every pixel), for serving; `ImageRefused` for a path `locate` refuses or bytes that are not an image."
+    path = self.locate(image)
+    try: content = read_image_bytes(path)
+    except OSError as error: raise ImageRefused(f"image {image[:200]!r} cannot be read ({one_line(error)})", 404) from None
+    return content, image_type(content, whole=False)
+
+@patch
+def check(self: ImageFolder, image: str | None) -> str | None:
+    "An item's image as a client gave it, once it is a URL or an image file the service may read: `ImageRefused` otherwise (before anything is stored)."
+    if image is None or is_url(image): return image
+    content, _ = self.read(image)
+    image_type(content)  # every pixel: a truncated file is refused now, not at encoding
+    return image
+
+@patch
+def file(self: ImageFolder, image) -> str | None:
+    "What the image encoder and the service may use for a stored image: a URL as it is, a file's resolved path, or None (logged) for anything else."
+    if image is None or pd.isna(image) or not str(image): return None
+    if is_url(str(image)): return str(image)
+    try: return str(self.locate(str(image)))
+    except ImageRefused as error:
+        log.warning(f"{error}: the item is served without it"); return None
+
+# %% ../nbs/17a_events.ipynb #36669bd0
+@patch
+def store(self: ImageFolder, content: bytes) -> str:
+    "Keep uploaded image bytes (decoded whole first) in the first folder as uploads/<sha256>.<format>, written whole or not at all; the name to give as an item's `image`."
+    import hashlib, tempfile
+    if len(content) > self.max_upload: raise ImageRefused(f"the image is {len(content):,} bytes; the limit is {self.max_upload:,} (HRS_MAX_UPLOAD_BYTES)", 413)
+    kind = image_type(content)
+    name = f"uploads/{hashlib.sha256(content).hexdigest()}.{kind.split('/')[1].replace('jpeg', 'jpg')}"
+    target = self.roots[0] / name
+    if target.is_file() and target.stat().st_size == len(content): return name  # stored before: the same bytes
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=".upload-", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as file: file.write(content); file.flush(); os.fsync(file.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True); raise
+    return name
 
 # %% ../nbs/17a_events.ipynb #97cd4ac0
-log = get_logger("hybrid_recsys.events")
-
 def database_url() -> str:
     "The event store's database: $HRS_DATABASE_URL, else an SQLite file under the data folder."
     return os.environ.get("HRS_DATABASE_URL") or f"sqlite:///{data_dir() / 'events.sqlite'}"
@@ -274,6 +394,15 @@ class EventStore:
 
     def __repr__(self): return f"EventStore({self.url})"
     def close(self): self.engine.dispose()
+
+# %% ../nbs/17a_events.ipynb #dacaf4fe
+@patch
+def files(self: EventStore) -> list[Path]:
+    "The files of an SQLite database and its journals (nothing else in the process may open them: `ImageFolder` refuses them); [] for a server."
+    database = self.engine.url.database
+    if self.engine.dialect.name != "sqlite" or database in (None, "", ":memory:"): return []
+    path = Path(database).expanduser().resolve()
+    return [path] + [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
 
 # %% ../nbs/17a_events.ipynb #eb1263fc
 def _check_batch(events: list[Event]):

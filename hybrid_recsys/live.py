@@ -15,7 +15,7 @@ from fastcore.basics import patch
 
 from .core import NotFound, Unanswerable, get_logger
 from .data import item_text
-from .events import Event, EventStore, Ingested, ItemUpdate, event_weights
+from .events import Event, EventStore, ImageFolder, ImageRefused, Ingested, ItemUpdate, event_weights, is_url
 from .models import histories_csr
 from .pipeline import Bundle
 
@@ -79,8 +79,10 @@ class LiveRecommender:
                  weights: dict[str, float] | None = None,  # event type -> confidence (default `event_weights()`)
                  max_users: int = 100_000,  # users whose newer events are kept in memory (least recently used dropped)
                  preload_events: int = 1_000_000,  # at most this many newer events: every user's state is read at start, in one query
+                 images: ImageFolder | None = None,  # where item images may be read (default: $HRS_IMAGE_ROOT, the store's files protected)
                 ):
         self.store, self.max_users, self.preload_events = store, max_users, preload_events
+        self.images = images or ImageFolder(protected=store.files() if store is not None else [])
         self.weights = event_weights() if weights is None else weights
         self.recent: deque = deque(maxlen=10_000)  # the newest rows observed, to top up users loaded while they committed
         self.lock = threading.Lock()
@@ -217,12 +219,14 @@ def ingest(self: LiveRecommender, events: list[Event]) -> Ingested:
     return ingested
 
 # %% ../nbs/17b_live.ipynb #214b343a
-def item_frame(versions: pd.DataFrame) -> pd.DataFrame:
+def item_frame(versions: pd.DataFrame,
+               images: ImageFolder,  # where an image path may point: any other is dropped (the item keeps its text), never opened
+              ) -> pd.DataFrame:
     "Stored item versions (`EventStore.items_since` columns) as rows of a bundle's item table, the text composed as the data reader composes it."
     years = pd.to_numeric(versions["year"], errors="coerce")
     return pd.DataFrame({"item_id": versions["item_id"].astype(str), "title": versions["title"], "year": years, "genres": versions["genres"],
                          "text": [item_text(t, y, g, d) for t, y, g, d in zip(versions["title"], years, versions["genres"], versions["text"])],
-                         "image_path": versions["image"]})
+                         "image_path": [images.file(image) for image in versions["image"]]})
 
 def update_frame(item_id: str, item: ItemUpdate) -> pd.DataFrame:
     "One `ItemUpdate` as stored item versions are read back."
@@ -236,7 +240,7 @@ def _serve(self: LiveRecommender, bundle: Bundle) -> Served:
     if self.store is None: return Served(bundle, watermark, set())
     items = self.store.items_since(items_seq)
     if not items.empty:
-        bundle = bundle.with_items(item_frame(items))
+        bundle = bundle.with_items(item_frame(items, self.images))
         log.info(f"{len(items)} item(s) stored since the bundle was made added to it")
         items_seq = int(items["seq"].max())
     events = self.store.events_since(watermark, limit=self.preload_events + 1)
@@ -257,7 +261,8 @@ def put_item(self: LiveRecommender, item_id: str, item: ItemUpdate,
     if self.store is None: raise Unanswerable("this service has no event store")
     served = self.served
     created = served.item(item_id) is None
-    bundle = served.bundle.with_items(item_frame(update_frame(item_id, item)))  # first: an item that cannot be encoded is not stored
+    self.images.check(item.image)  # an image outside the image folder, or not an image: refused before anything is stored
+    bundle = served.bundle.with_items(item_frame(update_frame(item_id, item), self.images))  # an item that cannot be encoded is not stored
     seq = self.store.put_item(item_id, item) if stored is None else stored
     with self.lock:
         if not created:  # a changed item's content vector moves the profiles of the histories that hold it
@@ -272,6 +277,19 @@ def swap(self: LiveRecommender, bundle: Bundle) -> Served:
     with self.lock: self.served = served
     log.info(f"now serving {bundle.version or bundle.folder} (events through {served.watermark})")
     return served
+
+# %% ../nbs/17b_live.ipynb #4d862a3b
+@patch
+def image(self: LiveRecommender, item_id: str) -> tuple[bytes, str]:
+    "An item's image file for serving, (bytes, media type): `NotFound` for an unknown item; `ImageRefused` (404) when it has none the image folder allows."
+    bundle = self.bundle
+    item = bundle.item_index(item_id)  # NotFound names it
+    path = bundle.items["image_path"].iloc[item] if "image_path" in bundle.items else None
+    if path is None or pd.isna(path) or is_url(str(path)): raise ImageRefused(f"item {str(item_id)[:100]!r} has no image file on this server", 404)
+    try: return self.images.read(str(path))
+    except ImageRefused as error:  # the bundle names a file the image folder does not allow: logged, and not served
+        log.warning(f"item {str(item_id)[:100]!r}: {error}")
+        raise ImageRefused(f"item {str(item_id)[:100]!r} has no image file on this server", 404) from None
 
 # %% ../nbs/17b_live.ipynb #ca6cd3a9
 @patch
@@ -293,7 +311,7 @@ def follow_items(self: LiveRecommender) -> int:
     served = self.served
     versions = self.store.items_since(served.items_seq) if self.store is not None else None
     if versions is None or versions.empty: return 0
-    bundle = served.bundle.with_items(item_frame(versions))
+    bundle = served.bundle.with_items(item_frame(versions, self.images))
     with self.lock:
         if any(served.item(i) is not None for i in versions["item_id"]):  # a changed item moves the profiles of the histories that hold it
             for state in served.users.values(): state.vectors = None

@@ -364,7 +364,7 @@ def arms(self: Experiments, experiment: Experiment) -> dict[str, Arm]:
             try: bundle = self.load(Path(variant.bundle))
             except HRSError as error: raise ConfigError(f"{where}: {one_line(error)}") from None
             check_compatible(bundle, self.live.bundle, where)
-            live, memory = LiveRecommender(bundle, self.store, self.live.weights), max(_rss_bytes() - before, 0)
+            live, memory = LiveRecommender(bundle, self.store, self.live.weights, images=self.live.images), max(_rss_bytes() - before, 0)
         overrides = variant.overrides
         view = BundleView(overrides) if overrides.sources or not overrides.rerank else None
         if view is not None:

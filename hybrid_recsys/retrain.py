@@ -15,7 +15,7 @@ import scipy.sparse as sp
 
 from .core import HRSError, get_logger, one_line
 from .data import MOVIELENS, Dataset, load_dataset
-from .events import EventStore, event_weights
+from .events import EventStore, ImageFolder, event_weights
 from .hybrid import HybridRecommender
 from .live import UserEvents, item_frame
 from .metrics import PairedComparison, bootstrap_mean, paired_comparison, ranking_metrics, users_with_heldout
@@ -117,7 +117,7 @@ def retrain_data(bundle: Bundle, store: EventStore,
     events = store.events_since(int(manifest.get("events_through", 0)))
     events = events[events["seq"] <= events_through].reset_index(drop=True)
     versions = store.items_since(0)
-    if not versions.empty: bundle = bundle.with_items(item_frame(versions))
+    if not versions.empty: bundle = bundle.with_items(item_frame(versions, ImageFolder(protected=store.files())))
     items_through = int(versions["seq"].max()) if not versions.empty else int(manifest.get("items_through", 0))
     unknown = ~events["item_id"].astype(str).isin(bundle.item_lookup)
     if unknown.any(): raise HRSError(f"event {events['event_id'][unknown].iloc[0]!r} names item {events['item_id'][unknown].iloc[0]!r}, which no bundle or stored item holds")

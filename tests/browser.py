@@ -39,7 +39,7 @@ def open_page(browser, url: str):
 
 
 def log_in(context, base: str, key: str):
-    "Log a browser context in to the dashboard through its form (the key is kept in a cookie); the page, watched, and its problems."
+    "Log a browser context in to the dashboard through its form (a session, not the key, is kept in a cookie); the page, watched, and its problems."
     page = context.new_page()
     problems = watch(page)
     page.goto(f"{base}/dashboard", wait_until="networkidle")

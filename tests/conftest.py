@@ -54,7 +54,8 @@ def start_server(bundle, database: str, port: int | None = None, **env) -> tuple
 @pytest.fixture(scope="session")
 def server(bundle, tmp_path_factory):
     "`hybrid-recsys serve` (uvicorn with header deadlines) on the bundle and an SQLite event store, on a free local port; yields its base URL."
-    process, base = start_server(bundle, f"sqlite:///{tmp_path_factory.mktemp('events') / 'events.sqlite'}", HRS_REQUEST_TIMEOUT_S="2")
+    process, base = start_server(bundle, f"sqlite:///{tmp_path_factory.mktemp('events') / 'events.sqlite'}", HRS_REQUEST_TIMEOUT_S="2",
+                                 HRS_IMAGE_ROOT=str(tmp_path_factory.mktemp("images")))
     yield base
     process.terminate(); process.wait(timeout=30)
 

@@ -154,4 +154,8 @@ def test_the_dashboard_needs_the_key(browser, dashboard):
     page.fill("input[name=key]", API_KEY)
     with page.expect_navigation(): page.click("button[type=submit]")
     assert page.url.endswith("/dashboard/users?user=1") and page.inner_text("#user-title") == "user 1"  # back where it was going
-    context.close()
+    cookies = {cookie["name"]: cookie["value"] for cookie in context.cookies()}
+    assert list(cookies) == ["hrs_dashboard_session"] and API_KEY not in cookies["hrs_dashboard_session"], cookies  # a session, never the key
+    stranger = browser.new_context()
+    assert stranger.new_page().goto(f"{base}/dashboard/images/50").status == 401  # images follow the pages' sign-in
+    stranger.close(); context.close()

@@ -59,6 +59,11 @@ BAD_EVENTS = {  # what is sent -> (status, the field the answer names)
     "too many": ({"events": [{"event_id": str(i), "user_id": "1", "item_id": "50", "type": "view"} for i in range(1001)]}, 422, ["body", "events"]),
     "no events": ({"events": []}, 422, ["body", "events"]),
     "unknown field": ({"events": [{"event_id": "x", "user_id": "1", "item_id": "50", "type": "view", "colour": "red"}]}, 422, ["body", "events", 0, "colour"]),
+    "empty event id": ({"events": [{"event_id": "", "user_id": "1", "item_id": "50", "type": "view"}]}, 422, ["body", "events", 0, "event_id"]),
+    "blank user id": ({"events": [{"event_id": "x", "user_id": "  ", "item_id": "50", "type": "view"}]}, 422, ["body", "events", 0, "user_id"]),
+    "NUL in an id": ({"events": [{"event_id": "x\u0000y", "user_id": "1", "item_id": "50", "type": "view"}]}, 422, ["body", "events", 0, "event_id"]),
+    "CR LF in an id": ({"events": [{"event_id": "x", "user_id": "1\r\nSet-Cookie: a", "item_id": "50", "type": "view"}]}, 422,
+                       ["body", "events", 0, "user_id"]),
 }
 
 
@@ -75,8 +80,10 @@ def test_bad_events_get_a_4xx_naming_the_field_and_store_nothing(bundle, tmp_pat
         assert request(base, "POST", "/events", good, key="wrong")[0] == 403
         assert request(base, "POST", "/events", raw=b"{not json")[0] == 422
         answer, _ = raw_request(base, b"POST /events HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
-                                      b"authorization: Bearer " + API_KEY.encode() + b"\r\ncontent-length: 2000000\r\n\r\n{\"events\": [")
-        assert answer.startswith(b"HTTP/1.1 413") and b"the limit is 1,048,576 bytes" in answer, answer  # /events allows 1 MiB, not 64 KiB
+                                      b"authorization: Bearer " + API_KEY.encode() + b"\r\ncontent-length: 20000000\r\n\r\n{\"events\": [")
+        assert answer.startswith(b"HTTP/1.1 413") and b"the limit is 8,446,046 bytes" in answer, answer  # the largest batch the schema allows
+        answer, _ = raw_request(base, b"POST /events HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 2000000\r\n\r\n{")
+        assert answer.startswith(b"HTTP/1.1 401"), answer  # no key: refused from the headers, before a byte of the body is read
         assert EventStore(database).last_seq() == 0  # nothing of any refused batch was stored
     finally:
         process.terminate(); process.wait(timeout=30)
@@ -193,3 +200,78 @@ def test_two_replicas_serve_each_others_events_items_and_experiment(bundle, data
         assert variants[0] == variants[1] and set(variants[0]) == {"hybrid", "pop"}  # each user in the same variant on both
     finally:
         for process in (first, second): process.terminate(); process.wait(timeout=60)
+
+
+def fetch(base: str, method: str, path: str, body: bytes | None = None, content_type: str = "application/json", key: str | None = API_KEY,
+          cookie: str | None = None) -> tuple[int, bytes, str]:
+    "(status, body, content type) of one request with raw bytes."
+    headers = {"content-type": content_type, **({"authorization": f"Bearer {key}"} if key else {}), **({"cookie": cookie} if cookie else {})}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(base + path, data=body, method=method, headers=headers), timeout=30) as answer:
+            return answer.status, answer.read(), answer.headers.get("content-type", "")
+    except urllib.error.HTTPError as error: return error.code, error.read(), error.headers.get("content-type", "")
+
+
+def dashboard_cookie(base: str) -> str:
+    "The dashboard's session cookie after signing in with the key."
+    class Keep(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args): return None  # the 303's Set-Cookie is what is wanted
+    opener = urllib.request.build_opener(Keep)
+    try: opener.open(urllib.request.Request(f"{base}/dashboard/login", data=f"key={API_KEY}&next=/dashboard".encode(), method="POST"), timeout=30)
+    except urllib.error.HTTPError as error: return error.headers["set-cookie"].split(";")[0]
+    pytest.fail("the sign-in did not redirect")
+
+
+def test_images_only_from_the_image_folder_and_the_database_file_never_opened(bundle, tmp_path):
+    """Issue 34's attack, replayed on SQLite: an item image set to /etc/passwd, to the event database or to a link out of the image folder is
+    refused; paths to the database stored by an older release are never opened (at start-up by the encoder, or by the image routes), so
+    another process opening the database cannot remove the server's live write-ahead log: every acknowledged event and every served list
+    reported written survive a SIGKILL. Uploaded images are checked, stored and served behind the same read protection as every read."""
+    import re, skimage
+    from pathlib import Path
+    from hybrid_recsys.events import ItemUpdate
+    import hybrid_recsys.online  # noqa: F401 (EventStore.exposures)
+    database_file = tmp_path / "events.sqlite"
+    database, images = f"sqlite:///{database_file}", tmp_path / "images"
+    images.mkdir(); (images / "link.jpg").symlink_to(database_file)
+    store = EventStore(database)  # what the API took before: paths to the database and to /etc/passwd, stored as item versions
+    store.put_item("old-db", ItemUpdate(title="Stored by an older release", image=str(database_file)))
+    store.put_item("old-passwd", ItemUpdate(title="Also stored before", image="/etc/passwd"))
+    store.close()
+    process, base = start_server(bundle, database, HRS_IMAGE_ROOT=str(images), HRS_PROTECT_READS="1")
+    try:
+        for image in ("/etc/passwd", str(database_file), f"{database_file}-wal", "link.jpg", "../events.sqlite", "nothing-here.jpg"):
+            status, answer = request(base, "PUT", "/items/leak", {"title": "Leak", "image": image})
+            assert status in (403, 404) and str(images) not in answer["detail"], (image, status, answer)  # the folder is not named
+        cookie = dashboard_cookie(base)
+        for item in ("old-db", "old-passwd", "leak", "50"):
+            assert fetch(base, "GET", f"/items/{item}/image")[0] == 404, item
+            assert fetch(base, "GET", f"/dashboard/images/{item}", cookie=cookie)[0] == 404, item
+        photo = (Path(skimage.__file__).parent / "data" / "rocket.jpg").read_bytes()
+        status, answer, _ = fetch(base, "POST", "/images", photo, "image/jpeg")
+        stored = json.loads(answer)["image"]
+        assert status == 201 and re.fullmatch(r"uploads/[0-9a-f]{64}\.jpg", stored), answer
+        assert fetch(base, "POST", "/images", b"GIF89a not really", "image/gif")[0] == 415
+        assert fetch(base, "POST", "/images", photo, "image/jpeg", key=None)[0] == 401
+        assert request(base, "PUT", "/items/rocket", {"title": "Rocket", "image": stored})[0] == 201
+        assert fetch(base, "GET", "/items/rocket/image") == (200, photo, "image/jpeg")
+        assert fetch(base, "GET", "/items/rocket/image", key=None)[0] == 401  # reads are protected here: images too
+        assert fetch(base, "GET", "/dashboard/images/rocket", key=None)[0] == 401
+        assert fetch(base, "GET", "/dashboard/images/rocket", key=None, cookie=cookie)[:2] == (200, photo)
+        acknowledged, lists = [], 0
+        for round_ in range(4):  # events and lists, while another process opens and closes the database between rounds
+            batch = [{"event_id": f"r{round_}-{i}", "user_id": str(1 + i), "item_id": str(50 + i), "type": "click"} for i in range(10)]
+            assert request(base, "POST", "/events", {"events": batch})[0] == 200
+            acknowledged += [e["event_id"] for e in batch]
+            for user in range(1, 11): lists += request(base, "GET", f"/users/{user}/recommendations?k=5")[0] == 200
+            other = EventStore(database); other.last_seq(); other.close()
+        for _ in range(100):  # every served list reported written (the exposure log writes a few times a second)
+            metrics = fetch(base, "GET", "/metrics")[1].decode()
+            written = int(float(re.search(r"^hrs_exposures_written (\S+)$", metrics, re.M).group(1)))
+            if written >= lists: break
+            time.sleep(0.1)
+        assert written == lists == 40
+    finally:
+        process.send_signal(signal.SIGKILL); process.wait(timeout=30)
+    store = EventStore(database)
+    assert set(acknowledged) <= set(store.events_since(0)["event_id"]) and len(store.exposures()) == lists
