@@ -268,10 +268,30 @@ def _adopt_plain_folder(target: Path, versions: Path):
     os.symlink(os.path.relpath(adopted, target.parent), target)
 
 # %% ../nbs/00_core.ipynb #33d17a6a
+def _served_versions(versions: Path, current: Path | None) -> list[str]:
+    "The names of the versions ever switched to, oldest first, with `current` among them (a folder kept by an older release: every version in it)."
+    record = versions / ".published"
+    names = record.read_text().split() if record.exists() else [
+        p.name for p in sorted(versions.iterdir(), key=lambda p: p.stat().st_mtime_ns) if p.is_dir() and not p.name.startswith(".")]
+    if current is not None and current.name not in names: names.append(current.name)
+    return names
+
+def _record_served(versions: Path, names: list[str]):
+    "Write the list of versions ever switched to, whole (a new file renamed over the old)."
+    tmp = versions / f".published.tmp-{os.getpid()}"
+    tmp.write_text("".join(f"{name}\n" for name in names))
+    os.replace(tmp, versions / ".published")
+
 def _prune_versions(versions: Path, current: Path, keep: int):
-    "Delete all but the `keep` newest versions (the current one always stays)."
-    old = sorted((p for p in versions.iterdir() if p.is_dir() and p != current and not p.name.startswith(".")), key=lambda p: (p.stat().st_mtime_ns, p.name))
-    for folder in old[:max(len(old) - keep, 0)]: shutil.rmtree(folder, ignore_errors=True)
+    "Delete the versions never switched to whose writer is gone (killed between writing and switching), and all but the `keep` newest of the others (never the current one)."
+    served = _served_versions(versions, current)
+    folders = {p.name: p for p in versions.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    for name, folder in folders.items():  # <time>-<pid>-<random>: the writer's pid
+        pid = name.split("-")[1] if name.count("-") >= 2 else ""
+        if name not in served and pid.isdigit() and not _pid_alive(int(pid)): shutil.rmtree(folder, ignore_errors=True)
+    older = [name for name in served if name in folders and name != current.name]
+    for name in older[:max(len(older) - keep, 0)]: shutil.rmtree(folders[name], ignore_errors=True)
+    _record_served(versions, [name for name in served if (versions / name).is_dir()])
 
 # %% ../nbs/00_core.ipynb #5bff558b
 def publish_dir(target: Path | str,  # the served path, e.g. models/latest (becomes a symbolic link)
@@ -283,6 +303,7 @@ def publish_dir(target: Path | str,  # the served path, e.g. models/latest (beco
     versions = versions_dir(target)
     versions.mkdir(parents=True, exist_ok=True)
     if target.exists() and not target.is_symlink(): _adopt_plain_folder(target, versions)
+    _record_served(versions, _served_versions(versions, target.resolve() if target.exists() else None))  # what serves now counts as served
     for stale in target.parent.glob(f".{target.name}.link-*"): stale.unlink(missing_ok=True)  # left by a writer killed after "linked"
     sweep_stale(versions, ".writing-")
     tmp = Path(tempfile.mkdtemp(prefix=f".writing-{os.getpid()}-", dir=versions))
@@ -298,5 +319,6 @@ def publish_dir(target: Path | str,  # the served path, e.g. models/latest (beco
     if link.is_symlink(): link.unlink()
     os.symlink(os.path.relpath(version, target.parent), link); publish_step("linked")
     os.replace(link, target); _fsync_dir(target.parent); publish_step("switched")
+    _record_served(versions, _served_versions(versions, version))
     _prune_versions(versions, version, keep); publish_step("pruned")
     return version

@@ -28,8 +28,11 @@ def test_a_writer_killed_at_every_step_leaves_a_loadable_bundle(tmp_path):
     assert publish(served, seed=0).returncode == 0
     before = load_bundle(served).version
     assert served.is_symlink() and before.parent == versions_dir(served)
+    orphans = []  # versions written and renamed into place by a writer killed before its switch: never served
     for step in ("writing", *PUBLISH_STEPS):
+        existing = set(versions_dir(served).glob("[!.]*"))
         result = publish(served, seed=1, kill_at=step)
+        if step in ("versioned", "linked"): orphans += set(versions_dir(served).glob("[!.]*")) - existing
         assert result.returncode == -signal.SIGKILL, (step, result.returncode, result.stderr[-2000:])
         loaded = load_bundle(served)  # raises if the served path names anything but a complete bundle
         assert loaded.model.recommend([0], loaded.model.train_csr, N=3)[0].shape == (1, 3)
@@ -41,3 +44,4 @@ def test_a_writer_killed_at_every_step_leaves_a_loadable_bundle(tmp_path):
     assert not list(served.parent.glob(".latest.link-*"))
     versions = [p for p in versions_dir(served).iterdir() if not p.name.startswith(".")]
     assert len(versions) == 3 and load_bundle(served).version in versions
+    assert len(orphans) == 2 and not any(p.exists() for p in orphans)  # gone at the next publish, instead of crowding out served versions
