@@ -457,12 +457,14 @@ def events_since(self: EventStore, after_seq: int = 0, limit: int | None = None)
 
 # %% ../nbs/17a_events.ipynb #ec3406dc
 @patch
-def events_received(self: EventStore, since: float, after_seq: int = 0) -> list:
+def events_received(self: EventStore, since: float, after_seq: int = 0,
+                    users: list[str] | None = None,  # only these users' events (through the by-user index); None: everyone's
+                   ) -> list:
     "Events stored at or after `since` (`received_at`, the storing process's clock) with seq > after_seq, as plain rows in seq order: what a replica reads to follow the others."
     query = (sa.select(*[events_table.c[c] for c in EVENT_COLUMNS]).where(events_table.c.received_at >= since, events_table.c.seq > after_seq)
              .order_by(events_table.c.seq))
+    if users is not None: query = query.where(events_table.c.user_id.in_([str(u) for u in users]))
     with self.engine.connect() as connection: return list(connection.execute(query))
-
 
 # %% ../nbs/17a_events.ipynb #83e96b04
 @patch

@@ -140,6 +140,16 @@ def user_events(self: LiveRecommender, raw_users: list[str], served: Served | No
             while len(served.users) > self.max_users: served.users.popitem(last=False)
     with self.lock: return [served.users[user].copy() if user in served.users else UserEvents() for user in raw_users]  # copies: `observe` goes on folding
 
+# %% ../nbs/17b_live.ipynb #32194f24
+@patch
+def catch_up(self: LiveRecommender, raw_users: list[str], lookback_s: float = 5.0) -> list:
+    "These users' events that other processes stored and this one has not observed, observed now: a user's next list holds what they just did, whichever worker or replica answers."
+    if self.store is None or not len(raw_users): return []
+    rows = self.store.events_received(self.followed_at - lookback_s, self.served.watermark, list(dict.fromkeys(str(u) for u in raw_users)))
+    with self.lock: new = [row for row in rows if row.seq not in self.seen]
+    self.observe(new)
+    return new
+
 # %% ../nbs/17b_live.ipynb #d7a6008f
 def merged_history(bundle: Bundle, user: int, state: UserEvents) -> tuple[list[int], list[float]]:
     "One user's bundle row merged with their newer events (the larger confidence wins), dislikes removed."
@@ -173,6 +183,7 @@ def listings(self: LiveRecommender,
              view=None,  # bundle -> the bundle to rank with (an experiment variant's `BundleView`); None: the served bundle as it is
             ) -> list[tuple[list[dict] | NotFound, int]]:
     "Each user's list, from their bundle history and newer events, with the newest event that history holds (the bundle's watermark when none); a `NotFound` in place of a user with neither."
+    self.catch_up(raw_users)  # what another worker or replica stored for them a moment ago
     served = self.served  # one bundle for the whole call, even if another is swapped in meanwhile
     bundle = served.bundle if view is None else view(served.bundle)
     users = [served.user(u) for u in raw_users]  # -1: not in the bundle

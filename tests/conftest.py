@@ -36,10 +36,10 @@ def free_port() -> int:
 API_KEY = "test-key-0123456789"
 
 
-def start_server(bundle, database: str, port: int | None = None, **env) -> tuple[subprocess.Popen, str]:
+def start_server(bundle, database: str, port: int | None = None, workers: int = 1, **env) -> tuple[subprocess.Popen, str]:
     "Start `hybrid-recsys serve` on the bundle and the event database (key API_KEY) and wait for /health; (process, base URL)."
     port = port or free_port()
-    process = subprocess.Popen([str(CLI), "serve", "--port", str(port), "--log-level", "warning"], cwd=ROOT,
+    process = subprocess.Popen([str(CLI), "serve", "--port", str(port), "--workers", str(workers), "--log-level", "warning"], cwd=ROOT,
                                env={**os.environ, "HRS_MODEL_DIR": str(bundle), "HRS_DATABASE_URL": database, "HRS_API_KEYS": API_KEY, **env},
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"

@@ -47,6 +47,21 @@ def test_the_next_list_reflects_an_acknowledged_event(bundle, database):
     finally: process.terminate(); process.wait(timeout=30)
 
 
+def test_read_your_write_whichever_worker_answers(bundle, database):
+    "With `serve --workers 2`, the next list after an acknowledged purchase never holds what was bought, whichever worker answers (100 tries)."
+    process, base = start_server(bundle, database, workers=2)
+    try:
+        stale = 0
+        for n in range(100):
+            user = str(1 + n * 9 % 943)
+            bought = recommended(base, user)[0]
+            assert request(base, "POST", "/events", {"events": [{"event_id": f"buy-{n}", "user_id": user, "item_id": bought, "type": "purchase"}]})[0] == 200
+            stale += bought in recommended(base, user)  # a new connection: either worker
+        assert stale == 0, f"{stale} of 100 next lists still held the item just bought"
+    finally:
+        process.terminate(); process.wait(timeout=30)
+
+
 BAD_EVENTS = {  # what is sent -> (status, the field the answer names)
     "unknown type": ({"events": [{"event_id": "x", "user_id": "1", "item_id": "50", "type": "poke"}]}, 422, ["body", "events", 0, "type"]),
     "future time": ({"events": [{"event_id": "x", "user_id": "1", "item_id": "50", "type": "view", "timestamp": time.time() + 86400}]},
