@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import asyncio, contextlib, gc, hmac, math, os, sys, threading, time, uuid
-from collections import Counter
+from collections import Counter, OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Literal
@@ -34,8 +34,9 @@ from .pipeline import Bundle, load_bundle
 __all__ = ['log', 'MAX_K', 'K', 'TEXT_PATTERN', 'ERRORS', 'BODY_ERRORS', 'WRITE_ERRORS', 'Item', 'ScoredItem', 'Recommendations',
            'NewUser', 'EventBatch', 'Ingest', 'ImageStored', 'ItemStored', 'Health', 'id_path', 'Error', 'Refused',
            'docs_assets', 'Overloaded', 'Compute', 'Unauthorized', 'Forbidden', 'ApiKeys', 'ServiceMetrics', 'Measured',
-           'largest_json', 'Guard', 'Reloader', 'body_limits', 'keyed_routes', 'create_app', 'ExperimentSummary',
-           'ExperimentsState', 'model_dir', 'single_threaded', 'load_app', 'HeaderDeadline', 'GuardedH11', 'serve']
+           'Connections', 'process_connections', 'largest_json', 'Guard', 'Reloader', 'body_limits', 'keyed_routes',
+           'create_app', 'ExperimentSummary', 'ExperimentsState', 'model_dir', 'single_threaded', 'load_app',
+           'HeaderDeadline', 'GuardedH11', 'serve']
 
 # %% ../nbs/18_api.ipynb #4d140240
 log = get_logger("hybrid_recsys.api")
@@ -353,6 +354,79 @@ async def _send_error(send, status: int, detail: str, headers: list | None = Non
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"connection", b"close"), *(headers or [])]})
     await send({"type": "http.response.body", "body": body})
 
+# %% ../nbs/18_api.ipynb #46a4ee1c
+class Connections:
+    "A server process's open connections by last activity: past the caps, the longest idle one is closed; a connection over a cap with none to close is refused work."
+    def __init__(self, max_total: int = 1000, max_per_client: int | None = None):
+        self.max_total, self.max_per_client = max_total, max_per_client or max(max_total // 2, 1)
+        self.open: OrderedDict = OrderedDict()  # protocol -> its client's address, least recently active first
+        self.per_client: Counter = Counter()
+        self.over: dict = {}  # (host, port) -> protocol: connections that came past a cap with nothing idle to close
+        self.evicted = 0
+
+    @classmethod
+    def from_env(cls) -> Connections:
+        "$HRS_MAX_CONNECTIONS (set by `serve --max-connections`) and $HRS_MAX_CLIENT_CONNECTIONS."
+        return cls(_env_number("HRS_MAX_CONNECTIONS", 1000), _env_number("HRS_MAX_CLIENT_CONNECTIONS", None))
+
+# %% ../nbs/18_api.ipynb #c5c4dbf5
+@patch
+def opened(self: Connections, protocol):
+    "Count a new connection; make room past a cap by closing the longest idle one (of its client, or of anyone), else mark it over."
+    host = protocol.client[0] if protocol.client else None
+    self.open[protocol] = host; self.per_client[host] += 1
+    if not self._room(protocol): self.over[protocol.client] = protocol
+
+@patch
+def _room(self: Connections, protocol) -> bool:
+    "Whether `protocol` is within both caps, after closing the longest idle connections that stand in the way."
+    host = self.open.get(protocol)
+    while self.per_client[host] > self.max_per_client:
+        if not self._close_idle(protocol, host): return False
+    while len(self.open) > self.max_total:
+        if not self._close_idle(protocol, None): return False
+    return True
+
+@patch
+def _close_idle(self: Connections, keep, host) -> bool:
+    "Close the connection idle longest (of `host`, or anyone's), never `keep`; whether there was one."
+    for other, other_host in self.open.items():
+        if other is not keep and (host is None or other_host == host) and other.idle():
+            self.closed(other); other.shutdown(); self.evicted += 1
+            return True
+    return False
+
+# %% ../nbs/18_api.ipynb #373f4497
+@patch
+def active(self: Connections, protocol):
+    if protocol in self.open: self.open.move_to_end(protocol)
+
+@patch
+def closed(self: Connections, protocol):
+    host = self.open.pop(protocol, _MISSING)
+    if host is _MISSING: return  # counted out already (closed to make room)
+    self.per_client[host] -= 1
+    if not self.per_client[host]: del self.per_client[host]
+    self.over.pop(protocol.client, None)
+
+@patch
+def refuses(self: Connections, client) -> bool:
+    "Whether a request on this connection must be refused: it came past a cap, and there is still no idle connection to close for it."
+    protocol = self.over.get(client)
+    if protocol is None: return False
+    if self._room(protocol): del self.over[client]; return False
+    return True
+
+_MISSING = object()
+
+_connections: Connections | None = None  # this process's, once `serve`'s protocol has seen a connection
+
+def process_connections() -> Connections:
+    "The open connections of this server process (`serve` counts them; configured from the environment, which `serve` sets for every worker)."
+    global _connections
+    if _connections is None: _connections = Connections.from_env()
+    return _connections
+
 # %% ../nbs/18_api.ipynb #c719eff0
 def largest_json(schema: dict, definitions: dict) -> int:
     "An upper bound on the bytes of any JSON text valid under `schema` (its $refs in `definitions`), however a client writes it: every character escaped (\\uXXXX, 12 bytes for one outside the BMP), a space after each separator; a number as 32 characters."
@@ -403,6 +477,8 @@ class Guard:
 @patch
 async def __call__(self: Guard, scope, receive, send):
     if scope["type"] != "http": return await self.app(scope, receive, send)
+    if _connections is not None and scope["path"] not in ("/health", "/ready") and _connections.refuses(scope.get("client")):
+        return await _send_error(send, 503, "the server is at its connection limit; retry shortly", [(b"retry-after", b"1")])
     head = scope["method"] == "HEAD"
     if head: scope["method"] = "GET"  # in place: the router records the matched route on this same scope (`Measured` reads it)
     max_body = self._limit(scope)
@@ -785,7 +861,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 def _header_timeout_s() -> float: return _env_number("HRS_REQUEST_TIMEOUT_S", 10.0, float)  # read once per process
 
 class HeaderDeadline:
-    "Mixin for a uvicorn HTTP protocol: close a connection whose request headers take longer than HRS_REQUEST_TIMEOUT_S; no Nagle delay."
+    "Mixin for a uvicorn HTTP protocol: close a connection whose request headers take longer than HRS_REQUEST_TIMEOUT_S; count connections (`Connections`); no Nagle delay."
     def connection_made(self, transport):
         super().connection_made(transport)
         connection = transport.get_extra_info("socket")
@@ -793,14 +869,20 @@ class HeaderDeadline:
             connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._timeout, self._deadline = _header_timeout_s(), None
         self._arm()
+        process_connections().opened(self)
 
     def data_received(self, data: bytes):
+        process_connections().active(self)
         super().data_received(data)
         if self.cycle is None or self.cycle.response_complete: self._arm()  # bytes of headers not yet complete
         else: self._disarm()  # the headers are in: from here `Guard` times the body
 
     def connection_lost(self, exc):
-        self._disarm(); super().connection_lost(exc)
+        self._disarm(); process_connections().closed(self); super().connection_lost(exc)
+
+    def idle(self) -> bool:
+        "No request in progress (a keep-alive connection between requests, or headers still trickling in): closing it loses nothing."
+        return self.cycle is None or self.cycle.response_complete
 
     def _arm(self):
         if self._deadline is None: self._deadline = self.loop.call_later(self._timeout, self._too_slow)
@@ -822,11 +904,12 @@ class GuardedH11(HeaderDeadline, H11Protocol):
 # %% ../nbs/18_api.ipynb #5e7e0a03
 def serve(host: str = "127.0.0.1", port: int = 8000,
           workers: int = 1,  # processes, each loading the bundle
-          max_connections: int = 1000,  # open connections and requests in flight past which new ones get 503
+          max_connections: int = 1000,  # open connections per process past which the longest idle is closed (`Connections`)
           log_level: str = "info",
           app: str = "hybrid_recsys.api:app",  # the ASGI app as an import string (benchmarks/hello.py serves a baseline the same way)
          ):
-    "Serve the bundle at $HRS_MODEL_DIR (default models/latest) with uvicorn, header deadlines and a connection cap."
+    "Serve the bundle at $HRS_MODEL_DIR (default models/latest) with uvicorn, header deadlines and connection caps."
     import uvicorn
-    uvicorn.run(app, host=host, port=port, workers=workers, http=GuardedH11, limit_concurrency=max_connections,
-                timeout_keep_alive=5, log_level=log_level)
+    os.environ["HRS_MAX_CONNECTIONS"] = str(max_connections)  # every worker reads it (`process_connections`)
+    uvicorn.run(app, host=host, port=port, workers=workers, http=GuardedH11, timeout_keep_alive=5, log_level=log_level,
+                backlog=max(2048, 2 * max_connections))

@@ -387,7 +387,7 @@ def serve_command(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: every interface)."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port."),
     workers: int = typer.Option(1, "--workers", min=1, help="Worker processes, each with its own copy of the bundle."),
-    max_connections: int = typer.Option(1000, "--max-connections", min=1, help="Open connections and requests in flight past which new ones get 503."),
+    max_connections: int = typer.Option(1000, "--max-connections", min=1, help="Open connections per process past which the longest idle one is closed to make room (HRS_MAX_CLIENT_CONNECTIONS caps one client, default half)."),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn's log level: critical, error, warning, info, debug."),
 ):
     "Serve the bundle at $HRS_MODEL_DIR (default models/latest) over HTTP, with the defences of `hybrid_recsys.api.serve`."

@@ -233,3 +233,42 @@ def test_corrupted_bundle_fails_in_one_line(bundle, tmp_path, corruption):
     assert result.returncode == 2, result.stderr
     lines = [l for l in result.stderr.strip().splitlines() if l.strip()]
     assert len(lines) == 1 and lines[0].startswith(f"error: cannot start the service: model bundle {broken}") and named in lines[0], result.stderr
+
+
+def test_idle_connections_never_lock_out_new_clients(bundle, tmp_path):
+    """Issue 34's attack from other processes: 999 keep-alive connections refreshed with a /health every 4 s, then 2,000. A new client's
+    /health (p99 under 50 ms) and its recommendations are answered throughout: one client's connections past its cap, and everyone's past
+    the process's cap, make room by closing the longest idle; no new client gets a 503."""
+    import signal, sys, time
+    from conftest import start_server
+    process, base = start_server(bundle, f"sqlite:///{tmp_path / 'events.sqlite'}")
+    holders = []
+    def hold(count: int, *sources: str):
+        holder = subprocess.Popen([sys.executable, str(ROOT / "tests" / "idle_clients.py"), base, str(count), *sources], stdout=subprocess.PIPE, text=True)
+        assert holder.stdout.readline().strip() == "ready"
+        holders.append(holder)
+    def fresh_client() -> list[float]:
+        "200 requests for /health over about 6 s (while the held connections send theirs), each on a new connection; their seconds, sorted."
+        latencies = []
+        for _ in range(200):
+            start = time.perf_counter()
+            status, _ = call(base, "/health")
+            latencies.append(time.perf_counter() - start)
+            assert status == 200
+            time.sleep(0.03)
+        assert call(base, "/users/1/recommendations", {"k": 10})[0] == 200
+        return sorted(latencies)
+    try:
+        hold(999, "127.0.0.2", "127.0.0.3")  # under every cap
+        assert fresh_client()[197] < 0.05
+        hold(1001, "127.0.0.4", "127.0.0.5", "127.0.0.6")  # 2,000 in all: the process's cap (1,000) closes the longest idle
+        assert fresh_client()[197] < 0.05
+        hold(600, "127.0.0.7")  # one client past its own cap (500)
+        assert fresh_client()[197] < 0.05
+    finally:
+        stats = []
+        for holder in holders:
+            holder.send_signal(signal.SIGTERM); stats.append(json.loads(holder.communicate(timeout=60)[0].strip().splitlines()[-1]))
+        process.terminate(); process.wait(timeout=30)
+    assert stats[0].get("closed by the server", 0) > 0 and not any(s.get("status 503") for s in stats), stats  # room was made, never refused
+    assert stats[2]["closed by the server"] >= 100, stats
