@@ -1,14 +1,19 @@
-"""Load test of the service beside a FastAPI hello-world, servers and client on this machine in one run.
+"""Load test of the service as an outside client sees it: the server and the client (benchmarks/client.py) in processes of their own.
 
-For 1 and 2 worker processes (--workers), starts the baseline (benchmarks/hello.py: a hello-world served the same way) and then
-`hybrid-recsys serve` on the bundle at $HRS_MODEL_DIR (default models/latest), and sends --requests requests at each
-concurrency (--concurrency, default 1 8 32) from one client process over loopback (aiohttp, keep-alive): GET /hello to
-the baseline, GET /users/{id}/recommendations?k=10 for random known users to the service. Then, with 64 clients asking
-for recommendations, one more client probes GET /health every 20 ms: the liveness answer under load.
-Prints markdown tables (throughput, p50 / p99 latency, errors, and the service's throughput as a share of the
-baseline's). Run after `make run`: `.venv/bin/python benchmarks/load.py`.
+For each row, a fresh `hybrid-recsys serve` (one worker unless --workers) on the bundle at $HRS_MODEL_DIR (default models/latest)
+and a fresh SQLite event store, and one client process sending --requests GET /users/{random known user}/recommendations?k=10
+from 8 keep-alive connections (after a warm-up of 300):
+1. hello-world: benchmarks/hello.py served the same way (GET /hello): what HTTP alone costs here;
+2. an empty event store: every list takes the indexed road;
+3. every user with events (ml-100k's held-out ratings, 25,008, stored first): every list takes the fold-in road;
+4. the same while the client streams 200 click events/s, and measures acknowledgement-to-fresh-list (a purchase acknowledged,
+   then the time until the user's list no longer holds it) 100 times;
+5. 64 connections asking for lists while one more GETs /health every 20 ms.
+With --baseline DIR, every row is measured again on the code of another checkout (DIR on PYTHONPATH; same bundle, same day).
+Writes the rows to benchmarks/results/load.json and the tables to benchmarks/results/load.md (--no-write: print only).
+Run after `make run`: `.venv/bin/python benchmarks/load.py [--baseline /path/to/an/older/checkout]` (about 4 minutes per code).
 """
-import argparse, asyncio, json, os, socket, subprocess, sys, time, urllib.request
+import argparse, asyncio, json, os, socket, subprocess, sys, tempfile, time, urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +21,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+KEY = "benchmark-key"
 
 
 def free_port() -> int:
@@ -35,86 +41,110 @@ def start(command: list[str], base: str, env: dict) -> subprocess.Popen:
     server.terminate(); sys.exit(f"error: no answer from {base} after 120 s")
 
 
-async def load(urls: list[str], concurrency: int, probe: str | None = None) -> dict:
-    "Send every url from `concurrency` keep-alive clients; with `probe`, also time GET probe every 20 ms while they run."
+async def load(urls: list[str], concurrency: int) -> dict:
+    "Every url from `concurrency` keep-alive connections of this process (benchmarks/replicas.py's client)."
     import aiohttp
-    latencies, probes, errors, queue = [], [], 0, iter(urls)
+    latencies, errors, queue = [], 0, iter(urls)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency + 1)) as session:
-        async def timed(url: str) -> float:
-            nonlocal errors
-            start = time.perf_counter()
-            try:
-                async with session.get(url) as response:
-                    await response.read()
-                    if response.status != 200: errors += 1
-            except aiohttp.ClientError: errors += 1
-            return (time.perf_counter() - start) * 1000
-
         async def client():
-            for url in queue: latencies.append(await timed(url))
-
-        async def prober(done: asyncio.Event):
-            while not done.is_set():
-                probes.append(await timed(probe)); await asyncio.sleep(0.02)
-        done = asyncio.Event()
-        watcher = asyncio.ensure_future(prober(done)) if probe else None
-        start = time.perf_counter()
+            nonlocal errors
+            for url in queue:
+                start_s = time.perf_counter()
+                try:
+                    async with session.get(url) as response:
+                        await response.read()
+                        if response.status != 200: errors += 1
+                except aiohttp.ClientError: errors += 1
+                latencies.append((time.perf_counter() - start_s) * 1000)
+        start_s = time.perf_counter()
         await asyncio.gather(*(client() for _ in range(concurrency)))
-        seconds = time.perf_counter() - start
-        done.set()
-        if watcher: await watcher
+        seconds = time.perf_counter() - start_s
     return {"concurrency": concurrency, "requests": len(latencies), "errors": errors, "throughput": len(latencies) / seconds,
-            "p50_ms": float(np.percentile(latencies, 50)), "p99_ms": float(np.percentile(latencies, 99)),
-            **({"probes": len(probes), "probe_p50_ms": float(np.percentile(probes, 50)), "probe_p99_ms": float(np.percentile(probes, 99)),
-                "probe_max_ms": float(np.max(probes))} if probe else {})}
+            "p50_ms": float(np.percentile(latencies, 50)), "p99_ms": float(np.percentile(latencies, 99))}
 
 
-def measure(name: str, command: list[str], env: dict, path_of, args, probe: bool) -> list[dict]:
-    port = free_port(); base = f"http://127.0.0.1:{port}"
-    server = start([*command, "--port", str(port)], base, env)
-    rng = np.random.default_rng(0)
-    try:
-        asyncio.run(load([base + path_of(rng) for _ in range(300)], 8))  # warm up
-        rows = [{"server": name, **asyncio.run(load([base + path_of(rng) for _ in range(args.requests)], concurrency))}
-                for concurrency in args.concurrency]
-        if probe: rows.append({"server": name, **asyncio.run(load([base + path_of(rng) for _ in range(args.requests)], 64, base + "/health"))})
-        return rows
-    finally:
-        server.terminate(); server.wait(timeout=60)
+def client(base: str, files: dict, *options: str) -> dict:
+    "One run of benchmarks/client.py against `base`; its JSON line."
+    command = [sys.executable, str(ROOT / "benchmarks" / "client.py"), base, "--key", KEY, *options]
+    for name, path in files.items(): command += [f"--{name}", str(path)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    if result.returncode != 0: sys.exit(f"error: the client failed: {result.stderr[-2000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+ROWS = [  # (row, the event store's content, client options)
+    ("lists, empty event store (indexed road)", "empty", []),
+    ("lists, every user with events (fold-in road)", "events", []),
+    ("lists, 200 events/s streaming in", "events", ["--events-per-s", "200", "--fresh-probes", "100"]),
+    ("lists at concurrency 64, /health every 20 ms", "empty", ["--concurrency", "64", "--watch", "/health"]),
+]
+
+
+def measure(code: str, code_path: Path | None, bundle: Path, work: Path, files: dict, requests: int, workers: int) -> list[dict]:
+    "Every row on one checkout's code (None: this one)."
+    from swap import store_heldout_events
+    env = {"HRS_MODEL_DIR": str(bundle), "HRS_API_KEYS": KEY, **({"PYTHONPATH": str(code_path)} if code_path else {})}
+    serve = [str(BIN / "python"), "-c", "from hybrid_recsys.cli import main; main()", "serve", "--log-level", "warning", "--workers", str(workers)]
+    hello = [sys.executable, str(ROOT / "benchmarks" / "hello.py"), "--workers", str(workers)]
+    rows, filled = [], None
+    for row, events, options in [("hello-world (GET /hello)", None, [])] + ROWS:
+        port = free_port(); base = f"http://127.0.0.1:{port}"
+        database = work / f"{code}-{len(rows)}.sqlite"
+        if events == "events":  # the held-out ratings, stored once and copied for each row that needs them
+            if filled is None: filled = work / f"{code}-filled.sqlite"; store_heldout_events(bundle, f"sqlite:///{filled}")
+            database.write_bytes(filled.read_bytes())
+        server = start((hello if events is None else serve) + ["--port", str(port)], base, {**env, "HRS_DATABASE_URL": f"sqlite:///{database}"})
+        paths = {"path-file": files["hello"] if events is None else files["lists"]}
+        try:
+            client(base, {**paths, **files["stream"]}, "--requests", "300", "--run-id", f"warm-{code}-{len(rows)}")
+            result = client(base, {**paths, **files["stream"]}, "--requests", str(requests), "--run-id", f"{code}-{len(rows)}", *options)
+        finally:
+            server.terminate(); server.wait(timeout=60)
+        rows.append({"code": code, "workers": workers, "row": row, **result})
+        print(f"{code}: {row}: {result['throughput']:.0f} requests/s, p99 {result['p99_ms']:.1f} ms", file=sys.stderr)
+    return rows
+
+
+def cell(value, digits: int = 1) -> str: return "" if value is None else f"{value:.{digits}f}"
+
+
+def tables(rows: list[dict], requests: int) -> str:
+    lines = [f"{os.cpu_count()} cores; server and client processes on this machine; {requests} requests per row after 300 to warm up; "
+             f"GET /users/{{random known user}}/recommendations?k=10 from 8 connections unless the row says otherwise.", "",
+             "| code | workers | row | requests/s | p50 (ms) | p99 (ms) | events/s | ack to fresh list p50 / p99 (ms) | /health p99 / max (ms) | errors |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        fresh = f"{cell(r.get('fresh_p50_ms'))} / {cell(r.get('fresh_p99_ms'))}" if "fresh_p50_ms" in r else ""
+        watch = f"{cell(r.get('watch_p99_ms'))} / {cell(r.get('watch_max_ms'))}" if "watch_p99_ms" in r else ""
+        lines.append(f"| {r['code']} | {r['workers']} | {r['row']} | {r['throughput']:.0f} | {cell(r['p50_ms'])} | {cell(r['p99_ms'])} | "
+                     f"{cell(r['events_per_s'], 0)} | {fresh} | {watch} | {r['errors']} |")
+    return "\n".join(lines) + "\n"
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=3000, help="requests per row")
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--json", type=Path, help="also write every row to this file")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--baseline", type=Path, help="another checkout whose code is measured the same way, as a same-day baseline")
+    parser.add_argument("--no-write", action="store_true", help="print the tables only")
     args = parser.parse_args()
+    sys.path.insert(0, str(ROOT / "benchmarks"))
     bundle = Path(os.environ.get("HRS_MODEL_DIR", ROOT / "models" / "latest"))
     users = pd.read_parquet(bundle / "users.parquet")["user_id"].astype(str).to_numpy()
-    rows = []
-    for workers in args.workers:
-        hello = [sys.executable, str(ROOT / "benchmarks" / "hello.py"), "--workers", str(workers)]
-        serve = [str(BIN / "hybrid-recsys"), "serve", "--workers", str(workers), "--log-level", "warning"]
-        rows += [{"workers": workers, **row} for row in measure("hello-world", hello, {}, lambda rng: "/hello", args, probe=False)]
-        rows += [{"workers": workers, **row} for row in measure("hybrid_recsys", serve, {"HRS_MODEL_DIR": str(bundle)},
-                                                                 lambda rng: f"/users/{rng.choice(users)}/recommendations?k=10", args, probe=True)]
-    print(f"{os.cpu_count()} cores, servers and client on this machine; {args.requests} requests per row; "
-          f"hello-world: GET /hello; hybrid_recsys: GET /users/{{random known user}}/recommendations?k=10\n")
-    print("| workers | server | concurrency | throughput (req/s) | share of hello-world | p50 (ms) | p99 (ms) | errors |\n|---|---|---|---|---|---|---|---|")
-    baseline = {(r["workers"], r["concurrency"]): r["throughput"] for r in rows if r["server"] == "hello-world"}
-    for r in rows:
-        if "probes" in r: continue
-        share = r["throughput"] / baseline[(r["workers"], r["concurrency"])] if (r["workers"], r["concurrency"]) in baseline else float("nan")
-        print(f"| {r['workers']} | {r['server']} | {r['concurrency']} | {r['throughput']:.0f} | {share:.1%} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} |")
-    print("\n/health while 64 clients ask for recommendations (one probe every 20 ms):\n")
-    print("| workers | recommendations (req/s) | recommendations p99 (ms) | /health probes | /health p50 (ms) | /health p99 (ms) | /health max (ms) | errors |\n"
-          "|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        if "probes" in r:
-            print(f"| {r['workers']} | {r['throughput']:.0f} | {r['p99_ms']:.1f} | {r['probes']} | {r['probe_p50_ms']:.1f} | {r['probe_p99_ms']:.1f} | "
-                  f"{r['probe_max_ms']:.1f} | {r['errors']} |")
-    if args.json: args.json.write_text(json.dumps(rows, indent=1))
+    items = pd.read_parquet(bundle / "items.parquet")["item_id"].astype(str).to_numpy()
+    work = Path(tempfile.mkdtemp(prefix="hrs-load-"))
+    files = {"lists": work / "lists.txt", "hello": work / "hello.txt", "stream": {"stream-users": work / "users.txt", "stream-items": work / "items.txt"}}
+    files["lists"].write_text("".join(f"/users/{u}/recommendations?k=10\n" for u in users)); files["hello"].write_text("/hello\n")
+    files["stream"]["stream-users"].write_text("\n".join(users)); files["stream"]["stream-items"].write_text("\n".join(items))
+    rows = measure("this", None, bundle, work, files, args.requests, args.workers)
+    if args.baseline: rows += measure(f"baseline ({args.baseline.name})", args.baseline, bundle, work, files, args.requests, args.workers)
+    text = tables(rows, args.requests)
+    print(text)
+    if not args.no_write:
+        results = ROOT / "benchmarks" / "results"
+        results.mkdir(exist_ok=True)
+        (results / "load.json").write_text(json.dumps({"measured": time.strftime("%Y-%m-%d %H:%M"), "rows": rows}, indent=1))
+        (results / "load.md").write_text(f"# benchmarks/load.py\n\nMeasured {time.strftime('%Y-%m-%d')}: `{' '.join(['benchmarks/load.py', *sys.argv[1:]])}`\n\n{text}")
 
 
 if __name__ == "__main__":

@@ -626,6 +626,7 @@ def create_app(bundle: Bundle,
     async def lifespan(app):
         tasks = [asyncio.create_task(reloader.watch(watch_s)), asyncio.create_task(_watch_experiments(experiments, metrics, watch_s))] if watch_s > 0 else []
         if store is not None and follow_s > 0: tasks.append(asyncio.create_task(_follow_others(experiments, writes, metrics, follow_s)))
+        if live.max_lists: tasks.append(asyncio.create_task(_warm_lists(live, compute)))
         yield
         for task in tasks: task.cancel()
         if exposures is not None: await asyncio.to_thread(exposures.close)  # every served list written before the process ends
@@ -795,6 +796,16 @@ async def _follow_others(experiments: Experiments, writes: Compute, metrics: Ser
             metrics.followed.inc(events)
         except Overloaded: pass  # the writer is busy with batches: the next round reads what this one would have
         except Exception: log.exception("following the other processes")
+
+async def _warm_lists(live: LiveRecommender, compute: Compute):
+    "In the compute thread's idle time, the default list (k 10) of every user `LiveRecommender.warm_all` queues whenever a new bundle or item comes into service."
+    served = None
+    while True:
+        if live.served is not served: served = live.served; live.warm_all()
+        while compute.pending: await asyncio.sleep(0.002)  # requests first: this only fills the gaps between them
+        try: warmed = await asyncio.get_running_loop().run_in_executor(compute.pool, live.warm)  # on the compute thread, never counted against requests
+        except Exception: log.exception("warming the lists"); warmed = 0
+        if not warmed: await asyncio.sleep(0.02)
 
 
 # %% ../nbs/18_api.ipynb #a87b6fc8

@@ -270,7 +270,7 @@ def connect(url: str | None = None) -> sa.Engine:
         raise ConfigError(f"HRS_DATABASE_URL: {parsed.get_backend_name()!r} databases are not supported; use sqlite or postgresql")
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    try: engine = sa.create_engine(parsed, pool_pre_ping=True)
+    try: engine = sa.create_engine(parsed, pool_pre_ping=parsed.get_backend_name() != "sqlite")  # a file does not go stale; a server connection may
     except ModuleNotFoundError as error: raise ConfigError(f"HRS_DATABASE_URL: its driver is not installed ({error.name})") from None
     if parsed.get_backend_name() == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas); sa.event.listen(engine, "begin", _sqlite_begin)

@@ -5,7 +5,7 @@
 # %% ../nbs/17b_live.ipynb #97b907df
 from __future__ import annotations
 
-import threading, time
+import os, threading, time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
@@ -63,6 +63,7 @@ class Served:
     users: OrderedDict = field(default_factory=OrderedDict)  # raw user id -> `UserEvents`, least recently used first
     since: float = field(default_factory=time.time)  # when this came into service
     items_seq: int = 0  # the newest stored item version this bundle holds
+    lists: OrderedDict = field(default_factory=OrderedDict)  # (view, user, their newest event, late reads, k) -> list: once per history (`listings`)
 
     def item(self, raw) -> int | None:
         try: return self.bundle.item_index(raw)
@@ -80,13 +81,17 @@ class LiveRecommender:
                  max_users: int = 100_000,  # users whose newer events are kept in memory (least recently used dropped)
                  preload_events: int = 1_000_000,  # at most this many newer events: every user's state is read at start, in one query
                  images: ImageFolder | None = None,  # where item images may be read (default: $HRS_IMAGE_ROOT, the store's files protected)
+                 max_lists: int | None = None,  # lists kept between a user's events (default $HRS_LIST_CACHE, else 20,000; 0: none)
                 ):
         self.store, self.max_users, self.preload_events = store, max_users, preload_events
+        self.max_lists = int(os.environ.get("HRS_LIST_CACHE", 20_000)) if max_lists is None else max_lists
         self.images = images or ImageFolder(protected=store.files() if store is not None else [])
         self.weights = event_weights() if weights is None else weights
         self.recent: deque = deque(maxlen=10_000)  # the newest rows observed, to top up users loaded while they committed
         self.lock = threading.Lock()
         self.seen: dict[int, float] = {}  # seq -> when observed, for the events of the last seconds (`follow` reads them again)
+        self.late: dict[str, int] = {}  # user -> how often a late commit made their state be read again (part of a kept list's key)
+        self.to_warm: OrderedDict = OrderedDict()  # users whose lists are worth computing before they ask (`warm_all`, `warm`)
         self.followed_at = time.time()  # before the bundle's events are read: `follow` starts from here
         self.served = self._serve(bundle)
 
@@ -113,7 +118,8 @@ def observe(self: LiveRecommender, rows: list):
         served.active.update(by_user)
         for user_id, user_rows in by_user.items():
             if (state := served.users.get(user_id)) is None: continue
-            if user_rows[0].seq <= state.last_seq: del served.users[user_id]  # older than what it holds (another replica committed late): read again when asked
+            if user_rows[0].seq <= state.last_seq:  # older than what it holds (another replica committed late): read again when asked
+                del served.users[user_id]; self.late[user_id] = self.late.get(user_id, 0) + 1  # and their kept lists are not used again
             else: state.fold(user_rows, served.item, self.weights)
 
 
@@ -175,19 +181,25 @@ def _fold_in(self: LiveRecommender, served: Served, raw_users: list[str], states
                 if cached is not None and cached.last_seq == states[j].last_seq: cached.vectors = states[j].vectors
     return {name: np.stack([state.vectors[name] for state in states]) for name in states[0].vectors}
 
-# %% ../nbs/17b_live.ipynb #7cf827aa
+# %% ../nbs/17b_live.ipynb #b6eb3ae0
 @patch
-def listings(self: LiveRecommender,
-             raw_users: list[str],  # raw user ids (strings)
-             k: int = 10,  # list length
-             view=None,  # bundle -> the bundle to rank with (an experiment variant's `BundleView`); None: the served bundle as it is
-            ) -> list[tuple[list[dict] | NotFound, int]]:
-    "Each user's list, from their bundle history and newer events, with the newest event that history holds (the bundle's watermark when none); a `NotFound` in place of a user with neither."
-    self.catch_up(raw_users)  # what another worker or replica stored for them a moment ago
-    served = self.served  # one bundle for the whole call, even if another is swapped in meanwhile
+def _kept(self: LiveRecommender, served: Served, key: tuple) -> list[dict] | None:
+    "A kept list (call under the lock)."
+    records = served.lists.get(key)
+    if records is not None: served.lists.move_to_end(key)
+    return records
+
+@patch
+def _keep(self: LiveRecommender, served: Served, key: tuple, records: list[dict]):
+    "Keep a list, the least recently used going past `max_lists` (call under the lock)."
+    served.lists[key] = records
+    while len(served.lists) > self.max_lists: served.lists.popitem(last=False)
+
+# %% ../nbs/17b_live.ipynb #da616410
+@patch
+def _compute_lists(self: LiveRecommender, served: Served, view, raw_users: list, users: list[int], states: list[UserEvents], k: int) -> list:
+    "Each user's list computed: the indexed road for bundle users with nothing newer, the fold-in road for the others; a `NotFound` for neither."
     bundle = served.bundle if view is None else view(served.bundle)
-    users = [served.user(u) for u in raw_users]  # -1: not in the bundle
-    states = self.user_events([str(u) for u in raw_users], served)
     out: list = [None] * len(raw_users)
     indexed = [p for p, (u, s) in enumerate(zip(users, states)) if u >= 0 and not s]
     fresh = [p for p, s in enumerate(states) if s]
@@ -202,12 +214,52 @@ def listings(self: LiveRecommender,
         vectors = self._fold_in(served, [str(raw_users[p]) for p in fresh], [states[p] for p in fresh], history_csr)
         for p, records in zip(fresh, bundle.recommend_histories(history_csr, k + extra, [users[p] for p in fresh], vectors)):
             out[p] = [r for r in records if bundle.item_index(r["item_id"]) not in states[p].disliked][:k]
+    return out
+
+# %% ../nbs/17b_live.ipynb #7cf827aa
+@patch
+def listings(self: LiveRecommender,
+             raw_users: list[str],  # raw user ids (strings)
+             k: int = 10,  # list length
+             view=None,  # bundle -> the bundle to rank with (an experiment variant's `BundleView`); None: the served bundle as it is
+            ) -> list[tuple[list[dict] | NotFound, int]]:
+    "Each user's list, from their bundle history and newer events, with the newest event that history holds (the bundle's watermark when none); a `NotFound` in place of a user with neither. Lists are shared: never change one."
+    self.catch_up(raw_users)  # what another worker or replica stored for them a moment ago
+    served = self.served  # one bundle for the whole call, even if another is swapped in meanwhile
+    users = [served.user(u) for u in raw_users]  # -1: not in the bundle
+    states = self.user_events([str(u) for u in raw_users], served)
+    keys = [(view, str(u), state.last_seq, self.late.get(str(u), 0), k) for u, state in zip(raw_users, states)]
+    with self.lock: out = [self._kept(served, key) for key in keys]
+    missing = [p for p, records in enumerate(out) if records is None]
+    for p, records in zip(missing, self._compute_lists(served, view, [raw_users[p] for p in missing], [users[p] for p in missing],
+                                                        [states[p] for p in missing], k)):
+        out[p] = records
+    with self.lock:
+        for p in missing:
+            if not isinstance(out[p], Exception) and self.max_lists: self._keep(served, keys[p], out[p])
     return [(records, max(state.last_seq, served.watermark)) for records, state in zip(out, states)]
 
 @patch
 def recommend_users(self: LiveRecommender, raw_users: list[str], k: int = 10, view=None) -> list[list[dict] | NotFound]:
     "Each user's list, from their bundle history and newer events; a `NotFound` in place of a user with neither."
     return [records for records, _ in self.listings(raw_users, k, view)]
+
+# %% ../nbs/17b_live.ipynb #e6dd37f1
+@patch
+def warm_all(self: LiveRecommender):
+    "Queue every user worth a list before they ask (a new bundle or item): those with events, then the bundle's, most training interactions first, at most `max_lists`."
+    served = self.served
+    counts = np.diff(served.bundle.model.train_csr.indptr)
+    ranked = served.bundle.user_lookup[np.argsort(-counts, kind="stable")]
+    with self.lock:
+        for user in list(dict.fromkeys([*sorted(served.active), *ranked]))[:self.max_lists]: self.to_warm.setdefault(user, None)
+
+@patch
+def warm(self: LiveRecommender, k: int = 10, batch: int = 8) -> int:
+    "Compute and keep the default lists of the next `batch` users queued to warm; how many there were."
+    with self.lock: users = [self.to_warm.popitem(last=False)[0] for _ in range(min(batch, len(self.to_warm)))]
+    if users: self.listings(users, k)
+    return len(users)
 
 # %% ../nbs/17b_live.ipynb #aef19031
 class UnknownItems(NotFound):
