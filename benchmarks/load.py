@@ -80,14 +80,15 @@ ROWS = [  # (row, the event store's content, client options)
 ]
 
 
-def measure(code: str, code_path: Path | None, bundle: Path, work: Path, files: dict, requests: int, workers: int) -> list[dict]:
-    "Every row on one checkout's code (None: this one)."
+def measure(code: str, code_path: Path | None, bundle: Path, work: Path, files: dict, requests: int, workers: int, only: list[int] | None = None) -> list[dict]:
+    "Every row (or the rows numbered in `only`, 1 to 5) on one checkout's code (None: this one)."
     from swap import store_heldout_events
     env = {"HRS_MODEL_DIR": str(bundle), "HRS_API_KEYS": KEY, **({"PYTHONPATH": str(code_path)} if code_path else {})}
     serve = [str(BIN / "python"), "-c", "from hybrid_recsys.cli import main; main()", "serve", "--log-level", "warning", "--workers", str(workers)]
     hello = [sys.executable, str(ROOT / "benchmarks" / "hello.py"), "--workers", str(workers)]
     rows, filled = [], None
-    for row, events, options in [("hello-world (GET /hello)", None, [])] + ROWS:
+    for number, (row, events, options) in enumerate([("hello-world (GET /hello)", None, [])] + ROWS, 1):
+        if only and number not in only: continue
         port = free_port(); base = f"http://127.0.0.1:{port}"
         database = work / f"{code}-{len(rows)}.sqlite"
         if events == "events":  # the held-out ratings, stored once and copied for each row that needs them
@@ -126,6 +127,7 @@ def main():
     parser.add_argument("--requests", type=int, default=3000, help="requests per row")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--baseline", type=Path, help="another checkout whose code is measured the same way, as a same-day baseline")
+    parser.add_argument("--rows", type=int, nargs="+", help="only these rows (1 to 5); implies --no-write")
     parser.add_argument("--no-write", action="store_true", help="print the tables only")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -136,11 +138,11 @@ def main():
     files = {"lists": work / "lists.txt", "hello": work / "hello.txt", "stream": {"stream-users": work / "users.txt", "stream-items": work / "items.txt"}}
     files["lists"].write_text("".join(f"/users/{u}/recommendations?k=10\n" for u in users)); files["hello"].write_text("/hello\n")
     files["stream"]["stream-users"].write_text("\n".join(users)); files["stream"]["stream-items"].write_text("\n".join(items))
-    rows = measure("this", None, bundle, work, files, args.requests, args.workers)
-    if args.baseline: rows += measure(f"baseline ({args.baseline.name})", args.baseline, bundle, work, files, args.requests, args.workers)
+    rows = measure("this", None, bundle, work, files, args.requests, args.workers, args.rows)
+    if args.baseline: rows += measure(f"baseline ({args.baseline.name})", args.baseline, bundle, work, files, args.requests, args.workers, args.rows)
     text = tables(rows, args.requests)
     print(text)
-    if not args.no_write:
+    if not (args.no_write or args.rows):
         results = ROOT / "benchmarks" / "results"
         results.mkdir(exist_ok=True)
         (results / "load.json").write_text(json.dumps({"measured": time.strftime("%Y-%m-%d %H:%M"), "rows": rows}, indent=1))
