@@ -2,13 +2,15 @@
 
 For each row, a fresh `hybrid-recsys serve` (one worker unless --workers) on the bundle at $HRS_MODEL_DIR (default models/latest)
 and a fresh SQLite event store, and one client process sending --requests GET /users/{random known user}/recommendations?k=10
-from 8 keep-alive connections (after a warm-up of 300):
+from 8 keep-alive connections, after --warmup requests that are not measured (2,000: a fresh server computes its users' lists in
+its first seconds):
 1. hello-world: benchmarks/hello.py served the same way (GET /hello): what HTTP alone costs here;
 2. an empty event store: every list takes the indexed road;
-3. every user with events (ml-100k's held-out ratings, 25,008, stored first): every list takes the fold-in road;
-4. the same while the client streams 200 click events/s, and measures acknowledgement-to-fresh-list (a purchase acknowledged,
+3. the same with no list kept (HRS_LIST_CACHE=0): every request computes its list;
+4. every user with events (ml-100k's held-out ratings, 25,008, stored first): every list takes the fold-in road;
+5. the same while the client streams 200 click events/s, and measures acknowledgement-to-fresh-list (a purchase acknowledged,
    then the time until the user's list no longer holds it) 100 times;
-5. 64 connections asking for lists while one more GETs /health every 20 ms.
+6. 64 connections asking for lists while one more GETs /health every 20 ms.
 With --baseline DIR, every row is measured again on the code of another checkout (DIR on PYTHONPATH; same bundle, same day).
 Writes the rows to benchmarks/results/load.json and the tables to benchmarks/results/load.md (--no-write: print only).
 Run after `make run`: `.venv/bin/python benchmarks/load.py [--baseline /path/to/an/older/checkout]` (about 4 minutes per code).
@@ -29,9 +31,9 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0)); return s.getsockname()[1]
 
 
-def start(command: list[str], base: str, env: dict) -> subprocess.Popen:
-    "Start a server and wait until it answers /health (or /hello)."
-    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "HRS_QUIET": "1", **env}, stdout=subprocess.DEVNULL)
+def start(command: list[str], base: str, env: dict, cwd: Path = ROOT) -> subprocess.Popen:
+    "Start a server in `cwd` and wait until it answers /health (or /hello)."
+    server = subprocess.Popen(command, cwd=cwd, env={**os.environ, "HRS_QUIET": "1", **env}, stdout=subprocess.DEVNULL)
     for _ in range(1200):
         if server.poll() is not None: sys.exit(f"error: the server exited with status {server.returncode}: {' '.join(command)}")
         for path in ("/health", "/hello"):
@@ -72,32 +74,35 @@ def client(base: str, files: dict, *options: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-ROWS = [  # (row, the event store's content, client options)
-    ("lists, empty event store (indexed road)", "empty", []),
-    ("lists, every user with events (fold-in road)", "events", []),
-    ("lists, 200 events/s streaming in", "events", ["--events-per-s", "200", "--fresh-probes", "100"]),
-    ("lists at concurrency 64, /health every 20 ms", "empty", ["--concurrency", "64", "--watch", "/health"]),
+ROWS = [  # (row, the event store's content, client options, server environment)
+    ("lists, empty event store (indexed road)", "empty", [], {}),
+    ("lists, empty event store, every list computed (HRS_LIST_CACHE=0)", "empty", [], {"HRS_LIST_CACHE": "0"}),
+    ("lists, every user with events (fold-in road)", "events", [], {}),
+    ("lists, 200 events/s streaming in", "events", ["--events-per-s", "200", "--fresh-probes", "100"], {}),
+    ("lists at concurrency 64, /health every 20 ms", "empty", ["--concurrency", "64", "--watch", "/health"], {}),
 ]
 
 
-def measure(code: str, code_path: Path | None, bundle: Path, work: Path, files: dict, requests: int, workers: int, only: list[int] | None = None) -> list[dict]:
-    "Every row (or the rows numbered in `only`, 1 to 5) on one checkout's code (None: this one)."
+def measure(code: str, code_path: Path | None, bundle: Path, work: Path, files: dict, requests: int, workers: int, warmup: int,
+            only: list[int] | None = None) -> list[dict]:
+    "Every row (or the rows numbered in `only`, 1 to 6) on one checkout's code (None: this one)."
     from swap import store_heldout_events
     env = {"HRS_MODEL_DIR": str(bundle), "HRS_API_KEYS": KEY, **({"PYTHONPATH": str(code_path)} if code_path else {})}
     serve = [str(BIN / "python"), "-c", "from hybrid_recsys.cli import main; main()", "serve", "--log-level", "warning", "--workers", str(workers)]
     hello = [sys.executable, str(ROOT / "benchmarks" / "hello.py"), "--workers", str(workers)]
     rows, filled = [], None
-    for number, (row, events, options) in enumerate([("hello-world (GET /hello)", None, [])] + ROWS, 1):
+    for number, (row, events, options, server_env) in enumerate([("hello-world (GET /hello)", None, [], {})] + ROWS, 1):
         if only and number not in only: continue
         port = free_port(); base = f"http://127.0.0.1:{port}"
         database = work / f"{code}-{len(rows)}.sqlite"
         if events == "events":  # the held-out ratings, stored once and copied for each row that needs them
             if filled is None: filled = work / f"{code}-filled.sqlite"; store_heldout_events(bundle, f"sqlite:///{filled}")
             database.write_bytes(filled.read_bytes())
-        server = start((hello if events is None else serve) + ["--port", str(port)], base, {**env, "HRS_DATABASE_URL": f"sqlite:///{database}"})
+        server = start((hello if events is None else serve) + ["--port", str(port)], base, {**env, **server_env, "HRS_DATABASE_URL": f"sqlite:///{database}"},
+                       code_path or ROOT)  # `python -c` puts its folder first on the path: the checkout whose code runs
         paths = {"path-file": files["hello"] if events is None else files["lists"]}
         try:
-            client(base, {**paths, **files["stream"]}, "--requests", "300", "--run-id", f"warm-{code}-{len(rows)}")
+            client(base, {**paths, **files["stream"]}, "--requests", str(warmup), "--run-id", f"warm-{code}-{len(rows)}")
             result = client(base, {**paths, **files["stream"]}, "--requests", str(requests), "--run-id", f"{code}-{len(rows)}", *options)
         finally:
             server.terminate(); server.wait(timeout=60)
@@ -106,11 +111,17 @@ def measure(code: str, code_path: Path | None, bundle: Path, work: Path, files: 
     return rows
 
 
+def commit_of(checkout: Path) -> str:
+    "A checkout's commit, marked when its working tree differs from it."
+    run = lambda *args: subprocess.run(["git", "-C", str(checkout), *args], capture_output=True, text=True).stdout.strip()
+    return (run("rev-parse", "--short", "HEAD") or checkout.name) + (" + changes" if run("status", "--porcelain", "--untracked-files=no") else "")
+
+
 def cell(value, digits: int = 1) -> str: return "" if value is None else f"{value:.{digits}f}"
 
 
-def tables(rows: list[dict], requests: int) -> str:
-    lines = [f"{os.cpu_count()} cores; server and client processes on this machine; {requests} requests per row after 300 to warm up; "
+def tables(rows: list[dict], requests: int, warmup: int) -> str:
+    lines = [f"{os.cpu_count()} cores; server and client processes on this machine; {requests} requests per row after {warmup} to warm up; "
              f"GET /users/{{random known user}}/recommendations?k=10 from 8 connections unless the row says otherwise.", "",
              "| code | workers | row | requests/s | p50 (ms) | p99 (ms) | events/s | ack to fresh list p50 / p99 (ms) | /health p99 / max (ms) | errors |",
              "|---|---|---|---|---|---|---|---|---|---|"]
@@ -127,7 +138,8 @@ def main():
     parser.add_argument("--requests", type=int, default=3000, help="requests per row")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--baseline", type=Path, help="another checkout whose code is measured the same way, as a same-day baseline")
-    parser.add_argument("--rows", type=int, nargs="+", help="only these rows (1 to 5); implies --no-write")
+    parser.add_argument("--warmup", type=int, default=2000, help="requests sent first and not measured (a fresh server warms its lists meanwhile)")
+    parser.add_argument("--rows", type=int, nargs="+", help="only these rows (1 to 6); implies --no-write")
     parser.add_argument("--no-write", action="store_true", help="print the tables only")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -138,9 +150,10 @@ def main():
     files = {"lists": work / "lists.txt", "hello": work / "hello.txt", "stream": {"stream-users": work / "users.txt", "stream-items": work / "items.txt"}}
     files["lists"].write_text("".join(f"/users/{u}/recommendations?k=10\n" for u in users)); files["hello"].write_text("/hello\n")
     files["stream"]["stream-users"].write_text("\n".join(users)); files["stream"]["stream-items"].write_text("\n".join(items))
-    rows = measure("this", None, bundle, work, files, args.requests, args.workers, args.rows)
-    if args.baseline: rows += measure(f"baseline ({args.baseline.name})", args.baseline, bundle, work, files, args.requests, args.workers, args.rows)
-    text = tables(rows, args.requests)
+    rows = measure(commit_of(ROOT), None, bundle, work, files, args.requests, args.workers, args.warmup, args.rows)
+    if args.baseline:
+        rows += measure(f"{commit_of(args.baseline)} (baseline)", args.baseline, bundle, work, files, args.requests, args.workers, args.warmup, args.rows)
+    text = tables(rows, args.requests, args.warmup)
     print(text)
     if not (args.no_write or args.rows):
         results = ROOT / "benchmarks" / "results"
