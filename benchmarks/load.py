@@ -15,7 +15,7 @@ With --baseline DIR, every row is measured again on the code of another checkout
 Writes the rows to benchmarks/results/load.json and the tables to benchmarks/results/load.md (--no-write: print only).
 Run after `make run`: `.venv/bin/python benchmarks/load.py [--baseline /path/to/an/older/checkout]` (about 4 minutes per code).
 """
-import argparse, asyncio, json, os, socket, subprocess, sys, tempfile, time, urllib.request
+import argparse, asyncio, json, os, socket, subprocess, sys, tempfile, time, urllib.error, urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +65,14 @@ async def load(urls: list[str], concurrency: int) -> dict:
             "p50_ms": float(np.percentile(latencies, 50)), "p99_ms": float(np.percentile(latencies, 99))}
 
 
+def lists_counted(base: str) -> tuple[float, float]:
+    "The server's lists so far, (found kept, computed), from /metrics (0, 0 for a server that does not count them)."
+    try: text = urllib.request.urlopen(base + "/metrics", timeout=10).read().decode()
+    except urllib.error.HTTPError: text = ""  # the hello-world has no metrics
+    value = lambda outcome: float(next((line.split()[-1] for line in text.splitlines() if line.startswith(f'hrs_lists{{outcome="{outcome}"}}')), 0))
+    return value("kept"), value("computed")
+
+
 def client(base: str, files: dict, *options: str) -> dict:
     "One run of benchmarks/client.py against `base`; its JSON line."
     command = [sys.executable, str(ROOT / "benchmarks" / "client.py"), base, "--key", KEY, *options]
@@ -103,7 +111,10 @@ def measure(code: str, code_path: Path | None, bundle: Path, work: Path, files: 
         paths = {"path-file": files["hello"] if events is None else files["lists"]}
         try:
             client(base, {**paths, **files["stream"]}, "--requests", str(warmup), "--run-id", f"warm-{code}-{len(rows)}")
+            before = lists_counted(base)
             result = client(base, {**paths, **files["stream"]}, "--requests", str(requests), "--run-id", f"{code}-{len(rows)}", *options)
+            kept, computed = (after - start for after, start in zip(lists_counted(base), before))
+            result["kept_share"] = kept / (kept + computed) if kept + computed else None
         finally:
             server.terminate(); server.wait(timeout=60)
         rows.append({"code": code, "workers": workers, "row": row, **result})
@@ -123,12 +134,13 @@ def cell(value, digits: int = 1) -> str: return "" if value is None else f"{valu
 def tables(rows: list[dict], requests: int, warmup: int) -> str:
     lines = [f"{os.cpu_count()} cores; server and client processes on this machine; {requests} requests per row after {warmup} to warm up; "
              f"GET /users/{{random known user}}/recommendations?k=10 from 8 connections unless the row says otherwise.", "",
-             "| code | workers | row | requests/s | p50 (ms) | p99 (ms) | events/s | ack to fresh list p50 / p99 (ms) | /health p99 / max (ms) | errors |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| code | workers | row | requests/s | p50 (ms) | p99 (ms) | lists found kept | events/s | ack to fresh list p50 / p99 (ms) | /health p99 / max (ms) | errors |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         fresh = f"{cell(r.get('fresh_p50_ms'))} / {cell(r.get('fresh_p99_ms'))}" if "fresh_p50_ms" in r else ""
         watch = f"{cell(r.get('watch_p99_ms'))} / {cell(r.get('watch_max_ms'))}" if "watch_p99_ms" in r else ""
-        lines.append(f"| {r['code']} | {r['workers']} | {r['row']} | {r['throughput']:.0f} | {cell(r['p50_ms'])} | {cell(r['p99_ms'])} | "
+        kept = "" if r.get("kept_share") is None else f"{r['kept_share']:.0%}"
+        lines.append(f"| {r['code']} | {r['workers']} | {r['row']} | {r['throughput']:.0f} | {cell(r['p50_ms'])} | {cell(r['p99_ms'])} | {kept} | "
                      f"{cell(r['events_per_s'], 0)} | {fresh} | {watch} | {r['errors']} |")
     return "\n".join(lines) + "\n"
 

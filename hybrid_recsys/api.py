@@ -267,6 +267,14 @@ class ServiceMetrics:
         self.exposure_waits = Gauge("hrs_exposure_waits", "Requests that waited for room in the exposure log's queue (back-pressure) since start", registry=registry)
         self.followed = Counter("hrs_events_followed", "Events other processes stored, folded in here (replicas over one database)", registry=registry)
         self.variant_memory = Gauge("hrs_variant_bundle_bytes", "Memory a variant's own bundle added to the process", ["experiment", "variant"], registry=registry)
+        self.kept_lists = Gauge("hrs_lists", "Lists since start, by whether they were found kept or computed (warming included)", ["outcome"], registry=registry)
+        self.idle_closed = Gauge("hrs_idle_connections_closed", "Idle connections closed to make room past a connection cap, since start", registry=registry)
+
+    def serving_lists(self, live):
+        "Read the live recommender's list counts, and this process's connection account, when scraped."
+        self.kept_lists.labels("kept").set_function(lambda: live.lists_read)
+        self.kept_lists.labels("computed").set_function(lambda: live.lists_computed)
+        self.idle_closed.set_function(lambda: _connections.evicted if _connections is not None else 0)
 
     def logging(self, exposures):
         "Read the exposure log's counts when scraped."
@@ -636,7 +644,7 @@ def create_app(bundle: Bundle,
                               "content embeddings and popularity, re-ranked by a neural ranker. Ids are the raw ids of your data.")
     _mount_docs(app); _handle_errors(app, metrics); _openapi_with_the_clock(app)
     metrics.pending.set_function(lambda: compute.pending + writes.pending)
-    metrics.serving(bundle)
+    metrics.serving(bundle); metrics.serving_lists(live)
     if exposures is not None: metrics.logging(exposures)
     app.state.live, app.state.reloader, app.state.experiments, app.state.exposures = live, reloader, experiments, exposures
     reads, key = [Depends(_key_dependency(keys, reads=True))] if keys.protect_reads else [], Depends(_key_dependency(keys))

@@ -92,6 +92,7 @@ class LiveRecommender:
         self.seen: dict[int, float] = {}  # seq -> when observed, for the events of the last seconds (`follow` reads them again)
         self.late: dict[str, int] = {}  # user -> how often a late commit made their state be read again (part of a kept list's key)
         self.to_warm: OrderedDict = OrderedDict()  # users whose lists are worth computing before they ask (`warm_all`, `warm`)
+        self.lists_read, self.lists_computed = 0, 0  # requests' lists found kept, and computed (the service's metrics read them)
         self.followed_at = time.time()  # before the bundle's events are read: `follow` starts from here
         self.served = self._serve(bundle)
 
@@ -231,6 +232,7 @@ def listings(self: LiveRecommender,
     keys = [(view, str(u), state.last_seq, self.late.get(str(u), 0), k) for u, state in zip(raw_users, states)]
     with self.lock: out = [self._kept(served, key) for key in keys]
     missing = [p for p, records in enumerate(out) if records is None]
+    self.lists_read, self.lists_computed = self.lists_read + len(out) - len(missing), self.lists_computed + len(missing)
     for p, records in zip(missing, self._compute_lists(served, view, [raw_users[p] for p in missing], [users[p] for p in missing],
                                                         [states[p] for p in missing], k)):
         out[p] = records
