@@ -449,7 +449,7 @@ def _item_routes(app, site: Site):
     async def image(request: Request, item_id: str):
         "An item's image, when it is a file in the service's image folder (a URL is linked, never fetched); behind the dashboard's key like every page."
         if not _allowed(site.keys, request): return HTMLResponse("sign in to the dashboard first", status_code=401)
-        try: content, media_type = await site.compute(site.live.image, item_id)
+        try: content, media_type = await asyncio.to_thread(site.live.image, item_id)  # file reading: never on the thread that computes lists
         except (NotFound, ImageRefused): return HTMLResponse("no image on this server", status_code=404)
         return Response(content, media_type=media_type, headers={"X-Content-Type-Options": "nosniff"})
 

@@ -230,9 +230,10 @@ def listings(self: LiveRecommender,
     users = [served.user(u) for u in raw_users]  # -1: not in the bundle
     states = self.user_events([str(u) for u in raw_users], served)
     keys = [(view, str(u), state.last_seq, self.late.get(str(u), 0), k) for u, state in zip(raw_users, states)]
-    with self.lock: out = [self._kept(served, key) for key in keys]
-    missing = [p for p, records in enumerate(out) if records is None]
-    self.lists_read, self.lists_computed = self.lists_read + len(out) - len(missing), self.lists_computed + len(missing)
+    with self.lock:
+        out = [self._kept(served, key) for key in keys]
+        missing = [p for p, records in enumerate(out) if records is None]
+        self.lists_read, self.lists_computed = self.lists_read + len(out) - len(missing), self.lists_computed + len(missing)
     for p, records in zip(missing, self._compute_lists(served, view, [raw_users[p] for p in missing], [users[p] for p in missing],
                                                         [states[p] for p in missing], k)):
         out[p] = records
