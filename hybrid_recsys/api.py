@@ -720,7 +720,8 @@ def _read_routes(app: FastAPI, live: LiveRecommender, experiments: Experiments, 
                                                                             404: {"model": Error, "description": "Unknown item, or no image file for it"}})
     async def item_image(item_id: str = id_path(item_example)):
         content, media_type = await asyncio.to_thread(live.image, item_id)  # file reading: never on the thread that computes lists
-        return Response(content, media_type=media_type, headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"})
+        return Response(content, media_type=media_type, headers={"Cache-Control": f"{'private' if dependencies else 'public'}, max-age=3600",  # behind a key: no shared cache
+                                                                  "X-Content-Type-Options": "nosniff"})
 
     @app.get("/items/{item_id}/similar", response_model=list[ScoredItem], summary="Items similar to one item, by content or by collaborative vectors",
              dependencies=dependencies, responses=ERRORS)

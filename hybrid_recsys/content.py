@@ -13,7 +13,7 @@ from fastcore.basics import patch
 
 from .core import ConfigError, Unanswerable, unit_rows
 from .embeddings import combine_vectors, item_embeddings
-from .encoder import load_encoder, parse_encoder
+from .encoder import is_url, load_encoder, parse_encoder
 from .models import Recommender, check_histories, check_user_items, pair_times
 from .retrieval import ItemIndex
 
@@ -171,7 +171,7 @@ def search(self: ContentRecommender, query: str, N: int = 10) -> tuple[np.ndarra
 # %% ../nbs/12_content.ipynb #bc1743eb
 def _local_image(image) -> Path | None:
     "An image named by a path on this machine; None for none, or for a URL (stored for clients, never fetched: the service runs offline)."
-    if image is None or not str(image).strip() or "://" in str(image): return None
+    if image is None or not str(image).strip() or is_url(image): return None
     return Path(str(image)).expanduser()
 
 @patch

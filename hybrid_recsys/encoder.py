@@ -18,8 +18,8 @@ from .core import ConfigError, get_logger, one_line, progress_disabled, sha256_o
 
 # %% auto #0
 __all__ = ['log', 'CLIP_DEFAULT', 'CHECKPOINT_SUFFIXES', 'ENCODER_FORMS', 'MAX_IMAGE_BYTES', 'EncoderSpec', 'parse_encoder',
-           'check_weights_available', 'offline_weight_files', 'weights_fingerprint', 'ImageWarning', 'read_image_bytes',
-           'open_image', 'Encoder', 'load_encoder']
+           'check_weights_available', 'offline_weight_files', 'weights_fingerprint', 'ImageWarning', 'is_url',
+           'read_image_bytes', 'open_image', 'Encoder', 'load_encoder']
 
 # %% ../nbs/10_encoder.ipynb #6167046c
 log = get_logger("hybrid_recsys.encoder")
@@ -198,6 +198,10 @@ class ImageWarning(UserWarning):
 
 # %% ../nbs/10_encoder.ipynb #e758551f
 MAX_IMAGE_BYTES = 50 * 2**20
+
+def is_url(image) -> bool:
+    "Whether an item's image is a URL (anything with a scheme, `https://...`): kept for clients, never fetched (the service runs offline)."
+    return "://" in str(image)
 
 def read_image_bytes(path: Path | str, max_bytes: int | None = None) -> bytes:
     "The bytes of a regular file of at most `max_bytes` (default $HRS_MAX_IMAGE_BYTES, else MAX_IMAGE_BYTES); OSError for anything else."

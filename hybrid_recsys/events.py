@@ -16,15 +16,14 @@ from fastcore.basics import patch
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints, WithJsonSchema, field_validator, model_validator
 
 from .core import ConfigError, HRSError, data_dir, first_repeat, get_logger, one_line
-from .encoder import read_image_bytes
+from .encoder import is_url, read_image_bytes
 
 # %% auto #0
 __all__ = ['ID_PATTERN', 'RawId', 'Text', 'EVENT_TYPES', 'DEFAULT_WEIGHTS', 'FUTURE_TOLERANCE_S', 'EARLIEST_S', 'log',
            'IMAGE_TYPES', 'MAX_UPLOAD_BYTES', 'metadata', 'events_table', 'item_versions_table', 'schema_table',
            'experiments_table', 'exposures_table', 'MIGRATIONS', 'EVENT_COLUMNS', 'ITEM_COLUMNS', 'event_weights',
-           'latest_event_time', 'Event', 'ItemUpdate', 'ImageRefused', 'is_url', 'image_type', 'ImageFolder',
-           'database_url', 'connect', 'schema_version', 'migrate', 'Conflict', 'Ingested', 'EventStore',
-           'insert_or_skip']
+           'latest_event_time', 'Event', 'ItemUpdate', 'ImageRefused', 'image_type', 'ImageFolder', 'database_url',
+           'connect', 'schema_version', 'migrate', 'Conflict', 'Ingested', 'EventStore', 'insert_or_skip']
 
 # %% ../nbs/17a_events.ipynb #d01e76aa
 def _id_text(value):
@@ -82,7 +81,7 @@ def _rating_schema(schema: dict):
 
 class Event(BaseModel):
     "One feedback event, as a client sends it."
-    model_config = {"extra": "forbid", "json_schema_extra": lambda schema: _rating_schema(schema)}
+    model_config = {"extra": "forbid", "json_schema_extra": _rating_schema}
     event_id: RawId = Field(description="Chosen by the client and unique: a resend with the same id is recognised and never counted twice")
     user_id: RawId
     item_id: RawId
@@ -124,7 +123,7 @@ class ItemUpdate(BaseModel):
     genres: list[Annotated[str, StringConstraints(min_length=1, max_length=50), AfterValidator(_unicode)]] = Field([], max_length=30)
     year: int | None = Field(None, ge=1800, le=2200)
     image: Annotated[str, StringConstraints(max_length=2000), AfterValidator(_unicode)] | None = Field(
-        None, description="An http(s) URL (stored for clients, never fetched), or a path in the service's image folder (HRS_IMAGE_ROOT): "
+        None, description="A URL (stored for clients, never fetched), or a path in the service's image folder (HRS_IMAGE_ROOT): "
                           "the name POST /images gave an uploaded image, or a path relative to that folder")
 
 # %% ../nbs/17a_events.ipynb #15975a90
@@ -136,8 +135,6 @@ class ImageRefused(HRSError):
     "An item image the service will not take or show; `status` is how a service answers (403, 404, 413 or 415)."
     def __init__(self, message: str, status: int):
         super().__init__(message); self.status = status
-
-def is_url(image: str) -> bool: return image.startswith(("http://", "https://"))
 
 # %% ../nbs/17a_events.ipynb #b1515cd9
 def image_type(content: bytes, whole: bool = True) -> str:

@@ -15,7 +15,8 @@ from fastcore.basics import patch
 
 from .core import NotFound, Unanswerable, get_logger
 from .data import item_text
-from .events import Event, EventStore, ImageFolder, ImageRefused, Ingested, ItemUpdate, event_weights, is_url
+from .encoder import is_url
+from .events import Event, EventStore, ImageFolder, ImageRefused, Ingested, ItemUpdate, event_weights
 from .models import histories_csr
 from .pipeline import Bundle
 
