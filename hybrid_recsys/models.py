@@ -288,6 +288,18 @@ class MostPopular(Recommender):
     history_exact = True
     def _score_block(self, user_ids): return np.broadcast_to(self.item_counts, (len(user_ids), self.n_items))
     def _score_histories(self, history_csr): return np.broadcast_to(self.item_counts, (history_csr.shape[0], self.n_items))
+    def _top_n_rows(self, score_rows, seen_csr, N, filter_seen, items, progress):
+        "Every row's list is the one popularity order less what the row has seen: read off that order instead of ranking the catalog per row (a live request pays this)."
+        if items is not None or N < 1: return Recommender._top_n_rows(self, score_rows, seen_csr, N, filter_seen, items, progress)
+        order = np.argsort(-self.item_counts, kind="stable")  # equal counts: the lower item id first, as `top_n`
+        n, indptr = min(N, self.n_items), seen_csr.indptr
+        out_items = np.full((seen_csr.shape[0], N), -1, dtype=np.int64)
+        for row in range(seen_csr.shape[0]):
+            seen = seen_csr.indices[indptr[row]:indptr[row + 1]] if filter_seen else seen_csr.indices[:0]
+            head = order[:n + len(seen)]
+            top = head[~np.isin(head, seen)][:n]
+            out_items[row, :len(top)] = top
+        return out_items, np.where(out_items >= 0, self.item_counts[np.maximum(out_items, 0)], -np.inf).astype(np.float32)
     def _arrays(self): return {"item_counts": self.item_counts}
     def _set_arrays(self, arrays): self.item_counts = arrays["item_counts"]
 

@@ -159,7 +159,7 @@ def for_histories(self: FeatureContext,
     user_mean = (np.asarray(history.sum(1)).ravel() + 10 * overall) / (count + 10)
     rating = ((user_mean - mean_of_means) / (std_of_means or 1.0)).astype(np.float32)
     activity = (np.log1p(count) / np.log1p(max(max_count, 1))).astype(np.float32)
-    genres = _unit_rows(np.asarray((binary.astype(np.float32) @ sp.csr_matrix(self.item_genres > 0, dtype=np.float32)).todense()))
+    genres = _unit_rows(np.asarray(binary.astype(np.float32) @ (self.item_genres > 0).astype(np.float32)))  # sparse @ dense: no per-call sparse copy of the genres
     users = np.full(history.shape[0], -1, np.int64) if user_ids is None else np.asarray(user_ids, dtype=np.int64)
     demographics = np.where((users >= 0)[:, None], self.user_features[np.maximum(users, 0)], 0.0).astype(np.float32)
     times, last_time, time_bins = getattr(self, "times", None), None, None
