@@ -134,7 +134,7 @@ def _merge(cached: dict | None, item_ids, digests, text, image, has_image) -> di
 def item_embeddings(dataset,  # a `Dataset`
                     encoder: str = "offline",  # encoder specification (see `parse_encoder`)
                     image_dir: Path | str | None = None,  # folder of <item_id>.jpg|png images (else the items' image_path)
-                    batch_size: int = 128,  # texts per forward pass (images: a quarter of it)
+                    batch_size: int = 128,  # texts per forward pass (images: the encoder's default, `Encoder.encode_images`)
                     device: str = "auto",  # 'auto', 'cpu' or 'cuda'
                     use_cache: bool = True,  # reuse cached vectors whose inputs match (a fresh result is always written)
                    ) -> ItemEmbeddings:
@@ -157,8 +157,7 @@ def item_embeddings(dataset,  # a `Dataset`
     if todo.size:
         model = load_encoder(spec.text, device)
         titles = dataset.items["title"].fillna("").astype(str).to_numpy()
-        image, has_image = model.encode_images([paths[i] for i in todo], [f"item {item_ids[i]} ({titles[i]})" for i in todo],
-                                               batch_size=max(batch_size // 4, 1))
+        image, has_image = model.encode_images([paths[i] for i in todo], [f"item {item_ids[i]} ({titles[i]})" for i in todo])
         text = model.encode_texts([texts[i] for i in todo], batch_size=batch_size)
         encode_seconds = time.perf_counter() - start
         merged = _merge(cached, item_ids[todo], digests[todo], text, image, has_image)

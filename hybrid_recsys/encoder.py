@@ -17,9 +17,9 @@ from tqdm.auto import tqdm
 from .core import ConfigError, get_logger, one_line, progress_disabled, sha256_of_files, torch_device
 
 # %% auto #0
-__all__ = ['log', 'CLIP_DEFAULT', 'CHECKPOINT_SUFFIXES', 'ENCODER_FORMS', 'MAX_IMAGE_BYTES', 'EncoderSpec', 'parse_encoder',
-           'check_weights_available', 'offline_weight_files', 'weights_fingerprint', 'ImageWarning', 'is_url',
-           'read_image_bytes', 'open_image', 'Encoder', 'load_encoder']
+__all__ = ['log', 'CLIP_DEFAULT', 'CHECKPOINT_SUFFIXES', 'ENCODER_FORMS', 'MAX_IMAGE_BYTES', 'MAX_IMAGE_PIXELS', 'DECODE_SIZE',
+           'EncoderSpec', 'parse_encoder', 'check_weights_available', 'offline_weight_files', 'weights_fingerprint',
+           'ImageWarning', 'is_url', 'read_image_bytes', 'open_image', 'Encoder', 'load_encoder']
 
 # %% ../nbs/10_encoder.ipynb #6167046c
 log = get_logger("hybrid_recsys.encoder")
@@ -198,6 +198,8 @@ class ImageWarning(UserWarning):
 
 # %% ../nbs/10_encoder.ipynb #e758551f
 MAX_IMAGE_BYTES = 50 * 2**20
+MAX_IMAGE_PIXELS = 64_000_000  # width x height: a small file that would decode to gigabytes (a decompression bomb) is refused before decoding
+DECODE_SIZE = 512  # a JPEG is decoded at no less than this many pixels a side (Pillow's draft mode), above what any tower sees
 
 def is_url(image) -> bool:
     "Whether an item's image is a URL (anything with a scheme, `https://...`): kept for clients, never fetched (the service runs offline)."
@@ -218,16 +220,23 @@ def read_image_bytes(path: Path | str, max_bytes: int | None = None) -> bytes:
     return content
 
 def open_image(path: Path | str, max_bytes: int | None = None):
-    "A Pillow image of a regular file of at most `max_bytes` (`read_image_bytes`); OSError for anything else."
+    "A Pillow image (not yet decoded) of a regular file of at most `max_bytes` (`read_image_bytes`) and $HRS_MAX_IMAGE_PIXELS (else MAX_IMAGE_PIXELS); OSError for anything else."
     import io
     from PIL import Image
-    return Image.open(io.BytesIO(read_image_bytes(path, max_bytes)))
+    image = Image.open(io.BytesIO(read_image_bytes(path, max_bytes)))
+    limit = int(os.environ.get("HRS_MAX_IMAGE_PIXELS", MAX_IMAGE_PIXELS))
+    if image.width * image.height > limit:
+        image.close()
+        raise OSError(f"{image.width} x {image.height} pixels, over the limit of {limit:,} (HRS_MAX_IMAGE_PIXELS)")
+    return image
 
 # %% ../nbs/10_encoder.ipynb #f505f46d
 class Encoder:
     "An open_clip model with its tokenizer and image preprocessing, in eval mode."
     def __init__(self, spec: EncoderSpec, model, tokenizer, preprocess, aligned: bool, pad_id: int | None, device: str):
+        import torch
         self.spec, self.model, self.tokenizer, self.preprocess = spec, model.to(device).eval(), tokenizer, preprocess
+        self.model.visual.to(memory_format=torch.channels_last)  # convolutions run about twice as fast on CPU with channels last (benchmarks/encode.py)
         self.aligned, self.pad_id, self.device = aligned, pad_id, device  # aligned: text and image share one space
 
     def __repr__(self): return f"Encoder({self.spec.text!r}, device={self.device!r}, aligned={self.aligned})"
@@ -245,32 +254,44 @@ class Encoder:
         dim = out[0].shape[1] if out else 0
         return torch.cat(out).numpy() if out else np.zeros((0, dim), np.float32)
 
-    def encode_images(self, paths: list, labels: list[str] | None = None, batch_size: int = 32,
-                      progress: bool = True) -> tuple[np.ndarray | None, np.ndarray]:
-        "(vectors, ok): L2-normalised image vectors (zeros where ok is False), or (None, ok) when no image could be read."
+    def encode_images(self, paths: list, labels: list[str] | None = None, batch_size: int | None = None,
+                      progress: bool = True, workers: int | None = None) -> tuple[np.ndarray | None, np.ndarray]:
+        "(vectors, ok): L2-normalised image vectors (zeros where ok is False), or (None, ok) when no image could be read. The next batch is decoded and resized on `workers` threads (default: the cores, at most 4) while the tower embeds this one; the images that cannot be read are counted and named in one `ImageWarning`."
         import torch
+        from concurrent.futures import ThreadPoolExecutor
         labels = labels or [f"item {i}" for i in range(len(paths))]
-        ok, batches, rows = np.zeros(len(paths), dtype=bool), [], []
-        pending, pending_rows = [], []
-        def flush():
-            if not pending: return
-            with torch.inference_mode():
-                batches.append(torch.nn.functional.normalize(self.model.encode_image(torch.stack(pending).to(self.device)).float(), dim=-1).cpu())
-            rows.extend(pending_rows); pending.clear(); pending_rows.clear()
+        batch_size = batch_size or (8 if self.device == "cpu" else 64)  # on CPU, small batches stay in cache: 8 is the fastest (benchmarks/encode.py)
         todo = [i for i, p in enumerate(paths) if p is not None and str(p) not in ("", "nan", "None")]
-        for i in tqdm(todo, desc=f"encode images ({self.spec.text})", leave=False, disable=not progress or progress_disabled() or len(todo) < batch_size):
+        chunks = [todo[start:start + batch_size] for start in range(0, len(todo), batch_size)]
+        failures, encoded, rows = {}, [], []
+        def prepare(i: int):
             try:
-                with open_image(paths[i]) as image: pending.append(self.preprocess(image.convert("RGB")))
-            except Exception as error:  # missing, truncated, not an image: Pillow raises OSError subclasses and more
-                warnings.warn(f"{labels[i]}: cannot read image {paths[i]} ({type(error).__name__}: {error}); using its text only", ImageWarning, stacklevel=2)
-                continue
-            pending_rows.append(i); ok[i] = True
-            if len(pending) == batch_size: flush()
-        flush()
+                with open_image(paths[i]) as image:
+                    image.draft("RGB", (DECODE_SIZE, DECODE_SIZE))  # a large JPEG decodes at a fraction of its size, still above what the tower sees
+                    return self.preprocess(image.convert("RGB"))
+            except Exception as error:  # missing, truncated, not an image, too large: Pillow raises OSError subclasses and more
+                failures[i] = f"{labels[i]}: {paths[i]} ({type(error).__name__}: {one_line(error)})"
+        with ThreadPoolExecutor(workers or min(4, os.cpu_count() or 1)) as pool, \
+             tqdm(total=len(todo), desc=f"encode images ({self.spec.text})", leave=False, disable=not progress or progress_disabled() or len(todo) < batch_size) as bar:
+            submit = lambda chunk: [pool.submit(prepare, i) for i in chunk]
+            ahead = submit(chunks[0]) if chunks else []
+            for n, chunk in enumerate(chunks):
+                ready = [future.result() for future in ahead]
+                ahead = submit(chunks[n + 1]) if n + 1 < len(chunks) else []
+                kept = [(i, x) for i, x in zip(chunk, ready) if x is not None]
+                if kept:
+                    batch = torch.stack([x for _, x in kept]).to(self.device, memory_format=torch.channels_last)
+                    with torch.inference_mode(): encoded.append(torch.nn.functional.normalize(self.model.encode_image(batch).float(), dim=-1).cpu())
+                    rows.extend(i for i, _ in kept)
+                bar.update(len(chunk))
+        if failures:
+            named = [failures[i] for i in sorted(failures)]
+            warnings.warn(f"{len(named)} of {len(todo)} images could not be read, so those items use their text only: " + "; ".join(named[:5])
+                          + (f"; and {len(named) - 5} more" if len(named) > 5 else ""), ImageWarning, stacklevel=2)
+        ok = np.zeros(len(paths), dtype=bool); ok[rows] = True
         if not rows: return None, ok
-        encoded = torch.cat(batches).numpy()
-        vectors = np.zeros((len(paths), encoded.shape[1]), dtype=np.float32)
-        vectors[rows] = encoded
+        vectors = np.zeros((len(paths), encoded[0].shape[1]), dtype=np.float32)
+        vectors[rows] = torch.cat(encoded).numpy()
         return vectors, ok
 
 # %% ../nbs/10_encoder.ipynb #6a571c5e

@@ -56,7 +56,7 @@ def test_own_items_with_image_folder(run_cli, tmp_path):
     assert embedded.returncode == 0, embedded.stderr
     report = json.loads(embedded.stdout)
     assert (report["n_images"], report["image_dim"]) == (4, 1280)
-    assert "item e (Photo e): cannot read image" in embedded.stderr and "e.jpg" in embedded.stderr
+    assert "1 of 5 images could not be read" in embedded.stderr and "item e (Photo e): " in embedded.stderr and "e.jpg" in embedded.stderr
     similar = run_cli("similar", *files, "--item", "a", "--k", "1", "--json", env=env)
     assert similar.returncode == 0, similar.stderr
     assert json.loads(similar.stdout)["results"][0]["item_id"] == "d"
