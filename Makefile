@@ -45,9 +45,11 @@ lab: setup
 	$(BIN)/jupyter lab --no-browser --allow-root --ip 127.0.0.1 --port 8888 --ServerApp.root_dir=nbs
 
 # Fails when the notebooks and the library are out of sync or a notebook is not clean,
-# then runs every test (notebooks and tests/) under pytest.
+# then runs every test (notebooks and tests/) under pytest. The MovieLens-1M posters' tests read ../shared/data/ml-1m-posters
+# (never committed: see its README) unless HRS_POSTERS_DIR names another copy.
+POSTERS ?= $(abspath ../shared/data/ml-1m-posters)
 test: setup browser check-sync
-	$(BIN)/python -m pytest
+	HRS_POSTERS_DIR="$${HRS_POSTERS_DIR:-$(POSTERS)}" $(BIN)/python -m pytest
 
 check-sync: setup
 	$(BIN)/python tools/check_nbdev_sync.py

@@ -25,8 +25,9 @@ from .splits import PROTOCOLS, split_dataset
 __all__ = ['app', 'DatasetOption', 'InteractionsOption', 'ItemsOption', 'QuietOption', 'ProtocolOption', 'SeedOption',
            'SeedsOption', 'TUNING', 'EncoderOption', 'ImageDirOption', 'ab_app', 'data_stats', 'evaluate_command',
            'tune_command', 'markdown_table', 'baselines', 'pipeline_command', 'run_command', 'embed_command',
-           'similar_command', 'search_command', 'serve_command', 'retrain_command', 'batch_score_command',
-           'replay_command', 'ab_start', 'ab_stop', 'ab_list', 'ab_report', 'ab_simulate', 'main']
+           'similar_command', 'search_command', 'posters_command', 'serve_command', 'retrain_command',
+           'batch_score_command', 'replay_command', 'ab_start', 'ab_stop', 'ab_list', 'ab_report', 'ab_simulate',
+           'main']
 
 # %% ../nbs/19_cli.ipynb #e2c7b382
 app = typer.Typer(help="hybrid_recsys: a two-stage hybrid recommender. Data statistics, evaluation, baselines and content search.",
@@ -380,6 +381,20 @@ def search_command(query: str = typer.Argument(..., help="Free text, e.g. \"jedi
     data = _load(dataset, interactions, items, quiet)
     ids, scores = ContentRecommender(data, encoder=encoder, image_dir=image_dir).search(query, N=k)
     _print_items(_item_rows(data, ids, scores), as_json, {"dataset": data.name, "encoder": encoder, "query": query})
+
+# %% ../nbs/19_cli.ipynb #b10d6f9f
+@app.command("posters")
+def posters_command(folder: Optional[Path] = typer.Option(None, "--folder", help="Where to write them (default $HRS_POSTERS_DIR, else data/ml-1m-posters)."),
+                    workers: int = typer.Option(16, "--workers", help="Downloads at once."),
+                    as_json: bool = typer.Option(False, "--json", help="Print JSON."), quiet: bool = QuietOption):
+    "Download MovieLens-1M's posters once (needs internet): movies.csv and MovieImages/<MovieID>.jpg, resumable; `--dataset ml-1m` then loads with them."
+    from hybrid_recsys.data import download_posters, posters_dir
+    if workers < 1: raise ConfigError(f"--workers must be at least 1, got {workers}")
+    if quiet: os.environ["HRS_QUIET"] = "1"
+    counts = download_posters(folder, workers=workers, progress=not quiet)
+    report = {"folder": str(folder or posters_dir()), **counts}
+    if as_json: _print_json(report)
+    else: typer.echo(" ".join(f"{k}: {v}" for k, v in report.items()))
 
 # %% ../nbs/19_cli.ipynb #5e7e0b02
 @app.command("serve")

@@ -5,7 +5,8 @@
 # %% ../nbs/01_data.ipynb #f6cc7ae8
 from __future__ import annotations
 
-import csv, json, re
+import csv, dataclasses, functools, io, json, os, re, time, urllib.error, urllib.request, zipfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -15,12 +16,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from fastcore.basics import patch
+from tqdm.auto import tqdm
 
-from .core import DataError, atomic_dir, data_dir, first_repeat, get_logger, one_line, sha256_of_files
+from .core import DataError, atomic_dir, data_dir, first_repeat, get_logger, one_line, progress_disabled, sha256_of_files
 
 # %% auto #0
-__all__ = ['MOVIELENS', 'INTERACTION_COLUMNS', 'ITEM_COLUMNS', 'TIME_RANGE', 'PARSER_VERSION', 'log', 'movielens_files',
-           'restore_title', 'item_text', 'Dataset', 'build_dataset', 'read_user_files', 'load_dataset']
+__all__ = ['MOVIELENS', 'INTERACTION_COLUMNS', 'ITEM_COLUMNS', 'TIME_RANGE', 'PARSER_VERSION', 'log', 'POSTERS_URL', 'MOVIES_URL',
+           'POSTER_COLUMNS', 'movielens_files', 'restore_title', 'item_text', 'Dataset', 'build_dataset',
+           'read_user_files', 'load_dataset', 'posters_dir', 'poster_paths', 'attach_posters', 'download_posters']
 
 # %% ../nbs/01_data.ipynb #e693e402
 MOVIELENS = {  # dataset name -> (distribution, folder inside it, file stem)
@@ -381,8 +384,9 @@ def load_dataset(name: str | None = None,  # 'ml-100k' or 'ml-1m'; None when fil
                  interactions: Path | str | None = None,  # a user's interactions file
                  items: Path | str | None = None,  # a user's items file (optional)
                  cache: bool = True,  # read and write data/processed/
+                 posters: bool = True,  # ml-1m: its items' posters as image_path, when a posters folder is there (`attach_posters`)
                 ) -> Dataset:
-    "Load MovieLens by name, or a user's own files, through the processed-data cache."
+    "Load MovieLens by name, or a user's own files, through the processed-data cache (ML-1M with its posters where they are)."
     if (name is None) == (interactions is None):
         raise DataError("give either a dataset name (ml-100k, ml-1m) or an interactions file, not both or neither")
     if items is not None and interactions is None: raise DataError("an items file needs an interactions file too")
@@ -396,14 +400,120 @@ def load_dataset(name: str | None = None,  # 'ml-100k' or 'ml-1m'; None when fil
         name = Path(interactions).stem
     source_hash = sha256_of_files(*sources, extra=PARSER_VERSION)
     folder = data_dir() / "processed" / f"{name}-{source_hash[:12]}"
-    if cache and (cached := _read_cache(folder, source_hash)) is not None: return cached
+    with_posters = lambda loaded: attach_posters(loaded) if posters and name == "ml-1m" and interactions is None else loaded  # read at each load: never cached
+    if cache and (cached := _read_cache(folder, source_hash)) is not None: return with_posters(cached)
     if interactions is None: dataset = _parse_movielens(name, files)
     else: dataset = build_dataset(name, *read_user_files(interactions, items))
     dataset.source_hash = source_hash
     if cache:
         _write_cache(dataset, folder, sources)
         log.info(f"cached {dataset!r} in {folder}")
-    return dataset
+    return with_posters(dataset)
+
+# %% ../nbs/01_data.ipynb #65e7ce57
+POSTERS_URL = "https://raw.githubusercontent.com/liangfgithub/liangfgithub.github.io/master/MovieImages/{movie_id}.jpg"  # a public copy
+MOVIES_URL = "https://files.grouplens.org/datasets/movielens/ml-1m.zip"  # its ml-1m/movies.dat maps MovieID to the title we use as item id
+POSTER_COLUMNS = ["movie_id", "title", "genres", "poster"]
+
+def posters_dir() -> Path:
+    "Where the MovieLens-1M posters are read from (and `download_posters` writes): $HRS_POSTERS_DIR, else <data>/ml-1m-posters."
+    return Path(os.environ["HRS_POSTERS_DIR"]).expanduser() if os.environ.get("HRS_POSTERS_DIR") else data_dir() / "ml-1m-posters"
+
+# %% ../nbs/01_data.ipynb #3a55381d
+def poster_paths(dataset: Dataset, folder: Path | str | None = None) -> list[Path | None] | None:
+    "Each item's poster file (None for an item without one), matched by title through the folder's movies.csv; None when the folder has no movies.csv."
+    folder = Path(folder).expanduser() if folder is not None else posters_dir()
+    catalog_path = folder / "movies.csv"
+    if not catalog_path.is_file(): return None
+    try: catalog = pd.read_csv(catalog_path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError) as error: raise DataError(f"{catalog_path}: unreadable ({one_line(error)}); expected a CSV with columns {','.join(POSTER_COLUMNS)}") from None
+    if missing := {"title", "poster"} - set(catalog.columns):
+        raise DataError(f"{catalog_path}: no column {', '.join(sorted(missing))} (expected {','.join(POSTER_COLUMNS)})")
+    files = {title: folder / poster for title, poster in zip(catalog["title"], catalog["poster"]) if poster}
+    paths = [files.get(str(item_id)) for item_id in dataset.item_ids]
+    paths = [path if path is not None and path.is_file() else None for path in paths]
+    if not any(paths):
+        raise DataError(f"{folder}: none of its {len(files):,} posters matches a film of {dataset.name} (matched by title through movies.csv, "
+                        f"the file present); HRS_POSTERS_DIR must name the MovieLens-1M posters folder (movies.csv and MovieImages/)")
+    return paths
+
+@functools.lru_cache(maxsize=8)
+def _say_no_posters(folder: str):  # once per folder and process
+    log.warning(f"ml-1m: no posters in {folder} (no movies.csv): items have their text only. Set HRS_POSTERS_DIR to a folder of "
+                f"MovieLens-1M posters (movies.csv and MovieImages/), or run `hybrid-recsys posters` once with internet")
+
+def attach_posters(dataset: Dataset, folder: Path | str | None = None) -> Dataset:
+    "The dataset with its items' `image_path` set to their posters (`poster_paths`); unchanged, with one line saying where to point HRS_POSTERS_DIR, when there are none."
+    folder = Path(folder).expanduser() if folder is not None else posters_dir()
+    paths = poster_paths(dataset, folder)
+    if paths is None:
+        _say_no_posters(str(folder)); return dataset
+    found = sum(path is not None for path in paths)
+    log.info(f"{dataset.name}: posters for {found:,} of {dataset.n_items:,} films from {folder}")
+    return dataclasses.replace(dataset, items=dataset.items.assign(image_path=[None if path is None else str(path) for path in paths]))
+
+# %% ../nbs/01_data.ipynb #7678e9a5
+def _is_image(content: bytes) -> bool:
+    "Whether Pillow reads the bytes as a whole image (header and data)."
+    from PIL import Image
+    try:
+        with Image.open(io.BytesIO(content)) as image: image.load()
+        return True
+    except Exception: return False  # Pillow raises many types for bad data
+
+def _fetch(url: str, timeout_s: float, max_bytes: int = 20 * 2**20) -> bytes:
+    with urllib.request.urlopen(url, timeout=timeout_s) as answer: content = answer.read(max_bytes + 1)
+    if len(content) > max_bytes: raise OSError(f"{url}: more than {max_bytes:,} bytes")
+    return content
+
+def _movies_table(folder: Path, movies_url: str, timeout_s: float) -> pd.DataFrame:
+    "MovieID, title and genres of every film: from the folder's movies.csv, else from MovieLens' movies.dat (downloaded)."
+    if (folder / "movies.csv").is_file(): return pd.read_csv(folder / "movies.csv", dtype=str, keep_default_na=False)
+    try: archive = zipfile.ZipFile(io.BytesIO(_fetch(movies_url, timeout_s, 100 * 2**20)))
+    except (OSError, zipfile.BadZipFile) as error:
+        raise DataError(f"cannot download the MovieLens-1M movie table from {movies_url} ({one_line(error)}). Offline: copy a posters "
+                        "folder (movies.csv and MovieImages/) to this machine and set HRS_POSTERS_DIR to it") from None
+    name = next((n for n in archive.namelist() if n.endswith("movies.dat")), None)
+    if name is None: raise DataError(f"{movies_url}: the archive has no movies.dat (expected MovieLens-1M's ml-1m.zip)")
+    rows = [line.split("::") for line in archive.read(name).decode("latin-1").splitlines() if line.strip()]
+    if any(len(row) != 3 for row in rows): raise DataError(f"{movies_url}: {name} is not MovieID::Title::Genres on every line")
+    return pd.DataFrame(rows, columns=POSTER_COLUMNS[:3])
+
+def download_posters(folder: Path | str | None = None,  # default `posters_dir()`
+                     posters_url: str = POSTERS_URL,  # with {movie_id}
+                     movies_url: str = MOVIES_URL,  # a zip holding MovieLens-1M's movies.dat (read when the folder has no movies.csv)
+                     workers: int = 16, timeout_s: float = 30.0, progress: bool = True) -> dict[str, int]:
+    "Fill a posters folder (movies.csv and MovieImages/<MovieID>.jpg): every film's poster downloaded in parallel, checked, written whole; files already there kept. Counts per outcome."
+    folder = Path(folder).expanduser() if folder is not None else posters_dir()
+    images = folder / "MovieImages"; images.mkdir(parents=True, exist_ok=True)
+    movies = _movies_table(folder, movies_url, timeout_s)
+    def fetch(movie_id: str) -> str:
+        target = images / f"{movie_id}.jpg"
+        if target.is_file() and _is_image(target.read_bytes()): return "kept"
+        for attempt in range(3):
+            try: content = _fetch(posters_url.format(movie_id=movie_id), timeout_s)
+            except urllib.error.HTTPError as error:
+                if error.code == 404: return "none"
+            except OSError: pass
+            else:
+                if not _is_image(content): return "failed"
+                partial = target.with_name(target.name + ".part")
+                partial.write_bytes(content); os.replace(partial, target)  # whole or not at all
+                return "downloaded"
+            time.sleep(0.5 * 2**attempt)
+        return "failed"
+    counts = dict.fromkeys(["downloaded", "kept", "none", "failed"], 0)
+    with ThreadPoolExecutor(workers) as pool, tqdm(total=len(movies), desc="posters", disable=not progress or progress_disabled()) as bar:
+        for future in as_completed([pool.submit(fetch, m) for m in movies["movie_id"]]):
+            counts[future.result()] += 1; bar.update()
+    there = [(images / f"{m}.jpg").is_file() for m in movies["movie_id"]]
+    table = movies[POSTER_COLUMNS[:3]].assign(poster=[f"MovieImages/{m}.jpg" if ok else "" for m, ok in zip(movies["movie_id"], there)])
+    partial = folder / "movies.csv.part"; table.to_csv(partial, index=False); os.replace(partial, folder / "movies.csv")
+    if not counts["downloaded"] + counts["kept"]:
+        raise DataError(f"no poster could be downloaded from {posters_url} ({counts['failed']} failed, {counts['none']} not there): offline? "
+                        "Copy a posters folder to this machine and set HRS_POSTERS_DIR to it")
+    log.info(f"posters in {folder}: {counts}")
+    return counts
 
 # %% ../nbs/01_data.ipynb #3cabf9b1
 @patch
