@@ -14,11 +14,12 @@ from fastcore.basics import patch
 from .core import ConfigError, Unanswerable, unit_rows
 from .embeddings import combine_vectors, item_embeddings
 from .encoder import is_url, load_encoder, parse_encoder
+from .als import ALS
 from .models import Recommender, check_histories, check_user_items, pair_times
 from .retrieval import ItemIndex
 
 # %% auto #0
-__all__ = ['ContentRecommender']
+__all__ = ['ContentRecommender', 'ContentToCF']
 
 # %% ../nbs/12_content.ipynb #df23d5c0
 class ContentRecommender(Recommender):
@@ -205,3 +206,47 @@ def with_items(self: ContentRecommender,
         item_vectors[list(vectors)] = np.stack(list(vectors.values()))
         grown._set_item_vectors(item_vectors)
     return grown
+
+# %% ../nbs/12_content.ipynb #23e37349
+class ContentToCF(ALS):
+    "ALS whose items without training interactions get factors mapped from their content vectors (text and poster) by a ridge regression fitted on the warm items: new items scored like collaborative ones on the day they arrive."
+    name = "content2cf"
+    needs_dataset = True  # the registry passes the dataset, for item texts and images
+
+    def __init__(self,
+                 dataset=None,  # the `Dataset` (not needed with content_vectors, or when loading a saved model)
+                 encoder: str = "offline",  # encoder specification
+                 text_weight: float = 1.0, image_weight: float = 1.0,  # the content vectors' modalities, as `ContentRecommender`'s
+                 l2: float = 10.0,  # ridge penalty of the content -> factors map
+                 image_dir: str | None = None,  # folder of <item_id>.jpg|png images
+                 content_vectors: np.ndarray | None = None,  # precomputed content vectors, instead of encoding the dataset
+                 device: str = "auto",  # where the encoder runs
+                 **als,  # ALS parameters: factors, regularization, alpha, iterations, ...
+                ):
+        super().__init__(**als)
+        if not l2 > 0: raise ConfigError(f"content2cf l2 must be positive, got {l2}")
+        self.content = ContentRecommender(dataset, encoder, text_weight, image_weight, center=True, image_dir=image_dir,
+                                          item_vectors=content_vectors, device=device)
+        self.params = {**self.params, "encoder": encoder, "text_weight": float(text_weight), "image_weight": float(image_weight),
+                       "l2": float(l2), "image_dir": image_dir}
+
+    def mapped_factors(self, content: np.ndarray) -> np.ndarray:
+        "The factors the map gives items with these content vectors (n, d): what an item without interactions gets."
+        content = np.asarray(content, np.float32)
+        return (np.hstack([content, np.ones((len(content), 1), np.float32)]) @ self.mapping).astype(np.float32)
+
+    def fit(self, train_csr: sp.csr_matrix) -> ContentToCF:
+        super().fit(train_csr)
+        content = self.content.item_vectors()
+        if len(content) != self.n_items: raise ConfigError(f"content2cf: {len(content)} content vectors for {self.n_items} items")
+        warm = np.diff(self.train_csr.tocsc().indptr) > 0
+        inputs = np.hstack([content, np.ones((len(content), 1), np.float32)]).astype(np.float64)[warm]
+        self.mapping = np.linalg.solve(inputs.T @ inputs + self.params["l2"] * np.eye(inputs.shape[1]),
+                                       inputs.T @ self.item_factors[warm].astype(np.float64)).astype(np.float32)
+        self.item_factors = np.where(warm[:, None], self.item_factors, self.mapped_factors(content)).astype(np.float32)
+        self._solver = None  # the fold-in solver reads the item factors
+        return self
+
+    def _arrays(self): return {**super()._arrays(), "mapping": self.mapping}
+    def _set_arrays(self, arrays):
+        super()._set_arrays(arrays); self.mapping = arrays["mapping"]

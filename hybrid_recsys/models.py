@@ -509,6 +509,7 @@ MODELS = {  # name -> (class, or "module:Class" imported on first use; validatio
     "multvae": ("hybrid_recsys.vae:MultVAE", {"beta": [0.1, 0.2, 0.5], "dropout": [0.5]}),
     "content": ("hybrid_recsys.content:ContentRecommender", {"center": [True, False], "weighting": ["none", "rating", "centered"],
                                                                 "half_life_days": [None, 30.0]}),
+    "content2cf": ("hybrid_recsys.content:ContentToCF", {"l2": [3.0, 10.0, 30.0], "image_weight": [0.0, 1.0]}),  # new items: content mapped to ALS factors
     "hybrid": ("hybrid_recsys.hybrid:HybridRecommender", {"loss": ["softmax", "pairwise"]}),
 }
 

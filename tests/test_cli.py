@@ -81,7 +81,7 @@ def test_nobody_to_score_is_an_error_not_nan(run_cli, tmp_path, command):
 
 @pytest.mark.parametrize("args, message", [
     (("evaluate", "--protocol", "random"), "--protocol 'random': expected one of ms75, recbole811, temporal, cold-items"),
-    (("evaluate", "--model", "svd"), "--model 'svd': expected one of pop, random, ease, session_ease, rp3beta, als, spark-als, precomputed, neumf, multvae, content, hybrid"),
+    (("evaluate", "--model", "svd"), "--model 'svd': expected one of pop, random, ease, session_ease, rp3beta, als, spark-als, precomputed, neumf, multvae, content, content2cf, hybrid"),
     (("evaluate", "--k", "0"), "--k must be at least 1"),
     (("data-stats", "--dataset", "ml-10m"), "unknown dataset 'ml-10m'"),
     (("evaluate", "--seeds", "42,42"), "--seeds '42,42': expected distinct integers"),
