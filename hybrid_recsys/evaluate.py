@@ -22,8 +22,8 @@ from .splits import Split, redraw_validation
 
 # %% auto #0
 __all__ = ['log', 'DEFAULT_COLUMNS', 'heldout_users', 'validation_score', 'fit_for_validation', 'tune', 'tuned_path',
-           'save_tuned', 'load_tuned', 'Evaluation', 'evaluate', 'results_table', 'tuned_for_split', 'SplitsEvaluation',
-           'evaluate_splits', 'pooled_comparison', 'splits_table']
+           'save_tuned', 'load_tuned', 'Evaluation', 'new_item_metrics', 'evaluate', 'results_table', 'tuned_for_split',
+           'SplitsEvaluation', 'evaluate_splits', 'pooled_comparison', 'splits_table']
 
 # %% ../nbs/06_evaluate.ipynb #935138e7
 log = get_logger("hybrid_recsys.evaluate")
@@ -161,6 +161,22 @@ class Evaluation:
                            | {f"coverage@{k}": {"mean": self.catalog_coverage}},  # one value for the whole catalog: no interval
                 "validation": None if self.validation is None else self.validation.to_dict("records")}
 
+# %% ../nbs/06_evaluate.ipynb #n3wm3tr2
+def new_item_metrics(top: np.ndarray,  # (n_users, >= k) recommended items
+                     split: Split,  # a `new-items` split
+                     users: np.ndarray,  # the test users, aligned with top
+                     k: int) -> dict[str, np.ndarray]:
+    "Per user: the share of the first k that is new at test, and NDCG and recall over the new items alone (NaN for a user with no new item held out)."
+    is_new = np.zeros(split.dataset.n_items, dtype=bool); is_new[split.test_new] = True
+    out = {f"new_share@{k}": ((top[:, :k] >= 0) & is_new[np.maximum(top[:, :k], 0)]).mean(1)}
+    new_test = split.test.copy(); new_test.data[~is_new[new_test.indices]] = 0; new_test.eliminate_zeros()
+    has_new = np.diff(new_test.indptr)[users] > 0
+    scored = ranking_metrics(top[has_new], new_test, users[has_new], (k,)) if has_new.any() else {}
+    for name in (f"ndcg@{k}", f"recall@{k}"):
+        values = np.full(len(users), np.nan); values[has_new] = scored.get(name, [])
+        out[f"new_{name}"] = values
+    return out
+
 # %% ../nbs/06_evaluate.ipynb #0d1bc806
 def evaluate(model_name: str,  # registry name
              split: Split,  # the protocol's split
@@ -189,6 +205,7 @@ def evaluate(model_name: str,  # registry name
     per_user[f"avg_popularity@{k}"] = average_popularity(top[:, :k], fit)
     genres, names = split.dataset.genre_matrix()
     if names: per_user[f"diversity@{k}"] = intra_list_diversity(top[:, :k], genres)
+    if split.test_new is not None: per_user.update(new_item_metrics(top, split, users, k))
     return Evaluation(model_name, params, split.dataset.name, split.protocol, split.seed, users, per_user,
                       catalog_coverage(top[:, :k], split.dataset.n_items), top[:, :k], validation, fit_seconds, model, top)
 
@@ -242,7 +259,7 @@ class SplitsEvaluation:
     def split_values(self, metric: str) -> np.ndarray:
         "The metric's mean on each split (catalog coverage: its one value per split)."
         if metric.startswith("coverage@"): return np.array([e.catalog_coverage for e in self.evaluations])
-        return np.array([e.per_user[metric].mean() for e in self.evaluations])
+        return np.array([np.nanmean(e.per_user[metric]) for e in self.evaluations])  # NaN: users the metric does not apply to
     def mean_std(self, metric: str) -> tuple[float, float]:
         values = self.split_values(metric)
         return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0

@@ -152,8 +152,10 @@ def bootstrap_mean(values: np.ndarray,  # per-user values
                    confidence: float = 0.95,  # interval coverage
                    seed: int = 0,  # resampling seed
                   ) -> Estimate:
-    "Mean of `values` with a percentile bootstrap confidence interval."
+    "Mean of `values` with a percentile bootstrap confidence interval; NaN values (users a metric does not apply to) are left out."
     values = np.asarray(values, dtype=np.float64)
+    values = values[~np.isnan(values)]
+    if not len(values): return Estimate(float("nan"), float("nan"), float("nan"), 0)
     rng = np.random.default_rng(seed)
     means = np.concatenate([values[rng.integers(0, len(values), (min(200, n_boot - start), len(values)))].mean(1)
                             for start in range(0, n_boot, 200)])  # in chunks, to bound memory
@@ -180,6 +182,8 @@ def paired_comparison(a: np.ndarray, b: np.ndarray, n_boot: int = 1000, confiden
     "Compare per-user values of system B against system A on the same users."
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     if a.shape != b.shape: raise ValueError(f"paired values need the same users: got {a.shape} and {b.shape}")
+    both = ~np.isnan(a) & ~np.isnan(b)  # users the metric applies to under both systems
+    a, b = a[both], b[both]
     difference = b - a
     p_value = float(stats.ttest_rel(b, a).pvalue) if np.any(difference != 0) else 1.0
     return PairedComparison(bootstrap_mean(difference, n_boot, confidence, seed), p_value,
