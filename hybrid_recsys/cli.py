@@ -127,7 +127,7 @@ def evaluate_command(
         if as_json: _print_json(result.to_dict())
         else:
             typer.echo(_splits_caption(data, protocol, seeds, result.tuning))
-            typer.echo(markdown_table(splits_table([result], columns=_columns(k[0])[:5], paired_metric=f"ndcg@{k[0]}")))
+            typer.echo(markdown_table(splits_table([result], columns=_columns(k[0], 5), paired_metric=f"ndcg@{k[0]}")))
         return
     seed_everything(seed)
     split = split_dataset(_load(dataset, interactions, items, quiet), protocol, seed=seed)
@@ -180,7 +180,9 @@ def tune_command(
         typer.echo(f"saved to {path}")
 
 # %% ../nbs/19_cli.ipynb #34494ff1
-def _columns(k: int) -> tuple[str, ...]: return tuple(c.replace("@10", f"@{k}") for c in DEFAULT_COLUMNS)
+def _columns(k: int, first: int | None = None) -> tuple[str, ...]:
+    "The table's metric columns at cut-off k (the first `first` of the defaults), and the new-item ones, which show only under `new-items`."
+    return tuple(c.replace("@10", f"@{k}") for c in DEFAULT_COLUMNS[:first] + ("new_share@10", "new_ndcg@10", "new_recall@10"))
 
 # %% ../nbs/19_cli.ipynb #a1d2c7b6
 def markdown_table(table: pd.DataFrame) -> str:
@@ -215,7 +217,7 @@ def baselines(
         results = [evaluate_splits(name, data, protocol, tuple(seeds), ks=(k,), tuning=tuning) for name in names]
         if as_json: _print_json([r.to_dict() for r in results]); return
         typer.echo(_splits_caption(data, protocol, seeds, tuning))
-        typer.echo(markdown_table(splits_table(results, columns=_columns(k)[:5], reference=names[0], paired_metric=f"ndcg@{k}")))
+        typer.echo(markdown_table(splits_table(results, columns=_columns(k, 5), reference=names[0], paired_metric=f"ndcg@{k}")))
         return
     if fresh_tune: raise ConfigError("--tune goes with --seeds here (one split: `hybrid-recsys tune`, then baselines)")
     split = split_dataset(data, protocol, seed=seed)
@@ -284,7 +286,7 @@ def _pipeline_splits(data: Dataset, protocol: str, seeds: list[int], params: dic
     typer.echo("stage 1, test recall@N, mean over the splits:\n")
     typer.echo(markdown_table(stage1.round(3)))
     typer.echo(f"\nstage 2 (paired difference against {reference}, the best single model, pooled over the splits):\n")
-    typer.echo(markdown_table(splits_table(results, columns=_columns(k)[:5], reference=reference, paired_metric=f"ndcg@{k}")))
+    typer.echo(markdown_table(splits_table(results, columns=_columns(k, 5), reference=reference, paired_metric=f"ndcg@{k}")))
     if runs[0].bundle: typer.echo(f"\nbundle (seed {seeds[0]}): {runs[0].bundle}")
 
 

@@ -125,6 +125,16 @@ def test_evaluate_fixed_params_skip_tuning(run_cli):
     assert {"ndcg@5", "ndcg@20", "precision@20"} <= set(result["metrics"])
 
 
+def test_evaluate_new_items_reports_the_new_items(run_cli):
+    "Under new-items, the table and the JSON carry the share of new items in the lists and NDCG over them: popularity never reaches them, content does."
+    pop = _evaluate(run_cli, "--dataset", "ml-100k", "--protocol", "new-items", "--model", "pop")
+    content = _evaluate(run_cli, "--dataset", "ml-100k", "--protocol", "new-items", "--model", "content", "--param", "weighting=none")
+    assert pop["metrics"]["new_share@10"]["mean"] == 0 and pop["metrics"]["new_ndcg@10"]["mean"] == 0
+    assert content["metrics"]["new_share@10"]["low"] > 0 and content["metrics"]["new_ndcg@10"]["low"] > 0
+    table = run_cli("evaluate", "--dataset", "ml-100k", "--protocol", "new-items", "--model", "pop")
+    assert table.returncode == 0 and "new_ndcg@10" in table.stdout, table.stderr
+
+
 def test_evaluate_ml1m_recbole811(run_cli):
     result = _evaluate(run_cli, "--dataset", "ml-1m", "--protocol", "recbole811", "--model", "ease")
     assert 0.27 < result["metrics"]["ndcg@10"]["mean"] < 0.31  # RecBole's published EASE: 0.2865
