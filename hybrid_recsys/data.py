@@ -485,8 +485,8 @@ def download_posters(folder: Path | str | None = None,  # default `posters_dir()
                      workers: int = 16, timeout_s: float = 30.0, progress: bool = True) -> dict[str, int]:
     "Fill a posters folder (movies.csv and MovieImages/<MovieID>.jpg): every film's poster downloaded in parallel, checked, written whole; files already there kept. Counts per outcome."
     folder = Path(folder).expanduser() if folder is not None else posters_dir()
+    movies = _movies_table(folder, movies_url, timeout_s)  # first: offline, nothing is created
     images = folder / "MovieImages"; images.mkdir(parents=True, exist_ok=True)
-    movies = _movies_table(folder, movies_url, timeout_s)
     def fetch(movie_id: str) -> str:
         target = images / f"{movie_id}.jpg"
         if target.is_file() and _is_image(target.read_bytes()): return "kept"
