@@ -54,6 +54,7 @@ class Item(BaseModel):
     title: str
     year: int | None = None
     genres: list[str] = []
+    image: str | None = Field(None, description="The item's picture: the service's own /items/{id}/image for a file it serves, or the URL the catalog gave; null without one")
 
 # %% ../nbs/18_api.ipynb #1e58655a
 class ScoredItem(Item):
@@ -725,7 +726,7 @@ def _read_routes(app: FastAPI, live: LiveRecommender, experiments: Experiments, 
 
     @app.get("/items/{item_id}/similar", response_model=list[ScoredItem], summary="Items similar to one item, by content or by collaborative vectors",
              dependencies=dependencies, responses=ERRORS)
-    async def similar(item_id: str = id_path(item_example), k: int = K, by: Literal["content", "cf"] = Query("content", description="content: text (and image) vectors; cf: ALS item factors")):
+    async def similar(item_id: str = id_path(item_example), k: int = K, by: Literal["content", "image", "cf"] = Query("content", description="content: text (and image) vectors; image: image vectors alone (items with an image); cf: ALS item factors")):
         return await compute(live.bundle.similar, item_id, k, by)
 
     @app.get("/search", response_model=list[ScoredItem], summary="Items matching free text, through the content encoder", dependencies=dependencies, responses=ERRORS)

@@ -71,6 +71,25 @@ class ContentRecommender(Recommender):
         self._ensure_item_vectors()
         return self.index.similar(item_ids, N)
 
+    def image_vectors(self) -> np.ndarray | None:
+        "Each item's image vector as its content vector holds it (centred, unit length; zeros for an item without an image); None when the content vectors do not keep images apart from text (no images, vectors given as they are, or an aligned encoder that sums the two)."
+        means = getattr(self, "means_", {})
+        if "text_mean" not in means or "image_mean" not in means: return None
+        vectors, start = self.item_vectors(), len(means["text_mean"])
+        if vectors.shape[1] != start + len(means["image_mean"]): return None  # one space: text and image summed
+        return unit_rows(vectors[:, start:])
+
+    def similar_by_image(self, item_id: int, N: int = 10) -> tuple[np.ndarray, np.ndarray]:
+        "The N items whose images are nearest (cosine) to an item's image, among the items with one: (ids, scores), -1 padded."
+        images = self.image_vectors()
+        if images is None: raise Unanswerable("this content model does not keep item images apart from text (no images, or an encoder that sums them): use by=content")
+        has = np.abs(images).sum(1) > 0
+        if not has[item_id]: raise Unanswerable("this item has no image: use by=content")
+        scores = np.where(has, images @ images[item_id], -np.inf); scores[item_id] = -np.inf
+        order = np.argsort(-scores, kind="stable")[:N]
+        keep = np.isfinite(scores[order])
+        return np.where(keep, order, -1), np.where(keep, scores[order], -np.inf).astype(np.float32)
+
     def user_vectors(self, user_ids) -> np.ndarray:
         "Users' profiles: their inner products with `item_vectors()` are the scores."
         return self.user_profiles[np.asarray(user_ids)]

@@ -245,14 +245,14 @@ def appearances(live: LiveRecommender, item_id: str, k: int = 10, sample: int = 
             "best_user_rank": min((r for r in ranks if r is not None), default=None)}
 
 def item_view(live: LiveRecommender, item_id: str, k: int = 10) -> dict:
-    "An item, its neighbours by content and by collaborative vectors, and where it appears."
+    "An item, its neighbours by content, by picture and by collaborative vectors, and where it appears."
     item_id = str(item_id).strip()
     if not item_id: raise Unanswerable("enter an item id")
     bundle = live.bundle
     item = bundle.item_index(item_id)  # NotFound names it
     image = bundle.items["image_path"].iloc[item] if "image_path" in bundle.items else None
     return {"item": {**bundle.describe(item), "image": None if pd.isna(image) else str(image)},
-            "similar": {by: _answer(lambda by=by: bundle.similar(item_id, k, by)) for by in ("content", "cf")},
+            "similar": {by: _answer(lambda by=by: bundle.similar(item_id, k, by)) for by in ("content", "image", "cf")},
             "appears": appearances(live, item_id, k)}
 
 def search_view(live: LiveRecommender, query: str, k: int = 10) -> list[dict] | str:

@@ -16,6 +16,7 @@ from fastcore.basics import patch
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints, WithJsonSchema, field_validator, model_validator
 
 from .core import ConfigError, HRSError, data_dir, first_repeat, get_logger, one_line
+from .data import posters_dir
 from .encoder import is_url, read_image_bytes
 
 # %% auto #0
@@ -153,10 +154,10 @@ def image_type(content: bytes, whole: bool = True) -> str:
 # %% ../nbs/17a_events.ipynb #2a6da9bf
 class ImageFolder:
     "The folders item images may be read from (the first also holds uploads), and the files never opened whatever the folders hold."
-    def __init__(self, roots: list | None = None,  # default $HRS_IMAGE_ROOT (folders separated by ':'), else <data>/images
+    def __init__(self, roots: list | None = None,  # default $HRS_IMAGE_ROOT (folders separated by ':'), else <data>/images and the ML-1M posters' folder
                  protected: list = (),  # paths never opened (the event database and its journals), compared by device and inode
                  max_upload: int | None = None):  # bytes; default $HRS_MAX_UPLOAD_BYTES, else MAX_UPLOAD_BYTES
-        if roots is None: roots = [r for r in os.environ.get("HRS_IMAGE_ROOT", "").split(os.pathsep) if r] or [data_dir() / "images"]
+        if roots is None: roots = [r for r in os.environ.get("HRS_IMAGE_ROOT", "").split(os.pathsep) if r] or [data_dir() / "images", posters_dir()]
         self.roots = [Path(r).expanduser().resolve() for r in roots]
         self.protected = [Path(p) for p in protected]
         self.max_upload = max_upload or int(os.environ.get("HRS_MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES))

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import copy, json, platform, time
+from urllib.parse import quote
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -16,6 +17,7 @@ from fastcore.basics import patch
 from pydantic import BaseModel, Field, ValidationError
 
 from .core import ConfigError, HRSError, NotFound, Unanswerable, first_repeat, get_logger, git_commit, json_text, one_line, publish_dir, publish_step
+from .encoder import is_url
 from .evaluate import Evaluation, evaluate, load_tuned, results_table
 from .hybrid import HybridRecommender, RankedLists
 from .metrics import paired_comparison, ranking_metrics, users_with_heldout
@@ -27,7 +29,8 @@ log = get_logger("hybrid_recsys.pipeline")
 
 # %% auto #0
 __all__ = ['log', 'BUNDLE_FORMAT', 'BUNDLE_PACKAGES', 'ITEM_TABLE_COLUMNS', 'LOCAL_ENCODERS', 'PipelineResult', 'run_pipeline',
-           'manifest_header', 'publish_bundle', 'compared_models', 'write_bundle', 'Bundle', 'Manifest', 'load_bundle']
+           'manifest_header', 'publish_bundle', 'compared_models', 'write_bundle', 'image_link', 'Bundle', 'Manifest',
+           'load_bundle']
 
 # %% ../nbs/15_pipeline.ipynb #6c3f9486
 @patch
@@ -169,6 +172,12 @@ def write_bundle(folder: Path | str, result: PipelineResult) -> Path:
                 "compared": compared_models(result), "curves": {"re-ranker": getattr(getattr(hybrid.fitted, "reranker", None), "history", [])}}
     return publish_bundle(folder, hybrid.fitted, dataset.items, dataset.users, manifest)
 
+# %% ../nbs/15_pipeline.ipynb #1mgl1nk0
+def image_link(item_id: str, image) -> str | None:
+    "What a client shows as an item's picture: the catalog's URL as given, the service's own `/items/{id}/image` for a file (served only from its image folders), None without one."
+    if image is None or pd.isna(image) or not str(image): return None
+    return str(image) if is_url(str(image)) else f"/items/{quote(str(item_id), safe='')}/image"
+
 # %% ../nbs/15_pipeline.ipynb #982279bd
 @dataclass
 class Bundle:
@@ -187,8 +196,10 @@ class Bundle:
         self.item_lookup = pd.Index(self.items["item_id"].astype(str))
         years = pd.to_numeric(self.items["year"], errors="coerce") if "year" in self.items else pd.Series(np.nan, index=self.items.index)
         genres = self.items["genres"].fillna("").astype(str) if "genres" in self.items else pd.Series("", index=self.items.index)
-        self.item_records = [{"item_id": i, "title": str(t), "year": None if pd.isna(y) else int(y), "genres": tuple(g for g in gs.split("|") if g)}
-                             for i, t, y, gs in zip(self.item_lookup, self.items["title"], years, genres)]  # built once: a request only copies
+        images = self.items["image_path"] if "image_path" in self.items else pd.Series(None, index=self.items.index)
+        self.item_records = [{"item_id": i, "title": str(t), "year": None if pd.isna(y) else int(y), "genres": tuple(g for g in gs.split("|") if g),
+                              "image": image_link(i, image)}
+                             for i, t, y, gs, image in zip(self.item_lookup, self.items["title"], years, genres, images)]  # built once: a request only copies
         if self.genre_names is None: self.genre_names = sorted({g for r in self.item_records for g in r["genres"]})  # `Dataset.genre_matrix`'s order
         if self.year_scale is None:
             known = years.dropna().to_numpy(np.float64)
@@ -373,13 +384,14 @@ def recommend_new(self: Bundle, liked_items=(), query: str | None = None, k: int
 # %% ../nbs/15_pipeline.ipynb #85c92b26
 @patch
 def similar(self: Bundle, raw_item, k: int = 10, by: str = "content") -> list[dict]:
-    "Items nearest to an item: by content vectors, or by collaborative ('cf': ALS) item vectors, through the models' `similar_items`."
+    "Items nearest to an item: by content vectors, by image vectors alone ('image'), or by collaborative ('cf': ALS) item vectors."
     item = self.item_index(raw_item)
     sources = self.model.generator.sources
-    name = {"content": "content", "cf": "als"}.get(by)
-    if name is None: raise Unanswerable(f"by={str(by)[:20]!r}: expected content or cf")
-    if name not in sources: raise Unanswerable(f"this bundle has no {'content model' if by == 'content' else 'collaborative item vectors (ALS)'}: use by={'cf' if by == 'content' else 'content'}")
-    ids, scores = sources[name].similar_items([item], N=k)
+    name = {"content": "content", "image": "content", "cf": "als"}.get(by)
+    if name is None: raise Unanswerable(f"by={str(by)[:20]!r}: expected content, image or cf")
+    if name not in sources: raise Unanswerable(f"this bundle has no {'collaborative item vectors (ALS)' if by == 'cf' else 'content model'}: use by={'content' if by == 'cf' else 'cf'}")
+    if by == "image": ids, scores = (a[None] for a in sources["content"].similar_by_image(item, k))
+    else: ids, scores = sources[name].similar_items([item], N=k)
     return [{**self.describe(int(i)), "score": float(s)} for i, s in zip(ids[0], scores[0]) if i >= 0]
 
 # %% ../nbs/15_pipeline.ipynb #ae22a7be

@@ -28,7 +28,7 @@ def test_user_recommendations(server):
     status, answer = call(server, "/users/1/recommendations", {"k": 10})
     assert status == 200 and answer["user_id"] == "1" and len(answer["items"]) == 10
     first = answer["items"][0]
-    assert set(first) == {"item_id", "title", "year", "genres", "score", "sources", "source_ranks"} and first["sources"]
+    assert set(first) == {"item_id", "title", "year", "genres", "image", "score", "sources", "source_ranks"} and first["sources"]
     assert set(first["source_ranks"]) == set(first["sources"]) and all(rank >= 0 for rank in first["source_ranks"].values())
     assert [i["score"] for i in answer["items"]] == sorted((i["score"] for i in answer["items"]), reverse=True)
 
@@ -66,7 +66,7 @@ def test_one_road_for_api_pyfunc_and_evaluation(server, bundle):
 
 def test_items_similar_and_search(server):
     assert call(server, "/items/50")[1] == {"item_id": "50", "title": "Star Wars", "year": 1977,
-                                             "genres": ["Action", "Adventure", "Romance", "Sci-Fi", "War"]}
+                                             "genres": ["Action", "Adventure", "Romance", "Sci-Fi", "War"], "image": None}
     status, content = call(server, "/items/50/similar", {"k": 3, "by": "content"})
     assert status == 200 and {"181", "172"} <= {i["item_id"] for i in content}
     status, cf = call(server, "/items/50/similar", {"k": 10, "by": "cf"})
@@ -89,7 +89,7 @@ def test_docs_render_offline(server):
     ("/users/1/recommendations", {"k": 1000000}, None, 422, "less than or equal to 100"),
     ("/users/1/recommendations", {"k": -5}, None, 422, "greater than or equal to 1"),
     ("/users/1/recommendations", {"k": "ten"}, None, 422, "valid integer"),
-    ("/items/50/similar", {"by": "color"}, None, 422, "'content' or 'cf'"),
+    ("/items/50/similar", {"by": "color"}, None, 422, "'content', 'image' or 'cf'"),
     ("/search", {"q": ""}, None, 422, "at least 1 character"),
     ("/search", {"q": "   "}, None, 422, "should match pattern"),
     ("/users/1/recommendations/", None, None, 404, "Not Found"),

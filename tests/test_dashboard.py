@@ -19,7 +19,7 @@ def dashboard(bundle, tmp_path_factory):
     "A server on the bundle and a fresh SQLite database (experiments read every 0.3 s); (base URL, `ab` CLI environment, screenshot folder)."
     folder = tmp_path_factory.mktemp("dashboard")
     database = f"sqlite:///{folder / 'events.sqlite'}"
-    process, base = start_server(bundle, database, HRS_WATCH_S="0.3")
+    process, base = start_server(bundle, database, HRS_WATCH_S="0.3", HRS_IMAGE_ROOT=str(folder / "images"))
     yield base, {"HRS_DATABASE_URL": database, "HRS_API_KEYS": API_KEY, "HRS_MODEL_DIR": str(bundle)}, folder
     process.terminate(); process.wait(timeout=60)
 
@@ -125,6 +125,28 @@ def test_item_explorer_shows_neighbours_and_where_a_new_item_appears(page, dashb
     assert "dash-new-1" in page.inner_text("#recent")
     visit(page, f"{base}/dashboard/items?q=space+station+in+orbit")
     assert "dash-new-1" in page.inner_text("#search-results")
+    assert page.problems == {"console": [], "outside": []}, page.problems
+
+
+def test_pictures_show_in_lists_histories_and_item_pages(page, dashboard):
+    "An item given a real picture (uploaded, then named in PUT /items) shows it on its page and as a thumbnail in a user's history, served by the service; nothing loads from outside."
+    import skimage
+    from pathlib import Path
+    base = dashboard[0]
+    photo = (Path(skimage.__file__).parent / "data" / "rocket.jpg").read_bytes()
+    upload = urllib.request.Request(base + "/images", photo, headers={"Content-Type": "image/jpeg", "Authorization": f"Bearer {API_KEY}"})
+    with urllib.request.urlopen(upload, timeout=60) as answer: stored = json.loads(answer.read())["image"]
+    record = call(base, "/items/dash-photo-1", {"title": "Launch Day", "text": "A rocket on its launch pad.", "genres": ["Documentary"], "year": 2001,
+                                                "image": stored}, method="PUT")
+    assert call(base, "/items/dash-photo-1")["image"] == "/items/dash-photo-1/image", record
+    call(base, "/events", {"events": [{"event_id": "dash-photo-click", "user_id": "2", "item_id": "dash-photo-1", "type": "click"}]}, method="POST")
+    visit(page, f"{base}/dashboard/items?item=dash-photo-1")
+    poster = page.query_selector("img.poster")
+    assert poster is not None and page.evaluate("(img) => img.complete && img.naturalWidth > 0", poster)
+    assert "does not keep item images apart" in page.inner_text("main")  # ML-100K's content vectors hold no pictures to compare by
+    visit(page, f"{base}/dashboard/users?user=2")
+    thumbs = page.query_selector_all("#history img.thumb")
+    assert len(thumbs) == 1 and page.evaluate("(img) => img.complete && img.naturalWidth > 0", thumbs[0])
     assert page.problems == {"console": [], "outside": []}, page.problems
 
 
