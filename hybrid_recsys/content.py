@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 from fastcore.basics import patch
 
-from .core import ConfigError, Unanswerable, unit_rows
+from .core import ConfigError, NotFound, Unanswerable, unit_rows
 from .embeddings import combine_vectors, item_embeddings
 from .encoder import is_url, load_encoder, parse_encoder
 from .als import ALS
@@ -80,11 +80,11 @@ class ContentRecommender(Recommender):
         return unit_rows(vectors[:, start:])
 
     def similar_by_image(self, item_id: int, N: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        "The N items whose images are nearest (cosine) to an item's image, among the items with one: (ids, scores), -1 padded."
+        "The N items whose images are nearest (cosine) to an item's image, among the items with one: (ids, scores), -1 padded; `NotFound` (a 404 in the service) when there is no image to compare by."
         images = self.image_vectors()
-        if images is None: raise Unanswerable("this content model does not keep item images apart from text (no images, or an encoder that sums them): use by=content")
+        if images is None: raise NotFound("no image vectors in this bundle: its content model does not keep item images apart from text (no images, or an encoder that sums them); use by=content")
         has = np.abs(images).sum(1) > 0
-        if not has[item_id]: raise Unanswerable("this item has no image: use by=content")
+        if not has[item_id]: raise NotFound("this item has no image to compare by: use by=content")
         scores = np.where(has, images @ images[item_id], -np.inf); scores[item_id] = -np.inf
         order = np.argsort(-scores, kind="stable")[:N]
         keep = np.isfinite(scores[order])
