@@ -1,0 +1,74 @@
+"""Pictures served by the service, as an outside client sees them: GET /items/{id}/image against GET /items/{id} and GET /health.
+
+A fresh `hybrid-recsys serve` (one worker) on the bundle at $HRS_MODEL_DIR (default models/latest) with its image folder
+(HRS_IMAGE_ROOT) at MovieLens-1M's posters ($HRS_POSTERS_DIR/MovieImages, default ../shared/data/ml-1m-posters): --items items are
+added with PUT /items, each naming one poster (embedded at once, as a new item's picture is); once the server is idle again, benchmarks/client.py (a
+process of its own) sends --requests GETs from 8 keep-alive connections per row, after a warm-up: the posters' bytes, the items'
+JSON records, and /health. Writes benchmarks/results/images.md (--no-write: print only).
+`.venv/bin/python benchmarks/images.py` after `make run` (about a minute).
+"""
+import argparse, json, os, sys, tempfile, time, urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from load import BIN, KEY, client, free_port, start  # noqa: E402 (the load benchmark's server and client helpers)
+
+
+def wait_idle(pid: int, quiet_s: float = 2.0, timeout_s: float = 120.0):
+    "Wait until the server's process uses under a tenth of a core for `quiet_s` (it warms every user's list after each new item)."
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = lambda: sum(int(v) for v in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13]) / ticks
+    deadline, last, quiet_since = time.time() + timeout_s, cpu(), time.time()
+    while time.time() < deadline:
+        time.sleep(0.5)
+        now = cpu()
+        if now - last > 0.05: quiet_since = time.time()
+        elif time.time() - quiet_since >= quiet_s: return
+        last = now
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=200)
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    posters = Path(os.environ.get("HRS_POSTERS_DIR", ROOT.parent / "shared" / "data" / "ml-1m-posters")) / "MovieImages"
+    files = sorted(posters.glob("*.jpg"))[:args.items]
+    if not files: sys.exit(f"error: no posters in {posters}: set HRS_POSTERS_DIR to the MovieLens-1M posters folder")
+    work = Path(tempfile.mkdtemp(prefix="hrs-images-"))
+    port = free_port(); base = f"http://127.0.0.1:{port}"
+    env = {"HRS_MODEL_DIR": os.environ.get("HRS_MODEL_DIR", str(ROOT / "models" / "latest")), "HRS_API_KEYS": KEY,
+           "HRS_DATABASE_URL": f"sqlite:///{work / 'events.sqlite'}", "HRS_IMAGE_ROOT": str(posters)}
+    server = start([str(BIN / "python"), "-c", "from hybrid_recsys.cli import main; main()", "serve", "--log-level", "warning", "--port", str(port)], base, env)
+    rows = []
+    try:
+        for path in files:
+            body = json.dumps({"title": f"Poster {path.stem}", "text": "a film poster", "image": path.name}).encode()
+            request = urllib.request.Request(f"{base}/items/poster-{path.stem}", body, method="PUT",
+                                             headers={"Content-Type": "application/json", "Authorization": f"Bearer {KEY}"})
+            with urllib.request.urlopen(request, timeout=60) as answer: answer.read()
+        sizes = [p.stat().st_size for p in files]
+        wait_idle(server.pid)  # measured once the lists the new items invalidated are computed again
+        for row, paths in [("GET /items/{id}/image (a poster's bytes)", [f"/items/poster-{p.stem}/image" for p in files]),
+                           ("GET /items/{id} (its JSON record)", [f"/items/poster-{p.stem}" for p in files]), ("GET /health", ["/health"])]:
+            path_file = work / f"{len(rows)}.txt"; path_file.write_text("\n".join(paths) + "\n")
+            client(base, {"path-file": path_file}, "--requests", "500")  # warm-up
+            result = client(base, {"path-file": path_file}, "--requests", str(args.requests))
+            rows.append({"row": row, **result})
+    finally:
+        server.terminate(); server.wait(timeout=60)
+    lines = [f"{os.cpu_count()} cores; one worker; {len(files)} posters (median {sorted(sizes)[len(sizes) // 2] / 1024:.0f} KiB) added with PUT /items; "
+             f"{args.requests} requests per row from 8 connections of another process, after 500 to warm up.", "",
+             "| row | requests/s | p50 (ms) | p99 (ms) | errors |", "|---|---|---|---|---|",
+             *[f"| {r['row']} | {r['throughput']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} |" for r in rows]]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if not args.no_write:
+        (ROOT / "benchmarks" / "results" / "images.md").write_text(f"# benchmarks/images.py\n\nMeasured {time.strftime('%Y-%m-%d')}: "
+                                                                f"`{' '.join(['benchmarks/images.py', *sys.argv[1:]])}`\n\n{text}")
+
+
+if __name__ == "__main__":
+    main()
