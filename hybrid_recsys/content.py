@@ -59,6 +59,8 @@ class ContentRecommender(Recommender):
         if self.dataset is None: raise ConfigError("ContentRecommender needs a dataset (item texts and images) or item_vectors")
         self.embeddings = item_embeddings(self.dataset, self.encoder, self.image_dir, device=self.device)
         self.means_ = self.embeddings.means() if self.center else {}  # kept with the model: an item added later is centred the same way
+        kept_apart = self.embeddings.image is not None and not self.embeddings.aligned
+        self.text_dim_ = self.embeddings.text.shape[1] if kept_apart else 0  # where an item vector's image part starts (0: no image part)
         self._set_item_vectors(self.embeddings.vectors(self.text_weight, self.image_weight, self.center))
 
     def item_vectors(self) -> np.ndarray:
@@ -73,10 +75,11 @@ class ContentRecommender(Recommender):
 
     def image_vectors(self) -> np.ndarray | None:
         "Each item's image vector as its content vector holds it (centred, unit length; zeros for an item without an image); None when the content vectors do not keep images apart from text (no images, vectors given as they are, or an aligned encoder that sums the two)."
-        means = getattr(self, "means_", {})
-        if "text_mean" not in means or "image_mean" not in means: return None
-        vectors, start = self.item_vectors(), len(means["text_mean"])
-        if vectors.shape[1] != start + len(means["image_mean"]): return None  # one space: text and image summed
+        vectors, start = self.item_vectors(), getattr(self, "text_dim_", None)
+        if start is None:  # vectors given as they are, or a model saved before text_dim_ was kept: its means tell where images start
+            means = getattr(self, "means_", {})
+            start = len(means["text_mean"]) if "text_mean" in means and "image_mean" in means else 0
+        if not start or vectors.shape[1] <= start: return None  # no image part, or one space: text and image summed
         return unit_rows(vectors[:, start:])
 
     def similar_by_image(self, item_id: int, N: int = 10) -> tuple[np.ndarray, np.ndarray]:
@@ -95,9 +98,11 @@ class ContentRecommender(Recommender):
         return self.user_profiles[np.asarray(user_ids)]
 
     def _score_block(self, user_ids): return self.user_profiles[user_ids] @ self.item_vectors_.T
-    def _arrays(self): return {"item_vectors": self.item_vectors_, "user_profiles": self.user_profiles, **getattr(self, "means_", {})}
+    def _arrays(self): return {"item_vectors": self.item_vectors_, "user_profiles": self.user_profiles, **getattr(self, "means_", {}),
+                               **({"text_dim": np.array([self.text_dim_])} if getattr(self, "text_dim_", None) is not None else {})}
     def _set_arrays(self, arrays):
         self._set_item_vectors(arrays["item_vectors"]); self.user_profiles = arrays["user_profiles"]
+        if "text_dim" in arrays: self.text_dim_ = int(arrays["text_dim"][0])
         self.means_ = {name: arrays[name] for name in ("text_mean", "image_mean") if name in arrays}
 
 # %% ../nbs/12_content.ipynb #37a64103

@@ -109,6 +109,14 @@ def _fit_sources(self: HybridRecommender, train_csr: sp.csr_matrix) -> Candidate
     p = self.params
     return CandidateGenerator(models, p["n_candidates"], p["depth"], p["quotas"], p["weights"], p["rrf_k"], p["index_kind"])
 
+# %% ../nbs/14_hybrid.ipynb #v1sua1c3
+@patch
+def _feature_context(self: HybridRecommender, generator: CandidateGenerator, train_csr: sp.csr_matrix) -> FeatureContext:
+    "The re-ranker's feature context over a fitted stage 1: with the visual feature (nb 13) when the content source keeps item images apart from text."
+    content = generator.sources.get("content")
+    visual = content.image_vectors() if hasattr(content, "image_vectors") else None
+    return feature_context(self.dataset, train_csr, self.params["time_features"]).with_visual(visual, train_csr)
+
 # %% ../nbs/14_hybrid.ipynb #3e17ce1b
 @patch
 def fit(self: HybridRecommender, train_csr: sp.csr_matrix) -> HybridRecommender:
@@ -121,7 +129,7 @@ def fit(self: HybridRecommender, train_csr: sp.csr_matrix) -> HybridRecommender:
             generator = self._fit_sources(inner_train)
             users = users_with_heldout(inner_valid)
             candidates = generator.generate(users, inner_train)
-            features, names = select_features(*candidate_features(candidates, feature_context(self.dataset, inner_train, self.params["time_features"]), self.params["rrf_k"]),
+            features, names = select_features(*candidate_features(candidates, self._feature_context(generator, inner_train), self.params["rrf_k"]),
                                               self.params["drop_features"])
             labels = (np.asarray(inner_valid[users[:, None], np.maximum(candidates.items, 0)].todense()) > 0) & candidates.mask
             blocks.append((features, candidates.mask, labels.astype(np.float32), users))
@@ -130,7 +138,7 @@ def fit(self: HybridRecommender, train_csr: sp.csr_matrix) -> HybridRecommender:
         self.reranker = RERANKERS[self.params["ranker"]](**self.reranker_params).fit(features, mask, labels, names, groups=groups)
         self.inner_recall = float(found / max(held, 1))  # share of inner-valid items stage 1 found
     self.generator = self._fit_sources(train_csr)
-    self.context = feature_context(self.dataset, train_csr, self.params["time_features"])
+    self.context = self._feature_context(self.generator, train_csr)
     return self
 
 # %% ../nbs/14_hybrid.ipynb #c8417b61
@@ -366,5 +374,7 @@ def with_items(self: HybridRecommender,
     grown.generator = CandidateGenerator(sources, p["n_candidates"], p["depth"], p["quotas"], p["weights"], p["rrf_k"], p["index_kind"])
     for name in sources:
         if grown.generator.vector_source(name): grown.generator._index(name)  # built now, not by the first request
-    grown.context = self.context.with_items(n_items, item_year, item_genres)
+    content = sources.get("content")
+    visual = content.image_vectors() if self.context.item_visual is not None and hasattr(content, "image_vectors") else None
+    grown.context = self.context.with_items(n_items, item_year, item_genres, visual)
     return grown

@@ -52,6 +52,8 @@ class FeatureContext:
     user_feature_names: list[str] = field(default_factory=list)
     user_stats: np.ndarray | None = None  # (4,) what scales a new history's user features: max user count, global mean rating, mean and std of users' shrunk means
     times: TimeContext | None = None  # None: no time features (asked for none, or the data has no timestamps)
+    item_visual: np.ndarray | None = None  # (n_items, d) unit image vectors (zeros: no image); None: no visual feature (see `with_visual`)
+    user_visual: np.ndarray | None = None  # (n_users, d) unit sum of the image vectors of each user's history
 
 
 # %% ../nbs/13_rerank.ipynb #f543de27
@@ -64,6 +66,7 @@ class UserFeatures:
     demographics: np.ndarray  # (n, n_user_features); zeros for a newcomer
     last_time: np.ndarray | None = None  # (n,) latest activity (seconds); with time features only
     time_bins: np.ndarray | None = None  # (n, n_bins) share of activity per time bin; with time features only
+    visual: np.ndarray | None = None  # (n, d) unit sum of the history's image vectors; with the visual feature only
 
 
 # %% ../nbs/13_rerank.ipynb #dc2f6c9f
@@ -139,9 +142,10 @@ def feature_context(dataset, train_csr: sp.csr_matrix,
 def for_users(self: FeatureContext, user_ids) -> UserFeatures:
     "The stored user features of users the context was built on."
     users = np.asarray(user_ids, dtype=np.int64)
-    times = getattr(self, "times", None)  # None too in a context pickled before time features
+    times, visual = getattr(self, "times", None), self.user_visual  # None too in a context pickled before these features
     return UserFeatures(self.user_genres[users], self.user_activity[users], self.user_rating[users], self.user_features[users],
-                        None if times is None else times.user_last[users], None if times is None else times.user_bins[users])
+                        None if times is None else times.user_last[users], None if times is None else times.user_bins[users],
+                        None if visual is None else visual[users])
 
 
 # %% ../nbs/13_rerank.ipynb #69e821ee
@@ -167,7 +171,8 @@ def for_histories(self: FeatureContext,
         known, rows = users >= 0, np.maximum(users, 0)
         last_time = np.where(known, times.user_last[rows], times.end)
         time_bins = np.where(known[:, None], times.user_bins[rows], np.eye(times.user_bins.shape[1], dtype=np.float32)[-1])
-    return UserFeatures(genres, activity, rating, demographics, last_time, time_bins)
+    visual = None if self.item_visual is None else _unit_rows(binary.astype(np.float32) @ self.item_visual)
+    return UserFeatures(genres, activity, rating, demographics, last_time, time_bins, visual)
 
 # %% ../nbs/13_rerank.ipynb #7a3bffb6
 @patch
@@ -175,8 +180,9 @@ def with_items(self: FeatureContext,
                n_items: int,  # the grown catalog's size
                item_year: dict[int, float] | None = None,  # item -> release year z-scored with the training items' statistics (0: unknown)
                item_genres: dict[int, np.ndarray] | None = None,  # item -> 0/1 indicators over the context's genres
+               item_visual: np.ndarray | None = None,  # (n_items, d) every item's image vector over the grown catalog (the content source's); None: new items get none
               ) -> FeatureContext:
-    "A copy over a grown catalog: a new item has no interactions (popularity 0, an average rating: z-score 0, first seen at the training data's end); the given items' years and genres set."
+    "A copy over a grown catalog: a new item has no interactions (popularity 0, an average rating: z-score 0, first seen at the training data's end); the given items' years, genres and image vectors set."
     grow = lambda a: np.pad(a, [(0, n_items - len(a))] + [(0, 0)] * (a.ndim - 1))
     year, genres = grow(self.item_year).copy(), grow(self.item_genres).copy()
     for item, z in (item_year or {}).items(): year[item] = z
@@ -185,9 +191,32 @@ def with_items(self: FeatureContext,
     if times is not None:
         first = np.concatenate([times.item_first, np.full(n_items - len(times.item_first), times.end)])
         times = dataclasses.replace(times, item_first=first, item_bin_popularity=grow(times.item_bin_popularity))
+    visual = self.item_visual
+    if visual is not None: visual = grow(visual) if item_visual is None else _unit_rows(item_visual)
     return dataclasses.replace(self, item_popularity=grow(self.item_popularity), item_rating=grow(self.item_rating), item_year=year, item_genres=genres,
-                               times=times)
+                               times=times, item_visual=visual)
 
+
+# %% ../nbs/13_rerank.ipynb #v1sua1c0
+@patch
+def with_visual(self: FeatureContext,
+                item_visual: np.ndarray | None,  # (n_items, d) image vectors, zeros for an item without one (the content source's `image_vectors()`); None: no visual feature
+                train_csr: sp.csr_matrix,  # the interactions the context was built on
+               ) -> FeatureContext:
+    "A copy with the visual feature's tables (item image vectors, user visual profiles), or without them when no item has an image."
+    if item_visual is None or not np.abs(item_visual).sum(): return dataclasses.replace(self, item_visual=None, user_visual=None)
+    item_visual = _unit_rows(item_visual)
+    binary = sp.csr_matrix(train_csr, dtype=np.float32, copy=True); binary.data[:] = 1.0
+    return dataclasses.replace(self, item_visual=item_visual, user_visual=_unit_rows(binary @ item_visual))
+
+def _visual_affinity(user_visual: np.ndarray, item_visual: np.ndarray, items: np.ndarray) -> np.ndarray:
+    "(n, C) cosine of each candidate's image vector with its user's visual profile, a block of users at a time (never an (n, C, d) array of them all)."
+    out = np.empty(items.shape, np.float32)
+    block = max(1, 2 ** 22 // max(items.shape[1] * item_visual.shape[1], 1))
+    for start in range(0, len(items), block):
+        rows = slice(start, start + block)
+        out[rows] = np.einsum("ud,ucd->uc", user_visual[rows], item_visual[items[rows]])
+    return out
 
 # %% ../nbs/13_rerank.ipynb #4a22a359
 def candidate_features(candidates: Candidates,  # the batch of users' candidates
@@ -225,6 +254,8 @@ def candidate_features(candidates: Candidates,  # the batch of users' candidates
                     np.clip((users.last_time[:, None] - times.item_first[items]) / span, -1.0, 1.0),  # negative: first taken after the user's last activity
                     np.broadcast_to(((times.end - users.last_time) / span)[:, None], items.shape)]  # how long before the data's end the user was last active
         names += ["time_popularity", "item_age_at_user", "user_recency"]
+    if context.item_visual is not None and users.visual is not None:
+        columns.append(_visual_affinity(users.visual, context.item_visual, items)); names.append("visual_affinity")
     features = np.stack(columns, -1).astype(np.float32)
     features[~mask] = 0.0
     return features, names
