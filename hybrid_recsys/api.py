@@ -720,7 +720,8 @@ def _read_routes(app: FastAPI, live: LiveRecommender, experiments: Experiments, 
              dependencies=dependencies, response_class=Response, responses={200: {"content": {t: {"schema": {"type": "string", "format": "binary"}} for t in IMAGE_TYPES.values()}},
                                                                             404: {"model": Error, "description": "Unknown item, or no image file for it"}})
     async def item_image(item_id: str = id_path(item_example)):
-        content, media_type = await asyncio.to_thread(live.image, item_id)  # file reading: never on the thread that computes lists
+        hit = live.cached_image(item_id)  # served before and unchanged: from memory, here
+        content, media_type = hit if hit is not None else await asyncio.to_thread(live.image, item_id)  # file reading: never on the event loop
         return Response(content, media_type=media_type, headers={"Cache-Control": f"{'private' if dependencies else 'public'}, max-age=3600",  # behind a key: no shared cache
                                                                   "X-Content-Type-Options": "nosniff"})
 

@@ -21,10 +21,11 @@ from .encoder import is_url, read_image_bytes
 
 # %% auto #0
 __all__ = ['ID_PATTERN', 'RawId', 'Text', 'EVENT_TYPES', 'DEFAULT_WEIGHTS', 'FUTURE_TOLERANCE_S', 'EARLIEST_S', 'log',
-           'IMAGE_TYPES', 'MAX_UPLOAD_BYTES', 'metadata', 'events_table', 'item_versions_table', 'schema_table',
-           'experiments_table', 'exposures_table', 'MIGRATIONS', 'EVENT_COLUMNS', 'ITEM_COLUMNS', 'event_weights',
-           'latest_event_time', 'Event', 'ItemUpdate', 'ImageRefused', 'image_type', 'ImageFolder', 'database_url',
-           'connect', 'schema_version', 'migrate', 'Conflict', 'Ingested', 'EventStore', 'insert_or_skip']
+           'IMAGE_TYPES', 'MAX_UPLOAD_BYTES', 'IMAGE_CACHE_BYTES', 'metadata', 'events_table', 'item_versions_table',
+           'schema_table', 'experiments_table', 'exposures_table', 'MIGRATIONS', 'EVENT_COLUMNS', 'ITEM_COLUMNS',
+           'event_weights', 'latest_event_time', 'Event', 'ItemUpdate', 'ImageRefused', 'image_type', 'ImageFolder',
+           'database_url', 'connect', 'schema_version', 'migrate', 'Conflict', 'Ingested', 'EventStore',
+           'insert_or_skip']
 
 # %% ../nbs/17a_events.ipynb #d01e76aa
 def _id_text(value):
@@ -131,6 +132,7 @@ class ItemUpdate(BaseModel):
 log = get_logger("hybrid_recsys.events")
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}  # what the service stores and serves
 MAX_UPLOAD_BYTES = 10 * 2**20  # the largest image POST /images takes (HRS_MAX_UPLOAD_BYTES)
+IMAGE_CACHE_BYTES = 64 * 2**20  # image bytes kept in memory for serving (HRS_IMAGE_CACHE_BYTES; 0: none)
 
 class ImageRefused(HRSError):
     "An item image the service will not take or show; `status` is how a service answers (403, 404, 413 or 415)."
@@ -156,11 +158,16 @@ class ImageFolder:
     "The folders item images may be read from (the first also holds uploads), and the files never opened whatever the folders hold."
     def __init__(self, roots: list | None = None,  # default $HRS_IMAGE_ROOT (folders separated by ':'), else <data>/images and the ML-1M posters' folder
                  protected: list = (),  # paths never opened (the event database and its journals), compared by device and inode
-                 max_upload: int | None = None):  # bytes; default $HRS_MAX_UPLOAD_BYTES, else MAX_UPLOAD_BYTES
+                 max_upload: int | None = None,  # bytes; default $HRS_MAX_UPLOAD_BYTES, else MAX_UPLOAD_BYTES
+                 cache_bytes: int | None = None):  # images served from memory, in bytes; default $HRS_IMAGE_CACHE_BYTES, else IMAGE_CACHE_BYTES
+        import collections, threading
         if roots is None: roots = [r for r in os.environ.get("HRS_IMAGE_ROOT", "").split(os.pathsep) if r] or [data_dir() / "images", posters_dir()]
         self.roots = [Path(r).expanduser().resolve() for r in roots]
         self.protected = [Path(p) for p in protected]
         self.max_upload = max_upload or int(os.environ.get("HRS_MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES))
+        self.cache_bytes = int(os.environ.get("HRS_IMAGE_CACHE_BYTES", IMAGE_CACHE_BYTES)) if cache_bytes is None else int(cache_bytes)
+        self.served = collections.OrderedDict()  # image -> (resolved path, file signature, bytes, media type), least recently served first
+        self.served_bytes, self.served_lock = 0, threading.Lock()
 
     def _is_protected(self, info: os.stat_result) -> bool:
         for path in self.protected:
@@ -190,11 +197,42 @@ def locate(self: ImageFolder, image: str) -> Path:
 # %% ../nbs/17a_events.ipynb #eaa96b5c
 @patch
 def read(self: ImageFolder, image: str) -> tuple[bytes, str]:
-    "An image file's bytes and media type (its header checked, not every pixel), for serving; `ImageRefused` for a path `locate` refuses or bytes that are not an image."
+    "An image file's bytes and media type (its header checked, not every pixel), for serving, from memory while the file is unchanged; `ImageRefused` for a path `locate` refuses or bytes that are not an image."
+    if (hit := self.cached(image)) is not None: return hit
     path = self.locate(image)
-    try: content = read_image_bytes(path)
+    try: signature, content = _signature(os.stat(path)), read_image_bytes(path)  # stat first: a file replaced meanwhile is read again next time
     except OSError as error: raise ImageRefused(f"image {image[:200]!r} cannot be read ({one_line(error)})", 404) from None
-    return content, image_type(content, whole=False)
+    kind = image_type(content, whole=False)
+    self._remember(image, path, signature, content, kind)
+    return content, kind
+
+def _signature(info: os.stat_result) -> tuple: return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns
+
+@patch
+def cached(self: ImageFolder, image: str) -> tuple[bytes, str] | None:
+    "An image read before, from memory, when its file is still the one read (one `stat` of the resolved path, no read: cheap enough for the event loop); None otherwise."
+    entry = self.served.get(image)
+    if entry is None: return None
+    path, signature, content, kind = entry
+    try: unchanged = _signature(os.stat(path)) == signature  # replaced, rewritten, or a link put in its place: read (and checked) again
+    except OSError: unchanged = False
+    with self.served_lock:
+        if not unchanged: self._forget(image); return None
+        if image in self.served: self.served.move_to_end(image)
+    return content, kind
+
+@patch
+def _remember(self: ImageFolder, image: str, path: Path, signature: tuple, content: bytes, kind: str):
+    if len(content) > self.cache_bytes // 16: return  # a few large files would evict every poster
+    with self.served_lock:
+        self._forget(image)
+        self.served[image] = (path, signature, content, kind); self.served_bytes += len(content)
+        while self.served_bytes > self.cache_bytes: self._forget(next(iter(self.served)))
+
+@patch
+def _forget(self: ImageFolder, image: str):  # under served_lock
+    entry = self.served.pop(image, None)
+    if entry is not None: self.served_bytes -= len(entry[2])
 
 @patch
 def check(self: ImageFolder, image: str | None) -> str | None:

@@ -349,14 +349,26 @@ def swap(self: LiveRecommender, bundle: Bundle) -> Served:
 @patch
 def image(self: LiveRecommender, item_id: str) -> tuple[bytes, str]:
     "An item's image file for serving, (bytes, media type): `NotFound` for an unknown item; `ImageRefused` (404) when it has none the image folder allows."
-    bundle = self.bundle
-    item = bundle.item_index(item_id)  # NotFound names it
-    path = bundle.items["image_path"].iloc[item] if "image_path" in bundle.items else None
-    if path is None or pd.isna(path) or is_url(str(path)): raise ImageRefused(f"item {str(item_id)[:100]!r} has no image file on this server", 404)
-    try: return self.images.read(str(path))
+    path = self._image_file(item_id)
+    if path is None: raise ImageRefused(f"item {str(item_id)[:100]!r} has no image file on this server", 404)
+    try: return self.images.read(path)
     except ImageRefused as error:  # the bundle names a file the image folder does not allow: logged, and not served
         log.warning(f"item {str(item_id)[:100]!r}: {error}")
         raise ImageRefused(f"item {str(item_id)[:100]!r} has no image file on this server", 404) from None
+
+@patch
+def cached_image(self: LiveRecommender, item_id: str) -> tuple[bytes, str] | None:
+    "`image` when the image folder holds the file's bytes in memory, unchanged (no read: fit for the event loop); None when it must be read."
+    path = self._image_file(item_id)
+    return None if path is None else self.images.cached(path)
+
+@patch
+def _image_file(self: LiveRecommender, item_id: str) -> str | None:
+    "The image path an item's record names when it is a file (not a URL); `NotFound` for an unknown item."
+    bundle = self.bundle
+    item = bundle.item_index(item_id)  # NotFound names it
+    path = bundle.items["image_path"].iloc[item] if "image_path" in bundle.items else None
+    return None if path is None or pd.isna(path) or is_url(str(path)) else str(path)
 
 # %% ../nbs/17b_live.ipynb #ca6cd3a9
 @patch

@@ -278,6 +278,9 @@ def test_images_only_from_the_image_folder_and_the_database_file_never_opened(bu
         assert fetch(base, "GET", "/items/rocket/image", key=None)[0] == 401  # reads are protected here: images too
         assert fetch(base, "GET", "/dashboard/images/rocket", key=None)[0] == 401
         assert fetch(base, "GET", "/dashboard/images/rocket", key=None, cookie=cookie)[:2] == (200, photo)
+        uploaded = images / stored  # served from memory by now; swapped for a link to the database, it is checked again and refused
+        uploaded.unlink(); uploaded.symlink_to(database_file)
+        assert fetch(base, "GET", "/items/rocket/image")[0] == 404 and fetch(base, "GET", "/dashboard/images/rocket", cookie=cookie)[0] == 404
         acknowledged, lists = [], 0
         for round_ in range(4):  # events and lists, while another process opens and closes the database between rounds
             batch = [{"event_id": f"r{round_}-{i}", "user_id": str(1 + i), "item_id": str(50 + i), "type": "click"} for i in range(10)]
