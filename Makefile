@@ -31,10 +31,14 @@ browser:
 run: setup
 	$(BIN)/hybrid-recsys run experiments/ml100k-hybrid.yaml
 
+# The MovieLens-1M posters, for the tests and reports that use them: ../shared/data/ml-1m-posters
+# (never committed: see its README) unless HRS_POSTERS_DIR names another copy.
+POSTERS ?= $(abspath ../shared/data/ml-1m-posters)
+
 # Every configuration in experiments/, each with its MLflow run and its report in reports/.
 reports: setup
 	@for config in experiments/*.yaml; do echo "== $$config"; start=$$(date +%s); \
-		$(BIN)/hybrid-recsys run $$config --quiet || exit 1; echo "== $$config: $$(( $$(date +%s) - start )) s"; done
+		HRS_POSTERS_DIR="$${HRS_POSTERS_DIR:-$(POSTERS)}" $(BIN)/hybrid-recsys run $$config --quiet || exit 1; echo "== $$config: $$(( $$(date +%s) - start )) s"; done
 
 # The MLflow UI over the local store (http://127.0.0.1:5000).
 mlflow-ui: setup
@@ -45,9 +49,7 @@ lab: setup
 	$(BIN)/jupyter lab --no-browser --allow-root --ip 127.0.0.1 --port 8888 --ServerApp.root_dir=nbs
 
 # Fails when the notebooks and the library are out of sync or a notebook is not clean,
-# then runs every test (notebooks and tests/) under pytest. The MovieLens-1M posters' tests read ../shared/data/ml-1m-posters
-# (never committed: see its README) unless HRS_POSTERS_DIR names another copy.
-POSTERS ?= $(abspath ../shared/data/ml-1m-posters)
+# then runs every test (notebooks and tests/) under pytest, the posters' tests on $(POSTERS).
 test: setup browser check-sync
 	HRS_POSTERS_DIR="$${HRS_POSTERS_DIR:-$(POSTERS)}" $(BIN)/python -m pytest
 

@@ -12,10 +12,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-FILMS = ["Toy Story (1995)", "Star Wars: Episode IV - A New Hope (1977)", "Godfather, The (1972)", "Titanic (1997)", "Jurassic Park (1993)",
-         "Silence of the Lambs, The (1991)", "Pulp Fiction (1994)", "Lion King, The (1994)", "Alien (1979)", "Fargo (1996)",
-         "Schindler's List (1993)", "Terminator 2: Judgment Day (1991)", "Casablanca (1942)", "Matrix, The (1999)", "Beauty and the Beast (1991)",
-         "Psycho (1960)", "Forrest Gump (1994)", "Back to the Future (1985)", "Shining, The (1980)", "Wizard of Oz, The (1939)"]
 
 
 def main():
@@ -26,6 +22,7 @@ def main():
     os.environ.setdefault("HRS_POSTERS_DIR", str(ROOT.parent / "shared" / "data" / "ml-1m-posters"))
     from hybrid_recsys.data import load_dataset
     from hybrid_recsys.embeddings import item_embeddings
+    from hybrid_recsys.reports import WELL_KNOWN_FILMS, content_neighbours
     dataset = load_dataset("ml-1m")
     embeddings = item_embeddings(dataset)
     if embeddings.image is None: sys.exit(f"error: no posters: set HRS_POSTERS_DIR (now {os.environ['HRS_POSTERS_DIR']})")
@@ -46,15 +43,10 @@ def main():
              "|---|---|", *[f"| {kind} | {value:.3f} |" for kind, value in rows.items()], "", "The 5 nearest of 20 well-known films:", "",
              "| film | by poster | by text | by both |", "|---|---|---|---|"]
     titles = dataset.items["item_id"].astype(str).tolist()
-    for film in FILMS:
-        if film not in titles: continue
-        i = titles.index(film)
-        cells = []
-        for kind in ("poster", "text", "both"):
-            score = kinds[kind][candidates] @ kinds[kind][i]
-            score[candidates == i] = -np.inf
-            cells.append(", ".join(titles[j] for j in candidates[np.argsort(-score)[:5]]))
-        lines.append(f"| {film} | {' | '.join(cells)} |")
+    films = [film for film in WELL_KNOWN_FILMS if film in titles]
+    nearest = content_neighbours(dataset, dataset.item_index(films))  # the lists the ml1m-posters report shows as posters
+    for j, film in enumerate(films):
+        lines.append(f"| {film} | {' | '.join(', '.join(titles[i] for i in nearest[kind][j]) for kind in ('poster', 'text', 'both'))} |")
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_write:

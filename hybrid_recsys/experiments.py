@@ -59,6 +59,7 @@ class ExperimentConfig(_Strict):
     recall_ns: list[int] = [50, 100, 200]  # stage-1 recall@N (hybrid only)
     bundle: str | None = None  # where the hybrid's artifact bundle goes (relative to the root); None = none
     report: bool = True  # execute the report notebook
+    benchmarks: list[str] = []  # benchmark results the report shows at its end: benchmarks/results/<name>.md (e.g. posters-cold-items)
     mlflow: MlflowConfig = MlflowConfig()
 
     @field_validator("protocol")

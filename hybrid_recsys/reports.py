@@ -5,7 +5,7 @@
 # %% ../nbs/17_reports.ipynb #3067c2a9
 from __future__ import annotations
 
-import json, os, sys
+import functools, html, json, os, sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,9 +18,10 @@ from .metrics import item_popularity
 from .splits import split_dataset
 
 # %% auto #0
-__all__ = ['PUBLISHED', 'RunResults', 'config_path', 'load_results', 'metrics_table', 'headline', 'plot_stage1', 'plot_ndcg_at_k',
-           'plot_training', 'plot_popularity_bias', 'plot_per_user_ndcg', 'figures', 'example_users', 'show_examples',
-           'execute_report']
+__all__ = ['PUBLISHED', 'WELL_KNOWN_FILMS', 'RunResults', 'config_path', 'load_results', 'metrics_table', 'headline',
+           'plot_stage1', 'plot_ndcg_at_k', 'plot_training', 'plot_popularity_bias', 'plot_per_user_ndcg', 'figures',
+           'example_users', 'thumbnail', 'poster_grid', 'show_examples', 'content_neighbours', 'show_neighbours',
+           'show_benchmarks', 'execute_report']
 
 # %% ../nbs/17_reports.ipynb #1b636b6b
 PUBLISHED = {  # (dataset, protocol) -> published anchors: model -> metrics
@@ -38,6 +39,7 @@ class RunResults:
     rankings: dict  # 'top:<model>' -> (n_users, 50) items, 'ndcg:<model>' -> (n_users, 50) NDCG@1..50, 'user_ids'
     dataset: object  # the `Dataset` (titles, images)
     split: object  # the `Split` (histories and held-out items of the example users)
+    config: object = None  # the `ExperimentConfig`
 
 # %% ../nbs/17_reports.ipynb #68414625
 def config_path(config: Path | str) -> Path:
@@ -54,7 +56,7 @@ def load_results(config: Path | str) -> RunResults:
     results = json.loads((folder / "results.json").read_text())
     with np.load(folder / "rankings.npz") as saved: rankings = {k: saved[k] for k in saved.files}
     dataset = config_dataset(parsed)
-    return RunResults(results, rankings, dataset, split_dataset(dataset, parsed.protocol, seed=parsed.seed))
+    return RunResults(results, rankings, dataset, split_dataset(dataset, parsed.protocol, seed=parsed.seed), parsed)
 
 # %% ../nbs/17_reports.ipynb #3e17652d
 def metrics_table(run: RunResults) -> pd.DataFrame:
@@ -182,16 +184,86 @@ def example_users(run: RunResults, n_users: int = 3, model: str | None = None) -
         out.append((str(run.dataset.user_ids[user]), describe(best), recommended))
     return out
 
+# %% ../nbs/17_reports.ipynb #p0st3rc1
+@functools.lru_cache(maxsize=4096)
+def thumbnail(path: str, width: int = 72) -> str | None:
+    "A picture as a small JPEG data URI, `width` pixels wide at most; None when the file cannot be read as an image."
+    import base64, io
+    from PIL import Image
+    try:
+        with Image.open(path) as image:
+            image.draft("RGB", (2 * width, 3 * width))  # a large JPEG decodes at a fraction of its size
+            image = image.convert("RGB"); image.thumbnail((width, 3 * width))
+            buffer = io.BytesIO(); image.save(buffer, "JPEG", quality=80)
+    except (OSError, ValueError, Image.DecompressionBombError): return None
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+def poster_grid(items: pd.DataFrame,  # title and image_path per item (and `hit`: 'yes' frames the tile)
+                width: int = 72) -> str:
+    "HTML: a row of tiles, each an item's picture (blank without one) over its title."
+    tiles = []
+    for row in items.to_dict("records"):
+        path = row.get("image_path")
+        uri = thumbnail(str(path), width) if isinstance(path, str) and path else None
+        picture = (f'<img src="{uri}" width="{width}" alt="">' if uri
+                   else f'<div style="width:{width}px;height:{3 * width // 2}px;background:#ddd"></div>')
+        frame = "outline:3px solid #2a2;" if row.get("hit") == "yes" else ""
+        tiles.append(f'<figure style="display:inline-block;vertical-align:top;margin:4px;width:{width}px;{frame}">{picture}'
+                     f'<figcaption style="font-size:10px;line-height:1.2">{html.escape(str(row.get("title", "")))}</figcaption></figure>')
+    return "<div>" + "".join(tiles) + "</div>"
+
 # %% ../nbs/17_reports.ipynb #7d978453
 def show_examples(run: RunResults, n_users: int = 3):
     "Display the example users' histories and recommendations (HTML, with image thumbnails where items have them)."
     from IPython.display import HTML, Markdown, display
     for user, history, recommended in example_users(run, n_users):
-        display(Markdown(f"**user {user}** - five of their best-rated training items, then the recommendations:"))
-        for table in (history, recommended):
-            if "image_path" in table:
-                table = table.assign(image_path=[f'<img src="file://{p}" width="64">' if isinstance(p, str) and p else "" for p in table["image_path"]])
-            display(HTML(table.to_html(escape=False, index=False)))
+        pictures = "image_path" in history
+        display(Markdown(f"**user {user}** - five of their best-rated training items, then the recommendations"
+                         + (" (framed in green: confirmed by the user's held-out interactions):" if pictures else ":")))
+        for table in (history, recommended): display(HTML(poster_grid(table) if pictures else table.to_html(index=False)))
+
+# %% ../nbs/17_reports.ipynb #p0st3rc2
+WELL_KNOWN_FILMS = ["Toy Story (1995)", "Star Wars: Episode IV - A New Hope (1977)", "Godfather, The (1972)", "Titanic (1997)", "Jurassic Park (1993)",
+                    "Silence of the Lambs, The (1991)", "Pulp Fiction (1994)", "Lion King, The (1994)", "Alien (1979)", "Fargo (1996)",
+                    "Schindler's List (1993)", "Terminator 2: Judgment Day (1991)", "Casablanca (1942)", "Matrix, The (1999)",
+                    "Beauty and the Beast (1991)", "Psycho (1960)", "Forrest Gump (1994)", "Back to the Future (1985)", "Shining, The (1980)",
+                    "Wizard of Oz, The (1939)"]  # MovieLens-1M item ids (its titles)
+
+def content_neighbours(dataset, items, k: int = 5) -> dict[str, np.ndarray]:
+    "The k nearest films of each of `items` (indices) by poster, by text and by both, among the items with a picture: kind -> (len(items), k) indices; {} without pictures."
+    from hybrid_recsys.embeddings import item_embeddings
+    embeddings = item_embeddings(dataset)
+    if embeddings.image is None: return {}
+    items, candidates = np.asarray(items, dtype=np.int64), np.flatnonzero(embeddings.has_image)
+    out = {}
+    for kind, (text_weight, image_weight) in {"poster": (0.0, 1.0), "text": (1.0, 0.0), "both": (1.0, 1.0)}.items():
+        vectors = embeddings.vectors(text_weight, image_weight)
+        scores = vectors[items] @ vectors[candidates].T
+        scores[items[:, None] == candidates[None, :]] = -np.inf  # not the film itself
+        out[kind] = candidates[np.argsort(-scores, axis=1, kind="stable")[:, :k]]
+    return out
+
+def show_neighbours(run: RunResults, films: list[str] = WELL_KNOWN_FILMS, k: int = 5):
+    "Display each film's poster, then its k nearest by poster, by text and by both (films not in the catalog are skipped)."
+    from IPython.display import HTML, Markdown, display
+    ids = run.dataset.items["item_id"].astype(str)
+    found = [film for film in films if film in set(ids)]
+    neighbours = content_neighbours(run.dataset, run.dataset.item_index(found), k) if found else {}
+    if not neighbours: return display(Markdown("No item pictures in this run's catalog, or none of the films: nothing to compare."))
+    items, cell = run.dataset.items, '<td style="vertical-align:top;padding:2px">'
+    rows = [f"<tr>{cell}{poster_grid(items.iloc[[run.dataset.item_index(film)]], 56)}</td>"
+            + "".join(f"{cell}{poster_grid(items.iloc[neighbours[kind][j]], 48)}</td>" for kind in ("poster", "text", "both")) + "</tr>"
+            for j, film in enumerate(found)]
+    display(HTML(f"<table><tr><th>film</th><th>{k} nearest by poster</th><th>by text</th><th>by both</th></tr>{''.join(rows)}</table>"))
+
+def show_benchmarks(run: RunResults):
+    "Display the benchmark results the configuration names (benchmarks/results/<name>.md), each as its script wrote it."
+    from IPython.display import Markdown, display
+    for name in (run.config.benchmarks if run.config is not None else []):
+        path = project_root() / "benchmarks" / "results" / f"{name}.md"
+        if not path.is_file(): display(Markdown(f"`{path.relative_to(project_root())}`: not measured yet (run the script its name comes from)")); continue
+        text = path.read_text().split("\n", 1)[1] if path.read_text().startswith("# ") else path.read_text()
+        display(Markdown(f"### {name}\n{text}"))
 
 # %% ../nbs/17_reports.ipynb #0f0d67e9
 def execute_report(config: Path | str, name: str) -> tuple[Path, Path]:

@@ -113,4 +113,4 @@ def test_typo_in_a_key_fails_before_training(project, run_cli):
 def test_every_shipped_configuration_is_valid():
     from hybrid_recsys.experiments import load_config
     names = {load_config(path).name for path in (ROOT / "experiments").glob("*.yaml")}
-    assert {"ml100k-hybrid", "ml100k-als", "ml100k-neumf", "ml1m-hybrid", "ml100k-cold-items"} <= names
+    assert {"ml100k-hybrid", "ml100k-als", "ml100k-neumf", "ml1m-hybrid", "ml100k-cold-items", "ml1m-posters"} <= names
