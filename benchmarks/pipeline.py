@@ -8,8 +8,10 @@ at a time:
 - 500 new histories of 5 items (each drawn from a random user's training items) by the history road: generation
   with every source folded in (`generator.generate_history`: ALS solves the history's factors, content builds its
   profile, EASE multiplies), then the same re-ranking; and `rank_histories`, the one call a service makes.
-Prints p50 / p99 / mean in ms.
-Run: `.venv/bin/python benchmarks/pipeline.py [--dataset ml-1m --protocol recbole811]`.
+Prints p50 / p99 / mean in ms, and the size of the fitted model as a bundle saves it. ML-1M loads with its posters when
+$HRS_POSTERS_DIR has them (`make test` and `make reports` point it at ../shared/data/ml-1m-posters): then the content source
+holds text and poster vectors and the re-ranker has `visual_affinity`; `--pictures off` fits the same hybrid on text alone.
+Run: `.venv/bin/python benchmarks/pipeline.py [--dataset ml-1m --protocol recbole811 --candidates 400] [--pictures off]`.
 """
 import argparse, os, time
 
@@ -35,6 +37,7 @@ def main():
     parser.add_argument("--keep", type=int, default=20)
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--history", type=int, default=5, help="items in each new history")
+    parser.add_argument("--pictures", choices=["on", "off"], default="on", help="off: the content source without item images (image_weight=0)")
     args = parser.parse_args()
     import faiss, torch
     torch.set_num_threads(1); faiss.omp_set_num_threads(1)
@@ -44,6 +47,8 @@ def main():
     from hybrid_recsys.splits import split_dataset
     split = split_dataset(load_dataset(args.dataset), args.protocol, seed=42)
     params = {**(load_tuned(args.dataset, args.protocol, "hybrid") or {}), "n_candidates": args.candidates, "depth": args.candidates}
+    if args.pictures == "off": params["source_params"] = {"content": {**(load_tuned(args.dataset, args.protocol, "content") or {}), "image_weight": 0.0}}
+    pictures = int(split.dataset.items["image_path"].notna().sum()) if args.pictures == "on" else 0
     start = time.perf_counter()
     model = make_model("hybrid", dataset=split.dataset, protocol=args.protocol, **params).fit(split.csr("fit"))
     fit_s = time.perf_counter() - start
@@ -61,8 +66,15 @@ def main():
         (f"history of {args.history}: re-ranking {args.candidates} -> {args.keep}", timed(lambda c: model.rank_candidates(c, args.keep), history_candidates)),
         (f"history of {args.history}: both (`rank_histories`)", timed(lambda h: model.rank_histories(h, args.keep), histories)),
     ]
+    import shutil, tempfile
+    from pathlib import Path
+    folder = Path(tempfile.mkdtemp(prefix="hrs-pipeline-")) / "model"
+    model.save(folder); size_mb = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 2**20
+    shutil.rmtree(folder.parent)
     print(f"{args.dataset} / {args.protocol}: sources {', '.join(model.params['sources'])}; {args.candidates} candidates -> top {args.keep}; "
-          f"one thread; {args.requests} requests per row (fit took {fit_s:.0f} s)\n")
+          f"{model.params['n_models']} network(s); pictures: {pictures:,} items"
+          f"{' (visual_affinity among the features)' if 'visual_affinity' in model.reranker.feature_names else ''}; one thread; "
+          f"{args.requests} requests per row (fit took {fit_s:.0f} s); the model as a bundle saves it: {size_mb:.0f} MB\n")
     print("| road: stage | p50 (ms) | p99 (ms) | mean (ms) |\n|---|---|---|---|")
     for name, values in rows_out:
         print(f"| {name} | {np.percentile(values, 50):.2f} | {np.percentile(values, 99):.2f} | {np.mean(values):.2f} |")
