@@ -48,16 +48,16 @@ PROTOCOL_COLUMNS = {"cold-items": ("precision@10", "recall@10", "ndcg@10"), "rec
                     "new-items": ("recall@10", "ndcg@10", "new_share@10", "new_ndcg@10", "new_recall@10")}
 
 
-def hybrid_params(fixed: dict, tuned: dict, chosen_l2: float | None) -> dict:
+def hybrid_params(fixed: dict, tuned: dict, chosen_l2: float | None, encoder: str) -> dict:
     "The hybrid's parameters: the tuned ML-1M hybrid's sources and candidates, each source's tuned parameters, posters on or off."
     from hybrid_recsys.evaluate import load_tuned
     hybrid = {k: v for k, v in (load_tuned("ml-1m", "recbole811", "hybrid") or {}).items() if k in ("sources", "n_candidates")}
     sources = list(hybrid.get("sources", ["session_ease", "als", "content", "pop"]))
     source_params = {name: dict(load_tuned("ml-1m", "recbole811", name) or {}) for name in sources}
-    source_params["content"] = {**source_params["content"], "image_weight": fixed["image_weight"]}
+    source_params["content"] = {**source_params["content"], "image_weight": fixed["image_weight"], "encoder": encoder}
     if fixed.get("content2cf"):
         sources.append("content2cf")
-        source_params["content2cf"] = {**tuned["als"], "image_weight": 1.0, "l2": chosen_l2}
+        source_params["content2cf"] = {**tuned["als"], "image_weight": 1.0, "l2": chosen_l2, "encoder": encoder}
     return {**hybrid, "sources": sources, "source_params": source_params, "n_models": tuned["networks"]}
 
 
@@ -66,6 +66,7 @@ def main():
     parser.add_argument("--protocol", choices=list(PROTOCOL_COLUMNS), default="cold-items")
     parser.add_argument("--seeds", default="42,1,2,3,4")
     parser.add_argument("--networks", type=int, default=1, help="the hybrids' re-ranker networks")
+    parser.add_argument("--encoder", default="offline", help="the content vectors' encoder (e.g. clip, once its weights are cached)")
     parser.add_argument("--rows", nargs="+", help="only these rows (labels, e.g. 'hybrid (both)'); implies --no-write")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
@@ -92,8 +93,8 @@ def main():
         split = split_dataset(dataset, args.protocol, seed=seed)
         if split.test_new is not None: new_shares.append(split.summary()["test_new_share"])
         for label, (model, fixed, grid, _) in rows.items():
-            if model == "hybrid": fixed = hybrid_params(fixed, tuned, chosen.get("content2cf (both)", [{}])[-1].get("l2"))
-            fixed = {**fixed, **(als if model == "content2cf" else {})}
+            if model == "hybrid": fixed = hybrid_params(fixed, tuned, chosen.get("content2cf (both)", [{}])[-1].get("l2"), args.encoder)
+            fixed = {**fixed, **(als if model == "content2cf" else {}), **({"encoder": args.encoder} if model in ("content", "content2cf") else {})}
             params = tune(model, split, grid=grid, fixed=fixed)[0] if grid else fixed
             evaluation = evaluate(model, split, params=params)
             evaluation.fitted = None
@@ -110,7 +111,7 @@ def main():
     new_share = "" if args.protocol != "new-items" else (
         f" New films are {np.mean(new_shares):.1%} of the test interactions (mean over the splits): `new_share@10` is to be set against it.")
     lines = [f"ML-1M `{args.protocol}`, seeds {', '.join(map(str, seeds))}; {int(dataset.items['image_path'].notna().sum()):,} of "
-             f"{dataset.n_items:,} films with a poster; offline encoder (MiniLM-L6 text, EfficientNet-lite0 posters); each row's free "
+             f"{dataset.n_items:,} films with a poster; encoder {args.encoder}{' (MiniLM-L6 text, EfficientNet-lite0 posters)' if args.encoder == 'offline' else ''}; each row's free "
              f"parameters chosen on each split's validation; hybrids with {args.networks} re-ranker network(s); mean ± standard deviation over the splits.{new_share}", "",
              markdown_table(table), "", "Paired differences, pooled over the splits per user (95% bootstrap interval; new_ndcg@10 over the users with a new film in their test interactions):", "",
              "| A | B | metric | B - A | B / A |", "|---|---|---|---|---|", *[f"| {p['a']} | {p['b']} | {p['metric']} | {p['b - a']} | {p['relative']} |" for p in pairs],
