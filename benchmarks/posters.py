@@ -49,6 +49,11 @@ PROTOCOL_COLUMNS = {"cold-items": ("precision@10", "recall@10", "ndcg@10"), "rec
                     "new-items": ("recall@10", "ndcg@10", "new_share@10", "new_ndcg@10", "new_recall@10")}
 
 
+def relative(a: float, b: float) -> str:
+    "B against A as a percentage; 'n/a' where A is zero (content2cf puts no new film in a top 10, for one)."
+    return f"{b / a - 1:+.1%}" if a else "n/a"
+
+
 def hybrid_params(fixed: dict, tuned: dict, chosen_l2: float | None, encoder: str) -> dict:
     "The hybrid's parameters: the tuned ML-1M hybrid's sources and candidates, each source's tuned parameters, posters on or off."
     from hybrid_recsys.evaluate import load_tuned
@@ -107,7 +112,7 @@ def main():
     table = splits_table(list(results.values()), columns=PROTOCOL_COLUMNS[args.protocol], reference="content (text)")
     metrics = ("ndcg@10", "new_ndcg@10") if args.protocol == "new-items" else ("ndcg@10",)
     pairs = [{"a": a, "b": b, "metric": metric, "b - a": str(pooled_comparison(results[a], results[b], metric)),
-              "relative": f"{results[b].mean_std(metric)[0] / results[a].mean_std(metric)[0] - 1:+.1%}"}
+              "relative": relative(results[a].mean_std(metric)[0], results[b].mean_std(metric)[0])}
              for a, b in COMPARISONS if a in results and b in results for metric in metrics]
     new_share = "" if args.protocol != "new-items" else (
         f" New films are {np.mean(new_shares):.1%} of the test interactions (mean over the splits): `new_share@10` is to be set against it.")
