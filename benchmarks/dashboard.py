@@ -1,4 +1,4 @@
-"""The dashboard's server time per view, and the README's screenshots of its pages.
+"""The dashboard's server time per view, and the screenshots of its pages in docs/dashboard/.
 
 A fresh `hybrid-recsys serve` on the `make run` bundle (models/latest) and a fresh event database; a simulated A/B test
 (hybrid vs popularity, `hybrid-recsys ab simulate`, 2 lists per MovieLens-100K user) and 2,000 more lists served, so that

@@ -5,7 +5,7 @@ Run: .venv/bin/python benchmarks/models.py [--datasets ml-100k ml-1m] [--models 
 Each (dataset, model) runs in a fresh subprocess so that its peak resident memory is its own:
 "peak RSS" is the process's high-water mark after fitting, "fit delta" what fitting added on top of
 the loaded data. Parameters are the validation-chosen ones from experiments/tuned/ (defaults where a
-model has none), so this measures cost, not quality. Prints a markdown table (the README's "Speed").
+model has none), so this measures cost, not quality. Prints a markdown table (docs/speed.md's "Speed").
 """
 import argparse, json, os, resource, subprocess, sys, time
 

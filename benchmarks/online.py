@@ -1,4 +1,4 @@
-"""Online experiments proven on simulated users: every scenario of the README's "Online experiments" tables, each on a fresh
+"""Online experiments proven on simulated users: every scenario of docs/online-experiments.md's "Online experiments" tables, each on a fresh
 `hybrid-recsys serve` and a fresh event database, driven over HTTP by `hybrid_recsys.simulate` (MovieLens-100K users clicking
 their held-out items under the position-based click model, 3 lists each, 8 at a time).
 

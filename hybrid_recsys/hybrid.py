@@ -66,7 +66,7 @@ class HybridRecommender(Recommender):
                  n_models: int = 1,  # re-ranker ensemble size
                  inner_valid_share: float = 0.25,  # share of each user's training interactions that labels the re-ranker
                  inner_folds: int = 1,  # >1: label every training interaction once, in this many folds (more re-ranker data, folds x stage-1 fits)
-                 time_features: bool = False,  # give the re-ranker the time features (nb 13) where the data has timestamps; off: no gain on validation (README)
+                 time_features: bool = False,  # give the re-ranker the time features (nb 13) where the data has timestamps; off: no gain on validation (docs/results.md)
                  drop_features: list[str] | tuple[str, ...] = (),  # re-ranker features left out, by name or shell-style pattern ('user:*', 'content:*'): an ablation
                  index_kind: str = "auto",  # vector index for dot-product sources
                  seed: int = 42,
