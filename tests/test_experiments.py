@@ -106,7 +106,7 @@ def test_typo_in_a_key_fails_before_training(project, run_cli):
     result = run_cli("run", str(home / "experiments" / "typo.yaml"), env=env)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [f"error: {home / 'experiments' / 'typo.yaml'}: recal_ns: unknown key (expected one of "
-                                                  "name, description, data, protocol, seed, k, model, params, baselines, recall_ns, bundle, report, mlflow)"]
+                                                  "name, description, data, protocol, seed, k, model, params, baselines, recall_ns, bundle, report, benchmarks, mlflow)"]
     assert not (home / "runs" / "typo").exists()
 
 
