@@ -22,11 +22,11 @@ def main():
     os.environ.setdefault("HRS_POSTERS_DIR", str(ROOT.parent / "shared" / "data" / "ml-1m-posters"))
     from hybrid_recsys.data import load_dataset
     from hybrid_recsys.embeddings import item_embeddings
-    from hybrid_recsys.reports import WELL_KNOWN_FILMS, content_neighbours
+    from hybrid_recsys.reports import NEIGHBOUR_KINDS, WELL_KNOWN_FILMS, content_neighbours
     dataset = load_dataset("ml-1m")
     embeddings = item_embeddings(dataset)
     if embeddings.image is None: sys.exit(f"error: no posters: set HRS_POSTERS_DIR (now {os.environ['HRS_POSTERS_DIR']})")
-    kinds = {"text": embeddings.vectors(1.0, 0.0), "poster": embeddings.vectors(0.0, 1.0), "both": embeddings.vectors(1.0, 1.0)}
+    kinds = {kind: embeddings.vectors(*weights) for kind, weights in NEIGHBOUR_KINDS.items()}
     has = embeddings.has_image
     genres = [set(g.split("|")) - {""} for g in dataset.items["genres"]]
     share = lambda i, others: np.mean([bool(genres[i] & genres[j]) for j in others])

@@ -23,7 +23,8 @@ from .core import DataError, atomic_dir, data_dir, first_repeat, get_logger, one
 # %% auto #0
 __all__ = ['MOVIELENS', 'INTERACTION_COLUMNS', 'ITEM_COLUMNS', 'TIME_RANGE', 'PARSER_VERSION', 'log', 'POSTERS_URL', 'MOVIES_URL',
            'POSTER_COLUMNS', 'movielens_files', 'restore_title', 'item_text', 'Dataset', 'build_dataset',
-           'read_user_files', 'load_dataset', 'posters_dir', 'poster_paths', 'attach_posters', 'download_posters']
+           'read_user_files', 'load_dataset', 'posters_dir', 'poster_paths', 'attach_posters', 'image_format',
+           'download_posters']
 
 # %% ../nbs/01_data.ipynb #e693e402
 MOVIELENS = {  # dataset name -> (distribution, folder inside it, file stem)
@@ -453,12 +454,16 @@ def attach_posters(dataset: Dataset, folder: Path | str | None = None) -> Datase
     return dataclasses.replace(dataset, items=dataset.items.assign(image_path=[None if path is None else str(path) for path in paths]))
 
 # %% ../nbs/01_data.ipynb #7678e9a5
+def image_format(content: bytes, whole: bool = True) -> str:
+    "Pillow's name for the format of an image's bytes ('JPEG', 'PNG', ...; `whole`: every pixel decoded, so a truncated file fails too); raises what Pillow raises for bytes that are not one."
+    from PIL import Image
+    with Image.open(io.BytesIO(content)) as image:
+        if whole: image.load()
+        return image.format
+
 def _is_image(content: bytes) -> bool:
     "Whether Pillow reads the bytes as a whole image (header and data)."
-    from PIL import Image
-    try:
-        with Image.open(io.BytesIO(content)) as image: image.load()
-        return True
+    try: return bool(image_format(content))
     except Exception: return False  # Pillow raises many types for bad data
 
 def _fetch(url: str, timeout_s: float, max_bytes: int = 20 * 2**20) -> bytes:

@@ -16,7 +16,7 @@ from fastcore.basics import patch
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints, WithJsonSchema, field_validator, model_validator
 
 from .core import ConfigError, HRSError, data_dir, first_repeat, get_logger, one_line
-from .data import posters_dir
+from .data import image_format, posters_dir
 from .encoder import is_url, read_image_bytes
 
 # %% auto #0
@@ -142,12 +142,7 @@ class ImageRefused(HRSError):
 # %% ../nbs/17a_events.ipynb #b1515cd9
 def image_type(content: bytes, whole: bool = True) -> str:
     "The media type of an image's bytes (`whole`: every pixel decoded, so a truncated file is refused too); `ImageRefused` (415) otherwise."
-    import io
-    from PIL import Image
-    try:
-        with Image.open(io.BytesIO(content)) as image:
-            kind = image.format
-            if whole: image.load()
+    try: kind = image_format(content, whole)
     except Exception as error:  # Pillow raises many kinds for bytes that are not an image, a bomb among them
         raise ImageRefused(f"not an image ({type(error).__name__}: {one_line(error)[:200]}); expected {', '.join(IMAGE_TYPES)}", 415) from None
     if kind not in IMAGE_TYPES: raise ImageRefused(f"a {kind} image; expected {', '.join(IMAGE_TYPES)}", 415)

@@ -18,10 +18,10 @@ from .metrics import item_popularity
 from .splits import split_dataset
 
 # %% auto #0
-__all__ = ['PUBLISHED', 'WELL_KNOWN_FILMS', 'RunResults', 'config_path', 'load_results', 'metrics_table', 'headline',
-           'plot_stage1', 'plot_ndcg_at_k', 'plot_training', 'plot_popularity_bias', 'plot_per_user_ndcg', 'figures',
-           'example_users', 'thumbnail', 'poster_grid', 'show_examples', 'content_neighbours', 'show_neighbours',
-           'show_benchmarks', 'execute_report']
+__all__ = ['PUBLISHED', 'WELL_KNOWN_FILMS', 'NEIGHBOUR_KINDS', 'RunResults', 'config_path', 'load_results', 'metrics_table',
+           'headline', 'plot_stage1', 'plot_ndcg_at_k', 'plot_training', 'plot_popularity_bias', 'plot_per_user_ndcg',
+           'figures', 'example_users', 'thumbnail', 'poster_grid', 'show_examples', 'content_neighbours',
+           'show_neighbours', 'show_benchmarks', 'execute_report']
 
 # %% ../nbs/17_reports.ipynb #1b636b6b
 PUBLISHED = {  # (dataset, protocol) -> published anchors: model -> metrics
@@ -185,9 +185,14 @@ def example_users(run: RunResults, n_users: int = 3, model: str | None = None) -
     return out
 
 # %% ../nbs/17_reports.ipynb #p0st3rc1
-@functools.lru_cache(maxsize=4096)
 def thumbnail(path: str, width: int = 72) -> str | None:
     "A picture as a small JPEG data URI, `width` pixels wide at most; None when the file cannot be read as an image."
+    try: stat = os.stat(path)
+    except OSError: return None
+    return _thumbnail(path, width, (stat.st_size, stat.st_mtime_ns))  # a file changed since is read again
+
+@functools.lru_cache(maxsize=4096)
+def _thumbnail(path: str, width: int, signature: tuple) -> str | None:
     import base64, io
     from PIL import Image
     try:
@@ -229,6 +234,8 @@ WELL_KNOWN_FILMS = ["Toy Story (1995)", "Star Wars: Episode IV - A New Hope (197
                     "Beauty and the Beast (1991)", "Psycho (1960)", "Forrest Gump (1994)", "Back to the Future (1985)", "Shining, The (1980)",
                     "Wizard of Oz, The (1939)"]  # MovieLens-1M item ids (its titles)
 
+NEIGHBOUR_KINDS = {"poster": (0.0, 1.0), "text": (1.0, 0.0), "both": (1.0, 1.0)}  # kind -> (text weight, image weight) of the content vectors compared
+
 def content_neighbours(dataset, items, k: int = 5) -> dict[str, np.ndarray]:
     "The k nearest films of each of `items` (indices) by poster, by text and by both, among the items with a picture: kind -> (len(items), k) indices; {} without pictures."
     from hybrid_recsys.embeddings import item_embeddings
@@ -236,7 +243,7 @@ def content_neighbours(dataset, items, k: int = 5) -> dict[str, np.ndarray]:
     if embeddings.image is None: return {}
     items, candidates = np.asarray(items, dtype=np.int64), np.flatnonzero(embeddings.has_image)
     out = {}
-    for kind, (text_weight, image_weight) in {"poster": (0.0, 1.0), "text": (1.0, 0.0), "both": (1.0, 1.0)}.items():
+    for kind, (text_weight, image_weight) in NEIGHBOUR_KINDS.items():
         vectors = embeddings.vectors(text_weight, image_weight)
         scores = vectors[items] @ vectors[candidates].T
         scores[items[:, None] == candidates[None, :]] = -np.inf  # not the film itself
@@ -262,7 +269,8 @@ def show_benchmarks(run: RunResults):
     for name in (run.config.benchmarks if run.config is not None else []):
         path = project_root() / "benchmarks" / "results" / f"{name}.md"
         if not path.is_file(): display(Markdown(f"`{path.relative_to(project_root())}`: not measured yet (run the script its name comes from)")); continue
-        text = path.read_text().split("\n", 1)[1] if path.read_text().startswith("# ") else path.read_text()
+        text = path.read_text()
+        if text.startswith("# "): text = text.split("\n", 1)[1]  # the script's own title: the heading below names it
         display(Markdown(f"### {name}\n{text}"))
 
 # %% ../nbs/17_reports.ipynb #0f0d67e9

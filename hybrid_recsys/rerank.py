@@ -21,9 +21,9 @@ from .models import pair_times
 from .retrieval import Candidates
 
 # %% auto #0
-__all__ = ['N_TIME_BINS', 'MAX_CATEGORIES', 'RERANKERS', 'TimeContext', 'FeatureContext', 'UserFeatures', 'feature_context',
-           'candidate_features', 'drop_patterns', 'select_features', 'Reranker', 'early_stopping_split', 'LambdaMART',
-           'load_reranker']
+__all__ = ['N_TIME_BINS', 'MAX_CATEGORIES', 'VISUAL_DIM', 'VISUAL_PCA_ROWS', 'RERANKERS', 'TimeContext', 'FeatureContext',
+           'UserFeatures', 'feature_context', 'candidate_features', 'drop_patterns', 'select_features', 'Reranker',
+           'early_stopping_split', 'LambdaMART', 'load_reranker']
 
 # %% ../nbs/13_rerank.ipynb #2b3171cd
 N_TIME_BINS = 32  # quantile bins of the training interactions' times, for the time-local popularity feature
@@ -52,8 +52,10 @@ class FeatureContext:
     user_feature_names: list[str] = field(default_factory=list)
     user_stats: np.ndarray | None = None  # (4,) what scales a new history's user features: max user count, global mean rating, mean and std of users' shrunk means
     times: TimeContext | None = None  # None: no time features (asked for none, or the data has no timestamps)
-    item_visual: np.ndarray | None = None  # (n_items, d) unit image vectors (zeros: no image); None: no visual feature (see `with_visual`)
-    user_visual: np.ndarray | None = None  # (n_users, d) unit sum of the image vectors of each user's history
+    item_visual: np.ndarray | None = None  # (n_items, k) unit image vectors, projected (zeros: no image); None: no visual feature (see `with_visual`)
+    user_visual: np.ndarray | None = None  # (n_users, k) unit sum of the image vectors of each user's history
+    visual_mean: np.ndarray | None = None  # (d,) the mean image vector the projection centres on; None: image vectors kept as given
+    visual_basis: np.ndarray | None = None  # (d, k) the image vectors' leading principal axes
 
 
 # %% ../nbs/13_rerank.ipynb #f543de27
@@ -192,22 +194,50 @@ def with_items(self: FeatureContext,
         first = np.concatenate([times.item_first, np.full(n_items - len(times.item_first), times.end)])
         times = dataclasses.replace(times, item_first=first, item_bin_popularity=grow(times.item_bin_popularity))
     visual = self.item_visual
-    if visual is not None: visual = grow(visual) if item_visual is None else _unit_rows(item_visual)
+    if visual is not None: visual = grow(visual) if item_visual is None else self.project_visual(item_visual)
     return dataclasses.replace(self, item_popularity=grow(self.item_popularity), item_rating=grow(self.item_rating), item_year=year, item_genres=genres,
                                times=times, item_visual=visual)
 
 
 # %% ../nbs/13_rerank.ipynb #v1sua1c0
+VISUAL_DIM = 128  # image vectors wider than this are projected onto this many principal axes
+VISUAL_PCA_ROWS = 20_000  # the most items the projection is fitted on (a seeded sample of larger catalogs)
+
 @patch
 def with_visual(self: FeatureContext,
                 item_visual: np.ndarray | None,  # (n_items, d) image vectors, zeros for an item without one (the content source's `image_vectors()`); None: no visual feature
                 train_csr: sp.csr_matrix,  # the interactions the context was built on
+                dim: int = VISUAL_DIM,  # project wider image vectors onto this many principal axes
                ) -> FeatureContext:
     "A copy with the visual feature's tables (item image vectors, user visual profiles), or without them when no item has an image."
-    if item_visual is None or not np.abs(item_visual).sum(): return dataclasses.replace(self, item_visual=None, user_visual=None)
-    item_visual = _unit_rows(item_visual)
+    if item_visual is None or not np.abs(item_visual).sum():
+        return dataclasses.replace(self, item_visual=None, user_visual=None, visual_mean=None, visual_basis=None)
+    item_visual = np.asarray(item_visual, np.float32)
+    mean, basis = _principal_axes(item_visual[np.abs(item_visual).sum(1) > 0], dim) if item_visual.shape[1] > dim else (None, None)
+    projected = dataclasses.replace(self, visual_mean=mean, visual_basis=basis)
+    item_visual = projected.project_visual(item_visual)
     binary = sp.csr_matrix(train_csr, dtype=np.float32, copy=True); binary.data[:] = 1.0
-    return dataclasses.replace(self, item_visual=item_visual, user_visual=_unit_rows(binary @ item_visual))
+    return dataclasses.replace(projected, item_visual=item_visual, user_visual=_unit_rows(binary @ item_visual))
+
+@patch
+def project_visual(self: FeatureContext, vectors: np.ndarray) -> np.ndarray:
+    "(n, k) unit rows: image vectors centred and projected as the context's were (as given where it keeps no projection); a zero row (no image) stays zero."
+    vectors = np.asarray(vectors, np.float32)
+    basis = getattr(self, "visual_basis", None)  # None too in a context saved before the projection
+    if basis is None: return _unit_rows(vectors)
+    has = np.abs(vectors).sum(1) > 0
+    projected = np.zeros((len(vectors), basis.shape[1]), np.float32)
+    projected[has] = (vectors[has] - self.visual_mean) @ basis
+    return _unit_rows(projected)
+
+def _principal_axes(vectors: np.ndarray, dim: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    "The mean and the (d, dim) leading principal axes of `vectors`, from a sample of at most `VISUAL_PCA_ROWS` rows."
+    if len(vectors) > VISUAL_PCA_ROWS: vectors = vectors[np.random.default_rng(seed).choice(len(vectors), VISUAL_PCA_ROWS, replace=False)]
+    mean = vectors.mean(0)
+    _, _, axes = np.linalg.svd(vectors - mean, full_matrices=False)
+    basis = np.zeros((vectors.shape[1], dim), np.float32)  # fewer rows than dim: the axes there are, the rest zero
+    basis[:, :len(axes[:dim])] = axes[:dim].T
+    return mean.astype(np.float32), basis
 
 def _visual_affinity(user_visual: np.ndarray, item_visual: np.ndarray, items: np.ndarray) -> np.ndarray:
     "(n, C) cosine of each candidate's image vector with its user's visual profile, a block of users at a time (never an (n, C, d) array of them all)."
