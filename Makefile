@@ -55,6 +55,7 @@ test: setup browser check-sync
 
 check-sync: setup
 	$(BIN)/python tools/check_nbdev_sync.py
+	$(BIN)/python tools/check_private.py
 
 clean-cache:
 	rm -rf data/processed data/embeddings

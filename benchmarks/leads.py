@@ -77,7 +77,7 @@ class GapBridge(Recommender):
         self.items_, self.starts_ = items, np.searchsorted(users, np.arange(self.n_users + 1))
         return self
 
-    def _score_block(self, user_ids):
+    def score_users(self, user_ids):
         scores = np.zeros((len(user_ids), self.n_items), np.float32)
         for row, user in enumerate(user_ids):  # a scratch source: a loop over users is fine at ML-100K's size
             order = self.items_[self.starts_[user]:self.starts_[user + 1]]
@@ -108,8 +108,8 @@ class PageSessionEASE(SessionEASE):
         super().__init__(dataset, **params)
         self.page_weight, self.page_seconds = float(page_weight), float(page_seconds)
 
-    def _gram(self, inputs):
-        return session_gram(inputs, pair_times(self.dataset, inputs), self.window, self.page_seconds, out=super()._gram(inputs), weight=self.page_weight)
+    def gram_matrix(self, inputs):
+        return session_gram(inputs, pair_times(self.dataset, inputs), self.window, self.page_seconds, out=super().gram_matrix(inputs), weight=self.page_weight)
 
 
 def constrained_ease(gram: np.ndarray, penalty: np.ndarray, zero_sets: list[np.ndarray]) -> np.ndarray:
@@ -124,7 +124,7 @@ def constrained_ease(gram: np.ndarray, penalty: np.ndarray, zero_sets: list[np.n
 
 class WideEASE(Recommender):
     "EASE over extra input columns: subclasses build `_inputs(history_csr)` (the items first) and fit `weights` with `constrained_ease`."
-    def _score_block(self, user_ids): return np.asarray(self._inputs(self.train_csr[user_ids]) @ self.weights)
+    def score_users(self, user_ids): return np.asarray(self._inputs(self.train_csr[user_ids]) @ self.weights)
 
 
 class PairEASE(WideEASE):
@@ -184,8 +184,8 @@ class ReleaseFilteredSessionEASE(SessionEASE):
         self.last_rated_ = np.full(self.n_users, -np.inf); np.maximum.at(self.last_rated_, users, times)
         return self
 
-    def _score_block(self, user_ids):
-        scores = super()._score_block(user_ids)
+    def score_users(self, user_ids):
+        scores = super().score_users(user_ids)
         if self.margin_days is not None:
             scores[self.first_rated_[None, :] > self.last_rated_[user_ids, None] + self.margin_days * 86400] -= 1e6
         return scores
@@ -205,8 +205,8 @@ class ResidualReranker(Reranker):
         super().__init__(**params)
         self.base, self.scale = base, float(scale)
 
-    def _network(self, n_features: int):
-        mlp = super()._network(n_features)
+    def new_network(self, n_features: int):
+        mlp = super().new_network(n_features)
         torch.nn.init.zeros_(mlp[-1].weight); torch.nn.init.zeros_(mlp[-1].bias)
         return Residual(mlp, self.feature_names.index(self.base), self.scale)
 
@@ -227,7 +227,7 @@ class SessionSimilarity(Recommender):
         self.similarity_ = (pairs / norm[:, None] / norm[None, :]).astype(np.float32)
         return self
 
-    def _score_block(self, user_ids):
+    def score_users(self, user_ids):
         history = self.train_csr[user_ids]
         if self.how == "sum": return np.asarray((history > 0).astype(np.float32) @ self.similarity_)
         scores = np.zeros((len(user_ids), self.n_items), np.float32)

@@ -75,12 +75,12 @@ class ALS(Recommender):
         self._solver = None  # the fold-in solver, built on first use
         return self
 
-    def _score_block(self, user_ids): return self.user_factors[user_ids] @ self.item_factors.T
-    def _score_histories(self, history_csr): return self.history_vectors(history_csr) @ self.item_factors.T
+    def score_users(self, user_ids): return self.user_factors[user_ids] @ self.item_factors.T
+    def score_histories(self, history_csr): return self.history_vectors(history_csr) @ self.item_factors.T
     def item_vectors(self): return self.item_factors
     def user_vectors(self, user_ids): return self.user_factors[np.asarray(user_ids)]
-    def _arrays(self): return {"user_factors": self.user_factors, "item_factors": self.item_factors}
-    def _set_arrays(self, arrays):
+    def state_arrays(self): return {"user_factors": self.user_factors, "item_factors": self.item_factors}
+    def set_state_arrays(self, arrays):
         self.user_factors, self.item_factors = arrays["user_factors"], arrays["item_factors"]
         self._solver = None
 
@@ -89,7 +89,7 @@ class ALS(Recommender):
 def history_vectors(self: ALS, history_csr: sp.csr_matrix) -> np.ndarray:
     "Factors of arbitrary histories, solved against the fitted item factors (a fold-in)."
     from implicit.cpu.als import AlternatingLeastSquares
-    self._check_fitted()
+    self.check_fitted()
     history_csr = check_histories(history_csr, self.n_items)
     p = self.params
     if p["weighting"] != "linear":

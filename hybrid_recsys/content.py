@@ -48,9 +48,9 @@ class ContentRecommender(Recommender):
         self.params = {"encoder": encoder, "text_weight": self.text_weight, "image_weight": self.image_weight, "center": self.center, "weighting": weighting,
                        "half_life_days": half_life_days, "image_dir": image_dir}
         self.embeddings = None  # the dataset's `ItemEmbeddings`, once encoded or read from the cache
-        if item_vectors is not None: self._set_item_vectors(item_vectors)
+        if item_vectors is not None: self.set_item_vectors(item_vectors)
 
-    def _set_item_vectors(self, vectors: np.ndarray):
+    def set_item_vectors(self, vectors: np.ndarray):
         self.item_vectors_ = unit_rows(vectors)
         self.index = ItemIndex(self.item_vectors_)
 
@@ -61,7 +61,7 @@ class ContentRecommender(Recommender):
         self.means_ = self.embeddings.means() if self.center else {}  # kept with the model: an item added later is centred the same way
         kept_apart = self.embeddings.image is not None and not self.embeddings.aligned
         self.text_dim_ = self.embeddings.text.shape[1] if kept_apart else 0  # where an item vector's image part starts (0: no image part)
-        self._set_item_vectors(self.embeddings.vectors(self.text_weight, self.image_weight, self.center))
+        self.set_item_vectors(self.embeddings.vectors(self.text_weight, self.image_weight, self.center))
 
     def item_vectors(self) -> np.ndarray:
         "The combined, L2-normalised content vector of every item."
@@ -97,11 +97,11 @@ class ContentRecommender(Recommender):
         "Users' profiles: their inner products with `item_vectors()` are the scores."
         return self.user_profiles[np.asarray(user_ids)]
 
-    def _score_block(self, user_ids): return self.user_profiles[user_ids] @ self.item_vectors_.T
-    def _arrays(self): return {"item_vectors": self.item_vectors_, "user_profiles": self.user_profiles, **getattr(self, "means_", {}),
+    def score_users(self, user_ids): return self.user_profiles[user_ids] @ self.item_vectors_.T
+    def state_arrays(self): return {"item_vectors": self.item_vectors_, "user_profiles": self.user_profiles, **getattr(self, "means_", {}),
                                **({"text_dim": np.array([self.text_dim_])} if getattr(self, "text_dim_", None) is not None else {})}
-    def _set_arrays(self, arrays):
-        self._set_item_vectors(arrays["item_vectors"]); self.user_profiles = arrays["user_profiles"]
+    def set_state_arrays(self, arrays):
+        self.set_item_vectors(arrays["item_vectors"]); self.user_profiles = arrays["user_profiles"]
         if "text_dim" in arrays: self.text_dim_ = int(arrays["text_dim"][0])
         self.means_ = {name: arrays[name] for name in ("text_mean", "image_mean") if name in arrays}
 
@@ -146,22 +146,22 @@ def history_exact(self: ContentRecommender) -> bool: return self.half_life_days 
 @patch
 def history_vectors(self: ContentRecommender, history_csr: sp.csr_matrix) -> np.ndarray:
     "Profiles of arbitrary histories: their inner products with `item_vectors()` are the scores."
-    self._check_fitted()
+    self.check_fitted()
     history_csr = check_histories(history_csr, self.n_items)
     return unit_rows(np.asarray(self._profile_weights(history_csr, decay=False) @ self.item_vectors_))
 
 # %% ../nbs/12_content.ipynb #5757b6b1
 @patch
-def _score_histories(self: ContentRecommender, history_csr): return self.history_vectors(history_csr) @ self.item_vectors_.T
+def score_histories(self: ContentRecommender, history_csr): return self.history_vectors(history_csr) @ self.item_vectors_.T
 
 # %% ../nbs/12_content.ipynb #dfcaf2b0
 @patch
 def recommend(self: ContentRecommender, user_ids, train_csr, N: int = 10, filter_seen: bool = True, items=None, progress: bool = False):
     "Top-N (item_ids, scores) per user through FAISS (the dense path when `items` restricts the catalog)."
     if items is not None: return Recommender.recommend(self, user_ids, train_csr, N, filter_seen, items, progress)
-    self._check_fitted()
+    self.check_fitted()
     if N < 1: raise ValueError(f"N must be at least 1, got {N}")
-    user_ids = self._check_users(user_ids)
+    user_ids = self.check_users(user_ids)
     train_csr = check_user_items(train_csr, "train_csr", (self.n_users, self.n_items))
     return self.index.search(self.user_profiles[user_ids], N, exclude=train_csr[user_ids] if filter_seen else None)
 
@@ -228,7 +228,7 @@ def with_items(self: ContentRecommender,
     if vectors:
         item_vectors = grown.item_vectors_.copy()
         item_vectors[list(vectors)] = np.stack(list(vectors.values()))
-        grown._set_item_vectors(item_vectors)
+        grown.set_item_vectors(item_vectors)
     return grown
 
 # %% ../nbs/12_content.ipynb #23e37349
@@ -271,6 +271,6 @@ class ContentToCF(ALS):
         self._solver = None  # the fold-in solver reads the item factors
         return self
 
-    def _arrays(self): return {**super()._arrays(), "mapping": self.mapping}
-    def _set_arrays(self, arrays):
-        super()._set_arrays(arrays); self.mapping = arrays["mapping"]
+    def state_arrays(self): return {**super().state_arrays(), "mapping": self.mapping}
+    def set_state_arrays(self, arrays):
+        super().set_state_arrays(arrays); self.mapping = arrays["mapping"]

@@ -11,16 +11,15 @@ from urllib.parse import parse_qs, urlencode
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from .core import HRSError, NotFound, Unanswerable, get_logger, one_line, project_root
-from .events import EVENT_TYPES, Event, EventStore, ImageRefused, events_table, exposures_table
+from .events import EVENT_TYPES, Event, EventStore, ImageRefused
 from .live import LiveRecommender, merged_history
-from .online import (INTERLEAVED, BundleView, Experiments, Overrides, _interleaving_statistics, _mean_interval, _number, _per_user,
-                                  _with_interval, report_of)
+from .online import (INTERLEAVED, BundleView, Experiments, Overrides, format_interval, format_number, interleaving_statistics,
+                                  mean_interval, outcomes_per_user, report_of)
 from .pipeline import Bundle
 
 # %% auto #0
@@ -73,11 +72,6 @@ def offline_table(bundle: Bundle, columns: tuple = OFFLINE_COLUMNS) -> list[dict
     return [{"model": model, **{column: record["metrics"].get(column) for column in columns}} for model, record in compared.items()]
 
 # %% ../nbs/17g_dashboard.ipynb #6af27a00
-def _minute(column, start: float, dialect: str):
-    "A row's whole minute since `start`, in SQL (times at or after `start`: SQLite's CAST truncates, PostgreSQL's rounds, so it floors)."
-    offset = (column - start) / 60.0
-    return sa.cast(sa.func.floor(offset), sa.Integer) if dialect == "postgresql" else sa.cast(offset, sa.Integer)
-
 def activity(store: EventStore,
              minutes: int = 30,  # how far back
              now: float | None = None,  # the end of the window (default: now)
@@ -85,14 +79,9 @@ def activity(store: EventStore,
     "The last `minutes`: per minute, lists served per second, latency p50/p99 (ms) and error rate, and events stored by type."
     now = time.time() if now is None else now
     start = (math.floor(now / 60) - minutes + 1) * 60.0  # whole minutes, the current one last
-    minute = _minute(events_table.c.received_at, start, store.engine.dialect.name).label("minute")
-    with store.engine.connect() as connection:
-        served = connection.execute(sa.select(exposures_table.c.served_at, exposures_table.c.latency_ms, exposures_table.c.status)
-                                    .where(exposures_table.c.served_at >= start, exposures_table.c.served_at < start + 60 * minutes)).all()
-        counted = connection.execute(sa.select(minute, events_table.c.type, sa.func.count()).where(events_table.c.received_at >= start)
-                                     .group_by(minute, events_table.c.type)).all()
-    at = np.array([r[0] for r in served], np.float64)
-    latency, failed = np.array([r[1] for r in served], np.float64), np.array([r[2] != "ok" for r in served], bool)
+    served, counted = store.served_between(start, start + 60 * minutes), store.events_per_minute(start)
+    at, latency = served["served_at"].to_numpy(np.float64), served["latency_ms"].to_numpy(np.float64)
+    failed = (served["status"] != "ok").to_numpy(bool)
     which = ((at - start) // 60).astype(np.int64)
     order = np.argsort(which, kind="stable")
     bounds = np.searchsorted(which[order], np.arange(minutes + 1))
@@ -143,10 +132,10 @@ def over_time(record, exposures: pd.DataFrame, outcomes: pd.DataFrame, points: i
     for cut in cuts:
         upto = served[served["served_at"] <= cut]
         if experiment.mode == "ab":
-            users = _per_user(upto)
-            figures = {v.name: _mean_interval(users.loc[users["variant"] == v.name, "ctr"]) for v in experiment.variants}
+            users = outcomes_per_user(upto)
+            figures = {v.name: mean_interval(users.loc[users["variant"] == v.name, "ctr"]) for v in experiment.variants}
         else:
-            result = _interleaving_statistics(experiment, upto, None)
+            result = interleaving_statistics(experiment, upto, None)
             figures = {f"{result['variants'][0]} win rate": {"mean": result["win_rate"], "low": result["low"], "high": result["high"]}}
         for name, figure in figures.items():
             for part, suffix in (("mean", ""), ("low", " low"), ("high", " high")): series.setdefault(name + suffix, []).append(figure[part])
@@ -295,11 +284,11 @@ COOKIE = "hrs_dashboard_session"
 SESSION_S = 12 * 3600  # how long a dashboard sign-in lasts
 
 def templates():
-    "The dashboard's Jinja2 templates, with the filters the report's text uses (`_number`, `_with_interval`)."
+    "The dashboard's Jinja2 templates, with the filters the report's text uses (`format_number`, `format_interval`)."
     from fastapi.templating import Jinja2Templates
     from markupsafe import Markup
     found = Jinja2Templates(directory=PACKAGE / "templates" / "dashboard")
-    found.env.filters.update(number=_number, interval=_with_interval,
+    found.env.filters.update(number=format_number, interval=format_interval,
                              chart=lambda chart: Markup(json.dumps(chart, allow_nan=False).replace("<", "\\\\u003c")),  # safe inside <script>
                              when=lambda t: time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t)) if t else "")
     return found

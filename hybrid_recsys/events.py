@@ -525,6 +525,25 @@ def counts(self: EventStore) -> dict[str, int]:
     with self.engine.connect() as connection:
         return {t: n for t, n in connection.execute(sa.select(events_table.c.type, sa.func.count()).group_by(events_table.c.type))}
 
+def _minute(column, start: float, dialect: str):
+    "A row's whole minute since `start`, in SQL (times at or after `start`: SQLite's CAST truncates, PostgreSQL's rounds, so it floors)."
+    offset = (column - start) / 60.0
+    return sa.cast(sa.func.floor(offset), sa.Integer) if dialect == "postgresql" else sa.cast(offset, sa.Integer)
+
+@patch
+def events_per_minute(self: EventStore, start: float) -> list[tuple[int, str, int]]:
+    "(minute since `start`, type, count) of the events received since `start` (seconds)."
+    minute = _minute(events_table.c.received_at, start, self.engine.dialect.name).label("minute")
+    query = sa.select(minute, events_table.c.type, sa.func.count()).where(events_table.c.received_at >= start).group_by(minute, events_table.c.type)
+    with self.engine.connect() as connection: return [(int(m), kind, int(n)) for m, kind, n in connection.execute(query)]
+
+@patch
+def served_between(self: EventStore, start: float, end: float) -> pd.DataFrame:
+    "The lists served in [start, end) (seconds): when, how long they took (ms) and their status, one row per list."
+    columns = [exposures_table.c.served_at, exposures_table.c.latency_ms, exposures_table.c.status]
+    query = sa.select(*columns).where(exposures_table.c.served_at >= start, exposures_table.c.served_at < end)
+    with self.engine.connect() as connection: return pd.DataFrame([tuple(r) for r in connection.execute(query)], columns=[c.name for c in columns])
+
 # %% ../nbs/17a_events.ipynb #df45bfbe
 ITEM_COLUMNS = ["seq", "item_id", "title", "text", "genres", "year", "image"]
 

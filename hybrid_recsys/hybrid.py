@@ -200,9 +200,9 @@ def rank_users(self: HybridRecommender,
                N: int = 10,  # list length
               ) -> RankedLists:
     "Both stages for fitted users: top-N items, scores and the sources behind each; a user with no training interaction gets the most popular items, as an empty history does."
-    self._check_fitted()
+    self.check_fitted()
     if N < 1: raise ValueError(f"N must be at least 1, got {N}")
-    user_ids = self._check_users(user_ids)
+    user_ids = self.check_users(user_ids)
     seen_csr = check_user_items(seen_csr, "seen_csr", (self.n_users, self.n_items))
     active = np.flatnonzero(np.diff(self.train_csr.indptr)[user_ids] > 0)
     ranked = [self.rank_candidates(self.generator.generate(user_ids[rows], seen_csr), N)
@@ -235,7 +235,7 @@ def rank_histories(self: HybridRecommender,
                    vectors: dict[str, np.ndarray] | None = None,  # the histories' `CandidateGenerator.history_vectors`, when the caller kept them
                   ) -> RankedLists:
     "Both stages for arbitrary histories (folded in, no refit): top-N items, scores and the sources behind each."
-    self._check_fitted()
+    self.check_fitted()
     if N < 1: raise ValueError(f"N must be at least 1, got {N}")
     history_csr = check_histories(history_csr, self.n_items)
     n = history_csr.shape[0]
@@ -270,12 +270,12 @@ def recommend_history(self: HybridRecommender, history_csr, N: int = 10, filter_
 
 # %% ../nbs/14_hybrid.ipynb #0086f018
 @patch
-def _score_block(self: HybridRecommender, user_ids):
+def score_users(self: HybridRecommender, user_ids):
     return self._candidate_scores(self.generator.generate(user_ids, self.train_csr), np.arange(self.n_items))
 
 # %% ../nbs/14_hybrid.ipynb #5336896f
 @patch
-def _score_histories(self: HybridRecommender, history_csr):
+def score_histories(self: HybridRecommender, history_csr):
     return self._candidate_scores(self.generator.generate_history(history_csr), np.arange(self.n_items))
 
 # %% ../nbs/14_hybrid.ipynb #56d33f62
@@ -293,7 +293,7 @@ def rank_newcomer(self: HybridRecommender,
                   N: int = 10,  # list length
                  ) -> RankedLists:
     "Cold start: a list for someone the model has never seen, from liked items and/or a query."
-    self._check_fitted()
+    self.check_fitted()
     liked = np.unique(np.asarray(list(liked_items), dtype=np.int64))
     query = (query or "").strip() or None
     if not len(liked) and query is None: return self.popular(1, N)
@@ -321,7 +321,7 @@ def rank_newcomer(self: HybridRecommender,
 @patch
 def save(self: HybridRecommender, folder: Path | str) -> Path:
     "Write the fitted two-stage model to `folder` (atomically)."
-    self._check_fitted()
+    self.check_fitted()
     folder = Path(folder)
     with atomic_dir(folder) as tmp:
         (tmp / "params.json").write_text(json.dumps({"model": self.name, "class": type(self).__name__, "params": self.params,
@@ -373,7 +373,7 @@ def with_items(self: HybridRecommender,
     p = self.params
     grown.generator = CandidateGenerator(sources, p["n_candidates"], p["depth"], p["quotas"], p["weights"], p["rrf_k"], p["index_kind"])
     for name in sources:
-        if grown.generator.vector_source(name): grown.generator._index(name)  # built now, not by the first request
+        if grown.generator.vector_source(name): grown.generator.source_index(name)  # built now, not by the first request
     content = sources.get("content")
     visual = content.image_vectors() if self.context.item_visual is not None and hasattr(content, "image_vectors") else None
     grown.context = self.context.with_items(n_items, item_year, item_genres, visual)

@@ -74,14 +74,17 @@ def top_n(scores: np.ndarray,  # (n_rows, n_columns) scores; -inf marks what mus
 
 # %% ../nbs/05_models.ipynb #03057e39
 class Recommender:
-    "Base class of stage-1 models: subclasses implement `fit`, `_score_block` and (to serve histories) `_score_histories`."
+    "Base class of stage-1 models: subclasses implement `fit`, `score_users`, `state_arrays` and `set_state_arrays`, and (to serve histories) `score_histories`."
     name = "base"
     block_size = 1024  # users scored at once in `recommend`
     params: dict = {}  # constructor arguments, set by each model; what `save` records
     history_exact = False  # True when scoring a training row as a history gives exactly the indexed scores
 
-    def _arrays(self) -> dict[str, np.ndarray]: return {}  # the fitted state, for `save`
-    def _set_arrays(self, arrays: dict[str, np.ndarray]): pass  # restore it, for `load`
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        "The fitted state as named arrays: what `save` writes (nothing for a model without state)."
+        return {}
+    def set_state_arrays(self, arrays: dict[str, np.ndarray]):
+        "Restore the fitted state from `state_arrays`' output: what `load` calls."
     def item_vectors(self) -> np.ndarray:
         "One vector per item (factors, embeddings), for `similar_items` and retrieval."
         raise NotImplementedError(f"{type(self).__name__} has no item vectors")
@@ -93,8 +96,11 @@ class Recommender:
         raise NotImplementedError(f"{type(self).__name__} does not score by an inner product of user and item vectors")
 
     def fit(self, train_csr: sp.csr_matrix) -> "Recommender": raise NotImplementedError
-    def _score_block(self, user_ids: np.ndarray) -> np.ndarray: raise NotImplementedError
-    def _score_histories(self, history_csr: sp.csr_matrix) -> np.ndarray:
+    def score_users(self, user_ids: np.ndarray) -> np.ndarray:
+        "(len(user_ids), n_items) scores of every item for users the model was fitted on, seen items included."
+        raise NotImplementedError
+    def score_histories(self, history_csr: sp.csr_matrix) -> np.ndarray:
+        "(n, n_items) scores of every item for arbitrary histories (a new user's, or a known user's grown one)."
         raise NotImplementedError(f"{type(self).__name__} cannot score a new history")
 
 # %% ../nbs/05_models.ipynb #73d3b0bf
@@ -108,12 +114,14 @@ def remember_training(self: Recommender, train_csr) -> sp.csr_matrix:
 
 # %% ../nbs/05_models.ipynb #9f43858d
 @patch
-def _check_fitted(self: Recommender):
+def check_fitted(self: Recommender):
+    "Raise unless the model was fitted (or loaded): every method that needs the fitted state calls it first."
     if not hasattr(self, "train_csr"): raise RuntimeError(f"{type(self).__name__} is not fitted: call fit(train_csr) first")
 
 # %% ../nbs/05_models.ipynb #6e2afa24
 @patch
-def _check_users(self: Recommender, user_ids) -> np.ndarray:
+def check_users(self: Recommender, user_ids) -> np.ndarray:
+    "The user ids as an int64 array, or an `IndexError` naming the valid range."
     user_ids = np.atleast_1d(np.asarray(user_ids, dtype=np.int64))
     if user_ids.size and (user_ids.min() < 0 or user_ids.max() >= self.n_users):
         raise IndexError(f"user ids must be in [0, {self.n_users}), got {user_ids.min()}..{user_ids.max()}")
@@ -121,12 +129,12 @@ def _check_users(self: Recommender, user_ids) -> np.ndarray:
 
 # %% ../nbs/05_models.ipynb #0f76bdc0
 @patch
-def _top_n_rows(self: Recommender,
-                score_rows,  # (start, stop) -> dense (stop - start, n_items) scores
-                seen_csr: sp.csr_matrix,  # (n, n_items): row r is what row r has seen
-                N: int, filter_seen: bool, items, progress: bool,
-               ) -> tuple[np.ndarray, np.ndarray]:
-    "Top-N (item_ids, scores) of every row, in blocks of `block_size`."
+def top_n_rows(self: Recommender,
+               score_rows,  # (start, stop) -> dense (stop - start, n_items) scores
+               seen_csr: sp.csr_matrix,  # (n, n_items): row r is what row r has seen
+               N: int, filter_seen: bool, items, progress: bool,
+              ) -> tuple[np.ndarray, np.ndarray]:
+    "Top-N (item_ids, scores) of every row, in blocks of `block_size`; a model whose lists need no scoring (popularity) overrides it."
     if N < 1: raise ValueError(f"N must be at least 1, got {N}")
     n_rows = seen_csr.shape[0]
     allowed = None
@@ -159,10 +167,10 @@ def recommend(self: Recommender,
               progress: bool = False,  # show a progress bar over user blocks
              ) -> tuple[np.ndarray, np.ndarray]:
     "Top-N (item_ids, scores) per user, each of shape (len(user_ids), N), best first."
-    self._check_fitted()
-    user_ids = self._check_users(user_ids)
+    self.check_fitted()
+    user_ids = self.check_users(user_ids)
     train_csr = check_user_items(train_csr, "train_csr", (self.n_users, self.n_items))
-    return self._top_n_rows(lambda start, stop: self._score_block(user_ids[start:stop]), train_csr[user_ids], N, filter_seen, items, progress)
+    return self.top_n_rows(lambda start, stop: self.score_users(user_ids[start:stop]), train_csr[user_ids], N, filter_seen, items, progress)
 
 # %% ../nbs/05_models.ipynb #5fd3d492
 @patch
@@ -174,9 +182,9 @@ def recommend_history(self: Recommender,
                       progress: bool = False,
                      ) -> tuple[np.ndarray, np.ndarray]:
     "Top-N (item_ids, scores) per history, each of shape (n, N), best first: for users the model was not fitted on."
-    self._check_fitted()
+    self.check_fitted()
     history_csr = check_histories(history_csr, self.n_items)
-    return self._top_n_rows(lambda start, stop: self._score_histories(history_csr[start:stop]), history_csr, N, filter_seen, items, progress)
+    return self.top_n_rows(lambda start, stop: self.score_histories(history_csr[start:stop]), history_csr, N, filter_seen, items, progress)
 
 # %% ../nbs/05_models.ipynb #4ce36015
 def _take_scores(score_rows, n_rows: int, item_ids, block_size: int) -> np.ndarray:
@@ -197,9 +205,9 @@ def score(self: Recommender,
           item_ids,  # (n, C) items to score for each user, or (C,) the same items for all
          ) -> np.ndarray:
     "Model scores of the given items for each user: shape (n, C)."
-    self._check_fitted()
-    user_ids = self._check_users(user_ids)
-    return _take_scores(lambda start, stop: self._score_block(user_ids[start:stop]), len(user_ids), item_ids, self.block_size)
+    self.check_fitted()
+    user_ids = self.check_users(user_ids)
+    return _take_scores(lambda start, stop: self.score_users(user_ids[start:stop]), len(user_ids), item_ids, self.block_size)
 
 # %% ../nbs/05_models.ipynb #56ad63d0
 @patch
@@ -208,19 +216,19 @@ def score_history(self: Recommender,
                   item_ids,  # (n, C) items to score for each history, or (C,) the same items for all
                  ) -> np.ndarray:
     "Model scores of the given items for each history: shape (n, C)."
-    self._check_fitted()
+    self.check_fitted()
     history_csr = check_histories(history_csr, self.n_items)
-    return _take_scores(lambda start, stop: self._score_histories(history_csr[start:stop]), history_csr.shape[0], item_ids, self.block_size)
+    return _take_scores(lambda start, stop: self.score_histories(history_csr[start:stop]), history_csr.shape[0], item_ids, self.block_size)
 
 # %% ../nbs/05_models.ipynb #17025079
 @patch
 def save(self: Recommender, folder: Path | str) -> Path:
     "Write the fitted model to `folder` (atomically): params.json, arrays.npz, train.npz."
-    self._check_fitted()
+    self.check_fitted()
     folder = Path(folder)
     with atomic_dir(folder) as tmp:
         (tmp / "params.json").write_text(json.dumps({"model": self.name, "class": type(self).__name__, "params": self.params}, indent=2))
-        np.savez(tmp / "arrays.npz", **self._arrays())
+        np.savez(tmp / "arrays.npz", **self.state_arrays())
         sp.save_npz(tmp / "train.npz", self.train_csr)
     return folder
 
@@ -238,7 +246,7 @@ def load(cls: Recommender, folder: Path | str) -> Recommender:
     if meta.get("class") != cls.__name__: raise HRSError(f"{folder}: holds a {meta.get('class')}, not a {cls.__name__}")
     try:
         model = cls(**meta["params"])
-        with np.load(folder / "arrays.npz") as arrays: model._set_arrays({k: arrays[k] for k in arrays.files})
+        with np.load(folder / "arrays.npz") as arrays: model.set_state_arrays({k: arrays[k] for k in arrays.files})
         model.remember_training(sp.load_npz(folder / "train.npz"))
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as error:  # a truncated .npz is a BadZipFile or an EOFError
         raise HRSError(f"{folder}: not a complete saved model ({type(error).__name__}: {error})") from None
@@ -251,7 +259,7 @@ def similar_items(self: Recommender,
                   N: int = 10,  # neighbours per item (the item itself excluded)
                  ) -> tuple[np.ndarray, np.ndarray]:
     "The N items most cosine-similar to each of `item_ids` in the model's item vectors: (ids, similarities)."
-    self._check_fitted()
+    self.check_fitted()
     vectors = unit_rows(np.asarray(self.item_vectors(), dtype=np.float32))
     item_ids = np.atleast_1d(np.asarray(item_ids, dtype=np.int64))
     similarity = vectors[item_ids] @ vectors.T
@@ -267,12 +275,12 @@ def _pad_items(array: np.ndarray, n_items: int, axes: tuple[int, ...]) -> np.nda
 @patch
 def with_items(self: Recommender, n_items: int) -> Recommender:
     "A copy over a catalog grown to `n_items`: a new item has no interactions, so it gets zero rows in every item array (no evidence either way) and an empty column in the training matrix; the original is untouched, so requests in flight keep using it."
-    self._check_fitted()
+    self.check_fitted()
     if n_items < self.n_items: raise ValueError(f"a catalog only grows: {self.n_items} items, asked for {n_items}")
     grown = copy.copy(self)
     square = getattr(self, "square_item_arrays", ())  # item x item arrays (EASE's weights)
-    grown._set_arrays({name: _pad_items(a, n_items, (0, 1) if name in square else (0,) if name.startswith("item") else ())
-                       for name, a in self._arrays().items()})
+    grown.set_state_arrays({name: _pad_items(a, n_items, (0, 1) if name in square else (0,) if name.startswith("item") else ())
+                       for name, a in self.state_arrays().items()})
     t = self.train_csr
     grown.remember_training(sp.csr_matrix((t.data, t.indices, t.indptr), shape=(self.n_users, n_items)))
     return grown
@@ -286,11 +294,11 @@ class MostPopular(Recommender):
         self.item_counts = np.diff(sp.csc_matrix(train_csr).indptr).astype(np.float32)
         return self
     history_exact = True
-    def _score_block(self, user_ids): return np.broadcast_to(self.item_counts, (len(user_ids), self.n_items))
-    def _score_histories(self, history_csr): return np.broadcast_to(self.item_counts, (history_csr.shape[0], self.n_items))
-    def _top_n_rows(self, score_rows, seen_csr, N, filter_seen, items, progress):
+    def score_users(self, user_ids): return np.broadcast_to(self.item_counts, (len(user_ids), self.n_items))
+    def score_histories(self, history_csr): return np.broadcast_to(self.item_counts, (history_csr.shape[0], self.n_items))
+    def top_n_rows(self, score_rows, seen_csr, N, filter_seen, items, progress):
         "Every row's list is the one popularity order less what the row has seen: read off that order instead of ranking the catalog per row (a live request pays this)."
-        if items is not None or N < 1: return Recommender._top_n_rows(self, score_rows, seen_csr, N, filter_seen, items, progress)
+        if items is not None or N < 1: return Recommender.top_n_rows(self, score_rows, seen_csr, N, filter_seen, items, progress)
         order = np.argsort(-self.item_counts, kind="stable")  # equal counts: the lower item id first, as `top_n`
         n, indptr = min(N, self.n_items), seen_csr.indptr
         out_items = np.full((seen_csr.shape[0], N), -1, dtype=np.int64)
@@ -300,8 +308,8 @@ class MostPopular(Recommender):
             top = head[~np.isin(head, seen)][:n]
             out_items[row, :len(top)] = top
         return out_items, np.where(out_items >= 0, self.item_counts[np.maximum(out_items, 0)], -np.inf).astype(np.float32)
-    def _arrays(self): return {"item_counts": self.item_counts}
-    def _set_arrays(self, arrays): self.item_counts = arrays["item_counts"]
+    def state_arrays(self): return {"item_counts": self.item_counts}
+    def set_state_arrays(self, arrays): self.item_counts = arrays["item_counts"]
 
 # %% ../nbs/05_models.ipynb #6058f36e
 class RandomRanking(Recommender):
@@ -313,12 +321,12 @@ class RandomRanking(Recommender):
     def fit(self, train_csr: sp.csr_matrix) -> "RandomRanking":
         self.remember_training(train_csr)
         return self
-    def _score_histories(self, history_csr):  # a history has no user id: its items seed the hash, so equal histories get equal orders
+    def score_histories(self, history_csr):  # a history has no user id: its items seed the hash, so equal histories get equal orders
         keys = np.zeros(history_csr.shape[0], np.uint64)
         np.add.at(keys, np.repeat(np.arange(history_csr.shape[0]), np.diff(history_csr.indptr)),
                   history_csr.indices.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
-        return self._score_block(keys)
-    def _score_block(self, user_ids):
+        return self.score_users(keys)
+    def score_users(self, user_ids):
         mix = (np.asarray(user_ids, dtype=np.uint64)[:, None] * np.uint64(0x9E3779B97F4A7C15)
                + np.arange(self.n_items, dtype=np.uint64)[None, :] * np.uint64(0xD1B54A32D192ED03) + np.uint64(self.seed))
         for shift, multiplier in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):  # splitmix64's finaliser
@@ -347,14 +355,14 @@ class EASE(Recommender):
         if self.n_items > self.max_items:
             raise ConfigError(f"EASE needs an items x items dense matrix: {self.n_items} items exceed max_items={self.max_items} "
                               f"(about {self.n_items**2 * 8 / 1e9:.0f} GB); use ALS for this catalog")
-        gram = self._gram(self._inputs(train_csr))
+        gram = self.gram_matrix(self._inputs(train_csr))
         gram[np.diag_indices_from(gram)] += self.l2 + self.dropout / (1 - self.dropout) * np.diag(gram)  # the right side is a new array: read before the add
         precision = np.linalg.inv(gram)
         self.weights = (precision / -np.diag(precision)).astype(np.float32)
         np.fill_diagonal(self.weights, 0.0)
         return self
 
-    def _gram(self, inputs: sp.csr_matrix) -> np.ndarray: return (inputs.T @ inputs).toarray(order="C").astype(np.float64)  # C order: session EASE adds into it in place
+    def gram_matrix(self, inputs: sp.csr_matrix) -> np.ndarray: return (inputs.T @ inputs).toarray(order="C").astype(np.float64)  # C order: session EASE adds into it in place
 
     def _inputs(self, matrix: sp.csr_matrix) -> sp.csr_matrix:
         if not self.binarize: return matrix
@@ -362,10 +370,10 @@ class EASE(Recommender):
         return binary
 
     history_exact = True
-    def _score_histories(self, history_csr): return np.asarray(self._inputs(history_csr) @ self.weights)
-    def _score_block(self, user_ids): return self._score_histories(self.train_csr[user_ids])
-    def _arrays(self): return {"weights": self.weights}
-    def _set_arrays(self, arrays): self.weights = arrays["weights"]
+    def score_histories(self, history_csr): return np.asarray(self._inputs(history_csr) @ self.weights)
+    def score_users(self, user_ids): return self.score_histories(self.train_csr[user_ids])
+    def state_arrays(self): return {"weights": self.weights}
+    def set_state_arrays(self, arrays): self.weights = arrays["weights"]
     def item_vectors(self): return self.weights  # an item's column of weights: which items it is predicted from
 
 # %% ../nbs/05_models.ipynb #0dfa3a47
@@ -436,8 +444,8 @@ class SessionEASE(EASE):
         self.dataset, self.session_weight, self.window, self.tau = dataset, float(session_weight), int(window), float(tau)
         self.params |= {"session_weight": self.session_weight, "window": self.window, "tau": self.tau}
 
-    def _gram(self, inputs: sp.csr_matrix) -> np.ndarray:
-        gram = super()._gram(inputs)
+    def gram_matrix(self, inputs: sp.csr_matrix) -> np.ndarray:
+        gram = super().gram_matrix(inputs)
         if self.session_weight == 0: return gram
         times = np.full(inputs.nnz, np.nan) if self.dataset is None else pair_times(self.dataset, inputs)
         if not np.isfinite(times).any():
@@ -486,10 +494,10 @@ class RP3beta(Recommender):
         binary = sp.csr_matrix(matrix, dtype=np.float64, copy=True); binary.data[:] = 1.0
         return binary
 
-    def _score_histories(self, history_csr): return np.asarray(self._inputs(history_csr) @ self.weights, dtype=np.float32)
-    def _score_block(self, user_ids): return self._score_histories(self.train_csr[user_ids])
-    def _arrays(self): return {"weights": self.weights}
-    def _set_arrays(self, arrays): self.weights = arrays["weights"]
+    def score_histories(self, history_csr): return np.asarray(self._inputs(history_csr) @ self.weights, dtype=np.float32)
+    def score_users(self, user_ids): return self.score_histories(self.train_csr[user_ids])
+    def state_arrays(self): return {"weights": self.weights}
+    def set_state_arrays(self, arrays): self.weights = arrays["weights"]
     def item_vectors(self): return self.weights  # an item's row of walk weights
 
 

@@ -150,7 +150,7 @@ def fit(self: NeuMF,
 
 # %% ../nbs/08_ncf.ipynb #1f99e372
 @patch
-def _score_block(self: NeuMF, user_ids: np.ndarray) -> np.ndarray:
+def score_users(self: NeuMF, user_ids: np.ndarray) -> np.ndarray:
     hidden = self.params["layers"][0]
     step = max(1, (8 << 20) // (self.n_items * hidden))
     users = torch.as_tensor(np.asarray(user_ids), device=self.device)
@@ -158,16 +158,16 @@ def _score_block(self: NeuMF, user_ids: np.ndarray) -> np.ndarray:
 
 # %% ../nbs/08_ncf.ipynb #041ea3b8
 @patch
-def _score_histories(self: NeuMF, history_csr):
+def score_histories(self: NeuMF, history_csr):
     raise NotImplementedError("NeuMF cannot score a new history: its user embeddings are learnt by SGD over sampled negatives, with no closed-form fold-in")
 
 # %% ../nbs/08_ncf.ipynb #ce2d7729
 @patch
-def _arrays(self: NeuMF): return {k: v.detach().cpu().numpy() for k, v in self.net.state_dict().items()}
+def state_arrays(self: NeuMF): return {k: v.detach().cpu().numpy() for k, v in self.net.state_dict().items()}
 
 # %% ../nbs/08_ncf.ipynb #0ee2d5d9
 @patch
-def _set_arrays(self: NeuMF, arrays: dict):
+def set_state_arrays(self: NeuMF, arrays: dict):
     self.net = self._new_net(arrays["user_gmf.weight"].shape[0], arrays["item_gmf.weight"].shape[0])
     self.net.load_state_dict({k: torch.as_tensor(v) for k, v in arrays.items()})
     self.net.eval()

@@ -26,7 +26,8 @@ from .pipeline import Bundle, load_bundle
 __all__ = ['log', 'Name', 'INTERLEAVED', 'stable_hash', 'unit_hash', 'Overrides', 'Variant', 'Experiment', 'parse_experiment',
            'ExperimentRecord', 'BundleView', 'plackett_luce', 'team_draft', 'ExposureLog', 'Listing', 'exposure_row',
            'check_compatible', 'Arm', 'Experiments', 'request_rng', 'public_spec', 'attributed', 'list_outcomes',
-           'welch', 'users_needed', 'srm', 'report_of', 'report_markdown']
+           'welch', 'users_needed', 'srm', 'mean_interval', 'outcomes_per_user', 'report_of', 'interleaving_statistics',
+           'format_number', 'format_interval', 'report_markdown']
 
 # %% ../nbs/17e_online.ipynb #649f87d7
 log = get_logger("hybrid_recsys.online")
@@ -549,14 +550,14 @@ def srm(observed: list[int], shares: list[float]) -> dict:
     return {"observed": observed.astype(int).tolist(), "expected": expected.round(1).tolist(), "p": p, "mismatch": p is not None and p < 0.001}
 
 # %% ../nbs/17e_online.ipynb #73378493
-def _mean_interval(values: np.ndarray, alpha: float = 0.05) -> dict:
+def mean_interval(values: np.ndarray, alpha: float = 0.05) -> dict:
     from scipy import stats
     values = np.asarray(values, np.float64)
     if len(values) < 2: return {"mean": float(values.mean()) if len(values) else None, "low": None, "high": None}
     half = stats.t.ppf(1 - alpha / 2, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values))
     return {"mean": float(values.mean()), "low": float(values.mean() - half), "high": float(values.mean() + half)}
 
-def _per_user(outcomes: pd.DataFrame) -> pd.DataFrame:
+def outcomes_per_user(outcomes: pd.DataFrame) -> pd.DataFrame:
     "Per user and variant: lists, click-through (share of lists clicked) and conversion (share of lists that led to a purchase)."
     grouped = outcomes.assign(clicked=(outcomes["clicks"] > 0).astype(float)).groupby(["variant", "user_id"])
     return grouped.agg(lists=("request_id", "size"), ctr=("clicked", "mean"), conversion=("converted", "mean")).reset_index()
@@ -586,7 +587,7 @@ def report_of(record: ExperimentRecord, exposures: pd.DataFrame, outcomes: pd.Da
     report = {"experiment": name, "mode": experiment.mode, "status": record.status, "started_at": record.started_at, "stopped_at": record.stopped_at,
               "lists": int(len(outcomes)), "click_types": list(click_types), "conversion_types": list(conversion_types)}
     names = [v.name for v in experiment.variants] if experiment.mode == "ab" else [INTERLEAVED]
-    users = _per_user(outcomes)
+    users = outcomes_per_user(outcomes)
     report["variants"] = []
     for variant in names:
         rows, mine = exposures[exposures["variant"] == variant], users[users["variant"] == variant]
@@ -595,9 +596,9 @@ def report_of(record: ExperimentRecord, exposures: pd.DataFrame, outcomes: pd.Da
                                    "users": int(len(mine)), "lists": int((rows["status"] == "ok").sum()), "errors": int((rows["status"] != "ok").sum()),
                                    "error_rate": float((rows["status"] != "ok").mean()) if len(rows) else None,
                                    "latency_p99_ms": float(np.percentile(latency, 99)) if len(latency) else None,
-                                   "ctr": _mean_interval(mine["ctr"]), "conversion": _mean_interval(mine["conversion"])})
+                                   "ctr": mean_interval(mine["ctr"]), "conversion": mean_interval(mine["conversion"])})
     if experiment.mode == "ab": report.update(_ab_statistics(experiment, users, mde))
-    else: report["interleaving"] = _interleaving_statistics(experiment, outcomes, mde)
+    else: report["interleaving"] = interleaving_statistics(experiment, outcomes, mde)
     return report
 
 # %% ../nbs/17e_online.ipynb #3755a78a
@@ -618,7 +619,7 @@ def _ab_statistics(experiment: Experiment, users: pd.DataFrame, mde: float | Non
     return {"comparisons": comparisons, "srm": srm(counts, [v.share for v in experiment.variants]), "sample_size": sizes}
 
 # %% ../nbs/17e_online.ipynb #3eb5ea67
-def _interleaving_statistics(experiment: Experiment, outcomes: pd.DataFrame, mde: float | None) -> dict:
+def interleaving_statistics(experiment: Experiment, outcomes: pd.DataFrame, mde: float | None) -> dict:
     "Clicks credited to each team; per user, the share of their credited clicks the first variant won, tested against 1/2."
     from scipy.stats import binomtest
     first, second = (v.name for v in experiment.variants)
@@ -635,12 +636,12 @@ def _interleaving_statistics(experiment: Experiment, outcomes: pd.DataFrame, mde
             "users_with_clicks": int(len(per_user)), "users_preferring": {first: wins, second: int(len(decided) - wins)}, "ties": int(len(per_user) - len(decided)),
             "win_rate": wins / len(decided) if len(decided) else None, "low": interval.low if interval else None, "high": interval.high if interval else None,
             "p": float(test.pvalue) if test is not None else None, "significant": test is not None and test.pvalue < 0.05,
-            "preference": _mean_interval(preference), "users_needed": users_needed(float(preference.std(ddof=1)) if len(preference) > 1 else float("nan"), difference, arms=1)}
+            "preference": mean_interval(preference), "users_needed": users_needed(float(preference.std(ddof=1)) if len(preference) > 1 else float("nan"), difference, arms=1)}
 
 # %% ../nbs/17e_online.ipynb #33564542
-def _number(value, digits: int = 4) -> str: return "" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
-def _with_interval(value: dict, digits: int = 4) -> str:
-    return "" if value.get("mean") is None else f"{_number(value['mean'], digits)} [{_number(value['low'], digits)}, {_number(value['high'], digits)}]"
+def format_number(value, digits: int = 4) -> str: return "" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
+def format_interval(value: dict, digits: int = 4) -> str:
+    return "" if value.get("mean") is None else f"{format_number(value['mean'], digits)} [{format_number(value['low'], digits)}, {format_number(value['high'], digits)}]"
 
 def report_markdown(report: dict) -> str:
     "An experiment report as markdown (what `hybrid-recsys ab report` prints)."
@@ -648,23 +649,23 @@ def report_markdown(report: dict) -> str:
              "| variant | share | users | lists | errors | latency p99 (ms) | click-through per user [95% CI] | conversion per user [95% CI] |", "|---|---|---|---|---|---|---|---|"]
     for v in report["variants"]:
         share = "" if v["share"] is None else f"{v['share']:g}"
-        lines.append(f"| {v['variant']} | {share} | {v['users']} | {v['lists']} | {v['errors']} | {_number(v['latency_p99_ms'], 1)} | {_with_interval(v['ctr'])} | {_with_interval(v['conversion'])} |")
+        lines.append(f"| {v['variant']} | {share} | {v['users']} | {v['lists']} | {v['errors']} | {format_number(v['latency_p99_ms'], 1)} | {format_interval(v['ctr'])} | {format_interval(v['conversion'])} |")
     if "comparisons" in report:
         lines += ["", "| variant | against | metric | difference [95% CI] | p | significant at 0.05 |", "|---|---|---|---|---|---|"]
         for c in report["comparisons"]:
-            lines.append(f"| {c['variant']} | {c['against']} | {c['metric']} | {_number(c['difference'])} [{_number(c['low'])}, {_number(c['high'])}] | {_number(c['p'])} | {'yes' if c['significant'] else 'no'} |")
+            lines.append(f"| {c['variant']} | {c['against']} | {c['metric']} | {format_number(c['difference'])} [{format_number(c['low'])}, {format_number(c['high'])}] | {format_number(c['p'])} | {'yes' if c['significant'] else 'no'} |")
         check = report["srm"]
         verdict = "MISMATCH: the split itself is broken; trust no difference above" if check["mismatch"] else "no mismatch"
-        lines += ["", f"sample ratio: users per variant {check['observed']}, expected {check['expected']}; chi-square p = {_number(check['p'])}: {verdict}"]
+        lines += ["", f"sample ratio: users per variant {check['observed']}, expected {check['expected']}; chi-square p = {format_number(check['p'])}: {verdict}"]
         for size in report["sample_size"]:
-            lines.append(f"users per variant to detect a click-through difference of {_number(size['difference'])} ({size['variant']}; 80% power, alpha 0.05): "
+            lines.append(f"users per variant to detect a click-through difference of {format_number(size['difference'])} ({size['variant']}; 80% power, alpha 0.05): "
                          f"{size['users_per_variant'] if size['users_per_variant'] is not None else 'n/a'}")
     else:
         result = report["interleaving"]
         a, b = result["variants"]
         lines += ["", f"clicks credited: {a} {result['clicks'][a]}, {b} {result['clicks'][b]}, over {result['lists_with_clicks']} lists with clicks",
                   f"users preferring {a}: {result['users_preferring'][a]}, {b}: {result['users_preferring'][b]}, ties: {result['ties']}; "
-                  f"{a}'s win rate {_number(result['win_rate'])} [{_number(result['low'])}, {_number(result['high'])}], sign test p = {_number(result['p'])}",
-                  f"mean preference for {a} (+1 all its clicks, -1 all {b}'s) {_with_interval(result['preference'])}; "
+                  f"{a}'s win rate {format_number(result['win_rate'])} [{format_number(result['low'])}, {format_number(result['high'])}], sign test p = {format_number(result['p'])}",
+                  f"mean preference for {a} (+1 all its clicks, -1 all {b}'s) {format_interval(result['preference'])}; "
                   f"users with clicks needed to detect it (80% power, alpha 0.05): {result['users_needed'] if result['users_needed'] is not None else 'n/a'}"]
     return "\n".join(lines)

@@ -276,7 +276,7 @@ def _expected_rows(name: str, n_users: int, n_items: int) -> int | None:
 def _check_shapes(model: HybridRecommender, served: Path):
     "Every saved array of every source, and the feature context, against the id maps; and no NaN or infinity in any of them."
     n_users, n_items = model.n_users, model.n_items
-    named = [(f"model/sources/{source}/arrays.npz", name, array) for source, m in model.generator.sources.items() for name, array in m._arrays().items()]
+    named = [(f"model/sources/{source}/arrays.npz", name, array) for source, m in model.generator.sources.items() for name, array in m.state_arrays().items()]
     named += [("model/context.npz", name, value) for name, value in vars(model.context).items() if isinstance(value, np.ndarray) and name != "user_stats"]
     for where, name, array in named:
         rows = _expected_rows(name, n_users, n_items)

@@ -341,7 +341,7 @@ class Reranker:
         if n_models < 1: raise ConfigError(f"reranker n_models must be at least 1, got {n_models}")
         self.history: list[dict] = []
 
-    def _network(self, n_features: int):
+    def new_network(self, n_features: int):
         import torch
         layers, width = [], n_features
         for size in self.params["hidden"]:
@@ -410,7 +410,7 @@ def fit(self: Reranker,
         self.early_stopping_rows.append(valid)
         train = train[labels[train].sum(1) > 0]
         if len(train) == 0: raise HRSError("the re-ranker has no training user with a relevant candidate: stage 1 recalls nothing")
-        net = self._network(features.shape[-1]).to(self.device)
+        net = self.new_network(features.shape[-1]).to(self.device)
         optimiser = torch.optim.Adam(net.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
         stopping, best_state = EarlyStopping(p["patience"]), None
         for epoch in range(p["epochs"]):
@@ -478,7 +478,7 @@ def load(cls: Reranker, folder: Path | str, device: str = "cpu") -> Reranker:
         model.device = torch_device(device)
         model.nets = []
         for state in torch.load(folder / "reranker.pt", map_location=model.device, weights_only=True):
-            net = model._network(len(model.mean)).to(model.device)
+            net = model.new_network(len(model.mean)).to(model.device)
             net.load_state_dict(state); net.eval(); model.nets.append(net)
     except (OSError, KeyError, ValueError, RuntimeError, EOFError, pickle.UnpicklingError) as error:  # torch's weights-only loader refuses anything else as UnpicklingError
         raise HRSError(f"{folder}: not a complete saved re-ranker ({type(error).__name__}: {error})") from None

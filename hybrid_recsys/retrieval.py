@@ -179,7 +179,7 @@ class CandidateGenerator:
         try: self.sources[name].user_vectors([0]); return True
         except NotImplementedError: return False
 
-    def _index(self, name: str) -> ItemIndex:
+    def source_index(self, name: str) -> ItemIndex:
         if name not in self._indexes:
             vectors = np.asarray(self.sources[name].item_vectors(), dtype=np.float32)
             self._indexes[name] = ItemIndex(vectors, vector_index(vectors, self.index_kind))
@@ -189,7 +189,7 @@ class CandidateGenerator:
         "Each source's top `depth` unseen items per user: name -> (n, depth), -1 padded."
         lists = {}
         for name, model in self.sources.items():
-            if self.vector_source(name): lists[name] = self._index(name).search(model.user_vectors(user_ids), self.depth, exclude=seen_csr[user_ids])[0]
+            if self.vector_source(name): lists[name] = self.source_index(name).search(model.user_vectors(user_ids), self.depth, exclude=seen_csr[user_ids])[0]
             else: lists[name] = model.recommend(user_ids, seen_csr, N=self.depth)[0]
         return lists
 
@@ -197,7 +197,7 @@ class CandidateGenerator:
         "Each source's top `depth` items per history, none of the history's own: name -> (n, depth), -1 padded."
         lists = {}
         for name, model in self.sources.items():
-            if name in vectors: lists[name] = self._index(name).search(vectors[name], self.depth, exclude=history_csr)[0]
+            if name in vectors: lists[name] = self.source_index(name).search(vectors[name], self.depth, exclude=history_csr)[0]
             else: lists[name] = model.recommend_history(history_csr, N=self.depth)[0]
         return lists
 
@@ -281,7 +281,7 @@ def generate_history(self: CandidateGenerator,
     if len(user_ids) != n: raise ValueError(f"user_ids has {len(user_ids)} entries for {n} histories")
     vectors = self.history_vectors(history_csr) if vectors is None else vectors
     def scorer(name, items):
-        if name in vectors: return np.einsum("nd,ncd->nc", vectors[name], self._index(name).item_vectors[items])
+        if name in vectors: return np.einsum("nd,ncd->nc", vectors[name], self.source_index(name).item_vectors[items])
         return self.sources[name].score_history(history_csr, items)
     return self._assemble(user_ids, self.history_lists(history_csr, vectors), scorer, history_csr)
 

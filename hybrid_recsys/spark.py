@@ -231,7 +231,7 @@ def batch_top_n(model,  # a fitted dot-product model (als, spark-als): scores ar
                 meta: dict | None = None,  # more fields for manifest.json
                ) -> Path:
     "Top-n items for every user, computed in Spark and written as Parquet (user, rank, item, score[, user_id, item_id]): `model.recommend`'s lists."
-    model._check_fitted()
+    model.check_fitted()
     try: users_v, items_v = model.user_vectors(np.arange(model.n_users)), model.item_vectors()
     except NotImplementedError: raise ConfigError(f"batch scoring needs a dot-product model (als, spark-als): '{model.name}' has no user and item vectors") from None
     if n < 1: raise ConfigError(f"n must be at least 1, got {n}")
@@ -324,22 +324,22 @@ class Precomputed(Recommender):
     def recommend(self, user_ids, train_csr, N: int = 10, filter_seen: bool = True, items=None, progress: bool = False):
         "Fitted users' lists from the table where their seen items are the training ones; anything else scored by the model."
         if not filter_seen or items is not None or N > self.params["n"]: return Recommender.recommend(self, user_ids, train_csr, N, filter_seen, items, progress)
-        self._check_fitted()
-        user_ids = self._check_users(user_ids)
+        self.check_fitted()
+        user_ids = self.check_users(user_ids)
         seen = check_user_items(train_csr, "train_csr", (self.n_users, self.n_items))[user_ids]
         changed = np.flatnonzero(np.diff((seen != self.train_csr[user_ids]).tocsr().indptr))
         out_items, out_scores = self.table_items[user_ids, :N].copy(), self.table_scores[user_ids, :N].copy()
         if changed.size: out_items[changed], out_scores[changed] = Recommender.recommend(self, user_ids[changed], train_csr, N)
         return out_items, out_scores
 
-    def _score_block(self, user_ids): return self.model._score_block(user_ids)
-    def _score_histories(self, history_csr): return self.model._score_histories(history_csr)
+    def score_users(self, user_ids): return self.model.score_users(user_ids)
+    def score_histories(self, history_csr): return self.model.score_histories(history_csr)
     def item_vectors(self): return self.model.item_vectors()
-    def _arrays(self): return {"table_items": self.table_items, "table_scores": self.table_scores, **{f"model__{k}": v for k, v in self.model._arrays().items()}}
-    def _set_arrays(self, arrays):
+    def state_arrays(self): return {"table_items": self.table_items, "table_scores": self.table_scores, **{f"model__{k}": v for k, v in self.model.state_arrays().items()}}
+    def set_state_arrays(self, arrays):
         self.table_items, self.table_scores = arrays["table_items"], arrays["table_scores"]
         self.model = make_model(self.params["model"], **self.params["model_params"])
-        self.model._set_arrays({k.removeprefix("model__"): v for k, v in arrays.items() if k.startswith("model__")})
+        self.model.set_state_arrays({k.removeprefix("model__"): v for k, v in arrays.items() if k.startswith("model__")})
 
     def with_items(self, n_items: int) -> "Precomputed":
         "A copy over a grown catalog: the table stands (a new item is in no list yet), the model gets the new items as `ALS` does."

@@ -120,20 +120,20 @@ def fit(self: MultVAE,
 # %% ../nbs/08a_vae.ipynb #5b566820
 @patch
 @torch.no_grad()
-def _score_histories(self: MultVAE, history_csr):
+def score_histories(self: MultVAE, history_csr):
     history_csr = sp.csr_matrix(history_csr)
     return np.vstack([self.net(self._dense(history_csr[s:s + 1024]))[0].cpu().numpy() for s in range(0, history_csr.shape[0], 1024)]
                      or [np.zeros((0, self.n_items), np.float32)])
 
 @patch
-def _score_block(self: MultVAE, user_ids: np.ndarray) -> np.ndarray: return self._score_histories(self.train_csr[user_ids])
+def score_users(self: MultVAE, user_ids: np.ndarray) -> np.ndarray: return self.score_histories(self.train_csr[user_ids])
 
 # %% ../nbs/08a_vae.ipynb #9d2e34e2
 _ARRAY_NAMES = {"item_encoder": "encoder.weight", "encoder_bias": "encoder.bias", "to_latent_weight": "to_latent.weight", "to_latent_bias": "to_latent.bias",
                 "from_latent_weight": "from_latent.weight", "from_latent_bias": "from_latent.bias", "item_decoder": "decoder.weight", "item_bias": "decoder.bias"}
 
 @patch
-def _arrays(self: MultVAE) -> dict:
+def state_arrays(self: MultVAE) -> dict:
     "The weights, with the item axis first where there is one (so that `with_items` pads it)."
     state = {k: v.detach().cpu().numpy() for k, v in self.net.state_dict().items()}
     arrays = {name: state[key] for name, key in _ARRAY_NAMES.items()}
@@ -141,7 +141,7 @@ def _arrays(self: MultVAE) -> dict:
     return arrays
 
 @patch
-def _set_arrays(self: MultVAE, arrays: dict):
+def set_state_arrays(self: MultVAE, arrays: dict):
     self.net = self._new_net(arrays["item_encoder"].shape[0])
     state = {key: torch.as_tensor(arrays[name].T.copy() if name == "item_encoder" else arrays[name]) for name, key in _ARRAY_NAMES.items()}
     self.net.load_state_dict(state); self.net.eval()

@@ -8,7 +8,7 @@ import pytest
 
 from browser import chart_values, log_in
 from conftest import API_KEY, ROOT, start_server
-from hybrid_recsys.online import _number, _with_interval
+from hybrid_recsys.online import format_number, format_interval
 
 PAGES = {"overview": "/dashboard", "experiments": "/dashboard/experiments", "users": "/dashboard/users?user=1",
          "items": "/dashboard/items?item=50&q=space+adventure", "models": "/dashboard/models"}
@@ -101,10 +101,10 @@ def test_experiment_page_shows_the_report_and_stops_it(page, dashboard, run_cli)
     assert page.inner_text("#report-title") == f"experiment hybrid-vs-pop-1 (ab, running): {report['lists']} lists served"
     rows = {row.query_selector("td").inner_text(): [td.inner_text() for td in row.query_selector_all("td")] for row in page.query_selector_all("#variants tr")[1:]}
     for v in report["variants"]:  # the page's numbers are the report's, as `ab report` prints them
-        assert rows[v["variant"]][2:8] == [str(v["users"]), str(v["lists"]), str(v["errors"]), _number(v["latency_p99_ms"], 1),
-                                           _with_interval(v["ctr"]), _with_interval(v["conversion"])], (rows, v)
+        assert rows[v["variant"]][2:8] == [str(v["users"]), str(v["lists"]), str(v["errors"]), format_number(v["latency_p99_ms"], 1),
+                                           format_interval(v["ctr"]), format_interval(v["conversion"])], (rows, v)
     difference = next(c for c in report["comparisons"] if c["metric"] == "ctr")
-    assert f"{_number(difference['difference'])} [{_number(difference['low'])}, {_number(difference['high'])}]" in page.inner_text("#comparisons")
+    assert f"{format_number(difference['difference'])} [{format_number(difference['low'])}, {format_number(difference['high'])}]" in page.inner_text("#comparisons")
     assert ("no mismatch" in page.inner_text("#srm")) == (not report["srm"]["mismatch"])
     over_time = chart_values(page, "over-time")
     assert over_time and any(v is not None for v in over_time)

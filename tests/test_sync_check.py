@@ -34,3 +34,19 @@ def test_notebook_with_outputs_fails(tmp_path):
     notebook.write_text(notebook.read_text().replace('"outputs": []', '"outputs": [{"name": "stdout", "output_type": "stream", "text": ["x"]}]', 1))
     result = _check(copy)
     assert result.returncode != 0 and "nbs/00_core.ipynb" in result.stderr
+
+
+def test_private_check_passes_and_a_private_read_fails(tmp_path):
+    "tools/check_private.py: the library passes; reading another module's private member, by import or attribute, fails."
+    copy = _project_copy(tmp_path)
+    shutil.copy2(ROOT / "tools" / "check_private.py", copy / "tools")
+    check = lambda: subprocess.run([sys.executable, str(copy / "tools" / "check_private.py")], capture_output=True, text=True)
+    assert check().returncode == 0
+    (copy / "hybrid_recsys" / "reader.py").write_text(
+        "from .core import _private_helper\n\ndef peek(model):\n    own = model._cache  # not defined in this module\n    return own\n")
+    result = check()
+    assert result.returncode != 0
+    assert "hybrid_recsys/reader.py:1: imports _private_helper from .core" in result.stdout
+    assert "hybrid_recsys/reader.py:4: reads ._cache" in result.stdout
+    (copy / "hybrid_recsys" / "reader.py").write_text("class Box:\n    def __init__(self): self._cache = {}\n    def same(self, other): return other._cache\n")
+    assert check().returncode == 0  # a module reading its own class's private member of another instance is its own business
