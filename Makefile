@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser run reports mlflow-ui lab test check-sync clean-cache
+.PHONY: setup browser run reports mlflow-ui lab docs test check-sync clean-cache
 
 # Set-up is idempotent: it reruns only when a requirements or packaging file changed.
 # torch goes in first and alone, so nothing that depends on it can pull another build.
@@ -47,6 +47,11 @@ mlflow-ui: setup
 # JupyterLab over the notebooks; it prints the URL with its token (works as root too).
 lab: setup
 	$(BIN)/jupyter lab --no-browser --allow-root --ip 127.0.0.1 --port 8888 --ServerApp.root_dir=nbs
+
+# The documentation site, offline (MkDocs: tools/build_docs.py says why): the README, docs/, benchmarks/ and every chapter
+# with its outputs, in _site/ (serve it with `.venv/bin/python -m http.server -d _site`). Chapters run by `make test` are reused.
+docs: setup
+	HRS_POSTERS_DIR="$${HRS_POSTERS_DIR:-$(POSTERS)}" $(BIN)/python tools/build_docs.py
 
 # Fails when the notebooks and the library are out of sync or a notebook is not clean,
 # then runs every test (notebooks and tests/) under pytest, the posters' tests on $(POSTERS).

@@ -1,25 +1,25 @@
 """Every notebook in nbs/ is a chapter of the library and its unit tests: run each one.
 
 Cells flagged with a `tst_flags` flag (slow, gpu) are skipped unless HRS_TEST_FLAGS names them,
-e.g. `HRS_TEST_FLAGS=slow make test`.
+e.g. `HRS_TEST_FLAGS=slow make test`. Each chapter runs as nbdev_test runs it, through the docs builder
+(tools/build_docs.py), which keeps the executed chapter for the documentation site (tests/test_site.py).
 """
-import os
+import sys
 from pathlib import Path
 
 import pytest
-from nbdev.config import get_config
-from nbdev.test import test_nb as run_notebook  # renamed so pytest does not collect it
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted(p for p in (ROOT / "nbs").glob("*.ipynb") if not p.name.startswith(("_", "index")))
+sys.path.insert(0, str(ROOT / "tools"))
+import build_docs  # noqa: E402
+
+NOTEBOOKS = build_docs.chapters()
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook(notebook, monkeypatch):
     monkeypatch.chdir(ROOT)
-    flags = get_config(path=ROOT).tst_flags.split()
-    forced = os.environ.get("HRS_TEST_FLAGS", "").split()
-    ok, seconds = run_notebook(notebook, skip_flags=flags, force_flags=forced, showerr=True)
+    ok, seconds = build_docs.execute(notebook, build_docs.skip_flags(), showerr=True)
     assert ok, f"{notebook.name} failed (traceback above, in the captured stderr)"
 
 
