@@ -30,7 +30,7 @@ RUN python -m pip check | grep -v -E '^recbole' ; exit 0
 # The package (exported from the notebooks), then the bundle it serves.
 COPY settings.ini setup.py README.md ./
 COPY hybrid_recsys ./hybrid_recsys
-RUN python -m pip install --no-deps . && python -c "import hybrid_recsys.api"
+RUN python -m pip install --no-deps . && python -c "import hybrid_recsys.serve.api"
 COPY models/ ./models/
 
 EXPOSE 8000

@@ -7,7 +7,7 @@ Run after `make run`: `.venv/bin/python benchmarks/gc.py`.
 import gc, os, time
 from pathlib import Path
 
-from hybrid_recsys.api import single_threaded
+from hybrid_recsys.serve.api import single_threaded
 from hybrid_recsys.pipeline import load_bundle
 
 ROOT = Path(__file__).resolve().parents[1]

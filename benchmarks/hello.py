@@ -16,7 +16,7 @@ async def hello():
 
 
 if __name__ == "__main__":
-    from hybrid_recsys.api import serve
+    from hybrid_recsys.serve.api import serve
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--workers", type=int, default=1)

@@ -1,5 +1,5 @@
 """Online experiments proven on simulated users: every scenario of docs/online-experiments.md's "Online experiments" tables, each on a fresh
-`hybrid-recsys serve` and a fresh event database, driven over HTTP by `hybrid_recsys.simulate` (MovieLens-100K users clicking
+`hybrid-recsys serve` and a fresh event database, driven over HTTP by `hybrid_recsys.serve.simulate` (MovieLens-100K users clicking
 their held-out items under the position-based click model, 3 lists each, 8 at a time).
 
 1. A/A: two identical variants (no difference expected; the SRM check passes);
@@ -42,10 +42,11 @@ def running(base: str, name: str | None, timeout_s: float = 30):
 
 def scenario(bundle: Path, work: Path, liked: dict, spec: dict, drop: dict | None = None, off_policy: dict | None = None) -> dict:
     "One experiment on a fresh server and database: simulated, then reported (and, with `off_policy`, estimated)."
-    from hybrid_recsys.events import EventStore
-    from hybrid_recsys.online import parse_experiment
+    from hybrid_recsys.serve.events import EventStore
+    from hybrid_recsys.serve.abstats import experiment_report
+    from hybrid_recsys.serve.online import parse_experiment
     from hybrid_recsys.pipeline import load_bundle
-    from hybrid_recsys.simulate import off_policy_report, simulate
+    from hybrid_recsys.serve.simulate import off_policy_report, simulate
     database = f"sqlite:///{work / (spec['name'] + '.sqlite')}"
     experiment = parse_experiment(spec)
     store = EventStore(database)
@@ -56,7 +57,7 @@ def scenario(bundle: Path, work: Path, liked: dict, spec: dict, drop: dict | Non
         lists = simulate(base, KEY, liked, sessions=SESSIONS, experiment=experiment, drop=drop, run=spec["name"])
     finally:
         server.terminate(); server.wait(timeout=60)
-    out = {"report": store.experiment_report(experiment.name), "lists": len(lists), "expected_clicks": lists.groupby("variant")["expected_clicks"].mean().to_dict()}
+    out = {"report": experiment_report(store, experiment.name), "lists": len(lists), "expected_clicks": lists.groupby("variant")["expected_clicks"].mean().to_dict()}
     if off_policy:
         served = load_bundle(bundle)
         out["off_policy"] = {name: off_policy_report(store, served, experiment.name, off_policy["variant"], target, liked) for name, target in off_policy["targets"].items()}
@@ -65,8 +66,8 @@ def scenario(bundle: Path, work: Path, liked: dict, spec: dict, drop: dict | Non
 
 def serving_cost(bundle: Path, work: Path, users: list) -> list[dict]:
     "Recommendation latency under 8 clients with no experiment, then with an A/B test running (each list logged either way)."
-    from hybrid_recsys.events import EventStore
-    from hybrid_recsys.online import parse_experiment
+    from hybrid_recsys.serve.events import EventStore
+    from hybrid_recsys.serve.online import parse_experiment
     rows = []
     for label, spec in (("no experiment", None), ("hybrid vs EASE A/B running", AB_EASE)):
         database = f"sqlite:///{work / f'cost-{len(rows)}.sqlite'}"
@@ -98,8 +99,9 @@ SCENARIOS = {
 
 def true_gap(served, liked: dict, sd: float) -> dict:
     "The hybrid's and EASE's true click-through on every user's first list (the chance of at least one click, from the click model), and the users per variant an A/B test needs for that gap."
-    from hybrid_recsys.online import BundleView, Overrides, users_needed
-    from hybrid_recsys.simulate import ClickModel
+    from hybrid_recsys.serve.abstats import users_needed
+    from hybrid_recsys.serve.online import BundleView, Overrides
+    from hybrid_recsys.serve.simulate import ClickModel
     model, users = ClickModel(), np.arange(len(served.user_lookup))
     def ctr(bundle):
         lists = bundle.recommend_users(users, 10)
@@ -111,9 +113,10 @@ def true_gap(served, liked: dict, sd: float) -> dict:
 
 def main():
     from hybrid_recsys.data import load_dataset
-    from hybrid_recsys.online import Overrides, report_markdown
+    from hybrid_recsys.serve.abstats import report_markdown
+    from hybrid_recsys.serve.online import Overrides
     from hybrid_recsys.pipeline import load_bundle
-    from hybrid_recsys.simulate import heldout_items
+    from hybrid_recsys.serve.simulate import heldout_items
     bundle = Path(os.environ.get("HRS_MODEL_DIR", ROOT / "models" / "latest")).resolve()
     served = load_bundle(bundle)
     liked = heldout_items(served, load_dataset(served.manifest["dataset"]))

@@ -36,8 +36,8 @@ def main():
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     os.environ.setdefault("HRS_QUIET", "1")
-    from hybrid_recsys.events import Event, EventStore
-    from hybrid_recsys.live import LiveRecommender
+    from hybrid_recsys.serve.events import Event, EventStore
+    from hybrid_recsys.serve.live import LiveRecommender
     from hybrid_recsys.models import histories_csr
     from hybrid_recsys.pipeline import load_bundle
     from hybrid_recsys.rerank import candidate_features, select_features

@@ -25,7 +25,7 @@ KEY = "benchmark-key"
 def store_heldout_events(bundle_path: Path, database: str) -> int:
     "The ml-100k interactions the bundle did not train on, stored as rating events in time order."
     from hybrid_recsys.data import load_dataset
-    from hybrid_recsys.events import Event, EventStore
+    from hybrid_recsys.serve.events import Event, EventStore
     from hybrid_recsys.pipeline import load_bundle
     bundle, data = load_bundle(bundle_path), load_dataset("ml-100k")
     inter = data.interactions

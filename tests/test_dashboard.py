@@ -8,7 +8,7 @@ import pytest
 
 from browser import chart_values, log_in
 from conftest import API_KEY, ROOT, start_server
-from hybrid_recsys.online import format_number, format_interval
+from hybrid_recsys.serve.abstats import format_interval, format_number
 
 PAGES = {"overview": "/dashboard", "experiments": "/dashboard/experiments", "users": "/dashboard/users?user=1",
          "items": "/dashboard/items?item=50&q=space+adventure", "models": "/dashboard/models"}

@@ -8,8 +8,8 @@ import json, os, signal, subprocess, sys, textwrap, threading, time
 import pytest
 import sqlalchemy as sa
 
-import hybrid_recsys.online  # noqa: F401 (EventStore.add_exposures)
-from hybrid_recsys.events import Conflict, Event, EventStore, ItemUpdate, schema_version
+import hybrid_recsys.serve.online  # noqa: F401 (EventStore.add_exposures)
+from hybrid_recsys.serve.events import Conflict, Event, EventStore, ItemUpdate, schema_version
 
 
 def events(prefix: str, n: int, user=lambda i: str(i % 7), item=lambda i: str(i % 50)) -> list[Event]:
@@ -70,7 +70,7 @@ def test_concurrent_writers_store_each_event_once(database):
 
 def test_migrations_from_several_processes_at_once(database):
     "Four processes open a new database at the same moment: the schema is made once, and each sees the newest version."
-    script = "import sys; from hybrid_recsys.events import EventStore, schema_version; print(schema_version(EventStore(sys.argv[1]).engine))"
+    script = "import sys; from hybrid_recsys.serve.events import EventStore, schema_version; print(schema_version(EventStore(sys.argv[1]).engine))"
     processes = [subprocess.Popen([sys.executable, "-c", script, database], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
     outputs = [p.communicate(timeout=120) for p in processes]
     assert [p.returncode for p in processes] == [0] * 4, [err for _, err in outputs]
@@ -96,7 +96,7 @@ def test_a_version_1_database_is_migrated_with_its_events(database, monkeypatch)
 
 WRITER = textwrap.dedent("""
     import sys
-    from hybrid_recsys.events import Event, EventStore
+    from hybrid_recsys.serve.events import Event, EventStore
     store = EventStore(sys.argv[1])
     for batch in range(10_000):
         ids = [f"k{batch}-{i}" for i in range(20)]

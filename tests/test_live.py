@@ -5,7 +5,7 @@ import http.client, json, os, signal, threading, time, urllib.error, urllib.requ
 import pytest
 
 from conftest import API_KEY, raw_request, start_server
-from hybrid_recsys.events import EventStore
+from hybrid_recsys.serve.events import EventStore
 
 
 def request(base: str, method: str, path: str, body=None, key: str | None = API_KEY, raw: bytes | None = None) -> tuple[int, object]:
@@ -191,7 +191,7 @@ def eventually(check, timeout_s: float = 5.0) -> float:
     return time.perf_counter() - start
 
 
-@pytest.mark.parametrize("database", ["postgresql"], indirect=True)  # replicas share a PostgreSQL (workers on one machine may share an SQLite file: the same code; nb 17b tests it)
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)  # replicas share a PostgreSQL (workers on one machine may share an SQLite file: the same code; nb 21 tests it)
 def test_two_replicas_serve_each_others_events_items_and_experiment(bundle, database, run_cli, tmp_path):
     "Two servers over one PostgreSQL: an event stored through one changes the other's next list; an item added through one is served by the other; both serve the same experiment the same way."
     first, first_base = start_server(bundle, database, HRS_FOLLOW_S="0.1", HRS_WATCH_S="0.3")
@@ -244,8 +244,8 @@ def test_images_only_from_the_image_folder_and_the_database_file_never_opened(bu
     reported written survive a SIGKILL. Uploaded images are checked, stored and served behind the same read protection as every read."""
     import re, skimage
     from pathlib import Path
-    from hybrid_recsys.events import ItemUpdate
-    import hybrid_recsys.online  # noqa: F401 (EventStore.exposures)
+    from hybrid_recsys.serve.events import ItemUpdate
+    import hybrid_recsys.serve.online  # noqa: F401 (EventStore.exposures)
     database_file = tmp_path / "events.sqlite"
     database, images = f"sqlite:///{database_file}", tmp_path / "images"
     images.mkdir(); (images / "link.jpg").symlink_to(database_file)

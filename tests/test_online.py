@@ -7,8 +7,8 @@ import pytest
 import yaml
 
 from conftest import API_KEY, ROOT, start_server
-from hybrid_recsys.events import EventStore
-import hybrid_recsys.online  # noqa: F401 (EventStore's experiment methods)
+from hybrid_recsys.serve.events import EventStore
+import hybrid_recsys.serve.online  # noqa: F401 (EventStore's experiment methods)
 
 
 @pytest.fixture
@@ -97,10 +97,10 @@ def test_simulated_users_find_the_better_ranker_and_a_broken_split(experiment_se
 def test_assignment_is_the_same_in_another_process():
     "A user's variant is a function of the salt and the id: a process with another hash seed assigns the same."
     import subprocess, sys
-    from hybrid_recsys.online import parse_experiment
+    from hybrid_recsys.serve.online import parse_experiment
     spec = {"name": "sticky", "variants": [{"name": "a", "share": 0.3}, {"name": "b", "share": 0.7}]}
     here = [parse_experiment(spec).variant_of(str(u)) for u in range(2000)]
-    script = ("import json, sys; from hybrid_recsys.online import parse_experiment; e = parse_experiment(json.loads(sys.argv[1])); "
+    script = ("import json, sys; from hybrid_recsys.serve.online import parse_experiment; e = parse_experiment(json.loads(sys.argv[1])); "
               "print(json.dumps([e.variant_of(str(u)) for u in range(2000)]))")
     there = subprocess.run([sys.executable, "-c", script, json.dumps(spec)], capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "12345"}, timeout=120)
     assert there.returncode == 0, there.stderr

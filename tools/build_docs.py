@@ -17,12 +17,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CACHE, STAGE, SITE = ROOT / "_site_build" / "executed", ROOT / "_site_build" / "stage", ROOT / "_site"  # (_docs is nbdev_docs')
 HIDDEN = {"hide", "exporti", "default_exp"}  # directives whose cells stay out of the pages
-SERVING = ("17a", "17b", "17c", "17d", "17e", "17f", "17g", "18")  # the serving wing's chapters; the rest is the offline wing and the CLI
 
 
 def chapters() -> list[Path]:
-    "Every chapter notebook, in reading order."
-    return sorted(p for p in (ROOT / "nbs").glob("*.ipynb") if not p.name.startswith(("_", "index")))
+    "Every chapter notebook (the offline wing's in nbs/, the serving wing's in nbs/serve/), in reading order: by number."
+    found = [p for p in (ROOT / "nbs").rglob("*.ipynb") if not p.name.startswith(("_", "index")) and ".ipynb_checkpoints" not in p.parts]
+    return sorted(found, key=lambda p: p.name)
 
 
 def fingerprint(notebook: Path, flags: list[str]) -> str:
@@ -125,9 +125,11 @@ def stage(notebooks: list[Path], flags: list[str]) -> dict:
     shutil.copytree(ROOT / "benchmarks" / "results", STAGE / "benchmarks" / "results", ignore=shutil.ignore_patterns("*.json"))
     offline, serving, other = [], [], []
     for notebook in notebooks:
-        _page(cached(notebook, flags), STAGE / "chapters" / notebook.name)
-        entry = {_title(notebook): f"chapters/{notebook.name}"}
-        (serving if notebook.stem.split("_")[0] in SERVING else other if notebook.stem.startswith("19") else offline).append(entry)
+        page = notebook.relative_to(ROOT / "nbs").as_posix()  # serve/20_events.ipynb for the serving wing's
+        (STAGE / "chapters" / page).parent.mkdir(parents=True, exist_ok=True)
+        _page(cached(notebook, flags), STAGE / "chapters" / page)
+        entry = {_title(notebook): f"chapters/{page}"}
+        (serving if notebook.parent.name == "serve" else other if "cli" in notebook.stem else offline).append(entry)
     return [{"Home": "index.md"}, {"Guides": [{"Contents": "guide/index.md"}, *guides]},
             {"Offline wing": offline}, {"Serving wing": serving}, {"Command line": other}, {"Benchmarks": "benchmarks/index.md"}]
 
