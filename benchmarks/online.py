@@ -44,13 +44,13 @@ def scenario(bundle: Path, work: Path, liked: dict, spec: dict, drop: dict | Non
     "One experiment on a fresh server and database: simulated, then reported (and, with `off_policy`, estimated)."
     from hybrid_recsys.serve.events import EventStore
     from hybrid_recsys.serve.abstats import experiment_report
-    from hybrid_recsys.serve.online import parse_experiment
+    from hybrid_recsys.serve.online import parse_experiment, start_experiment
     from hybrid_recsys.pipeline import load_bundle
     from hybrid_recsys.serve.simulate import off_policy_report, simulate
     database = f"sqlite:///{work / (spec['name'] + '.sqlite')}"
     experiment = parse_experiment(spec)
     store = EventStore(database)
-    store.start_experiment(experiment)
+    start_experiment(store, experiment)
     server, base = serve(bundle, database)
     try:
         running(base, experiment.name)
@@ -67,12 +67,12 @@ def scenario(bundle: Path, work: Path, liked: dict, spec: dict, drop: dict | Non
 def serving_cost(bundle: Path, work: Path, users: list) -> list[dict]:
     "Recommendation latency under 8 clients with no experiment, then with an A/B test running (each list logged either way)."
     from hybrid_recsys.serve.events import EventStore
-    from hybrid_recsys.serve.online import parse_experiment
+    from hybrid_recsys.serve.online import parse_experiment, start_experiment
     rows = []
     for label, spec in (("no experiment", None), ("hybrid vs EASE A/B running", AB_EASE)):
         database = f"sqlite:///{work / f'cost-{len(rows)}.sqlite'}"
         store = EventStore(database)
-        if spec: store.start_experiment(parse_experiment(spec))
+        if spec: start_experiment(store, parse_experiment(spec))
         server, base = serve(bundle, database)
         try:
             if spec: running(base, spec["name"])

@@ -499,8 +499,7 @@ ab_app = typer.Typer(help="Online experiments on the event database ($HRS_DATABA
 app.add_typer(ab_app, name="ab")
 
 def _experiment_store():
-    "The event store, with the experiment methods `hybrid_recsys.serve.online` gives it."
-    import hybrid_recsys.serve.online  # noqa: F401 (its import adds them)
+    "The event store ($HRS_DATABASE_URL, else data/events.sqlite), where experiments are kept."
     from hybrid_recsys.serve.events import EventStore
     return EventStore()
 
@@ -510,11 +509,11 @@ def ab_start(config: Path = typer.Argument(..., help="An experiment file (YAML),
     "Start an experiment, checked whole first (each variant's bundle loaded and compared with the served one); services pick it up within HRS_WATCH_S."
     from hybrid_recsys.serve.api import model_dir
     from hybrid_recsys.serve.live import LiveRecommender
-    from hybrid_recsys.serve.online import Experiments, parse_experiment
+    from hybrid_recsys.serve.online import Experiments, parse_experiment, start_experiment
     from hybrid_recsys.pipeline import load_bundle
     experiment = parse_experiment(config)
     Experiments(LiveRecommender(load_bundle(bundle or model_dir())), None).arms(experiment)  # a variant that cannot be served: refused now, not in the service
-    started = _experiment_store().start_experiment(experiment)
+    started = start_experiment(_experiment_store(), experiment)
     shares = ", ".join(f"{v.name} {v.share:g}" if v.share is not None else v.name for v in experiment.variants)
     typer.echo(f"experiment {experiment.name!r} ({experiment.mode}: {shares}; traffic {experiment.traffic:g}) {'started' if started else 'was already running so'}")
 
@@ -528,9 +527,10 @@ def ab_stop(name: str = typer.Argument(..., help="The experiment's name.")):
 def ab_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
     "Every stored experiment, oldest first."
     import time
+    from hybrid_recsys.serve.online import stored_experiments
     rows = [{"name": r.experiment.name, "mode": r.experiment.mode, "status": r.status, "variants": ", ".join(v.name for v in r.experiment.variants),
              "started": time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started_at)),
-             "stopped": time.strftime("%Y-%m-%d %H:%M", time.localtime(r.stopped_at)) if r.stopped_at else ""} for r in _experiment_store().experiments()]
+             "stopped": time.strftime("%Y-%m-%d %H:%M", time.localtime(r.stopped_at)) if r.stopped_at else ""} for r in stored_experiments(_experiment_store())]
     if as_json: _print_json(rows)
     else: typer.echo(markdown_table(pd.DataFrame(rows, columns=["name", "mode", "status", "variants", "started", "stopped"])) if rows else "no experiments")
 

@@ -8,7 +8,6 @@ import json, os, signal, subprocess, sys, textwrap, threading, time
 import pytest
 import sqlalchemy as sa
 
-import hybrid_recsys.serve.online  # noqa: F401 (EventStore.add_exposures)
 from hybrid_recsys.serve.events import Conflict, Event, EventStore, ItemUpdate, schema_version
 
 

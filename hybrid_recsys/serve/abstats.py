@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .events import EventStore
-from .online import INTERLEAVED, Experiment, ExperimentRecord
+from .online import INTERLEAVED, Experiment, ExperimentRecord, stored_experiment
 
 # %% auto #0
 __all__ = ['attributed', 'list_outcomes', 'welch', 'users_needed', 'srm', 'mean_interval', 'outcomes_per_user',
@@ -96,7 +96,7 @@ def outcomes_per_user(outcomes: pd.DataFrame) -> pd.DataFrame:
 # %% ../../nbs/serve/25_abstats.ipynb #12a6bc53
 def experiment_outcomes(store: EventStore, name: str, click_types=("click",), conversion_types=("purchase",)) -> tuple[ExperimentRecord, pd.DataFrame, pd.DataFrame]:
     "An experiment's record, its exposures (every row, failures too) and its served lists' outcomes."
-    record = store.experiment(name)
+    record = stored_experiment(store, name)
     exposures = store.exposures(name)
     served = exposures[exposures["status"] == "ok"]
     users = sorted(served["user_id"].dropna().unique())

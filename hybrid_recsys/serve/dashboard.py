@@ -20,7 +20,7 @@ from .events import EVENT_TYPES, Event, EventStore, ImageRefused
 from .live import LiveRecommender, merged_history
 from .abstats import (experiment_outcomes, format_interval, format_number, interleaving_statistics, mean_interval,
                                          outcomes_per_user, report_of)
-from .online import INTERLEAVED, BundleView, Experiments, Overrides
+from .online import INTERLEAVED, BundleView, Experiments, Overrides, stored_experiments
 from ..pipeline import Bundle
 
 # %% auto #0
@@ -144,7 +144,7 @@ def over_time(record, exposures: pd.DataFrame, outcomes: pd.DataFrame, points: i
 
 def experiment_view(store: EventStore, name: str | None = None, points: int = 12) -> dict:
     "Every stored experiment, and one (the named, else the running, else the newest) with its report and its course over time."
-    records = store.experiments()
+    records = stored_experiments(store)
     if not records: return {"experiments": [], "report": None, "over_time": None, "markdown": None}
     if name is None: name = next((r.experiment.name for r in records if r.status == "running"), max(records, key=lambda r: r.started_at).experiment.name)
     record, exposures, outcomes = experiment_outcomes(store, name)

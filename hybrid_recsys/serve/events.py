@@ -5,7 +5,7 @@
 # %% ../../nbs/serve/20_events.ipynb #eeea22af
 from __future__ import annotations
 
-import math, os, random, sqlite3, time
+import contextlib, json, math, os, random, sqlite3, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from fastcore.basics import patch
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints, WithJsonSchema, field_validator, model_validator
 
-from ..core import ConfigError, HRSError, data_dir, first_repeat, get_logger, one_line
+from ..core import ConfigError, HRSError, NotFound, data_dir, first_repeat, get_logger, one_line
 from ..data import image_format, posters_dir
 from ..encoder import is_url, read_image_bytes
 
@@ -25,7 +25,7 @@ __all__ = ['ID_PATTERN', 'RawId', 'Text', 'EVENT_TYPES', 'DEFAULT_WEIGHTS', 'FUT
            'schema_table', 'experiments_table', 'exposures_table', 'MIGRATIONS', 'EVENT_COLUMNS', 'ITEM_COLUMNS',
            'event_weights', 'latest_event_time', 'Event', 'ItemUpdate', 'ImageRefused', 'image_type', 'ImageFolder',
            'database_url', 'connect', 'schema_version', 'migrate', 'Conflict', 'Ingested', 'EventStore',
-           'insert_or_skip']
+           'insert_or_skip', 'ExperimentRow']
 
 # %% ../../nbs/serve/20_events.ipynb #d01e76aa
 def _id_text(value):
@@ -563,3 +563,72 @@ def items_since(self: EventStore, after_seq: int = 0) -> pd.DataFrame:
               .group_by(item_versions_table.c.item_id)).scalar_subquery()
     query = sa.select(*[item_versions_table.c[c] for c in ITEM_COLUMNS]).where(item_versions_table.c.seq.in_(latest)).order_by(item_versions_table.c.seq)
     with self.engine.connect() as connection: return pd.DataFrame([tuple(r) for r in connection.execute(query)], columns=ITEM_COLUMNS)
+
+# %% ../../nbs/serve/20_events.ipynb #st0rex01
+@dataclass
+class ExperimentRow:
+    "An experiment as stored: its configuration as JSON, and its state."
+    name: str
+    spec: str  # the configuration (`serve.online.Experiment`) as JSON
+    status: str  # running | stopped
+    started_at: float
+    stopped_at: float | None
+
+@patch
+def experiment_rows(self: EventStore, name: str | None = None, running: bool = False) -> list[ExperimentRow]:
+    "Stored experiments, oldest first: every one, the one named `name`, or (`running`) the one running."
+    query = sa.select(experiments_table).order_by(experiments_table.c.started_at)
+    if name is not None: query = query.where(experiments_table.c.name == name)
+    if running: query = query.where(experiments_table.c.status == "running")
+    with self.engine.connect() as connection:
+        return [ExperimentRow(r.name, r.spec, r.status, r.started_at, r.stopped_at) for r in connection.execute(query)]
+
+# %% ../../nbs/serve/20_events.ipynb #st0rex02
+@contextlib.contextmanager
+def _writing(store: EventStore):
+    "A writer's transaction; on PostgreSQL also a lock, so that two starts cannot both see no running experiment."
+    with store.engine.connect().execution_options(writer=True) as connection, connection.begin():
+        if store.engine.dialect.name == "postgresql": connection.execute(sa.text("SELECT pg_advisory_xact_lock(7277112)"))
+        yield connection
+
+@patch
+def start_experiment(self: EventStore, name: str, spec: str) -> bool:
+    "Start experiment `name` with configuration `spec` (JSON, compared as text); False when it already runs exactly so. `ConfigError` when it runs with another configuration, was stopped, or another one runs."
+    with _writing(self) as connection:
+        for row in connection.execute(sa.select(experiments_table)):
+            if row.name == name and row.status == "running":
+                if row.spec == spec: return False
+                raise ConfigError(f"experiment {name!r} is running with another configuration; changing it would move users between variants: "
+                                  f"stop it (hybrid-recsys ab stop {name}) and start a new one under another name")
+            if row.name == name: raise ConfigError(f"experiment {name!r} was stopped; its results are final: start a new one under another name")
+            if row.status == "running": raise ConfigError(f"experiment {row.name!r} is running: stop it first (one experiment runs at a time)")
+        connection.execute(experiments_table.insert().values(name=name, spec=spec, status="running", started_at=time.time(), stopped_at=None))
+    return True
+
+@patch
+def stop_experiment(self: EventStore, name: str) -> bool:
+    "Stop a running experiment (its users get the default from the next request); False when it was stopped already."
+    with _writing(self) as connection:
+        row = connection.execute(sa.select(experiments_table).where(experiments_table.c.name == name)).first()
+        if row is None: raise NotFound(f"no experiment {name!r}")  # not the database URL: this reaches public answers
+        if row.status != "running": return False
+        connection.execute(experiments_table.update().where(experiments_table.c.name == name).values(status="stopped", stopped_at=time.time()))
+    return True
+
+# %% ../../nbs/serve/20_events.ipynb #st0rex03
+@patch
+def add_exposures(self: EventStore, rows: list[dict]) -> int:
+    "Store served lists (`exposures_table` columns) in one transaction; a request id already stored is skipped. The number stored."
+    if not rows: return 0
+    with self.engine.connect().execution_options(writer=True) as connection, connection.begin():
+        inserted = insert_or_skip(connection, exposures_table, "request_id").returning(exposures_table.c.seq)
+        return len(connection.execute(inserted, rows).all())  # (executemany leaves rowcount at -1 on PostgreSQL)
+
+@patch
+def exposures(self: EventStore, experiment: str | None = None) -> pd.DataFrame:
+    "Stored exposures (one experiment's, or all), in the order they were written; items, teams and propensities as lists."
+    query = sa.select(exposures_table).order_by(exposures_table.c.seq)
+    if experiment is not None: query = query.where(exposures_table.c.experiment == experiment)
+    with self.engine.connect() as connection: frame = pd.DataFrame(connection.execute(query).mappings().all(), columns=[c.name for c in exposures_table.c])
+    for column in ("items", "teams", "propensities"): frame[column] = [None if v is None else json.loads(v) for v in frame[column]]
+    return frame

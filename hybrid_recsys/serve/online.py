@@ -5,27 +5,27 @@
 # %% ../../nbs/serve/24_online.ipynb #72b77a7a
 from __future__ import annotations
 
-import contextlib, copy, hashlib, json, queue, threading, time
+import copy, hashlib, json, queue, threading, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-import pandas as pd
 import sqlalchemy as sa
 from fastcore.basics import patch
 from pydantic import BaseModel, Field, StringConstraints, ValidationError, model_validator
 
 from ..core import ConfigError, HRSError, NotFound, get_logger, one_line
-from .events import EventStore, experiments_table, exposures_table, insert_or_skip
+from .events import EventStore, ExperimentRow
 from ..experiments import error_line
 from .live import LiveRecommender
 from ..pipeline import Bundle, load_bundle
 
 # %% auto #0
 __all__ = ['log', 'Name', 'INTERLEAVED', 'stable_hash', 'unit_hash', 'Overrides', 'Variant', 'Experiment', 'parse_experiment',
-           'ExperimentRecord', 'BundleView', 'plackett_luce', 'team_draft', 'ExposureLog', 'Listing', 'exposure_row',
-           'check_compatible', 'Arm', 'Experiments', 'request_rng', 'public_spec']
+           'ExperimentRecord', 'stored_experiments', 'stored_experiment', 'running_experiment', 'start_experiment',
+           'BundleView', 'plackett_luce', 'team_draft', 'ExposureLog', 'Listing', 'exposure_row', 'check_compatible',
+           'Arm', 'Experiments', 'request_rng', 'public_spec']
 
 # %% ../../nbs/serve/24_online.ipynb #649f87d7
 log = get_logger("hybrid_recsys.serve.online")
@@ -127,57 +127,28 @@ class ExperimentRecord:
     started_at: float
     stopped_at: float | None
 
-def _records(rows) -> list[ExperimentRecord]:
-    return [ExperimentRecord(Experiment.model_validate_json(r.spec), r.status, r.started_at, r.stopped_at) for r in rows]
+def _record(row: ExperimentRow) -> ExperimentRecord:
+    return ExperimentRecord(Experiment.model_validate_json(row.spec), row.status, row.started_at, row.stopped_at)
 
-@patch
-def experiments(self: EventStore) -> list[ExperimentRecord]:
+def stored_experiments(store: EventStore) -> list[ExperimentRecord]:
     "Every experiment stored, oldest first."
-    with self.engine.connect() as connection: return _records(connection.execute(sa.select(experiments_table).order_by(experiments_table.c.started_at)))
+    return [_record(row) for row in store.experiment_rows()]
 
-@patch
-def experiment(self: EventStore, name: str) -> ExperimentRecord:
-    with self.engine.connect() as connection: found = _records(connection.execute(sa.select(experiments_table).where(experiments_table.c.name == name)))
+def stored_experiment(store: EventStore, name: str) -> ExperimentRecord:
+    "The experiment named `name`; `NotFound` when there is none."
+    found = store.experiment_rows(name)
     if not found: raise NotFound(f"no experiment {name!r}")  # not the database URL: this reaches public answers
-    return found[0]
+    return _record(found[0])
 
-@patch
-def running_experiment(self: EventStore) -> Experiment | None:
-    with self.engine.connect() as connection: found = _records(connection.execute(sa.select(experiments_table).where(experiments_table.c.status == "running")))
-    return found[0].experiment if found else None
+def running_experiment(store: EventStore) -> Experiment | None:
+    "The experiment that runs, if one does."
+    found = store.experiment_rows(running=True)
+    return _record(found[0]).experiment if found else None
 
 # %% ../../nbs/serve/24_online.ipynb #e8860da7
-@contextlib.contextmanager
-def _writing(store: EventStore):
-    "A writer's transaction; on PostgreSQL also a lock, so that two starts cannot both see no running experiment."
-    with store.engine.connect().execution_options(writer=True) as connection, connection.begin():
-        if store.engine.dialect.name == "postgresql": connection.execute(sa.text("SELECT pg_advisory_xact_lock(7277112)"))
-        yield connection
-
-@patch
-def start_experiment(self: EventStore, experiment: Experiment) -> bool:
-    "Start `experiment`; False when it already runs exactly so. `ConfigError` when it runs with another configuration, was stopped, or another one runs."
-    spec, name = experiment.model_dump_json(), experiment.name
-    with _writing(self) as connection:
-        for row in connection.execute(sa.select(experiments_table)):
-            if row.name == name and row.status == "running":
-                if row.spec == spec: return False
-                raise ConfigError(f"experiment {name!r} is running with another configuration; changing it would move users between variants: "
-                                  f"stop it (hybrid-recsys ab stop {name}) and start a new one under another name")
-            if row.name == name: raise ConfigError(f"experiment {name!r} was stopped; its results are final: start a new one under another name")
-            if row.status == "running": raise ConfigError(f"experiment {row.name!r} is running: stop it first (one experiment runs at a time)")
-        connection.execute(experiments_table.insert().values(name=name, spec=spec, status="running", started_at=time.time(), stopped_at=None))
-    return True
-
-@patch
-def stop_experiment(self: EventStore, name: str) -> bool:
-    "Stop a running experiment (its users get the default from the next request); False when it was stopped already."
-    with _writing(self) as connection:
-        row = connection.execute(sa.select(experiments_table).where(experiments_table.c.name == name)).first()
-        if row is None: raise NotFound(f"no experiment {name!r}")  # not the database URL: this reaches public answers
-        if row.status != "running": return False
-        connection.execute(experiments_table.update().where(experiments_table.c.name == name).values(status="stopped", stopped_at=time.time()))
-    return True
+def start_experiment(store: EventStore, experiment: Experiment) -> bool:
+    "Start `experiment` under the store's rules (`EventStore.start_experiment`); False when it already runs exactly so."
+    return store.start_experiment(experiment.name, experiment.model_dump_json())
 
 # %% ../../nbs/serve/24_online.ipynb #aa56bb27
 class BundleView:
@@ -229,23 +200,6 @@ def team_draft(first: list, second: list, k: int, rng: np.random.Generator) -> t
             merged.append(item); teams.append(team); taken.add(item); picks[team] += 1
         if next_of(0) is None and next_of(1) is None: break
     return merged, teams
-
-# %% ../../nbs/serve/24_online.ipynb #2275be7b
-@patch
-def add_exposures(self: EventStore, rows: list[dict]) -> int:
-    "Store served lists (`exposures_table` columns) in one transaction; a request id already stored is skipped. The number stored."
-    if not rows: return 0
-    with self.engine.connect().execution_options(writer=True) as connection, connection.begin():
-        return len(connection.execute(insert_or_skip(connection, exposures_table, "request_id").returning(exposures_table.c.seq), rows).all())  # (executemany leaves rowcount at -1 on PostgreSQL)
-
-@patch
-def exposures(self: EventStore, experiment: str | None = None) -> pd.DataFrame:
-    "Stored exposures (one experiment's, or all), in the order they were written; items, teams and propensities as lists."
-    query = sa.select(exposures_table).order_by(exposures_table.c.seq)
-    if experiment is not None: query = query.where(exposures_table.c.experiment == experiment)
-    with self.engine.connect() as connection: frame = pd.DataFrame(connection.execute(query).mappings().all(), columns=[c.name for c in exposures_table.c])
-    for column in ("items", "teams", "propensities"): frame[column] = [None if v is None else json.loads(v) for v in frame[column]]
-    return frame
 
 # %% ../../nbs/serve/24_online.ipynb #3125dfef
 class ExposureLog:
@@ -384,7 +338,7 @@ def _named(message: str, experiment: Experiment) -> str:
 @patch
 def refresh(self: Experiments) -> bool:
     "Serve what the store says runs now (call off the request threads: it may load bundles); True when that changed."
-    stored = self.store.running_experiment() if self.store is not None else None
+    stored = running_experiment(self.store) if self.store is not None else None
     current, _ = self.running
     if stored == current or (stored is not None and stored == self.failed): return False
     if stored is None:

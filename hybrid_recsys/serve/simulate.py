@@ -156,7 +156,8 @@ def off_policy_report(store: EventStore, bundle: Bundle,
                       model: ClickModel = ClickModel(), k: int = 10, draws: int = 1000) -> dict:
     "IPS and SNIPS estimates of `target`'s clicks per list from a stochastic variant's logs; with `liked`, the truth the simulator knows."
     from hybrid_recsys.serve.abstats import attributed
-    record = store.experiment(name)
+    from hybrid_recsys.serve.online import stored_experiment
+    record = stored_experiment(store, name)
     exposures = store.exposures(name)
     logged = exposures[(exposures["status"] == "ok") & (exposures["variant"] == variant) & exposures["propensities"].notna()].reset_index(drop=True)
     if logged.empty: raise HRSError(f"experiment {name!r}: no list of variant {variant!r} was logged with propensities (is its policy stochastic?)")
