@@ -24,7 +24,7 @@ setuptools.setup(
     license="Apache-2.0",
     packages=setuptools.find_packages(include=["hybrid_recsys", "hybrid_recsys.*"]),
     include_package_data=True,
-    package_data={"hybrid_recsys.serve": ["static/*", "templates/dashboard/*.html"]},  # the dashboard's templates, scripts and styles (Chart.js) travel with the package
+    package_data={"hybrid_recsys": ["models.yaml"], "hybrid_recsys.serve": ["static/*", "templates/dashboard/*.html"]},  # the model registry, and the dashboard's templates, scripts and styles (Chart.js), travel with the package
     python_requires=f">={cfg['min_python']}",
     install_requires=requirements,
     entry_points={"console_scripts": cfg.get("console_scripts", "").split()},

@@ -5,7 +5,7 @@
 # %% ../nbs/05_models.ipynb #37d2957b
 from __future__ import annotations
 
-import copy, importlib, json, zipfile
+import copy, importlib, json, re, zipfile
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,7 @@ from .core import ConfigError, HRSError, atomic_dir, get_logger, progress_disabl
 # %% auto #0
 __all__ = ['log', 'MODELS', 'check_user_items', 'check_histories', 'histories_csr', 'top_n', 'Recommender', 'MostPopular',
            'RandomRanking', 'EASE', 'pair_times', 'time_ordered', 'session_gram', 'SessionEASE', 'RP3beta',
-           'model_class', 'make_model', 'load_model']
+           'read_registry', 'model_class', 'make_model', 'load_model']
 
 # %% ../nbs/05_models.ipynb #8c48cf7e
 def check_user_items(matrix, name: str = "train_csr", shape: tuple[int, int] | None = None) -> sp.csr_matrix:
@@ -502,24 +502,23 @@ class RP3beta(Recommender):
 
 
 # %% ../nbs/05_models.ipynb #03e98e9c
-MODELS = {  # name -> (class, or "module:Class" imported on first use; validation grid)
-    "pop": (MostPopular, {}),
-    "random": (RandomRanking, {}),
-    "ease": (EASE, {"l2": [50.0, 100.0, 200.0, 350.0, 500.0, 750.0, 1000.0, 2000.0]}),
-    "session_ease": (SessionEASE, {"l2": [250.0, 500.0, 750.0, 1000.0, 1500.0, 2000.0], "session_weight": [0.0, 0.3, 1.0, 2.0]}),
-    "rp3beta": (RP3beta, {"alpha": [0.5, 0.75, 1.0, 1.25], "beta": [0.0, 0.2, 0.35, 0.5, 0.7], "top_k": [50, 100, 200, 500]}),
-    "als": ("hybrid_recsys.als:ALS", {"factors": [64, 128, 256], "regularization": [10.0, 30.0, 100.0, 300.0],
-                                      "alpha": [5.0, 10.0, 20.0, 50.0]}),
-    "spark-als": ("hybrid_recsys.spark:SparkALS", {"factors": [64, 128, 256], "regularization": [10.0, 30.0, 100.0, 300.0],
-                                                  "alpha": [5.0, 10.0, 20.0, 50.0]}),  # ALS trained by Spark (local mode or a cluster)
-    "precomputed": ("hybrid_recsys.spark:Precomputed", {}),  # lists read from a Spark batch-scoring table (nb 07a)
-    "neumf": ("hybrid_recsys.ncf:NeuMF", {"weight_decay": [0.0, 1e-6, 1e-5]}),
-    "multvae": ("hybrid_recsys.vae:MultVAE", {"beta": [0.1, 0.2, 0.5], "dropout": [0.5]}),
-    "content": ("hybrid_recsys.content:ContentRecommender", {"center": [True, False], "weighting": ["none", "rating", "centered"],
-                                                                "half_life_days": [None, 30.0]}),
-    "content2cf": ("hybrid_recsys.content:ContentToCF", {"l2": [3.0, 10.0, 30.0], "image_weight": [0.0, 1.0]}),  # new items: content mapped to ALS factors
-    "hybrid": ("hybrid_recsys.hybrid:HybridRecommender", {"loss": ["softmax", "pairwise"]}),
-}
+def read_registry(path: Path | str | None = None,  # a registry file; default: the package's models.yaml
+                 ) -> dict[str, tuple[str, dict]]:
+    "The model registry: name -> (\"module:Class\", validation grid), checked whole; `ConfigError` naming the entry that is wrong."
+    import importlib.resources, yaml
+    where = "hybrid_recsys/models.yaml" if path is None else str(path)
+    text = (importlib.resources.files("hybrid_recsys") / "models.yaml").read_text() if path is None else Path(path).read_text()
+    entries, registry = yaml.safe_load(text) or {}, {}
+    for name, entry in entries.items():
+        target, grid = (entry or {}).get("class"), (entry or {}).get("grid") or {}
+        if not isinstance(target, str) or not re.fullmatch(r"[\w.]+:\w+", target):
+            raise ConfigError(f"{where}: model '{name}': 'class' must be 'module:Class', got {target!r}")
+        if not isinstance(grid, dict) or not all(isinstance(values, list) and values for values in grid.values()):
+            raise ConfigError(f"{where}: model '{name}': 'grid' must map each parameter to a non-empty list of values, got {grid!r}")
+        registry[name] = (target, grid)
+    return registry
+
+MODELS = read_registry()  # name -> ("module:Class" or a class, validation grid); a benchmark may add its own entries
 
 def model_class(name: str) -> type:
     "The class registered under `name` (imported on first use)."
