@@ -9,11 +9,10 @@ poster among the held-out posters (recall@10, and the same from poster to text),
 random film splits (--seeds). Writes benchmarks/results/align.md (--no-write: print only). `.venv/bin/python benchmarks/align.py`.
 """
 import argparse, os, sys, time
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+from harness import ROOT, write_results
 
 
 def unit(x):
@@ -93,8 +92,7 @@ def main():
     text_out = "\n".join(lines) + "\n"
     print(text_out)
     if not args.no_write:
-        (ROOT / "benchmarks" / "results" / "align.md").write_text(f"# benchmarks/align.py\n\nMeasured {time.strftime('%Y-%m-%d')}: "
-                                                               f"`{' '.join(['benchmarks/align.py', *sys.argv[1:]])}`\n\n{text_out}")
+        write_results("align", text_out)
 
 
 if __name__ == "__main__":

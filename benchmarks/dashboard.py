@@ -13,12 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from load import ROOT, free_port, start
+from harness import KEY, ROOT, free_port, start
 
 sys.path.insert(0, str(ROOT / "tests"))
 from browser import launch, log_in  # noqa: E402
 
-KEY = "benchmark-key"
 CLI = str(Path(sys.executable).parent / "hybrid-recsys")
 VIEWS = {"overview": "/dashboard", "experiments": "/dashboard/experiments", "users": "/dashboard/users?user=1&k=10",
          "items": "/dashboard/items?item=50&k=10", "search": "/dashboard/items?q=space+adventure&k=10", "models": "/dashboard/models"}

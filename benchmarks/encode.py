@@ -11,7 +11,7 @@ Writes benchmarks/results/encode.{md,json} (--no-write: print only). `.venv/bin/
 import argparse, json, os, subprocess, sys, time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from harness import ROOT, write_results
 
 
 def throughput(limit: int | None) -> dict:
@@ -94,9 +94,7 @@ def main():
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_write:
-        results = ROOT / "benchmarks" / "results"; results.mkdir(exist_ok=True)
-        (results / "encode.json").write_text(json.dumps({"measured": time.strftime("%Y-%m-%d %H:%M"), "rows": rows, "stages": stages}, indent=1))
-        (results / "encode.md").write_text(f"# benchmarks/encode.py\n\nMeasured {time.strftime('%Y-%m-%d')}: `{' '.join(['benchmarks/encode.py', *sys.argv[1:]])}`\n\n{text}")
+        write_results("encode", text, {"rows": rows, "stages": stages})
 
 
 if __name__ == "__main__":

@@ -13,16 +13,11 @@ for that configuration, e.g. `{"source_grids": {"session_ease": {"dropout": [0, 
 Run: `.venv/bin/python benchmarks/hybrid_splits.py --config 'tuned={}' --config 'ten networks={"n_models": 10}'`
 (ML-100K `ms75`, seeds 42,1,2,3,4: about 4 minutes of source tuning, then about 80 s per configuration on 2 cores).
 """
-import argparse, json, sys, time, warnings
+import argparse, json, sys, warnings
 
-import numpy as np
 
-from hybrid_recsys.core import ConfigError, HRSError, seed_everything
-from hybrid_recsys.data import load_dataset
-from hybrid_recsys.evaluate import fit_for_validation, load_tuned, tune, validation_score
-from hybrid_recsys.hybrid import DEFAULT_SOURCES
-from hybrid_recsys.models import MODELS
-from hybrid_recsys.splits import split_dataset
+from harness import print_table, validation_scores
+from hybrid_recsys.core import ConfigError, HRSError
 
 
 def parse_config(text: str) -> tuple[str, dict]:
@@ -33,40 +28,6 @@ def parse_config(text: str) -> tuple[str, dict]:
     except json.JSONDecodeError as error: raise ConfigError(f"--config {label}: not a JSON object ({error})") from None
     if not isinstance(params, dict): raise ConfigError(f"--config {label}: expected a JSON object, got {body!r}")
     return label, params
-
-
-def validation_scores(dataset: str, protocol: str, seeds: list[int], configs: dict[str, dict]) -> dict[str, list[float]]:
-    "Label -> validation NDCG@10 on each seed's split, every source tuned on that split's own validation; no test row is read."
-    data = load_dataset(dataset)
-    saved = load_tuned(data.name, protocol, "hybrid") or {}
-    scores = {label: [] for label in configs}
-    for seed in seeds:
-        seed_everything(seed)
-        split = split_dataset(data, protocol, seed=seed)
-        tuned = {}  # (source, its grid as JSON) -> parameters chosen on this split's validation
-        for label, params in configs.items():
-            params = {**{k: v for k, v in saved.items() if k not in MODELS["hybrid"][1]}, **params}  # the saved settings outside the hybrid's grid, as `tuned_for_split` keeps them
-            grids = params.pop("source_grids", {})
-            source_params = {}
-            for name in params.get("sources", DEFAULT_SOURCES):
-                grid = {**MODELS[name][1], **grids.get(name, {})}
-                key = (name, json.dumps(grid, sort_keys=True))
-                if key not in tuned: tuned[key] = tune(name, split, grid=grid)[0]
-                source_params[name] = tuned[key]
-            start = time.perf_counter()
-            model = fit_for_validation("hybrid", {**params, "source_params": {**source_params, **params.get("source_params", {})}}, split)
-            scores[label].append(validation_score(model, split))
-            print(f"seed {seed}, {label}: {scores[label][-1]:.4f} ({time.perf_counter() - start:.0f} s); sources {source_params}", flush=True)
-    return scores
-
-
-def print_table(title: str, seeds: list[int], scores: dict[str, list[float]], first_column: str = "configuration"):
-    "The scores as a Markdown table under `title`: a row per label, its mean and each split."
-    print(f"\n{title}: validation NDCG@10 on each split (seeds {', '.join(map(str, seeds))}); test rows untouched\n")
-    print(f"| {first_column} | mean | " + " | ".join(f"seed {s}" for s in seeds) + " |")
-    print("|---|---|" + "---|" * len(seeds))
-    for label, values in scores.items():
-        print(f"| {label} | {np.mean(values):.4f} | " + " | ".join(f"{v:.4f}" for v in values) + " |")
 
 
 def main(argv: list[str] | None = None):

@@ -11,9 +11,7 @@ request's time is mostly its wait behind the others'). Writes benchmarks/results
 import argparse, json, os, sys, tempfile, time, urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from load import BIN, KEY, client, free_port, start  # noqa: E402 (the load benchmark's server and client helpers)
+from harness import BIN, KEY, ROOT, client, free_port, start, write_results
 
 
 def wait_idle(pid: int, quiet_s: float = 2.0, timeout_s: float = 120.0):
@@ -69,8 +67,7 @@ def main():
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_write:
-        (ROOT / "benchmarks" / "results" / "images.md").write_text(f"# benchmarks/images.py\n\nMeasured {time.strftime('%Y-%m-%d')}: "
-                                                                f"`{' '.join(['benchmarks/images.py', *sys.argv[1:]])}`\n\n{text}")
+        write_results("images", text, {"rows": rows})
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ import scipy.sparse as sp
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from hybrid_splits import print_table, validation_scores
+from harness import print_table, validation_scores
 from hybrid_recsys.als import ALS
 from hybrid_recsys.data import load_dataset
 from hybrid_recsys.evaluate import load_tuned, validation_score

@@ -18,9 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from load import ROOT, free_port, start
-
-KEY = "benchmark-key"
+from harness import KEY, ROOT, free_port, start
 
 
 def events(prefix: str, n: int, users: np.ndarray, items: np.ndarray, rng) -> list[dict]:

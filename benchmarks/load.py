@@ -15,55 +15,12 @@ With --baseline DIR, every row is measured again on the code of another checkout
 Writes the rows to benchmarks/results/load.json and the tables to benchmarks/results/load.md (--no-write: print only).
 Run after `make run`: `.venv/bin/python benchmarks/load.py [--baseline /path/to/an/older/checkout]` (about 4 minutes per code).
 """
-import argparse, asyncio, json, os, socket, subprocess, sys, tempfile, time, urllib.error, urllib.request
+import argparse, os, subprocess, sys, tempfile, urllib.error, urllib.request
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-KEY = "benchmark-key"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0)); return s.getsockname()[1]
-
-
-def start(command: list[str], base: str, env: dict, cwd: Path = ROOT) -> subprocess.Popen:
-    "Start a server in `cwd` and wait until it answers /health (or /hello)."
-    server = subprocess.Popen(command, cwd=cwd, env={**os.environ, "HRS_QUIET": "1", **env}, stdout=subprocess.DEVNULL)
-    for _ in range(1200):
-        if server.poll() is not None: sys.exit(f"error: the server exited with status {server.returncode}: {' '.join(command)}")
-        for path in ("/health", "/hello"):
-            try: urllib.request.urlopen(base + path, timeout=1); return server
-            except OSError: pass
-        time.sleep(0.1)
-    server.terminate(); sys.exit(f"error: no answer from {base} after 120 s")
-
-
-async def load(urls: list[str], concurrency: int) -> dict:
-    "Every url from `concurrency` keep-alive connections of this process (benchmarks/replicas.py's client)."
-    import aiohttp
-    latencies, errors, queue = [], 0, iter(urls)
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency + 1)) as session:
-        async def client():
-            nonlocal errors
-            for url in queue:
-                start_s = time.perf_counter()
-                try:
-                    async with session.get(url) as response:
-                        await response.read()
-                        if response.status != 200: errors += 1
-                except aiohttp.ClientError: errors += 1
-                latencies.append((time.perf_counter() - start_s) * 1000)
-        start_s = time.perf_counter()
-        await asyncio.gather(*(client() for _ in range(concurrency)))
-        seconds = time.perf_counter() - start_s
-    return {"concurrency": concurrency, "requests": len(latencies), "errors": errors, "throughput": len(latencies) / seconds,
-            "p50_ms": float(np.percentile(latencies, 50)), "p99_ms": float(np.percentile(latencies, 99))}
-
+from harness import BIN, KEY, ROOT, client, free_port, start, store_heldout_events, write_results
 
 def lists_counted(base: str) -> tuple[float, float]:
     "The server's lists so far, (found kept, computed), from /metrics (0, 0 for a server that does not count them)."
@@ -71,15 +28,6 @@ def lists_counted(base: str) -> tuple[float, float]:
     except urllib.error.HTTPError: text = ""  # the hello-world has no metrics
     value = lambda outcome: float(next((line.split()[-1] for line in text.splitlines() if line.startswith(f'hrs_lists{{outcome="{outcome}"}}')), 0))
     return value("kept"), value("computed")
-
-
-def client(base: str, files: dict, *options: str) -> dict:
-    "One run of benchmarks/client.py against `base`; its JSON line."
-    command = [sys.executable, str(ROOT / "benchmarks" / "client.py"), base, "--key", KEY, *options]
-    for name, path in files.items(): command += [f"--{name}", str(path)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
-    if result.returncode != 0: sys.exit(f"error: the client failed: {result.stderr[-2000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 ROWS = [  # (row, the event store's content, client options, server environment)
@@ -94,7 +42,6 @@ ROWS = [  # (row, the event store's content, client options, server environment)
 def measure(code: str, code_path: Path | None, bundle: Path, work: Path, files: dict, requests: int, workers: int, warmup: int,
             only: list[int] | None = None) -> list[dict]:
     "Every row (or the rows numbered in `only`, 1 to 6) on one checkout's code (None: this one)."
-    from swap import store_heldout_events
     env = {"HRS_MODEL_DIR": str(bundle), "HRS_API_KEYS": KEY, **({"PYTHONPATH": str(code_path)} if code_path else {})}
     serve = [str(BIN / "python"), "-c", "from hybrid_recsys.cli import main; main()", "serve", "--log-level", "warning", "--workers", str(workers)]
     hello = [sys.executable, str(ROOT / "benchmarks" / "hello.py"), "--workers", str(workers)]
@@ -168,10 +115,7 @@ def main():
     text = tables(rows, args.requests, args.warmup)
     print(text)
     if not (args.no_write or args.rows):
-        results = ROOT / "benchmarks" / "results"
-        results.mkdir(exist_ok=True)
-        (results / "load.json").write_text(json.dumps({"measured": time.strftime("%Y-%m-%d %H:%M"), "rows": rows}, indent=1))
-        (results / "load.md").write_text(f"# benchmarks/load.py\n\nMeasured {time.strftime('%Y-%m-%d')}: `{' '.join(['benchmarks/load.py', *sys.argv[1:]])}`\n\n{text}")
+        write_results("load", text, {"rows": rows})
 
 
 if __name__ == "__main__":

@@ -16,10 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from load import ROOT, free_port, start
-from roads import load
-
-KEY = "benchmark-key"
+from harness import KEY, ROOT, free_port, load_users, start
 SESSIONS = 3
 
 
@@ -76,8 +73,8 @@ def serving_cost(bundle: Path, work: Path, users: list) -> list[dict]:
         server, base = serve(bundle, database)
         try:
             if spec: running(base, spec["name"])
-            asyncio.run(load(base, np.array(users), seconds=3))
-            result = asyncio.run(load(base, np.array(users)))
+            asyncio.run(load_users(base, np.array(users), seconds=3))
+            result = asyncio.run(load_users(base, np.array(users)))
         finally:
             server.terminate(); server.wait(timeout=60)
         logged = store.exposures(spec["name"] if spec else None)

@@ -6,12 +6,11 @@ text, poster, both as `ContentRecommender` combines them), and over every film w
 $HRS_POSTERS_DIR (default ../shared/data/ml-1m-posters). Writes benchmarks/results/poster_neighbours.md (--no-write: print only).
 `.venv/bin/python benchmarks/poster_neighbours.py` (seconds once the embeddings are cached).
 """
-import argparse, os, sys, time
-from pathlib import Path
+import argparse, os, sys
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+from harness import ROOT, write_results
 
 
 def main():
@@ -50,8 +49,7 @@ def main():
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_write:
-        (ROOT / "benchmarks" / "results" / "poster_neighbours.md").write_text(
-            f"# benchmarks/poster_neighbours.py\n\nMeasured {time.strftime('%Y-%m-%d')}: `benchmarks/poster_neighbours.py`\n\n{text}")
+        write_results("poster_neighbours", text)
 
 
 if __name__ == "__main__":

@@ -22,12 +22,11 @@ benchmarks/results/posters-<protocol>.{md,json} (--no-write: print only).
 `.venv/bin/python benchmarks/posters.py --protocol cold-items [--seeds 42,1,2,3,4]` (cold-items: about 3 minutes per split
 here; new-items: about 9, recbole811: about 5).
 """
-import argparse, json, os, sys, time
-from pathlib import Path
+import argparse, os, sys, time
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+from harness import ROOT, write_results
 
 CONTENT = {"center": True, "half_life_days": None}
 ROWS = {  # label -> (model, fixed parameters, grid searched on validation, protocols); hybrids get their sources' parameters in `main`
@@ -125,11 +124,8 @@ def main():
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_write:
-        results_dir = ROOT / "benchmarks" / "results"; results_dir.mkdir(exist_ok=True)
-        (results_dir / f"posters-{args.protocol}.md").write_text(f"# benchmarks/posters.py\n\nMeasured {time.strftime('%Y-%m-%d')}: "
-                                                f"`{' '.join(['benchmarks/posters.py', *sys.argv[1:]])}`\n\n{text}")
-        (results_dir / f"posters-{args.protocol}.json").write_text(json.dumps({"measured": time.strftime("%Y-%m-%d %H:%M"), "seeds": seeds, "protocol": args.protocol, "pairs": pairs,
-                                                              "chosen": chosen, "rows": {label: r.to_dict() for label, r in results.items()}}, indent=1, default=str))
+        write_results(f"posters-{args.protocol}", text, {"seeds": seeds, "protocol": args.protocol, "pairs": pairs, "chosen": chosen,
+                                                          "rows": {label: r.to_dict() for label, r in results.items()}})
 
 
 if __name__ == "__main__":

@@ -13,9 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from load import ROOT, free_port, load, start
-
-KEY = "benchmark-key"
+from harness import KEY, ROOT, free_port, load_urls, start
 
 
 def call(base: str, path: str, body=None):
@@ -64,7 +62,7 @@ def main():
         rng = np.random.default_rng(0)
         urls = [f"{bases[n % 2]}/users/{rng.choice(users)}/recommendations?k=10" for n in range(args.requests)]
         prober.start()
-        loaded = asyncio.run(load(urls, 8))
+        loaded = asyncio.run(load_urls(urls, 8))
         prober.join()
     finally:
         for server in servers: server.terminate(); server.wait(timeout=60)

@@ -11,12 +11,11 @@ With concurrency c, a closed-loop client sees a mean latency of c / throughput (
 The file's table applies that to the streaming row's shares. The HTTP layer is not in these figures (GET /hello in load.py).
 Writes benchmarks/results/request_cost.md (--no-write: print only). Run after `make run`: `.venv/bin/python benchmarks/request_cost.py`.
 """
-import argparse, os, sys, tempfile, time
-from pathlib import Path
+import argparse, os, tempfile, time
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+from harness import ROOT, write_results
 
 
 def median_ms(work, repeats: int) -> float:
@@ -100,9 +99,7 @@ def main():
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_write:
-        out = ROOT / "benchmarks" / "results" / "request_cost.md"
-        out.parent.mkdir(exist_ok=True)
-        out.write_text(f"# benchmarks/request_cost.py\n\nMeasured {time.strftime('%Y-%m-%d')}: `{' '.join(['benchmarks/request_cost.py', *sys.argv[1:]])}`\n\n{text}")
+        write_results("request_cost", text)
 
 
 if __name__ == "__main__":

@@ -11,31 +11,13 @@ Reported: every request's outcome (any status but 200, or a broken connection, i
 the retrain, while it trains, in the two seconds around the swap and after it, the retrain's duration, and the time from
 the link's switch to /health naming the new version. Run after `make run`: `.venv/bin/python benchmarks/swap.py`.
 """
-import argparse, asyncio, os, shutil, subprocess, sys, tempfile, time
+import argparse, asyncio, os, shutil, sys, tempfile, time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from load import ROOT, free_port, start
-
-KEY = "benchmark-key"
-
-
-def store_heldout_events(bundle_path: Path, database: str) -> int:
-    "The ml-100k interactions the bundle did not train on, stored as rating events in time order."
-    from hybrid_recsys.data import load_dataset
-    from hybrid_recsys.serve.events import Event, EventStore
-    from hybrid_recsys.pipeline import load_bundle
-    bundle, data = load_bundle(bundle_path), load_dataset("ml-100k")
-    inter = data.interactions
-    trained = np.asarray(bundle.model.train_csr[inter["user"].to_numpy(), inter["item"].to_numpy()]).ravel() != 0
-    rest = inter[~trained].sort_values("timestamp", kind="stable")
-    events = [Event(event_id=f"h{n}", user_id=str(data.user_ids[u]), item_id=str(data.item_ids[i]), type="rating", value=float(r), timestamp=float(t))
-              for n, (u, i, r, t) in enumerate(zip(rest["user"], rest["item"], rest["rating"], rest["timestamp"]))]
-    store = EventStore(database)
-    for s in range(0, len(events), 1000): store.add_events(events[s:s + 1000])
-    return len(events)
+from harness import KEY, ROOT, free_port, start, store_heldout_events
 
 
 async def run(base: str, link: Path, users: np.ndarray, clients: int, warmup: float, after: float, env: dict) -> dict:
