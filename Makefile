@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser run reports mlflow-ui lab docs test check-sync clean-cache
+.PHONY: setup browser run reports mlflow-ui lab docs format test check-sync clean-cache
 
 # Set-up is idempotent: it reruns only when a requirements or packaging file changed.
 # torch goes in first and alone, so nothing that depends on it can pull another build.
@@ -48,6 +48,11 @@ mlflow-ui: setup
 lab: setup
 	$(BIN)/jupyter lab --no-browser --allow-root --ip 127.0.0.1 --port 8888 --ServerApp.root_dir=nbs
 
+# Format every notebook's code (ruff, 120 columns: ruff.toml), then export and clean: what `make test` checks.
+format: setup
+	$(BIN)/ruff format nbs
+	cd nbs && ../$(BIN)/nbdev_export && ../$(BIN)/nbdev_clean
+
 # The documentation site, offline (MkDocs: tools/build_docs.py says why): the README, docs/, benchmarks/ and every chapter
 # with its outputs, in _site/ (serve it with `.venv/bin/python -m http.server -d _site`). Chapters run by `make test` are reused.
 docs: setup
@@ -61,6 +66,7 @@ test: setup browser check-sync
 check-sync: setup
 	$(BIN)/python tools/check_nbdev_sync.py
 	$(BIN)/python tools/check_private.py
+	$(BIN)/python tools/check_lines.py
 
 clean-cache:
 	rm -rf data/processed data/embeddings

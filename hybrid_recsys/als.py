@@ -19,67 +19,111 @@ __all__ = ['WEIGHTINGS', 'confidence', 'ALS']
 # %% ../nbs/07_als.ipynb #472f001a
 WEIGHTINGS = ("linear", "bm25", "tfidf")
 
-def confidence(matrix: sp.csr_matrix,  # users x items interactions
-               weighting: str = "linear",  # 'linear', 'bm25' or 'tfidf'
-               alpha: float = 20.0,  # confidence scale
-               use_ratings: bool = False,  # weight by rating values instead of 1 per interaction
-               bm25_k1: float = 100.0, bm25_b: float = 0.8,  # BM25 saturation and length normalisation
-              ) -> sp.csr_matrix:
+
+def confidence(
+    matrix: sp.csr_matrix,  # users x items interactions
+    weighting: str = "linear",  # 'linear', 'bm25' or 'tfidf'
+    alpha: float = 20.0,  # confidence scale
+    use_ratings: bool = False,  # weight by rating values instead of 1 per interaction
+    bm25_k1: float = 100.0,
+    bm25_b: float = 0.8,  # BM25 saturation and length normalisation
+) -> sp.csr_matrix:
     "Users x items confidence matrix for iALS."
     from implicit.nearest_neighbours import bm25_weight, tfidf_weight
+
     values = sp.csr_matrix(matrix, dtype=np.float32, copy=True)
-    if not use_ratings: values.data[:] = 1.0
-    if weighting == "linear": weighted = values
-    elif weighting == "bm25": weighted = bm25_weight(values, K1=bm25_k1, B=bm25_b)
-    elif weighting == "tfidf": weighted = tfidf_weight(values)
-    else: raise ConfigError(f"ALS weighting must be one of {', '.join(WEIGHTINGS)}, got {weighting!r}")
+    if not use_ratings:
+        values.data[:] = 1.0
+    if weighting == "linear":
+        weighted = values
+    elif weighting == "bm25":
+        weighted = bm25_weight(values, K1=bm25_k1, B=bm25_b)
+    elif weighting == "tfidf":
+        weighted = tfidf_weight(values)
+    else:
+        raise ConfigError(f"ALS weighting must be one of {', '.join(WEIGHTINGS)}, got {weighting!r}")
     return sp.csr_matrix(weighted * alpha, dtype=np.float32)
 
 # %% ../nbs/07_als.ipynb #7249cafa
 class ALS(Recommender):
     "Implicit-feedback ALS (Hu et al. 2008) via `implicit`, with configurable confidence weighting."
+
     name = "als"
-    def __init__(self,
-                 factors: int = 128,  # latent dimensions
-                 regularization: float = 100.0,  # L2 penalty; on MovieLens the optimum is in the tens to hundreds
-                 alpha: float = 20.0,  # confidence scale of observed interactions
-                 iterations: int = 15,  # ALS sweeps
-                 weighting: str = "linear",  # 'linear', 'bm25' or 'tfidf'
-                 use_ratings: bool = False,  # confidence from rating values instead of 1
-                 bm25_k1: float = 100.0, bm25_b: float = 0.8,  # BM25 parameters (weighting='bm25')
-                 seed: int = 42,  # initialisation seed
-                 use_gpu: bool | None = None,  # None: use a GPU when implicit has CUDA support and one is present
-                 num_threads: int = 0,  # implicit's threads; 0 = all cores
-                ):
-        if factors < 1 or iterations < 1: raise ConfigError(f"ALS factors and iterations must be positive, got {factors} and {iterations}")
-        if regularization < 0 or alpha <= 0: raise ConfigError(f"ALS regularization must be >= 0 and alpha > 0, got {regularization} and {alpha}")
-        if weighting not in WEIGHTINGS: raise ConfigError(f"ALS weighting must be one of {', '.join(WEIGHTINGS)}, got {weighting!r}")
-        self.params = dict(factors=int(factors), regularization=float(regularization), alpha=float(alpha), iterations=int(iterations),
-                           weighting=weighting, use_ratings=bool(use_ratings), bm25_k1=float(bm25_k1), bm25_b=float(bm25_b),
-                           seed=int(seed), use_gpu=use_gpu, num_threads=int(num_threads))
+
+    def __init__(
+        self,
+        factors: int = 128,  # latent dimensions
+        regularization: float = 100.0,  # L2 penalty; on MovieLens the optimum is in the tens to hundreds
+        alpha: float = 20.0,  # confidence scale of observed interactions
+        iterations: int = 15,  # ALS sweeps
+        weighting: str = "linear",  # 'linear', 'bm25' or 'tfidf'
+        use_ratings: bool = False,  # confidence from rating values instead of 1
+        bm25_k1: float = 100.0,
+        bm25_b: float = 0.8,  # BM25 parameters (weighting='bm25')
+        seed: int = 42,  # initialisation seed
+        use_gpu: bool | None = None,  # None: use a GPU when implicit has CUDA support and one is present
+        num_threads: int = 0,  # implicit's threads; 0 = all cores
+    ):
+        if factors < 1 or iterations < 1:
+            raise ConfigError(f"ALS factors and iterations must be positive, got {factors} and {iterations}")
+        if regularization < 0 or alpha <= 0:
+            raise ConfigError(f"ALS regularization must be >= 0 and alpha > 0, got {regularization} and {alpha}")
+        if weighting not in WEIGHTINGS:
+            raise ConfigError(f"ALS weighting must be one of {', '.join(WEIGHTINGS)}, got {weighting!r}")
+        self.params = dict(
+            factors=int(factors),
+            regularization=float(regularization),
+            alpha=float(alpha),
+            iterations=int(iterations),
+            weighting=weighting,
+            use_ratings=bool(use_ratings),
+            bm25_k1=float(bm25_k1),
+            bm25_b=float(bm25_b),
+            seed=int(seed),
+            use_gpu=use_gpu,
+            num_threads=int(num_threads),
+        )
 
     def fit(self, train_csr: sp.csr_matrix) -> "ALS":
         from implicit.als import AlternatingLeastSquares
         import implicit.gpu
+
         train_csr = self.remember_training(train_csr)
         p = self.params
         use_gpu = implicit.gpu.HAS_CUDA if p["use_gpu"] is None else p["use_gpu"]
         weights = confidence(train_csr, p["weighting"], p["alpha"], p["use_ratings"], p["bm25_k1"], p["bm25_b"])
         with threadpool_limits(1, "blas"):  # implicit's own threads do the work; OpenBLAS's would oversubscribe
-            model = AlternatingLeastSquares(factors=p["factors"], regularization=p["regularization"], alpha=1.0,
-                                            iterations=p["iterations"], random_state=p["seed"], use_gpu=use_gpu,
-                                            num_threads=p["num_threads"])
+            model = AlternatingLeastSquares(
+                factors=p["factors"],
+                regularization=p["regularization"],
+                alpha=1.0,
+                iterations=p["iterations"],
+                random_state=p["seed"],
+                use_gpu=use_gpu,
+                num_threads=p["num_threads"],
+            )
             model.fit(weights, show_progress=False)
-        if use_gpu: model = model.to_cpu()
+        if use_gpu:
+            model = model.to_cpu()
         self.user_factors, self.item_factors = np.asarray(model.user_factors), np.asarray(model.item_factors)
         self._solver = None  # the fold-in solver, built on first use
         return self
 
-    def score_users(self, user_ids): return self.user_factors[user_ids] @ self.item_factors.T
-    def score_histories(self, history_csr): return self.history_vectors(history_csr) @ self.item_factors.T
-    def item_vectors(self): return self.item_factors
-    def user_vectors(self, user_ids): return self.user_factors[np.asarray(user_ids)]
-    def state_arrays(self): return {"user_factors": self.user_factors, "item_factors": self.item_factors}
+    def score_users(self, user_ids):
+        return self.user_factors[user_ids] @ self.item_factors.T
+
+    def score_histories(self, history_csr):
+        return self.history_vectors(history_csr) @ self.item_factors.T
+
+    def item_vectors(self):
+        return self.item_factors
+
+    def user_vectors(self, user_ids):
+        return self.user_factors[np.asarray(user_ids)]
+
+    def state_arrays(self):
+        return {"user_factors": self.user_factors, "item_factors": self.item_factors}
+
     def set_state_arrays(self, arrays):
         self.user_factors, self.item_factors = arrays["user_factors"], arrays["item_factors"]
         self._solver = None
@@ -89,16 +133,25 @@ class ALS(Recommender):
 def history_vectors(self: ALS, history_csr: sp.csr_matrix) -> np.ndarray:
     "Factors of arbitrary histories, solved against the fitted item factors (a fold-in)."
     from implicit.cpu.als import AlternatingLeastSquares
+
     self.check_fitted()
     history_csr = check_histories(history_csr, self.n_items)
     p = self.params
     if p["weighting"] != "linear":
-        raise NotImplementedError(f"ALS with {p['weighting']} confidence cannot fold in a history (its weights need the training matrix's statistics); use weighting='linear'")
+        raise NotImplementedError(
+            f"ALS with {p['weighting']} confidence cannot fold in a history (its weights need the training matrix's "
+            "statistics); use weighting='linear'"
+        )
     if getattr(self, "_solver", None) is None:  # implicit's solver over the fitted item factors, built once
-        with threadpool_limits(1, "blas"):  # implicit checks the BLAS threads when built (a warning otherwise); once, not per request
-            self._solver = AlternatingLeastSquares(factors=p["factors"], regularization=p["regularization"], alpha=1.0, num_threads=p["num_threads"])
+        with threadpool_limits(
+            1, "blas"
+        ):  # implicit checks the BLAS threads when built (a warning otherwise); once, not per request
+            self._solver = AlternatingLeastSquares(
+                factors=p["factors"], regularization=p["regularization"], alpha=1.0, num_threads=p["num_threads"]
+            )
         self._solver.item_factors = np.ascontiguousarray(self.item_factors, dtype=np.float32)
-    if history_csr.shape[0] == 0: return np.zeros((0, p["factors"]), np.float32)
+    if history_csr.shape[0] == 0:
+        return np.zeros((0, p["factors"]), np.float32)
     weights = confidence(history_csr, "linear", p["alpha"], p["use_ratings"])
     # no threadpool_limits here: it scans the loaded libraries on every call (about 4 ms), a cost per request; the service limits threads once
     return np.asarray(self._solver.recalculate_user(np.arange(history_csr.shape[0]), weights), dtype=np.float32)

@@ -17,7 +17,15 @@ from .core import ConfigError, HRSError, json_text, seed_everything
 from .data import MOVIELENS, Dataset, load_dataset
 from .content import ContentRecommender
 from .embeddings import embeddings_folder, item_embeddings
-from .evaluate import DEFAULT_COLUMNS, evaluate, evaluate_splits, results_table, save_tuned, splits_table, tune
+from hybrid_recsys.evaluate import (
+    DEFAULT_COLUMNS,
+    evaluate,
+    evaluate_splits,
+    results_table,
+    save_tuned,
+    splits_table,
+    tune,
+)
 from .models import MODELS
 from .splits import PROTOCOLS, split_dataset
 
@@ -30,8 +38,13 @@ __all__ = ['app', 'DatasetOption', 'InteractionsOption', 'ItemsOption', 'QuietOp
            'main']
 
 # %% ../nbs/30_cli.ipynb #e2c7b382
-app = typer.Typer(help="hybrid_recsys: a two-stage hybrid recommender. Data statistics, evaluation, baselines and content search.",
-                  add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="hybrid_recsys: a two-stage hybrid recommender. Data statistics, evaluation, baselines and content search.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
 
 @app.callback()
 def _commands():
@@ -40,66 +53,104 @@ def _commands():
 
 # %% ../nbs/30_cli.ipynb #d112a16e
 DatasetOption = typer.Option(None, "--dataset", "-d", help=f"Bundled dataset: {', '.join(MOVIELENS)}.")
-InteractionsOption = typer.Option(None, "--interactions", help="Your interactions file (CSV/TSV/Parquet): user_id, item_id[, rating, timestamp].")
-ItemsOption = typer.Option(None, "--items", help="Your items file (CSV/TSV/Parquet): item_id[, title, year, text, genres, image_path].")
+InteractionsOption = typer.Option(
+    None, "--interactions", help="Your interactions file (CSV/TSV/Parquet): user_id, item_id[, rating, timestamp]."
+)
+ItemsOption = typer.Option(
+    None, "--items", help="Your items file (CSV/TSV/Parquet): item_id[, title, year, text, genres, image_path]."
+)
 QuietOption = typer.Option(False, "--quiet", "-q", help="No progress bars.")
 ProtocolOption = typer.Option("ms75", "--protocol", "-p", help=f"Evaluation protocol: {', '.join(PROTOCOLS)}.")
 SeedOption = typer.Option(42, "--seed", help="Seed of the split (and of everything random).")
-SeedsOption = typer.Option(None, "--seeds", help="Several splits instead of one, e.g. 42,1,2,3,4: means ± standard deviations over them, comparisons pooled over splits.")
+SeedsOption = typer.Option(
+    None,
+    "--seeds",
+    help="Several splits instead of one, e.g. 42,1,2,3,4: means ± standard deviations over them, comparisons pooled "
+    "over splits.",
+)
+
+
 def _check_choices(protocol: str, models: list[str], flag: str = "--model"):
     "Fail before any work when the protocol or a model name is unknown."
-    if protocol not in PROTOCOLS: raise ConfigError(f"--protocol {protocol!r}: expected one of {', '.join(PROTOCOLS)}")
+    if protocol not in PROTOCOLS:
+        raise ConfigError(f"--protocol {protocol!r}: expected one of {', '.join(PROTOCOLS)}")
     for name in models:
-        if name not in MODELS: raise ConfigError(f"{flag} {name!r}: expected one of {', '.join(MODELS)}")
+        if name not in MODELS:
+            raise ConfigError(f"{flag} {name!r}: expected one of {', '.join(MODELS)}")
 
 # %% ../nbs/30_cli.ipynb #5f598589
 def _load(dataset: str | None, interactions: Path | None, items: Path | None, quiet: bool) -> Dataset:
-    if quiet: os.environ["HRS_QUIET"] = "1"
-    if dataset is None and interactions is None: dataset = "ml-100k"
+    if quiet:
+        os.environ["HRS_QUIET"] = "1"
+    if dataset is None and interactions is None:
+        dataset = "ml-100k"
     return load_dataset(dataset, interactions, items)
 
 # %% ../nbs/30_cli.ipynb #ab648596
-def _print_json(payload): typer.echo(json_text(payload))
+def _print_json(payload):
+    typer.echo(json_text(payload))
 
 # %% ../nbs/30_cli.ipynb #bc45b5f5
 @app.command("data-stats")
-def data_stats(dataset: Optional[str] = DatasetOption, interactions: Optional[Path] = InteractionsOption,
-               items: Optional[Path] = ItemsOption, as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-               quiet: bool = QuietOption):
+def data_stats(
+    dataset: Optional[str] = DatasetOption,
+    interactions: Optional[Path] = InteractionsOption,
+    items: Optional[Path] = ItemsOption,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    quiet: bool = QuietOption,
+):
     "Load a dataset (validating your files) and print its statistics."
     stats = _load(dataset, interactions, items, quiet).stats()
-    if as_json: _print_json(stats)
+    if as_json:
+        _print_json(stats)
     else:
-        for key, value in stats.items(): typer.echo(f"{key:>28}: {value}")
+        for key, value in stats.items():
+            typer.echo(f"{key:>28}: {value}")
 
 # %% ../nbs/30_cli.ipynb #af5ce421
 def _value(text: str):
     "A command-line value as JSON when it parses (numbers, true, lists), else as a string."
-    try: return json.loads(text)
-    except json.JSONDecodeError: return text.strip()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text.strip()
 
 # %% ../nbs/30_cli.ipynb #dffd3ae5
 def _parse_seeds(text: str | None) -> list[int] | None:
     "The seeds of --seeds, or None when it was not given."
-    if text is None: return None
-    try: seeds = [int(s) for s in text.split(",") if s.strip()]
-    except ValueError: raise ConfigError(f"--seeds {text!r}: expected integers separated by commas, e.g. 42,1,2,3,4") from None
-    if not seeds or len(set(seeds)) != len(seeds): raise ConfigError(f"--seeds {text!r}: expected distinct integers separated by commas, e.g. 42,1,2,3,4")
+    if text is None:
+        return None
+    try:
+        seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise ConfigError(f"--seeds {text!r}: expected integers separated by commas, e.g. 42,1,2,3,4") from None
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ConfigError(f"--seeds {text!r}: expected distinct integers separated by commas, e.g. 42,1,2,3,4")
     return seeds
 
-TUNING = {"split": "tuned on each split's own validation (a hybrid's sources too)",
-          "saved": "as saved in experiments/tuned/ (chosen on one split's validation; tuned on the split where none were saved)",
-          "fixed": "fixed by --param"}
+
+TUNING = {
+    "split": "tuned on each split's own validation (a hybrid's sources too)",
+    "saved": "as saved in experiments/tuned/ (chosen on one split's validation; tuned on the split where none were saved)",
+    "fixed": "fixed by --param",
+}
+
 
 def _splits_caption(data: Dataset, protocol: str, seeds: list[int], tuning: str) -> str:
-    return (f"\n{data.name} / {protocol}, {len(seeds)} splits (seeds {', '.join(map(str, seeds))}): mean ± standard deviation over the splits; "
-            f"parameters {TUNING[tuning]}\n")
+    return (
+        f"\n{data.name} / {protocol}, {len(seeds)} splits (seeds {', '.join(map(str, seeds))}): mean ± standard "
+        "deviation over the splits; "
+        f"parameters {TUNING[tuning]}\n"
+    )
+
 
 def _parse_params(pairs: list[str]) -> dict | None:
-    if not pairs: return None
+    if not pairs:
+        return None
     params = {}
     for pair in pairs:
-        if "=" not in pair: raise ConfigError(f"--param {pair!r}: expected NAME=VALUE, e.g. --param l2=500")
+        if "=" not in pair:
+            raise ConfigError(f"--param {pair!r}: expected NAME=VALUE, e.g. --param l2=500")
         name, value = pair.split("=", 1)
         params[name.strip()] = _value(value)
     return params
@@ -107,24 +158,45 @@ def _parse_params(pairs: list[str]) -> dict | None:
 # %% ../nbs/30_cli.ipynb #6a2febe2
 @app.command("evaluate")
 def evaluate_command(
-    dataset: Optional[str] = DatasetOption, interactions: Optional[Path] = InteractionsOption, items: Optional[Path] = ItemsOption,
+    dataset: Optional[str] = DatasetOption,
+    interactions: Optional[Path] = InteractionsOption,
+    items: Optional[Path] = ItemsOption,
     protocol: str = ProtocolOption,
     model: str = typer.Option("ease", "--model", "-m", help=f"Model: {', '.join(MODELS)}."),
-    seed: int = SeedOption, seeds_text: Optional[str] = SeedsOption,
+    seed: int = SeedOption,
+    seeds_text: Optional[str] = SeedsOption,
     k: list[int] = typer.Option([10], "--k", help="Cut-off(s) K; repeat for several."),
-    param: list[str] = typer.Option([], "--param", help="Fix a model parameter (NAME=VALUE, repeatable) instead of tuning on validation."),
-    fresh_tune: bool = typer.Option(False, "--tune", help="Search the validation grid now, ignoring parameters saved in experiments/tuned/ (with --seeds: on each split's own validation, a hybrid's sources too)."),
+    param: list[str] = typer.Option(
+        [], "--param", help="Fix a model parameter (NAME=VALUE, repeatable) instead of tuning on validation."
+    ),
+    fresh_tune: bool = typer.Option(
+        False,
+        "--tune",
+        help="Search the validation grid now, ignoring parameters saved in experiments/tuned/ (with --seeds: on each "
+        "split's own validation, a hybrid's sources too).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the full result as JSON."),
     quiet: bool = QuietOption,
 ):
     "Evaluate a model under a protocol: parameters chosen on validation, scored once on test."
     _check_choices(protocol, [model])
-    if any(value < 1 for value in k): raise ConfigError(f"--k must be at least 1, got {min(k)}")
+    if any(value < 1 for value in k):
+        raise ConfigError(f"--k must be at least 1, got {min(k)}")
     params, seeds = _parse_params(param), _parse_seeds(seeds_text)
     if seeds:
         data = _load(dataset, interactions, items, quiet)
-        result = evaluate_splits(model, data, protocol, tuple(seeds), ks=tuple(k), params=params, tuning="split" if fresh_tune else "saved", metric=f"ndcg@{k[0]}")
-        if as_json: _print_json(result.to_dict())
+        result = evaluate_splits(
+            model,
+            data,
+            protocol,
+            tuple(seeds),
+            ks=tuple(k),
+            params=params,
+            tuning="split" if fresh_tune else "saved",
+            metric=f"ndcg@{k[0]}",
+        )
+        if as_json:
+            _print_json(result.to_dict())
         else:
             typer.echo(_splits_caption(data, protocol, seeds, result.tuning))
             typer.echo(markdown_table(splits_table([result], columns=_columns(k[0], 5), paired_metric=f"ndcg@{k[0]}")))
@@ -132,23 +204,31 @@ def evaluate_command(
     seed_everything(seed)
     split = split_dataset(_load(dataset, interactions, items, quiet), protocol, seed=seed)
     result = evaluate(model, split, ks=tuple(k), params=params, metric=f"ndcg@{k[0]}", use_saved=not fresh_tune)
-    if as_json: _print_json(result.to_dict())
-    else: typer.echo(markdown_table(results_table([result], columns=_columns(k[0]))))
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        typer.echo(markdown_table(results_table([result], columns=_columns(k[0]))))
 
 # %% ../nbs/30_cli.ipynb #ebdbb513
 def _split_values(text: str) -> list[str]:
-    "V1,V2,... split at the commas outside brackets, so that a value may be a JSON list: sources=[\"ease\",\"als\"],[\"als\"]."
+    """V1,V2,... split at the commas outside brackets, so that a value may be a JSON list:
+    sources=[\"ease\",\"als\"],[\"als\"]."""
     parts, depth, start = [], 0, 0
     for at, char in enumerate(text):
         depth += (char in "[{") - (char in "]}")
-        if char == "," and depth == 0: parts.append(text[start:at]); start = at + 1
+        if char == "," and depth == 0:
+            parts.append(text[start:at])
+            start = at + 1
     return parts + [text[start:]]
 
+
 def _parse_grid(pairs: list[str]) -> dict | None:
-    if not pairs: return None
+    if not pairs:
+        return None
     grid = {}
     for pair in pairs:
-        if "=" not in pair: raise ConfigError(f"--grid {pair!r}: expected NAME=V1,V2,..., e.g. --grid regularization=10,100")
+        if "=" not in pair:
+            raise ConfigError(f"--grid {pair!r}: expected NAME=V1,V2,..., e.g. --grid regularization=10,100")
         name, values = pair.split("=", 1)
         grid[name.strip()] = [_value(v) for v in _split_values(values)]
     return grid
@@ -156,14 +236,24 @@ def _parse_grid(pairs: list[str]) -> dict | None:
 # %% ../nbs/30_cli.ipynb #68f20152
 @app.command("tune")
 def tune_command(
-    dataset: Optional[str] = DatasetOption, interactions: Optional[Path] = InteractionsOption, items: Optional[Path] = ItemsOption,
+    dataset: Optional[str] = DatasetOption,
+    interactions: Optional[Path] = InteractionsOption,
+    items: Optional[Path] = ItemsOption,
     protocol: str = ProtocolOption,
     model: str = typer.Option("als", "--model", "-m", help=f"Model: {', '.join(MODELS)}."),
     seed: int = SeedOption,
     k: int = typer.Option(10, "--k", help="Tune for NDCG@K."),
-    grid: list[str] = typer.Option([], "--grid", help="Grid of one parameter, NAME=V1,V2,... (repeatable); default: the registry's grid."),
+    grid: list[str] = typer.Option(
+        [], "--grid", help="Grid of one parameter, NAME=V1,V2,... (repeatable); default: the registry's grid."
+    ),
     write: bool = typer.Option(True, "--write/--no-write", help="Save the chosen parameters to experiments/tuned/."),
-    repeats: int = typer.Option(1, "--repeats", min=1, help="Average every point over this many validation draws (the protocol's own and re-drawn ones; the test split is not touched)."),
+    repeats: int = typer.Option(
+        1,
+        "--repeats",
+        min=1,
+        help="Average every point over this many validation draws (the protocol's own and re-drawn ones; the test "
+        "split is not touched).",
+    ),
     quiet: bool = QuietOption,
 ):
     "Choose a model's parameters on the validation split (the test split is not used) and save them."
@@ -173,16 +263,29 @@ def tune_command(
     split = split_dataset(data, protocol, seed=seed)
     metric, search = f"ndcg@{k}", _parse_grid(grid)
     params, table = tune(model, split, grid=search, metric=metric, repeats=repeats)
-    typer.echo(markdown_table(table.round({metric: 4, "std_error": 4}).sort_values(metric, ascending=False).set_index(table.columns[0]).head(20)))
-    typer.echo(f"\nbest on validation: {params} ({metric} {table[metric].max():.4f}" + (f", mean of {repeats} validation draws)" if repeats > 1 else ")"))
+    typer.echo(
+        markdown_table(
+            table.round({metric: 4, "std_error": 4})
+            .sort_values(metric, ascending=False)
+            .set_index(table.columns[0])
+            .head(20)
+        )
+    )
+    typer.echo(
+        f"\nbest on validation: {params} ({metric} {table[metric].max():.4f}"
+        + (f", mean of {repeats} validation draws)" if repeats > 1 else ")")
+    )
     if write:
         path = save_tuned(data.name, protocol, seed, model, params, table, metric, search, repeats)
         typer.echo(f"saved to {path}")
 
 # %% ../nbs/30_cli.ipynb #34494ff1
 def _columns(k: int, first: int | None = None) -> tuple[str, ...]:
-    "The table's metric columns at cut-off k (the first `first` of the defaults), and the new-item ones, which show only under `new-items`."
-    return tuple(c.replace("@10", f"@{k}") for c in DEFAULT_COLUMNS[:first] + ("new_share@10", "new_ndcg@10", "new_recall@10"))
+    """The table's metric columns at cut-off k (the first `first` of the defaults), and the new-item ones, which show
+    only under `new-items`."""
+    return tuple(
+        c.replace("@10", f"@{k}") for c in DEFAULT_COLUMNS[:first] + ("new_share@10", "new_ndcg@10", "new_recall@10")
+    )
 
 # %% ../nbs/30_cli.ipynb #a1d2c7b6
 def markdown_table(table: pd.DataFrame) -> str:
@@ -193,7 +296,9 @@ def markdown_table(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 # %% ../nbs/30_cli.ipynb #14f298cf
-def _start(models: str, flag: str, protocol: str, seed: int, dataset, interactions, items, quiet) -> tuple[list[str], Dataset]:
+def _start(
+    models: str, flag: str, protocol: str, seed: int, dataset, interactions, items, quiet
+) -> tuple[list[str], Dataset]:
     "Model names from a comma-separated option (checked before any work), everything seeded, and the data loaded."
     names = [m.strip() for m in models.split(",") if m.strip()]
     _check_choices(protocol, names, flag)
@@ -203,109 +308,224 @@ def _start(models: str, flag: str, protocol: str, seed: int, dataset, interactio
 # %% ../nbs/30_cli.ipynb #1d33fe34
 @app.command("baselines")
 def baselines(
-    dataset: Optional[str] = DatasetOption, interactions: Optional[Path] = InteractionsOption, items: Optional[Path] = ItemsOption,
+    dataset: Optional[str] = DatasetOption,
+    interactions: Optional[Path] = InteractionsOption,
+    items: Optional[Path] = ItemsOption,
     protocol: str = ProtocolOption,
-    models: str = typer.Option("pop,ease,als,neumf,content", "--models", help="Comma-separated models; the first is the reference of paired comparisons."),
-    seed: int = SeedOption, seeds_text: Optional[str] = SeedsOption, k: int = typer.Option(10, "--k", help="Cut-off K."),
-    fresh_tune: bool = typer.Option(False, "--tune", help="With --seeds: tune every model on each split's own validation, ignoring experiments/tuned/."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."), quiet: bool = QuietOption,
+    models: str = typer.Option(
+        "pop,ease,als,neumf,content",
+        "--models",
+        help="Comma-separated models; the first is the reference of paired comparisons.",
+    ),
+    seed: int = SeedOption,
+    seeds_text: Optional[str] = SeedsOption,
+    k: int = typer.Option(10, "--k", help="Cut-off K."),
+    fresh_tune: bool = typer.Option(
+        False,
+        "--tune",
+        help="With --seeds: tune every model on each split's own validation, ignoring experiments/tuned/.",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    quiet: bool = QuietOption,
 ):
     "Evaluate several models on one split and print a table with paired comparisons."
     names, data = _start(models, "--models", protocol, seed, dataset, interactions, items, quiet)
-    if (seeds := _parse_seeds(seeds_text)):
+    if seeds := _parse_seeds(seeds_text):
         tuning = "split" if fresh_tune else "saved"
         results = [evaluate_splits(name, data, protocol, tuple(seeds), ks=(k,), tuning=tuning) for name in names]
-        if as_json: _print_json([r.to_dict() for r in results]); return
+        if as_json:
+            _print_json([r.to_dict() for r in results])
+            return
         typer.echo(_splits_caption(data, protocol, seeds, tuning))
-        typer.echo(markdown_table(splits_table(results, columns=_columns(k, 5), reference=names[0], paired_metric=f"ndcg@{k}")))
+        typer.echo(
+            markdown_table(splits_table(results, columns=_columns(k, 5), reference=names[0], paired_metric=f"ndcg@{k}"))
+        )
         return
-    if fresh_tune: raise ConfigError("--tune goes with --seeds here (one split: `hybrid-recsys tune`, then baselines)")
+    if fresh_tune:
+        raise ConfigError("--tune goes with --seeds here (one split: `hybrid-recsys tune`, then baselines)")
     split = split_dataset(data, protocol, seed=seed)
     results = [evaluate(name, split, ks=(k,), metric=f"ndcg@{k}") for name in names]
-    if as_json: _print_json([r.to_dict() for r in results]); return
+    if as_json:
+        _print_json([r.to_dict() for r in results])
+        return
     summary = split.summary()
-    typer.echo(f"\n{data.name} / {protocol} (seed {seed}): {summary['n_users']} users, {summary['n_items']} items, "
-               f"train {summary['train']} / valid {summary['valid']} / test {summary['test']} interactions; "
-               f"mean over {summary['test_users']} test users [95% bootstrap interval]\n")
-    typer.echo(markdown_table(results_table(results, columns=_columns(k), reference=names[0], paired_metric=f"ndcg@{k}")))
+    typer.echo(
+        f"\n{data.name} / {protocol} (seed {seed}): {summary['n_users']} users, {summary['n_items']} items, "
+        f"train {summary['train']} / valid {summary['valid']} / test {summary['test']} interactions; "
+        f"mean over {summary['test_users']} test users [95% bootstrap interval]\n"
+    )
+    typer.echo(
+        markdown_table(results_table(results, columns=_columns(k), reference=names[0], paired_metric=f"ndcg@{k}"))
+    )
 
 # %% ../nbs/30_cli.ipynb #dadc8cf5
 @app.command("pipeline")
 def pipeline_command(
-    dataset: Optional[str] = DatasetOption, interactions: Optional[Path] = InteractionsOption, items: Optional[Path] = ItemsOption,
-    protocol: str = ProtocolOption, seed: int = SeedOption, seeds_text: Optional[str] = SeedsOption, k: int = typer.Option(10, "--k", help="Cut-off K."),
-    param: list[str] = typer.Option([], "--param", help="Fix a hybrid parameter (NAME=VALUE, JSON values, repeatable)."),
-    baselines: str = typer.Option("pop,ease,als,content", "--baselines", help="Single models compared with the hybrid (comma-separated)."),
-    ablation: bool = typer.Option(True, "--ablation/--no-ablation", help="Also evaluate the single models and the fused candidates."),
-    bundle: Optional[Path] = typer.Option(Path("models/latest"), "--bundle", help="Where to write the artifact bundle ('' for none)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."), quiet: bool = QuietOption,
+    dataset: Optional[str] = DatasetOption,
+    interactions: Optional[Path] = InteractionsOption,
+    items: Optional[Path] = ItemsOption,
+    protocol: str = ProtocolOption,
+    seed: int = SeedOption,
+    seeds_text: Optional[str] = SeedsOption,
+    k: int = typer.Option(10, "--k", help="Cut-off K."),
+    param: list[str] = typer.Option(
+        [], "--param", help="Fix a hybrid parameter (NAME=VALUE, JSON values, repeatable)."
+    ),
+    baselines: str = typer.Option(
+        "pop,ease,als,content", "--baselines", help="Single models compared with the hybrid (comma-separated)."
+    ),
+    ablation: bool = typer.Option(
+        True, "--ablation/--no-ablation", help="Also evaluate the single models and the fused candidates."
+    ),
+    bundle: Optional[Path] = typer.Option(
+        Path("models/latest"), "--bundle", help="Where to write the artifact bundle ('' for none)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    quiet: bool = QuietOption,
 ):
     "Train and evaluate the two-stage hybrid: stage-1 recall, the ablation table, and an artifact bundle."
     from hybrid_recsys.pipeline import run_pipeline
+
     names, data = _start(baselines, "--baselines", protocol, seed, dataset, interactions, items, quiet)
-    target = None if bundle is None or str(bundle) in ("", ".") else (bundle if bundle.is_absolute() else Path.cwd() / bundle)
-    if (seeds := _parse_seeds(seeds_text)):
-        _pipeline_splits(data, protocol, seeds, _parse_params(param) if param else None, k, names, target, ablation, as_json); return
-    result = run_pipeline(data, protocol, seed, params=_parse_params(param) if param else None, ks=(k,), baselines=tuple(names),
-                          bundle=target, ablation=ablation)
+    target = (
+        None
+        if bundle is None or str(bundle) in ("", ".")
+        else (bundle if bundle.is_absolute() else Path.cwd() / bundle)
+    )
+    if seeds := _parse_seeds(seeds_text):
+        _pipeline_splits(
+            data, protocol, seeds, _parse_params(param) if param else None, k, names, target, ablation, as_json
+        )
+        return
+    result = run_pipeline(
+        data,
+        protocol,
+        seed,
+        params=_parse_params(param) if param else None,
+        ks=(k,),
+        baselines=tuple(names),
+        bundle=target,
+        ablation=ablation,
+    )
     if as_json:
-        paired = {model: {"difference": c.difference.to_dict(), "p_value": c.p_value, "wins": c.wins, "losses": c.losses} for model, c in result.paired.items()}
-        _print_json({"hybrid": result.hybrid.to_dict(), "stage1": result.stage1.to_dict(), "reference": result.reference, "paired_ndcg": paired,
-                     "evaluations": [e.to_dict() for e in result.evaluations], "bundle": str(result.bundle) if result.bundle else None})
+        paired = {
+            model: {"difference": c.difference.to_dict(), "p_value": c.p_value, "wins": c.wins, "losses": c.losses}
+            for model, c in result.paired.items()
+        }
+        _print_json(
+            {
+                "hybrid": result.hybrid.to_dict(),
+                "stage1": result.stage1.to_dict(),
+                "reference": result.reference,
+                "paired_ndcg": paired,
+                "evaluations": [e.to_dict() for e in result.evaluations],
+                "bundle": str(result.bundle) if result.bundle else None,
+            }
+        )
         return
     summary = result.split.summary()
-    typer.echo(f"\n{data.name} / {protocol} (seed {seed}): {summary['test_users']} test users\n\nstage 1, test recall@N (the union's size is its mean number of items):\n")
+    typer.echo(
+        f"\n{data.name} / {protocol} (seed {seed}): {summary['test_users']} test users\n\nstage 1, test recall@N (the "
+        "union's size is its mean number of items):\n"
+    )
     typer.echo(markdown_table(result.stage1.round(3)))
-    typer.echo(f"\nstage 2 (mean [95% bootstrap interval]; paired difference against {result.reference}, the best single model):\n")
+    typer.echo(
+        f"\nstage 2 (mean [95% bootstrap interval]; paired difference against {result.reference}, the best single "
+        "model):\n"
+    )
     typer.echo(markdown_table(result.table))
-    if result.bundle: typer.echo(f"\nbundle: {result.bundle}")
+    if result.bundle:
+        typer.echo(f"\nbundle: {result.bundle}")
 
-def _pipeline_splits(data: Dataset, protocol: str, seeds: list[int], params: dict | None, k: int, names: list[str], target: Path | None, ablation: bool, as_json: bool):
+
+def _pipeline_splits(
+    data: Dataset,
+    protocol: str,
+    seeds: list[int],
+    params: dict | None,
+    k: int,
+    names: list[str],
+    target: Path | None,
+    ablation: bool,
+    as_json: bool,
+):
     "`pipeline --seeds`: one run per split (the bundle from the first), its tables as means over the splits."
     from hybrid_recsys.evaluate import SplitsEvaluation
     from hybrid_recsys.pipeline import run_pipeline
+
     runs, by_model = [], {}
     for number, seed in enumerate(seeds):
         seed_everything(seed)
-        run = run_pipeline(data, protocol, seed, params=params, ks=(k,), baselines=tuple(names), bundle=target if number == 0 else None, ablation=ablation)
+        run = run_pipeline(
+            data,
+            protocol,
+            seed,
+            params=params,
+            ks=(k,),
+            baselines=tuple(names),
+            bundle=target if number == 0 else None,
+            ablation=ablation,
+        )
         for evaluation in run.evaluations:
             evaluation.fitted = None
-            by_model.setdefault(evaluation.model, []).append((evaluation, np.asarray(run.split.dataset.user_ids)[evaluation.user_ids]))
+            by_model.setdefault(evaluation.model, []).append(
+                (evaluation, np.asarray(run.split.dataset.user_ids)[evaluation.user_ids])
+            )
         runs.append(run)
     tuning = "fixed" if params is not None else "saved"
-    results = [SplitsEvaluation(model, [e for e, _ in pairs], tuning, [ids for _, ids in pairs]) for model, pairs in by_model.items()]
+    results = [
+        SplitsEvaluation(model, [e for e, _ in pairs], tuning, [ids for _, ids in pairs])
+        for model, pairs in by_model.items()
+    ]
     singles = [r for r in results if r.model not in ("hybrid", "fused")]
     reference = max(singles, key=lambda r: r.mean_std(f"ndcg@{k}")[0]).model if singles else None
     stage1 = pd.concat([run.stage1 for run in runs]).groupby(level=0, sort=False).mean()
     stage1.index.name = runs[0].stage1.index.name
     if as_json:
-        _print_json({"seeds": seeds, "reference": reference, "stage1": stage1.to_dict(), "evaluations": [r.to_dict() for r in results],
-                     "bundle": str(runs[0].bundle) if runs[0].bundle else None})
+        _print_json(
+            {
+                "seeds": seeds,
+                "reference": reference,
+                "stage1": stage1.to_dict(),
+                "evaluations": [r.to_dict() for r in results],
+                "bundle": str(runs[0].bundle) if runs[0].bundle else None,
+            }
+        )
         return
     typer.echo(_splits_caption(data, protocol, seeds, tuning))
     typer.echo("stage 1, test recall@N, mean over the splits:\n")
     typer.echo(markdown_table(stage1.round(3)))
     typer.echo(f"\nstage 2 (paired difference against {reference}, the best single model, pooled over the splits):\n")
-    typer.echo(markdown_table(splits_table(results, columns=_columns(k, 5), reference=reference, paired_metric=f"ndcg@{k}")))
-    if runs[0].bundle: typer.echo(f"\nbundle (seed {seeds[0]}): {runs[0].bundle}")
-
+    typer.echo(
+        markdown_table(splits_table(results, columns=_columns(k, 5), reference=reference, paired_metric=f"ndcg@{k}"))
+    )
+    if runs[0].bundle:
+        typer.echo(f"\nbundle (seed {seeds[0]}): {runs[0].bundle}")
 
 # %% ../nbs/30_cli.ipynb #73c0d7d9
 @app.command("run")
-def run_command(config: Path = typer.Argument(..., help="An experiment configuration, e.g. experiments/ml100k-hybrid.yaml."),
-                report: bool = typer.Option(True, "--report/--no-report", help="Execute the report notebook (when the configuration asks for one)."),
-                track: bool = typer.Option(True, "--mlflow/--no-mlflow", help="Log the run to MLflow."),
-                quiet: bool = QuietOption):
+def run_command(
+    config: Path = typer.Argument(..., help="An experiment configuration, e.g. experiments/ml100k-hybrid.yaml."),
+    report: bool = typer.Option(
+        True, "--report/--no-report", help="Execute the report notebook (when the configuration asks for one)."
+    ),
+    track: bool = typer.Option(True, "--mlflow/--no-mlflow", help="Log the run to MLflow."),
+    quiet: bool = QuietOption,
+):
     "Run an experiment configuration: train, evaluate, track in MLflow, write the report and the bundle."
     from hybrid_recsys.experiments import load_config, log_to_mlflow, run_experiment, tracking_uri
     from hybrid_recsys.reports import execute_report, figures, load_results, metrics_table
-    if quiet: os.environ["HRS_QUIET"] = "1"
+
+    if quiet:
+        os.environ["HRS_QUIET"] = "1"
     parsed = load_config(config)
     run = run_experiment(parsed)
     typer.echo(markdown_table(metrics_table(load_results(config))))
     lines = [f"results: {run.folder}"]
     if track:
-        import matplotlib; matplotlib.use("Agg")
+        import matplotlib
+
+        matplotlib.use("Agg")
         run_id = log_to_mlflow(run, figures(load_results(config)))
         lines.append(f"MLflow run {run_id} in {tracking_uri(parsed)} (browse: make mlflow-ui)")
     if report and parsed.report:
@@ -313,19 +533,35 @@ def run_command(config: Path = typer.Argument(..., help="An experiment configura
         lines.append(f"report: {notebook} and {html}")
     if run.bundle is not None:
         lines.append(f"bundle: {run.bundle}/manifest.json")
-        lines.append(f"serve it: HRS_MODEL_DIR={run.bundle} {Path(sys.executable).parent / 'hybrid-recsys'} serve   (then http://127.0.0.1:8000/docs)")
+        lines.append(
+            f"serve it: HRS_MODEL_DIR={run.bundle} {Path(sys.executable).parent / 'hybrid-recsys'} serve   (then "
+            "http://127.0.0.1:8000/docs)"
+        )
         if track and parsed.mlflow.register_model:
-            lines.append(f"      or: mlflow models serve -m models:/hybrid_recsys-{parsed.name}/latest --env-manager local -p 5001")
+            lines.append(
+                f"      or: mlflow models serve -m models:/hybrid_recsys-{parsed.name}/latest --env-manager local -p "
+                "5001"
+            )
     typer.echo("\n" + "\n".join(lines))
 
 # %% ../nbs/30_cli.ipynb #09ac03ed
-EncoderOption = typer.Option("offline", "--encoder", "-e", help="Encoder: offline (default, no download), clip, MODEL:TAG, MODEL:/path/to/checkpoint, local-dir:/path.")
+EncoderOption = typer.Option(
+    "offline",
+    "--encoder",
+    "-e",
+    help="Encoder: offline (default, no download), clip, MODEL:TAG, MODEL:/path/to/checkpoint, local-dir:/path.",
+)
 ImageDirOption = typer.Option(None, "--image-dir", help="Folder of item images named <item_id>.jpg|jpeg|png|webp.")
+
 
 def _item_record(data: Dataset, item: int) -> dict:
     "Raw id, title and year of a contiguous item id."
     year = data.items["year"].iloc[item]
-    return {"item_id": str(data.item_ids[item]), "title": str(data.items["title"].iloc[item]), "year": None if pd.isna(year) else int(year)}
+    return {
+        "item_id": str(data.item_ids[item]),
+        "title": str(data.items["title"].iloc[item]),
+        "year": None if pd.isna(year) else int(year),
+    }
 
 # %% ../nbs/30_cli.ipynb #78069577
 def _item_rows(data: Dataset, ids: np.ndarray, scores: np.ndarray) -> list[dict]:
@@ -334,69 +570,116 @@ def _item_rows(data: Dataset, ids: np.ndarray, scores: np.ndarray) -> list[dict]
 
 # %% ../nbs/30_cli.ipynb #f7e48311
 def _print_items(rows: list[dict], as_json: bool, header: dict):
-    if as_json: _print_json({**header, "results": rows}); return
+    if as_json:
+        _print_json({**header, "results": rows})
+        return
     typer.echo(" ".join(f"{k}: {v}" for k, v in header.items() if not isinstance(v, dict)))
     typer.echo(markdown_table(pd.DataFrame(rows, index=pd.RangeIndex(1, len(rows) + 1, name="rank"))))
 
 # %% ../nbs/30_cli.ipynb #b2c78c16
 @app.command("embed")
-def embed_command(dataset: Optional[str] = DatasetOption, interactions: Optional[Path] = InteractionsOption, items: Optional[Path] = ItemsOption,
-                  encoder: str = EncoderOption, image_dir: Optional[Path] = ImageDirOption,
-                  rebuild: bool = typer.Option(False, "--rebuild", help="Encode again even when the cache is valid."),
-                  as_json: bool = typer.Option(False, "--json", help="Print JSON."), quiet: bool = QuietOption):
+def embed_command(
+    dataset: Optional[str] = DatasetOption,
+    interactions: Optional[Path] = InteractionsOption,
+    items: Optional[Path] = ItemsOption,
+    encoder: str = EncoderOption,
+    image_dir: Optional[Path] = ImageDirOption,
+    rebuild: bool = typer.Option(False, "--rebuild", help="Encode again even when the cache is valid."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    quiet: bool = QuietOption,
+):
     "Encode every item's text (and image) with an encoder, or read them from the cache, and report the cost."
     data = _load(dataset, interactions, items, quiet)
     embeddings = item_embeddings(data, encoder, image_dir, use_cache=not rebuild)
     manifest = embeddings.manifest
-    report = {"dataset": data.name, "encoder": embeddings.encoder, "n_items": embeddings.n_items, "n_images": int(embeddings.has_image.sum()),
-              "text_dim": int(embeddings.text.shape[1]), "image_dim": 0 if embeddings.image is None else int(embeddings.image.shape[1]),
-              "from_cache": manifest["from_cache"], "seconds": manifest["seconds"], "cache": str(embeddings_folder(data.name, encoder))}
-    if as_json: _print_json(report)
+    report = {
+        "dataset": data.name,
+        "encoder": embeddings.encoder,
+        "n_items": embeddings.n_items,
+        "n_images": int(embeddings.has_image.sum()),
+        "text_dim": int(embeddings.text.shape[1]),
+        "image_dim": 0 if embeddings.image is None else int(embeddings.image.shape[1]),
+        "from_cache": manifest["from_cache"],
+        "seconds": manifest["seconds"],
+        "cache": str(embeddings_folder(data.name, encoder)),
+    }
+    if as_json:
+        _print_json(report)
     else:
-        for key, value in report.items(): typer.echo(f"{key:>10}: {value}")
+        for key, value in report.items():
+            typer.echo(f"{key:>10}: {value}")
 
 # %% ../nbs/30_cli.ipynb #8056d386
 @app.command("similar")
-def similar_command(dataset: Optional[str] = DatasetOption, interactions: Optional[Path] = InteractionsOption, items: Optional[Path] = ItemsOption,
-                    item: str = typer.Option(..., "--item", "-i", help="Raw id of the item to find neighbours of."),
-                    k: int = typer.Option(10, "--k", help="How many similar items."), encoder: str = EncoderOption,
-                    image_dir: Optional[Path] = ImageDirOption, as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-                    quiet: bool = QuietOption):
+def similar_command(
+    dataset: Optional[str] = DatasetOption,
+    interactions: Optional[Path] = InteractionsOption,
+    items: Optional[Path] = ItemsOption,
+    item: str = typer.Option(..., "--item", "-i", help="Raw id of the item to find neighbours of."),
+    k: int = typer.Option(10, "--k", help="How many similar items."),
+    encoder: str = EncoderOption,
+    image_dir: Optional[Path] = ImageDirOption,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    quiet: bool = QuietOption,
+):
     "The items most similar in content (text and image) to one item."
-    if k < 1: raise ConfigError(f"--k must be at least 1, got {k}")
+    if k < 1:
+        raise ConfigError(f"--k must be at least 1, got {k}")
     data = _load(dataset, interactions, items, quiet)
     item_id = data.item_index(item)
     ids, scores = ContentRecommender(data, encoder=encoder, image_dir=image_dir).similar_items([item_id], N=k)
-    _print_items(_item_rows(data, ids[0], scores[0]), as_json,
-                 {"dataset": data.name, "encoder": encoder, "item": _item_record(data, item_id)})
+    _print_items(
+        _item_rows(data, ids[0], scores[0]),
+        as_json,
+        {"dataset": data.name, "encoder": encoder, "item": _item_record(data, item_id)},
+    )
 
 # %% ../nbs/30_cli.ipynb #b16fb6ac
 @app.command("search")
-def search_command(query: str = typer.Argument(..., help="Free text, e.g. \"jedi knights in space\"."),
-                   dataset: Optional[str] = DatasetOption, interactions: Optional[Path] = InteractionsOption, items: Optional[Path] = ItemsOption,
-                   k: int = typer.Option(10, "--k", help="How many items."), encoder: str = EncoderOption,
-                   image_dir: Optional[Path] = ImageDirOption, as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-                   quiet: bool = QuietOption):
+def search_command(
+    query: str = typer.Argument(..., help="Free text, e.g. \"jedi knights in space\"."),
+    dataset: Optional[str] = DatasetOption,
+    interactions: Optional[Path] = InteractionsOption,
+    items: Optional[Path] = ItemsOption,
+    k: int = typer.Option(10, "--k", help="How many items."),
+    encoder: str = EncoderOption,
+    image_dir: Optional[Path] = ImageDirOption,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    quiet: bool = QuietOption,
+):
     "Items matching a free-text query, through the encoder's text tower."
-    if k < 1: raise ConfigError(f"--k must be at least 1, got {k}")
-    if not query.strip(): raise ConfigError("the search query is empty")
+    if k < 1:
+        raise ConfigError(f"--k must be at least 1, got {k}")
+    if not query.strip():
+        raise ConfigError("the search query is empty")
     data = _load(dataset, interactions, items, quiet)
     ids, scores = ContentRecommender(data, encoder=encoder, image_dir=image_dir).search(query, N=k)
     _print_items(_item_rows(data, ids, scores), as_json, {"dataset": data.name, "encoder": encoder, "query": query})
 
 # %% ../nbs/30_cli.ipynb #b10d6f9f
 @app.command("posters")
-def posters_command(folder: Optional[Path] = typer.Option(None, "--folder", help="Where to write them (default $HRS_POSTERS_DIR, else data/ml-1m-posters)."),
-                    workers: int = typer.Option(16, "--workers", help="Downloads at once."),
-                    as_json: bool = typer.Option(False, "--json", help="Print JSON."), quiet: bool = QuietOption):
-    "Download MovieLens-1M's posters once (needs internet): movies.csv and MovieImages/<MovieID>.jpg, resumable; `--dataset ml-1m` then loads with them."
+def posters_command(
+    folder: Optional[Path] = typer.Option(
+        None, "--folder", help="Where to write them (default $HRS_POSTERS_DIR, else data/ml-1m-posters)."
+    ),
+    workers: int = typer.Option(16, "--workers", help="Downloads at once."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    quiet: bool = QuietOption,
+):
+    """Download MovieLens-1M's posters once (needs internet): movies.csv and MovieImages/<MovieID>.jpg, resumable;
+    `--dataset ml-1m` then loads with them."""
     from hybrid_recsys.data import download_posters, posters_dir
-    if workers < 1: raise ConfigError(f"--workers must be at least 1, got {workers}")
-    if quiet: os.environ["HRS_QUIET"] = "1"
+
+    if workers < 1:
+        raise ConfigError(f"--workers must be at least 1, got {workers}")
+    if quiet:
+        os.environ["HRS_QUIET"] = "1"
     counts = download_posters(folder, workers=workers, progress=not quiet)
     report = {"folder": str(folder or posters_dir()), **counts}
-    if as_json: _print_json(report)
-    else: typer.echo(" ".join(f"{k}: {v}" for k, v in report.items()))
+    if as_json:
+        _print_json(report)
+    else:
+        typer.echo(" ".join(f"{k}: {v}" for k, v in report.items()))
 
 # %% ../nbs/30_cli.ipynb #5e7e0b02
 @app.command("serve")
@@ -404,44 +687,88 @@ def serve_command(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: every interface)."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port."),
     workers: int = typer.Option(1, "--workers", min=1, help="Worker processes, each with its own copy of the bundle."),
-    max_connections: int = typer.Option(1000, "--max-connections", min=1, help="Open connections per process past which the longest idle one is closed to make room (HRS_MAX_CLIENT_CONNECTIONS caps one client, default half)."),
-    log_level: str = typer.Option("info", "--log-level", help="uvicorn's log level: critical, error, warning, info, debug."),
+    max_connections: int = typer.Option(
+        1000,
+        "--max-connections",
+        min=1,
+        help="Open connections per process past which the longest idle one is closed to make room "
+        "(HRS_MAX_CLIENT_CONNECTIONS caps one client, default half).",
+    ),
+    log_level: str = typer.Option(
+        "info", "--log-level", help="uvicorn's log level: critical, error, warning, info, debug."
+    ),
 ):
-    "Serve the bundle at $HRS_MODEL_DIR (default models/latest) over HTTP, with the defences of `hybrid_recsys.serve.api.serve`."
+    """Serve the bundle at $HRS_MODEL_DIR (default models/latest) over HTTP, with the defences of
+    `hybrid_recsys.serve.api.serve`."""
     from hybrid_recsys.serve.api import serve
+
     serve(host, port, workers, max_connections, log_level)
 
 # %% ../nbs/30_cli.ipynb #82d7176a
 @app.command("retrain")
 def retrain_command(
-    bundle: Optional[Path] = typer.Option(None, "--bundle", help="The served bundle path to retrain and publish to (default $HRS_MODEL_DIR, else models/latest)."),
-    holdout: float = typer.Option(0.2, "--holdout", min=0.0, max=0.95, help="Share of the newest events held out to compare the new model with the serving one."),
-    min_users: int = typer.Option(20, "--min-users", min=1, help="Fewer users with held-out events than this: nothing to judge by, refused unless --force."),
+    bundle: Optional[Path] = typer.Option(
+        None,
+        "--bundle",
+        help="The served bundle path to retrain and publish to (default $HRS_MODEL_DIR, else models/latest).",
+    ),
+    holdout: float = typer.Option(
+        0.2,
+        "--holdout",
+        min=0.0,
+        max=0.95,
+        help="Share of the newest events held out to compare the new model with the serving one.",
+    ),
+    min_users: int = typer.Option(
+        20,
+        "--min-users",
+        min=1,
+        help="Fewer users with held-out events than this: nothing to judge by, refused unless --force.",
+    ),
     force: bool = typer.Option(False, "--force", help="Publish even a worse model, or one that cannot be judged."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Compare, publish nothing."),
-    interactions: Optional[Path] = typer.Option(None, "--interactions", help="The bundle's own interactions file, for timestamps and user features (MovieLens bundles find theirs)."),
-    items: Optional[Path] = ItemsOption, as_json: bool = typer.Option(False, "--json", help="Print JSON."), quiet: bool = QuietOption,
+    interactions: Optional[Path] = typer.Option(
+        None,
+        "--interactions",
+        help="The bundle's own interactions file, for timestamps and user features (MovieLens bundles find theirs).",
+    ),
+    items: Optional[Path] = ItemsOption,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    quiet: bool = QuietOption,
 ):
     """Retrain the served bundle on its data plus every stored event ($HRS_DATABASE_URL, else data/events.sqlite); publish it if it is not worse on the newest events.
 
     Exit status: 0 published or nothing to do, 3 refused, 4 another retrain running, 2 an error. Safe to run from cron."""
     from hybrid_recsys.serve.api import model_dir
     from hybrid_recsys.serve.retrain import Busy, retrain
-    if quiet: os.environ["HRS_QUIET"] = "1"
+
+    if quiet:
+        os.environ["HRS_QUIET"] = "1"
     folder = bundle or model_dir()
     source = load_dataset(None, interactions, items) if interactions is not None else None
-    try: result = retrain(folder, holdout=holdout, min_users=min_users, force=force, dry_run=dry_run, source=source)
+    try:
+        result = retrain(folder, holdout=holdout, min_users=min_users, force=force, dry_run=dry_run, source=source)
     except Busy as error:
-        typer.echo(f"skipped: {error}", err=True); raise typer.Exit(4)
+        typer.echo(f"skipped: {error}", err=True)
+        raise typer.Exit(4)
     comparison = result.comparison
     if as_json:
-        _print_json({"published": result.published, "reason": result.reason, "version": str(result.version) if result.version else None,
-                     "events": result.data.n_events if result.data else 0, "heldout_events": result.data.n_heldout if result.data else 0,
-                     "users_compared": comparison.users if comparison else 0, "seconds": {k: round(v, 1) for k, v in result.seconds.items()},
-                     "serving": {m: float(np.mean(v)) for m, v in comparison.serving.items()} if comparison else None,
-                     "candidate": {m: float(np.mean(v)) for m, v in comparison.candidate.items()} if comparison else None})
+        _print_json(
+            {
+                "published": result.published,
+                "reason": result.reason,
+                "version": str(result.version) if result.version else None,
+                "events": result.data.n_events if result.data else 0,
+                "heldout_events": result.data.n_heldout if result.data else 0,
+                "users_compared": comparison.users if comparison else 0,
+                "seconds": {k: round(v, 1) for k, v in result.seconds.items()},
+                "serving": {m: float(np.mean(v)) for m, v in comparison.serving.items()} if comparison else None,
+                "candidate": {m: float(np.mean(v)) for m, v in comparison.candidate.items()} if comparison else None,
+            }
+        )
     else:
-        if comparison is not None: typer.echo(markdown_table(comparison.table()))
+        if comparison is not None:
+            typer.echo(markdown_table(comparison.table()))
         typer.echo(result.reason)
     refused = not result.published and result.reason.startswith("refused")
     raise typer.Exit(3 if refused else 0)
@@ -449,73 +776,151 @@ def retrain_command(
 # %% ../nbs/30_cli.ipynb #e3773b4f
 @app.command("batch-score")
 def batch_score_command(
-    out: Path = typer.Option(..., "--out", help="The folder to write (replaced atomically): top_n/ (Parquet: user_id, item_id, rank, score, and contiguous ids) and manifest.json."),
-    bundle: Optional[Path] = typer.Option(None, "--bundle", help="The bundle to score with (default $HRS_MODEL_DIR, else models/latest)."),
-    source: Optional[str] = typer.Option(None, "--source", help="Which of its stage-1 sources scores: a dot-product one (als, spark-als, precomputed). Default: the first of those."),
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        help="The folder to write (replaced atomically): top_n/ (Parquet: user_id, item_id, rank, score, and "
+        "contiguous ids) and manifest.json.",
+    ),
+    bundle: Optional[Path] = typer.Option(
+        None, "--bundle", help="The bundle to score with (default $HRS_MODEL_DIR, else models/latest)."
+    ),
+    source: Optional[str] = typer.Option(
+        None,
+        "--source",
+        help="Which of its stage-1 sources scores: a dot-product one (als, spark-als, precomputed). Default: the first "
+        "of those.",
+    ),
     n: int = typer.Option(100, "--n", min=1, help="Items per user."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."), quiet: bool = QuietOption,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    quiet: bool = QuietOption,
 ):
-    "Top-n items for every user of a bundle, scored in Spark ($HRS_SPARK_MASTER, default local[*]) by one of its sources; seen items (the bundle's training data) left out."
+    """Top-n items for every user of a bundle, scored in Spark ($HRS_SPARK_MASTER, default local[*]) by one of its
+    sources; seen items (the bundle's training data) left out."""
     from hybrid_recsys.serve.api import model_dir
     from hybrid_recsys.pipeline import load_bundle
     from hybrid_recsys.spark import Precomputed, batch_top_n
-    if quiet: os.environ["HRS_QUIET"] = "1"
+
+    if quiet:
+        os.environ["HRS_QUIET"] = "1"
     served = load_bundle(bundle or model_dir())
     sources = served.model.generator.sources
     scorers = [name for name, m in sources.items() if isinstance(m, Precomputed) or hasattr(m, "user_factors")]
-    if source is None and not scorers: raise ConfigError(f"bundle {served.folder}: no dot-product source to score with (its sources: {', '.join(sources)})")
+    if source is None and not scorers:
+        raise ConfigError(
+            f"bundle {served.folder}: no dot-product source to score with (its sources: {', '.join(sources)})"
+        )
     name = source or scorers[0]
-    if name not in scorers: raise ConfigError(f"--source {name!r}: expected a dot-product source of this bundle, one of {', '.join(scorers) or 'none'} (its sources: {', '.join(sources)})")
+    if name not in scorers:
+        raise ConfigError(
+            f"--source {name!r}: expected a dot-product source of this bundle, one of {', '.join(scorers) or 'none'} "
+            f"(its sources: {', '.join(sources)})"
+        )
     model = sources[name].model if isinstance(sources[name], Precomputed) else sources[name]
-    folder = batch_top_n(model, out, n, user_ids=served.users["user_id"].astype(str).to_numpy(), item_ids=served.items["item_id"].astype(str).to_numpy(),
-                         meta={"bundle": str(served.version or served.folder), "source": name})
+    folder = batch_top_n(
+        model,
+        out,
+        n,
+        user_ids=served.users["user_id"].astype(str).to_numpy(),
+        item_ids=served.items["item_id"].astype(str).to_numpy(),
+        meta={"bundle": str(served.version or served.folder), "source": name},
+    )
     manifest = json.loads((folder / "manifest.json").read_text())
-    summary = {"out": str(folder), "source": name, "users": manifest["users"], "items": manifest["items"], "n": n, "seconds": manifest["seconds"]}
-    if as_json: _print_json(summary)
-    else: typer.echo(f"top {n} for {summary['users']} users by {name} in {summary['seconds']:.1f} s: {folder}/top_n")
-
+    summary = {
+        "out": str(folder),
+        "source": name,
+        "users": manifest["users"],
+        "items": manifest["items"],
+        "n": n,
+        "seconds": manifest["seconds"],
+    }
+    if as_json:
+        _print_json(summary)
+    else:
+        typer.echo(f"top {n} for {summary['users']} users by {name} in {summary['seconds']:.1f} s: {folder}/top_n")
 
 # %% ../nbs/30_cli.ipynb #90462145
 @app.command("replay")
-def replay_command(dataset: Optional[str] = DatasetOption, interactions: Optional[Path] = InteractionsOption, items: Optional[Path] = ItemsOption,
-                   share: float = typer.Option(0.5, "--share", min=0.05, max=0.95, help="The earlier share of interactions, by time, that trains the bundle."),
-                   max_events: Optional[int] = typer.Option(None, "--max-events", min=1, help="Stream only the first this many later interactions (default: all)."),
-                   no_retrain: bool = typer.Option(False, "--no-retrain", help="Skip the run with a retrain halfway."),
-                   clients: int = typer.Option(8, "--clients", min=1, max=64, help="Users replayed at once (each user's interactions stay in order)."),
-                   as_json: bool = typer.Option(False, "--json", help="Print JSON."), quiet: bool = QuietOption):
-    "The live loop on real data: train on the earlier interactions, stream the later ones through POST /events to a running server, score each next interaction against the list served before it."
+def replay_command(
+    dataset: Optional[str] = DatasetOption,
+    interactions: Optional[Path] = InteractionsOption,
+    items: Optional[Path] = ItemsOption,
+    share: float = typer.Option(
+        0.5, "--share", min=0.05, max=0.95, help="The earlier share of interactions, by time, that trains the bundle."
+    ),
+    max_events: Optional[int] = typer.Option(
+        None, "--max-events", min=1, help="Stream only the first this many later interactions (default: all)."
+    ),
+    no_retrain: bool = typer.Option(False, "--no-retrain", help="Skip the run with a retrain halfway."),
+    clients: int = typer.Option(
+        8, "--clients", min=1, max=64, help="Users replayed at once (each user's interactions stay in order)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    quiet: bool = QuietOption,
+):
+    """The live loop on real data: train on the earlier interactions, stream the later ones through POST /events to a
+    running server, score each next interaction against the list served before it."""
     from hybrid_recsys.serve.replay import replay
+
     data = _load(dataset, interactions, items, quiet)
     result = replay(data, share=share, max_events=max_events, retrain=not no_retrain, clients=clients)
-    if as_json: _print_json({"dataset": data.name, **result.info, "table": result.table.to_dict(orient="index")})
+    if as_json:
+        _print_json({"dataset": data.name, **result.info, "table": result.table.to_dict(orient="index")})
     else:
         typer.echo(markdown_table(result.table))
-        typer.echo(f"bundle trained on {result.info['train_interactions']:,} interactions up to {result.info['cut']}"
-                   + (f"; retrain halfway: {result.info['retrain_s']:.0f} s, {result.info['retrain']}" if "retrain_s" in result.info else ""))
+        typer.echo(
+            f"bundle trained on {result.info['train_interactions']:,} interactions up to {result.info['cut']}"
+            + (
+                f"; retrain halfway: {result.info['retrain_s']:.0f} s, {result.info['retrain']}"
+                if "retrain_s" in result.info
+                else ""
+            )
+        )
 
 # %% ../nbs/30_cli.ipynb #29cbe786
-ab_app = typer.Typer(help="Online experiments on the event database ($HRS_DATABASE_URL, else data/events.sqlite): start, stop, list, report.",
-                     no_args_is_help=True)
+ab_app = typer.Typer(
+    help="Online experiments on the event database ($HRS_DATABASE_URL, else data/events.sqlite): start, stop, list, "
+    "report.",
+    no_args_is_help=True,
+)
 app.add_typer(ab_app, name="ab")
+
 
 def _experiment_store():
     "The event store ($HRS_DATABASE_URL, else data/events.sqlite), where experiments are kept."
     from hybrid_recsys.serve.events import EventStore
+
     return EventStore()
 
+
 @ab_app.command("start")
-def ab_start(config: Path = typer.Argument(..., help="An experiment file (YAML), e.g. experiments/online/hybrid-vs-ease.yaml."),
-             bundle: Optional[Path] = typer.Option(None, "--bundle", help="The bundle the service serves (default $HRS_MODEL_DIR, else models/latest): every variant is checked against it.")):
-    "Start an experiment, checked whole first (each variant's bundle loaded and compared with the served one); services pick it up within HRS_WATCH_S."
+def ab_start(
+    config: Path = typer.Argument(..., help="An experiment file (YAML), e.g. experiments/online/hybrid-vs-ease.yaml."),
+    bundle: Optional[Path] = typer.Option(
+        None,
+        "--bundle",
+        help="The bundle the service serves (default $HRS_MODEL_DIR, else models/latest): every variant is checked "
+        "against it.",
+    ),
+):
+    """Start an experiment, checked whole first (each variant's bundle loaded and compared with the served one);
+    services pick it up within HRS_WATCH_S."""
     from hybrid_recsys.serve.api import model_dir
     from hybrid_recsys.serve.live import LiveRecommender
     from hybrid_recsys.serve.online import Experiments, parse_experiment, start_experiment
     from hybrid_recsys.pipeline import load_bundle
+
     experiment = parse_experiment(config)
-    Experiments(LiveRecommender(load_bundle(bundle or model_dir())), None).arms(experiment)  # a variant that cannot be served: refused now, not in the service
+    Experiments(LiveRecommender(load_bundle(bundle or model_dir())), None).arms(
+        experiment
+    )  # a variant that cannot be served: refused now, not in the service
     started = start_experiment(_experiment_store(), experiment)
     shares = ", ".join(f"{v.name} {v.share:g}" if v.share is not None else v.name for v in experiment.variants)
-    typer.echo(f"experiment {experiment.name!r} ({experiment.mode}: {shares}; traffic {experiment.traffic:g}) {'started' if started else 'was already running so'}")
+    typer.echo(
+        f"experiment {experiment.name!r} ({experiment.mode}: {shares}; traffic {experiment.traffic:g}) "
+        f"{'started' if started else 'was already running so'}"
+    )
+
 
 @ab_app.command("stop")
 def ab_stop(name: str = typer.Argument(..., help="The experiment's name.")):
@@ -523,69 +928,144 @@ def ab_stop(name: str = typer.Argument(..., help="The experiment's name.")):
     stopped = _experiment_store().stop_experiment(name)
     typer.echo(f"experiment {name!r} {'stopped' if stopped else 'was stopped already'}")
 
+
 @ab_app.command("list")
 def ab_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
     "Every stored experiment, oldest first."
     import time
     from hybrid_recsys.serve.online import stored_experiments
-    rows = [{"name": r.experiment.name, "mode": r.experiment.mode, "status": r.status, "variants": ", ".join(v.name for v in r.experiment.variants),
-             "started": time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started_at)),
-             "stopped": time.strftime("%Y-%m-%d %H:%M", time.localtime(r.stopped_at)) if r.stopped_at else ""} for r in stored_experiments(_experiment_store())]
-    if as_json: _print_json(rows)
-    else: typer.echo(markdown_table(pd.DataFrame(rows, columns=["name", "mode", "status", "variants", "started", "stopped"])) if rows else "no experiments")
+
+    rows = [
+        {
+            "name": r.experiment.name,
+            "mode": r.experiment.mode,
+            "status": r.status,
+            "variants": ", ".join(v.name for v in r.experiment.variants),
+            "started": time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started_at)),
+            "stopped": time.strftime("%Y-%m-%d %H:%M", time.localtime(r.stopped_at)) if r.stopped_at else "",
+        }
+        for r in stored_experiments(_experiment_store())
+    ]
+    if as_json:
+        _print_json(rows)
+    else:
+        typer.echo(
+            markdown_table(pd.DataFrame(rows, columns=["name", "mode", "status", "variants", "started", "stopped"]))
+            if rows
+            else "no experiments"
+        )
+
 
 @ab_app.command("report")
-def ab_report(name: str = typer.Argument(..., help="The experiment's name."),
-              mde: Optional[float] = typer.Option(None, "--mde", min=0.0001, max=1.0, help="The difference in click-through to size the test for (default: the one observed)."),
-              as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
-    "Per variant: users, lists, click-through and conversion per user with 95% intervals, errors and latency p99; comparisons with the control; SRM; sample sizes."
+def ab_report(
+    name: str = typer.Argument(..., help="The experiment's name."),
+    mde: Optional[float] = typer.Option(
+        None,
+        "--mde",
+        min=0.0001,
+        max=1.0,
+        help="The difference in click-through to size the test for (default: the one observed).",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+):
+    """Per variant: users, lists, click-through and conversion per user with 95% intervals, errors and latency p99;
+    comparisons with the control; SRM; sample sizes."""
     from hybrid_recsys.serve.abstats import experiment_report, report_markdown
+
     report = experiment_report(_experiment_store(), name, mde)
     typer.echo(json_text(report) if as_json else report_markdown(report))
 
-
 # %% ../nbs/30_cli.ipynb #b4b7e1c6
 @ab_app.command("simulate")
-def ab_simulate(url: str = typer.Option("http://127.0.0.1:8000", "--url", help="The running service."),
-                key: Optional[str] = typer.Option(None, "--key", help="An API key that may write events (default: the first of $HRS_API_KEYS)."),
-                bundle: Optional[Path] = typer.Option(None, "--bundle", help="The bundle the service serves (default $HRS_MODEL_DIR, else models/latest): its held-out interactions are what users like."),
-                sessions: int = typer.Option(2, "--sessions", min=1, max=100, help="Lists per user, each after the previous one's clicks."),
-                clients: int = typer.Option(8, "--clients", min=1, max=64, help="Users played at once."),
-                seed: int = typer.Option(0, "--seed", help="Seed of the clicks."),
-                drop: list[str] = typer.Option([], "--drop", help="VARIANT=SHARE: a share of that variant's users never reach their list (an injected fault for the SRM check)."),
-                run: str = typer.Option("sim", "--run", help="Prefix of the event ids: a new run needs a new one."),
-                as_json: bool = typer.Option(False, "--json", help="Print JSON."), quiet: bool = QuietOption):
-    "Simulated MovieLens users (a position-based click model over their held-out interactions) against a running service: lists asked for, clicks and purchases sent back with their request ids."
+def ab_simulate(
+    url: str = typer.Option("http://127.0.0.1:8000", "--url", help="The running service."),
+    key: Optional[str] = typer.Option(
+        None, "--key", help="An API key that may write events (default: the first of $HRS_API_KEYS)."
+    ),
+    bundle: Optional[Path] = typer.Option(
+        None,
+        "--bundle",
+        help="The bundle the service serves (default $HRS_MODEL_DIR, else models/latest): its held-out interactions "
+        "are what users like.",
+    ),
+    sessions: int = typer.Option(
+        2, "--sessions", min=1, max=100, help="Lists per user, each after the previous one's clicks."
+    ),
+    clients: int = typer.Option(8, "--clients", min=1, max=64, help="Users played at once."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the clicks."),
+    drop: list[str] = typer.Option(
+        [],
+        "--drop",
+        help="VARIANT=SHARE: a share of that variant's users never reach their list (an injected fault for the SRM "
+        "check).",
+    ),
+    run: str = typer.Option("sim", "--run", help="Prefix of the event ids: a new run needs a new one."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    quiet: bool = QuietOption,
+):
+    """Simulated MovieLens users (a position-based click model over their held-out interactions) against a running
+    service: lists asked for, clicks and purchases sent back with their request ids."""
     import urllib.request
     from hybrid_recsys.serve.api import model_dir
     from hybrid_recsys.serve.online import parse_experiment
     from hybrid_recsys.pipeline import load_bundle
     from hybrid_recsys.serve.simulate import heldout_items, simulate
+
     served = load_bundle(bundle or model_dir())
     if served.manifest.get("dataset") not in MOVIELENS:
-        raise ConfigError(f"ab simulate: the bundle was trained on {served.manifest.get('dataset')!r}; simulated users come from MovieLens ({', '.join(MOVIELENS)})")
+        raise ConfigError(
+            f"ab simulate: the bundle was trained on {served.manifest.get('dataset')!r}; simulated users come from "
+            f"MovieLens ({', '.join(MOVIELENS)})"
+        )
     liked = heldout_items(served, _load(served.manifest["dataset"], None, None, quiet))
     key = key or (os.environ.get("HRS_API_KEYS", "").split(",")[0].strip() or None)
-    if key is None: raise ConfigError("ab simulate: give --key (or set HRS_API_KEYS): the events it sends need a key that may write")
+    if key is None:
+        raise ConfigError(
+            "ab simulate: give --key (or set HRS_API_KEYS): the events it sends need a key that may write"
+        )
     try:
-        with urllib.request.urlopen(f"{url}/experiments", timeout=30) as answer: running = json.loads(answer.read())["running"]
-    except OSError as error: raise HRSError(f"ab simulate: no service answers at {url} ({error})") from None
+        with urllib.request.urlopen(f"{url}/experiments", timeout=30) as answer:
+            running = json.loads(answer.read())["running"]
+    except OSError as error:
+        raise HRSError(f"ab simulate: no service answers at {url} ({error})") from None
     shares = {}
     for pair in drop:
         name, _, share = pair.partition("=")
-        try: shares[name] = float(share)
-        except ValueError: raise ConfigError(f"--drop {pair!r}: expected VARIANT=SHARE, e.g. pop=0.1") from None
-    lists = simulate(url, key, liked, sessions=sessions, clients=clients, seed=seed, experiment=parse_experiment(running) if running else None, drop=shares or None, run=run)
-    summary = lists.assign(variant=lists["variant"].fillna("(default)")).groupby("variant").agg(
-        users=("user_id", "nunique"), lists=("request_id", "size"), clicks_per_list=("clicks", "mean"), expected_clicks_per_list=("expected_clicks", "mean"))
-    if as_json: _print_json(summary.reset_index().to_dict(orient="records"))
-    else: typer.echo(markdown_table(summary.round(4)))
-
+        try:
+            shares[name] = float(share)
+        except ValueError:
+            raise ConfigError(f"--drop {pair!r}: expected VARIANT=SHARE, e.g. pop=0.1") from None
+    lists = simulate(
+        url,
+        key,
+        liked,
+        sessions=sessions,
+        clients=clients,
+        seed=seed,
+        experiment=parse_experiment(running) if running else None,
+        drop=shares or None,
+        run=run,
+    )
+    summary = (
+        lists.assign(variant=lists["variant"].fillna("(default)"))
+        .groupby("variant")
+        .agg(
+            users=("user_id", "nunique"),
+            lists=("request_id", "size"),
+            clicks_per_list=("clicks", "mean"),
+            expected_clicks_per_list=("expected_clicks", "mean"),
+        )
+    )
+    if as_json:
+        _print_json(summary.reset_index().to_dict(orient="records"))
+    else:
+        typer.echo(markdown_table(summary.round(4)))
 
 # %% ../nbs/30_cli.ipynb #daf9a546
 def main():
     "Console entry point of `hybrid-recsys`."
-    try: app(standalone_mode=True)
+    try:
+        app(standalone_mode=True)
     except HRSError as error:
         typer.echo(f"error: {error}", err=True)
         sys.exit(2)

@@ -24,43 +24,67 @@ __all__ = ['ContentRecommender', 'ContentToCF']
 # %% ../nbs/12_content.ipynb #df23d5c0
 class ContentRecommender(Recommender):
     "Rank items by the inner product of their content vectors with a user's (rating- and recency-weighted) profile."
+
     name = "content"
     needs_dataset = True  # the registry passes the dataset, for item texts, images and timestamps
 
-    def __init__(self,
-                 dataset=None,  # the `Dataset` (not needed with item_vectors, or when loading a saved model)
-                 encoder: str = "offline",  # encoder specification
-                 text_weight: float = 1.0,  # weight of the text vector where an item has both
-                 image_weight: float = 1.0,  # weight of the image vector where an item has both
-                 center: bool = True,  # subtract the mean item vector of each modality (see `ItemEmbeddings.vectors`)
-                 weighting: str = "rating",  # profile weights: 'none', 'rating' or 'centered' (rating minus the user's mean)
-                 half_life_days: float | None = None,  # recency half-life of profile weights; None = no decay
-                 image_dir: str | None = None,  # folder of <item_id>.jpg|png images
-                 item_vectors: np.ndarray | None = None,  # precomputed item vectors, used as given (normalised), instead of encoding the dataset
-                 device: str = "auto",  # where the encoder runs
-                ):
-        if weighting not in ("none", "rating", "centered"): raise ConfigError(f"content weighting {weighting!r}: expected none, rating or centered")
-        if half_life_days is not None and half_life_days <= 0: raise ConfigError(f"content half_life_days must be positive or None, got {half_life_days}")
+    def __init__(
+        self,
+        dataset=None,  # the `Dataset` (not needed with item_vectors, or when loading a saved model)
+        encoder: str = "offline",  # encoder specification
+        text_weight: float = 1.0,  # weight of the text vector where an item has both
+        image_weight: float = 1.0,  # weight of the image vector where an item has both
+        center: bool = True,  # subtract the mean item vector of each modality (see `ItemEmbeddings.vectors`)
+        weighting: str = "rating",  # profile weights: 'none', 'rating' or 'centered' (rating minus the user's mean)
+        half_life_days: float | None = None,  # recency half-life of profile weights; None = no decay
+        image_dir: str | None = None,  # folder of <item_id>.jpg|png images
+        item_vectors: np.ndarray
+        | None = None,  # precomputed item vectors, used as given (normalised), instead of encoding the dataset
+        device: str = "auto",  # where the encoder runs
+    ):
+        if weighting not in ("none", "rating", "centered"):
+            raise ConfigError(f"content weighting {weighting!r}: expected none, rating or centered")
+        if half_life_days is not None and half_life_days <= 0:
+            raise ConfigError(f"content half_life_days must be positive or None, got {half_life_days}")
         parse_encoder(encoder)
         self.dataset, self.device = dataset, device
-        self.encoder, self.text_weight, self.image_weight, self.center = encoder, float(text_weight), float(image_weight), bool(center)
+        self.encoder, self.text_weight, self.image_weight, self.center = (
+            encoder,
+            float(text_weight),
+            float(image_weight),
+            bool(center),
+        )
         self.weighting, self.half_life_days, self.image_dir = weighting, half_life_days, image_dir
-        self.params = {"encoder": encoder, "text_weight": self.text_weight, "image_weight": self.image_weight, "center": self.center, "weighting": weighting,
-                       "half_life_days": half_life_days, "image_dir": image_dir}
+        self.params = {
+            "encoder": encoder,
+            "text_weight": self.text_weight,
+            "image_weight": self.image_weight,
+            "center": self.center,
+            "weighting": weighting,
+            "half_life_days": half_life_days,
+            "image_dir": image_dir,
+        }
         self.embeddings = None  # the dataset's `ItemEmbeddings`, once encoded or read from the cache
-        if item_vectors is not None: self.set_item_vectors(item_vectors)
+        if item_vectors is not None:
+            self.set_item_vectors(item_vectors)
 
     def set_item_vectors(self, vectors: np.ndarray):
         self.item_vectors_ = unit_rows(vectors)
         self.index = ItemIndex(self.item_vectors_)
 
     def _ensure_item_vectors(self):
-        if hasattr(self, "item_vectors_"): return
-        if self.dataset is None: raise ConfigError("ContentRecommender needs a dataset (item texts and images) or item_vectors")
+        if hasattr(self, "item_vectors_"):
+            return
+        if self.dataset is None:
+            raise ConfigError("ContentRecommender needs a dataset (item texts and images) or item_vectors")
         self.embeddings = item_embeddings(self.dataset, self.encoder, self.image_dir, device=self.device)
-        self.means_ = self.embeddings.means() if self.center else {}  # kept with the model: an item added later is centred the same way
+        self.means_ = (
+            self.embeddings.means() if self.center else {}
+        )  # kept with the model: an item added later is centred the same way
         kept_apart = self.embeddings.image is not None and not self.embeddings.aligned
-        self.text_dim_ = self.embeddings.text.shape[1] if kept_apart else 0  # where an item vector's image part starts (0: no image part)
+        self.text_dim_ = (
+            self.embeddings.text.shape[1] if kept_apart else 0
+        )  # where an item vector's image part starts (0: no image part)
         self.set_item_vectors(self.embeddings.vectors(self.text_weight, self.image_weight, self.center))
 
     def item_vectors(self) -> np.ndarray:
@@ -74,21 +98,33 @@ class ContentRecommender(Recommender):
         return self.index.similar(item_ids, N)
 
     def image_vectors(self) -> np.ndarray | None:
-        "Each item's image vector as its content vector holds it (centred, unit length; zeros for an item without an image); None when the content vectors do not keep images apart from text (no images, vectors given as they are, or an aligned encoder that sums the two)."
+        """Each item's image vector as its content vector holds it (centred, unit length; zeros for an item without an
+        image); None when the content vectors do not keep images apart from text (no images, vectors given as they
+        are, or an aligned encoder that sums the two)."""
         vectors, start = self.item_vectors(), getattr(self, "text_dim_", None)
-        if start is None:  # vectors given as they are, or a model saved before text_dim_ was kept: its means tell where images start
+        if (
+            start is None
+        ):  # vectors given as they are, or a model saved before text_dim_ was kept: its means tell where images start
             means = getattr(self, "means_", {})
             start = len(means["text_mean"]) if "text_mean" in means and "image_mean" in means else 0
-        if not start or vectors.shape[1] <= start: return None  # no image part, or one space: text and image summed
+        if not start or vectors.shape[1] <= start:
+            return None  # no image part, or one space: text and image summed
         return unit_rows(vectors[:, start:])
 
     def similar_by_image(self, item_id: int, N: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        "The N items whose images are nearest (cosine) to an item's image, among the items with one: (ids, scores), -1 padded; `NotFound` (a 404 in the service) when there is no image to compare by."
+        """The N items whose images are nearest (cosine) to an item's image, among the items with one: (ids, scores), -1
+        padded; `NotFound` (a 404 in the service) when there is no image to compare by."""
         images = self.image_vectors()
-        if images is None: raise NotFound("no image vectors in this bundle: its content model does not keep item images apart from text (no images, or an encoder that sums them); use by=content")
+        if images is None:
+            raise NotFound(
+                "no image vectors in this bundle: its content model does not keep item images apart from text (no "
+                "images, or an encoder that sums them); use by=content"
+            )
         has = np.abs(images).sum(1) > 0
-        if not has[item_id]: raise NotFound("this item has no image to compare by: use by=content")
-        scores = np.where(has, images @ images[item_id], -np.inf); scores[item_id] = -np.inf
+        if not has[item_id]:
+            raise NotFound("this item has no image to compare by: use by=content")
+        scores = np.where(has, images @ images[item_id], -np.inf)
+        scores[item_id] = -np.inf
         order = np.argsort(-scores, kind="stable")[:N]
         keep = np.isfinite(scores[order])
         return np.where(keep, order, -1), np.where(keep, scores[order], -np.inf).astype(np.float32)
@@ -97,23 +133,35 @@ class ContentRecommender(Recommender):
         "Users' profiles: their inner products with `item_vectors()` are the scores."
         return self.user_profiles[np.asarray(user_ids)]
 
-    def score_users(self, user_ids): return self.user_profiles[user_ids] @ self.item_vectors_.T
-    def state_arrays(self): return {"item_vectors": self.item_vectors_, "user_profiles": self.user_profiles, **getattr(self, "means_", {}),
-                               **({"text_dim": np.array([self.text_dim_])} if getattr(self, "text_dim_", None) is not None else {})}
+    def score_users(self, user_ids):
+        return self.user_profiles[user_ids] @ self.item_vectors_.T
+
+    def state_arrays(self):
+        return {
+            "item_vectors": self.item_vectors_,
+            "user_profiles": self.user_profiles,
+            **getattr(self, "means_", {}),
+            **({"text_dim": np.array([self.text_dim_])} if getattr(self, "text_dim_", None) is not None else {}),
+        }
+
     def set_state_arrays(self, arrays):
-        self.set_item_vectors(arrays["item_vectors"]); self.user_profiles = arrays["user_profiles"]
-        if "text_dim" in arrays: self.text_dim_ = int(arrays["text_dim"][0])
+        self.set_item_vectors(arrays["item_vectors"])
+        self.user_profiles = arrays["user_profiles"]
+        if "text_dim" in arrays:
+            self.text_dim_ = int(arrays["text_dim"][0])
         self.means_ = {name: arrays[name] for name in ("text_mean", "image_mean") if name in arrays}
 
 # %% ../nbs/12_content.ipynb #37a64103
 @patch
-def _profile_weights(self: ContentRecommender,
-                     train_csr: sp.csr_matrix,  # the training matrix, or histories
-                     decay: bool = True,  # apply the recency half-life (training rows only: their timestamps are the dataset's)
-                    ) -> sp.csr_matrix:
+def _profile_weights(
+    self: ContentRecommender,
+    train_csr: sp.csr_matrix,  # the training matrix, or histories
+    decay: bool = True,  # apply the recency half-life (training rows only: their timestamps are the dataset's)
+) -> sp.csr_matrix:
     "The matrix with its values replaced by profile weights."
     weights = train_csr.copy()
-    if self.weighting == "none": weights.data[:] = 1.0
+    if self.weighting == "none":
+        weights.data[:] = 1.0
     elif self.weighting == "centered":
         counts = np.maximum(np.diff(train_csr.indptr), 1)
         means = np.asarray(train_csr.sum(1)).ravel() / counts
@@ -122,9 +170,14 @@ def _profile_weights(self: ContentRecommender,
         if self.dataset is None or self.dataset.interactions["timestamp"].isna().all():
             raise ConfigError("content half_life_days needs interaction timestamps, and this dataset has none")
         rows = np.repeat(np.arange(train_csr.shape[0]), np.diff(train_csr.indptr))
-        times = np.nan_to_num(pair_times(self.dataset, train_csr), nan=0.0)  # every training pair is among the interactions
-        latest = np.full(train_csr.shape[0], -np.inf); np.maximum.at(latest, rows, times)
-        weights.data = (weights.data * 0.5 ** ((latest[rows] - times) / (self.half_life_days * 86400.0))).astype(np.float32)
+        times = np.nan_to_num(
+            pair_times(self.dataset, train_csr), nan=0.0
+        )  # every training pair is among the interactions
+        latest = np.full(train_csr.shape[0], -np.inf)
+        np.maximum.at(latest, rows, times)
+        weights.data = (weights.data * 0.5 ** ((latest[rows] - times) / (self.half_life_days * 86400.0))).astype(
+            np.float32
+        )
     return weights
 
 # %% ../nbs/12_content.ipynb #b48f1097
@@ -140,7 +193,8 @@ def fit(self: ContentRecommender, train_csr: sp.csr_matrix) -> ContentRecommende
 
 # %% ../nbs/12_content.ipynb #06dcb54e
 @patch(as_prop=True)
-def history_exact(self: ContentRecommender) -> bool: return self.half_life_days is None
+def history_exact(self: ContentRecommender) -> bool:
+    return self.half_life_days is None
 
 # %% ../nbs/12_content.ipynb #2144b198
 @patch
@@ -152,37 +206,57 @@ def history_vectors(self: ContentRecommender, history_csr: sp.csr_matrix) -> np.
 
 # %% ../nbs/12_content.ipynb #5757b6b1
 @patch
-def score_histories(self: ContentRecommender, history_csr): return self.history_vectors(history_csr) @ self.item_vectors_.T
+def score_histories(self: ContentRecommender, history_csr):
+    return self.history_vectors(history_csr) @ self.item_vectors_.T
 
 # %% ../nbs/12_content.ipynb #dfcaf2b0
 @patch
-def recommend(self: ContentRecommender, user_ids, train_csr, N: int = 10, filter_seen: bool = True, items=None, progress: bool = False):
+def recommend(
+    self: ContentRecommender,
+    user_ids,
+    train_csr,
+    N: int = 10,
+    filter_seen: bool = True,
+    items=None,
+    progress: bool = False,
+):
     "Top-N (item_ids, scores) per user through FAISS (the dense path when `items` restricts the catalog)."
-    if items is not None: return Recommender.recommend(self, user_ids, train_csr, N, filter_seen, items, progress)
+    if items is not None:
+        return Recommender.recommend(self, user_ids, train_csr, N, filter_seen, items, progress)
     self.check_fitted()
-    if N < 1: raise ValueError(f"N must be at least 1, got {N}")
+    if N < 1:
+        raise ValueError(f"N must be at least 1, got {N}")
     user_ids = self.check_users(user_ids)
     train_csr = check_user_items(train_csr, "train_csr", (self.n_users, self.n_items))
     return self.index.search(self.user_profiles[user_ids], N, exclude=train_csr[user_ids] if filter_seen else None)
 
 # %% ../nbs/12_content.ipynb #4ca5a8f7
 @patch
-def recommend_history(self: ContentRecommender, history_csr, N: int = 10, filter_seen: bool = True, items=None, progress: bool = False):
+def recommend_history(
+    self: ContentRecommender, history_csr, N: int = 10, filter_seen: bool = True, items=None, progress: bool = False
+):
     "Top-N (item_ids, scores) per history through FAISS (the dense path when `items` restricts the catalog)."
-    if items is not None: return Recommender.recommend_history(self, history_csr, N, filter_seen, items, progress)
-    if N < 1: raise ValueError(f"N must be at least 1, got {N}")
+    if items is not None:
+        return Recommender.recommend_history(self, history_csr, N, filter_seen, items, progress)
+    if N < 1:
+        raise ValueError(f"N must be at least 1, got {N}")
     vectors = self.history_vectors(history_csr)
     return self.index.search(vectors, N, exclude=sp.csr_matrix(history_csr) if filter_seen else None)
 
 # %% ../nbs/12_content.ipynb #e1f6ebc4
 @patch
 def query_vector(self: ContentRecommender, query: str) -> np.ndarray:
-    "A free-text query embedded by the model's encoder, in the item vectors' space (zeros where images are concatenated)."
-    if not str(query).strip(): raise Unanswerable("the search query is empty")
+    """A free-text query embedded by the model's encoder, in the item vectors' space (zeros where images are
+    concatenated)."""
+    if not str(query).strip():
+        raise Unanswerable("the search query is empty")
     self._ensure_item_vectors()
     text = load_encoder(self.encoder, self.device).encode_texts([query], progress=False)[0]
     missing = self.item_vectors_.shape[1] - len(text)  # image dimensions of concatenated vectors
-    if missing < 0: raise ValueError(f"encoder {self.encoder} gives {len(text)}-d text vectors, the items have {self.item_vectors_.shape[1]}")
+    if missing < 0:
+        raise ValueError(
+            f"encoder {self.encoder} gives {len(text)}-d text vectors, the items have {self.item_vectors_.shape[1]}"
+        )
     return np.concatenate([text, np.zeros(missing, np.float32)])
 
 # %% ../nbs/12_content.ipynb #1d38fadb
@@ -195,16 +269,21 @@ def search(self: ContentRecommender, query: str, N: int = 10) -> tuple[np.ndarra
 
 # %% ../nbs/12_content.ipynb #bc1743eb
 def _local_image(image) -> Path | None:
-    "An image named by a path on this machine; None for none, or for a URL (stored for clients, never fetched: the service runs offline)."
-    if image is None or not str(image).strip() or is_url(image): return None
+    """An image named by a path on this machine; None for none, or for a URL (stored for clients, never fetched: the
+    service runs offline)."""
+    if image is None or not str(image).strip() or is_url(image):
+        return None
     return Path(str(image)).expanduser()
 
+
 @patch
-def encode_items(self: ContentRecommender,
-                 texts: list[str],  # each item's text, as the dataset composes it (`item_text`)
-                 images: list | None = None,  # each item's image path (or None; URLs are skipped)
-                ) -> np.ndarray:
-    "Content vectors for items the model was not fitted with (new ones, changed ones), in the space of its item vectors: the same encoder, weights and centring."
+def encode_items(
+    self: ContentRecommender,
+    texts: list[str],  # each item's text, as the dataset composes it (`item_text`)
+    images: list | None = None,  # each item's image path (or None; URLs are skipped)
+) -> np.ndarray:
+    """Content vectors for items the model was not fitted with (new ones, changed ones), in the space of its item
+    vectors: the same encoder, weights and centring."""
     self._ensure_item_vectors()
     model = load_encoder(self.encoder, self.device)
     text = model.encode_texts([str(t) for t in texts], progress=False)
@@ -213,17 +292,25 @@ def encode_items(self: ContentRecommender,
     if any(paths) and (model.aligned or dim > text.shape[1]):
         labels = [f"new item {i} ({str(t)[:60]})" for i, t in enumerate(texts)]
         image, has_image = model.encode_images([p for p in paths], labels, progress=False)
-    if dim > text.shape[1] and image is None: image = np.zeros((len(text), dim - text.shape[1]), np.float32)  # two spaces, no image: its half is zero
-    vectors = combine_vectors(text, image, has_image, model.aligned, self.text_weight, self.image_weight, **getattr(self, "means_", {}))
-    if vectors.shape[1] != dim: raise ValueError(f"encoder {self.encoder} gives {vectors.shape[1]}-d item vectors, the model's have {dim}")
+    if dim > text.shape[1] and image is None:
+        image = np.zeros((len(text), dim - text.shape[1]), np.float32)  # two spaces, no image: its half is zero
+    vectors = combine_vectors(
+        text, image, has_image, model.aligned, self.text_weight, self.image_weight, **getattr(self, "means_", {})
+    )
+    if vectors.shape[1] != dim:
+        raise ValueError(f"encoder {self.encoder} gives {vectors.shape[1]}-d item vectors, the model's have {dim}")
     return vectors
 
+
 @patch
-def with_items(self: ContentRecommender,
-               n_items: int,  # the grown catalog's size
-               vectors: dict[int, np.ndarray] | None = None,  # item -> content vector (`encode_items`), for new items and changed ones
-              ) -> ContentRecommender:
-    "A copy over a grown catalog, with the given items' content vectors set: a new item can be retrieved and searched at once; user profiles stay as fitted."
+def with_items(
+    self: ContentRecommender,
+    n_items: int,  # the grown catalog's size
+    vectors: dict[int, np.ndarray]
+    | None = None,  # item -> content vector (`encode_items`), for new items and changed ones
+) -> ContentRecommender:
+    """A copy over a grown catalog, with the given items' content vectors set: a new item can be retrieved and searched
+    at once; user profiles stay as fitted."""
     grown = Recommender.with_items(self, n_items)
     if vectors:
         item_vectors = grown.item_vectors_.copy()
@@ -233,26 +320,45 @@ def with_items(self: ContentRecommender,
 
 # %% ../nbs/12_content.ipynb #23e37349
 class ContentToCF(ALS):
-    "ALS whose items without training interactions get factors mapped from their content vectors (text and poster) by a ridge regression fitted on the warm items: new items scored like collaborative ones on the day they arrive."
+    """ALS whose items without training interactions get factors mapped from their content vectors (text and poster) by
+    a ridge regression fitted on the warm items: new items scored like collaborative ones on the day they arrive."""
+
     name = "content2cf"
     needs_dataset = True  # the registry passes the dataset, for item texts and images
 
-    def __init__(self,
-                 dataset=None,  # the `Dataset` (not needed with content_vectors, or when loading a saved model)
-                 encoder: str = "offline",  # encoder specification
-                 text_weight: float = 1.0, image_weight: float = 1.0,  # the content vectors' modalities, as `ContentRecommender`'s
-                 l2: float = 10.0,  # ridge penalty of the content -> factors map
-                 image_dir: str | None = None,  # folder of <item_id>.jpg|png images
-                 content_vectors: np.ndarray | None = None,  # precomputed content vectors, instead of encoding the dataset
-                 device: str = "auto",  # where the encoder runs
-                 **als,  # ALS parameters: factors, regularization, alpha, iterations, ...
-                ):
+    def __init__(
+        self,
+        dataset=None,  # the `Dataset` (not needed with content_vectors, or when loading a saved model)
+        encoder: str = "offline",  # encoder specification
+        text_weight: float = 1.0,
+        image_weight: float = 1.0,  # the content vectors' modalities, as `ContentRecommender`'s
+        l2: float = 10.0,  # ridge penalty of the content -> factors map
+        image_dir: str | None = None,  # folder of <item_id>.jpg|png images
+        content_vectors: np.ndarray | None = None,  # precomputed content vectors, instead of encoding the dataset
+        device: str = "auto",  # where the encoder runs
+        **als,  # ALS parameters: factors, regularization, alpha, iterations, ...
+    ):
         super().__init__(**als)
-        if not l2 > 0: raise ConfigError(f"content2cf l2 must be positive, got {l2}")
-        self.content = ContentRecommender(dataset, encoder, text_weight, image_weight, center=True, image_dir=image_dir,
-                                          item_vectors=content_vectors, device=device)
-        self.params = {**self.params, "encoder": encoder, "text_weight": float(text_weight), "image_weight": float(image_weight),
-                       "l2": float(l2), "image_dir": image_dir}
+        if not l2 > 0:
+            raise ConfigError(f"content2cf l2 must be positive, got {l2}")
+        self.content = ContentRecommender(
+            dataset,
+            encoder,
+            text_weight,
+            image_weight,
+            center=True,
+            image_dir=image_dir,
+            item_vectors=content_vectors,
+            device=device,
+        )
+        self.params = {
+            **self.params,
+            "encoder": encoder,
+            "text_weight": float(text_weight),
+            "image_weight": float(image_weight),
+            "l2": float(l2),
+            "image_dir": image_dir,
+        }
 
     def mapped_factors(self, content: np.ndarray) -> np.ndarray:
         "The factors the map gives items with these content vectors (n, d): what an item without interactions gets."
@@ -262,15 +368,21 @@ class ContentToCF(ALS):
     def fit(self, train_csr: sp.csr_matrix) -> ContentToCF:
         super().fit(train_csr)
         content = self.content.item_vectors()
-        if len(content) != self.n_items: raise ConfigError(f"content2cf: {len(content)} content vectors for {self.n_items} items")
+        if len(content) != self.n_items:
+            raise ConfigError(f"content2cf: {len(content)} content vectors for {self.n_items} items")
         warm = np.diff(self.train_csr.tocsc().indptr) > 0
         inputs = np.hstack([content, np.ones((len(content), 1), np.float32)]).astype(np.float64)[warm]
-        self.mapping = np.linalg.solve(inputs.T @ inputs + self.params["l2"] * np.eye(inputs.shape[1]),
-                                       inputs.T @ self.item_factors[warm].astype(np.float64)).astype(np.float32)
+        self.mapping = np.linalg.solve(
+            inputs.T @ inputs + self.params["l2"] * np.eye(inputs.shape[1]),
+            inputs.T @ self.item_factors[warm].astype(np.float64),
+        ).astype(np.float32)
         self.item_factors = np.where(warm[:, None], self.item_factors, self.mapped_factors(content)).astype(np.float32)
         self._solver = None  # the fold-in solver reads the item factors
         return self
 
-    def state_arrays(self): return {**super().state_arrays(), "mapping": self.mapping}
+    def state_arrays(self):
+        return {**super().state_arrays(), "mapping": self.mapping}
+
     def set_state_arrays(self, arrays):
-        super().set_state_arrays(arrays); self.mapping = arrays["mapping"]
+        super().set_state_arrays(arrays)
+        self.mapping = arrays["mapping"]

@@ -29,44 +29,53 @@ class DataError(HRSError):
 class ConfigError(HRSError):
     "A parameter or configuration value is not what was expected."
 
-
 # %% ../nbs/00_core.ipynb #c0e1a2b3
 class NotFound(HRSError, KeyError):
     "A raw id (of a user or an item) that the data or the bundle does not hold; a service answers 404."
-    def __str__(self): return str(self.args[0]) if self.args else "not found"
 
+    def __str__(self):
+        return str(self.args[0]) if self.args else "not found"
 
 # %% ../nbs/00_core.ipynb #c0e1a2b4
 class Unanswerable(HRSError, ValueError):
-    "A well-formed request that this model cannot answer (e.g. a text query to a bundle without a content model); a service answers 400."
+    """A well-formed request that this model cannot answer (e.g. a text query to a bundle without a content model); a
+    service answers 400."""
 
 # %% ../nbs/00_core.ipynb #5dcf46d8
 def one_line(error: BaseException | str, limit: int = 300) -> str:
     "An exception's message as one short plain line: no colour codes, the first line only, at most `limit` characters."
     import re
+
     text = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip()
     text = text.splitlines()[0] if text else type(error).__name__
     return text if len(text) <= limit else text[:limit] + "..."
 
 # %% ../nbs/00_core.ipynb #f47528f2
 def first_repeat(values) -> tuple[int, int] | None:
-    "Positions of the first two occurrences of the first value that appears more than once, or None when all are unique."
+    """Positions of the first two occurrences of the first value that appears more than once, or None when all are
+    unique."""
     values = list(values)
-    if len(set(values)) == len(values): return None  # the common case, at C speed: a batch of ten events or a catalog
+    if len(set(values)) == len(values):
+        return None  # the common case, at C speed: a batch of ten events or a catalog
     seen: dict = {}
     for position, value in enumerate(values):
-        if value in seen: return seen[value], position
+        if value in seen:
+            return seen[value], position
         seen[value] = position
-
 
 # %% ../nbs/00_core.ipynb #d5672125
 def _plain(value):
     "A JSON-ready copy: NumPy scalars and arrays as Python values, non-finite floats as None."
-    if isinstance(value, dict): return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)): return [_plain(item) for item in value]
-    if isinstance(value, np.generic): value = value.item()
-    if isinstance(value, float) and not np.isfinite(value): return None
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_plain(item) for item in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
     return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
+
 
 def json_text(payload, indent: int | None = 2) -> str:
     "Standard JSON (never NaN or Infinity) of a payload that may hold NumPy values and non-finite numbers (as null)."
@@ -75,33 +84,48 @@ def json_text(payload, indent: int | None = 2) -> str:
 # %% ../nbs/00_core.ipynb #f0736bb1
 def _find_settings_above(start: Path) -> Path | None:
     for folder in [start, *start.parents]:
-        if (folder / "settings.ini").is_file() and (folder / "hybrid_recsys").is_dir(): return folder
+        if (folder / "settings.ini").is_file() and (folder / "hybrid_recsys").is_dir():
+            return folder
     return None
 
 # %% ../nbs/00_core.ipynb #7245f8e3
 def project_root() -> Path:
     "The project's root folder: `$HRS_HOME`, else the checkout holding the package, else the current directory."
-    if os.environ.get("HRS_HOME"): return Path(os.environ["HRS_HOME"]).expanduser().resolve()
-    try: package_folder = [Path(__file__).resolve().parent]
-    except NameError: package_folder = []  # running inside the notebook itself
+    if os.environ.get("HRS_HOME"):
+        return Path(os.environ["HRS_HOME"]).expanduser().resolve()
+    try:
+        package_folder = [Path(__file__).resolve().parent]
+    except NameError:
+        package_folder = []  # running inside the notebook itself
     for start in (*package_folder, Path.cwd().resolve()):
         found = _find_settings_above(start)
-        if found is not None: return found
+        if found is not None:
+            return found
     return Path.cwd().resolve()
 
 # %% ../nbs/00_core.ipynb #56aae338
 def git_commit() -> str | None:
     "The checkout's commit (with '+dirty' when files other than the reports are modified), or None outside git."
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project_root(), capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)reports"], cwd=project_root(), capture_output=True, text=True, timeout=10)
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=project_root(), capture_output=True, text=True, timeout=10
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)reports"],
+            cwd=project_root(),
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         return commit.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "") if commit.returncode == 0 else None
-    except (OSError, subprocess.SubprocessError): return None
+    except (OSError, subprocess.SubprocessError):
+        return None
 
 # %% ../nbs/00_core.ipynb #43dd82ec
 def data_dir() -> Path:
     "Where caches of data live: `$HRS_DATA_DIR`, else `<root>/data`."
-    if os.environ.get("HRS_DATA_DIR"): return Path(os.environ["HRS_DATA_DIR"]).expanduser().resolve()
+    if os.environ.get("HRS_DATA_DIR"):
+        return Path(os.environ["HRS_DATA_DIR"]).expanduser().resolve()
     return project_root() / "data"
 
 # %% ../nbs/00_core.ipynb #21324211
@@ -109,7 +133,8 @@ def seed_everything(seed: int) -> np.random.Generator:
     "Seed Python, NumPy (and torch, when imported); return a fresh NumPy generator for `seed`."
     random.seed(seed)
     np.random.seed(seed % 2**32)
-    if "torch" in sys.modules: sys.modules["torch"].manual_seed(seed)
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(seed)
     return np.random.default_rng(seed)
 
 # %% ../nbs/00_core.ipynb #7334ebb2
@@ -132,9 +157,11 @@ def progress_disabled() -> bool:
 
 # %% ../nbs/00_core.ipynb #f042d446
 def unit_rows(matrix) -> np.ndarray:
-    "Rows scaled to unit L2 norm (all-zero rows stay zero), computed in the matrix's float precision (float32 for integers)."
+    """Rows scaled to unit L2 norm (all-zero rows stay zero), computed in the matrix's float precision (float32 for
+    integers)."""
     matrix = np.asarray(matrix)
-    if matrix.dtype.kind != "f": matrix = matrix.astype(np.float32)
+    if matrix.dtype.kind != "f":
+        matrix = matrix.astype(np.float32)
     return matrix / np.maximum(np.linalg.norm(matrix, axis=-1, keepdims=True), 1e-12)
 
 # %% ../nbs/00_core.ipynb #ea0151d3
@@ -147,21 +174,27 @@ def zscore(values) -> np.ndarray:
 def sorted_lookup(sorted_keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     "Where each of `wanted` sits in ascending `sorted_keys`, and whether it is there at all."
     wanted = np.asarray(wanted)
-    if not len(sorted_keys): return np.zeros(wanted.shape, np.int64), np.zeros(wanted.shape, bool)
+    if not len(sorted_keys):
+        return np.zeros(wanted.shape, np.int64), np.zeros(wanted.shape, bool)
     at = np.minimum(np.searchsorted(sorted_keys, wanted), len(sorted_keys) - 1)
     return at, sorted_keys[at] == wanted
 
 # %% ../nbs/00_core.ipynb #f9f277a8
 def torch_device(device: str = "auto") -> str:
-    "The torch device to use: 'auto' is the GPU when torch sees one, else the CPU; asking for CUDA without a GPU is an error."
+    """The torch device to use: 'auto' is the GPU when torch sees one, else the CPU; asking for CUDA without a GPU is an
+    error."""
     import torch
-    if device == "auto": return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available(): raise ConfigError(f"device {device!r}: torch sees no GPU here")
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"device {device!r}: torch sees no GPU here")
     return device
 
 # %% ../nbs/00_core.ipynb #6345430f
 class EarlyStopping:
     "The best score seen over epochs, and whether `patience` epochs in a row have brought nothing better."
+
     def __init__(self, patience: int):  # epochs without a better score before stopping
         self.patience, self.best, self.best_epoch, self.waited = int(patience), -np.inf, 0, 0
 
@@ -174,17 +207,20 @@ class EarlyStopping:
         return False
 
     @property
-    def stop(self) -> bool: return self.waited >= self.patience
+    def stop(self) -> bool:
+        return self.waited >= self.patience
 
 # %% ../nbs/00_core.ipynb #8aff85d8
 def sha256_of_files(*paths: Path | str | None, extra: str = "") -> str:
     "Hex SHA-256 over the bytes of `paths` (None skipped) and an `extra` string, e.g. a format version."
     digest = hashlib.sha256(extra.encode())
     for path in paths:
-        if path is None: continue
+        if path is None:
+            continue
         digest.update(str(Path(path).name).encode())
         with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""): digest.update(block)
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()
 
 # %% ../nbs/00_core.ipynb #f8784b02
@@ -192,41 +228,53 @@ def fsync_tree(folder: Path | str):
     "Flush every file under `folder`, then every folder (bottom up), to disk."
     folder = Path(folder)
     for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True) + [folder]:
-        if path.is_symlink(): continue
+        if path.is_symlink():
+            continue
         fd = os.open(path, os.O_RDONLY)
-        try: os.fsync(fd)
-        finally: os.close(fd)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 # %% ../nbs/00_core.ipynb #0c495308
 def _fsync_dir(folder: Path):
     fd = os.open(folder, os.O_RDONLY)
-    try: os.fsync(fd)
-    finally: os.close(fd)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 # %% ../nbs/00_core.ipynb #5e7a11e0
 def _pid_alive(pid: int) -> bool:
-    try: os.kill(pid, 0)
-    except ProcessLookupError: return False
-    except PermissionError: return True  # alive, someone else's
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, someone else's
     return True
-
 
 # %% ../nbs/00_core.ipynb #5e7a11e1
 def sweep_stale(folder: Path, prefix: str, max_age_s: float = 3600.0) -> list[Path]:
-    "Delete the temporary folders `prefix<pid>-*` in `folder` whose writer is gone (killed mid-write); those without a pid only when older than `max_age_s`."
+    """Delete the temporary folders `prefix<pid>-*` in `folder` whose writer is gone (killed mid-write); those without a
+    pid only when older than `max_age_s`."""
     removed = []
     for tmp in Path(folder).glob(prefix + "*"):
-        pid = tmp.name[len(prefix):].split("-")[0]
-        try: gone = not _pid_alive(int(pid)) if pid.isdigit() else time.time() - tmp.stat().st_mtime > max_age_s
-        except OSError: continue
-        if gone and tmp.is_dir() and not tmp.is_symlink(): shutil.rmtree(tmp, ignore_errors=True); removed.append(tmp)
+        pid = tmp.name[len(prefix) :].split("-")[0]
+        try:
+            gone = not _pid_alive(int(pid)) if pid.isdigit() else time.time() - tmp.stat().st_mtime > max_age_s
+        except OSError:
+            continue
+        if gone and tmp.is_dir() and not tmp.is_symlink():
+            shutil.rmtree(tmp, ignore_errors=True)
+            removed.append(tmp)
     return removed
-
 
 # %% ../nbs/00_core.ipynb #414eb0ca
 @contextlib.contextmanager
 def atomic_dir(target: Path | str) -> Iterator[Path]:
-    "Yield a temporary folder beside `target`; on success it is synced to disk and replaces `target` by renames; on error it is removed."
+    """Yield a temporary folder beside `target`; on success it is synced to disk and replaces `target` by renames; on
+    error it is removed."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     sweep_stale(target.parent, f".{target.name}.tmp-")
@@ -240,7 +288,8 @@ def atomic_dir(target: Path | str) -> Iterator[Path]:
             os.replace(target, aside)
         os.replace(tmp, target)
         _fsync_dir(target.parent)
-        if aside is not None: shutil.rmtree(aside.parent, ignore_errors=True)
+        if aside is not None:
+            shutil.rmtree(aside.parent, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -248,10 +297,12 @@ def atomic_dir(target: Path | str) -> Iterator[Path]:
 # %% ../nbs/00_core.ipynb #af9c5166
 PUBLISH_STEPS = ("written", "synced", "versioned", "linked", "switched", "pruned")
 
+
 def publish_step(step: str):
     "A named point of a publishing write; `HRS_KILL_AT=step` kills the process there (for crash tests)."
     if os.environ.get("HRS_KILL_AT") == step:
         import signal
+
         os.kill(os.getpid(), signal.SIGKILL)
 
 # %% ../nbs/00_core.ipynb #a47c1cf3
@@ -269,12 +320,22 @@ def _adopt_plain_folder(target: Path, versions: Path):
 
 # %% ../nbs/00_core.ipynb #33d17a6a
 def _served_versions(versions: Path, current: Path | None) -> list[str]:
-    "The names of the versions ever switched to, oldest first, with `current` among them (a folder kept by an older release: every version in it)."
+    """The names of the versions ever switched to, oldest first, with `current` among them (a folder kept by an older
+    release: every version in it)."""
     record = versions / ".published"
-    names = record.read_text().split() if record.exists() else [
-        p.name for p in sorted(versions.iterdir(), key=lambda p: p.stat().st_mtime_ns) if p.is_dir() and not p.name.startswith(".")]
-    if current is not None and current.name not in names: names.append(current.name)
+    names = (
+        record.read_text().split()
+        if record.exists()
+        else [
+            p.name
+            for p in sorted(versions.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+            if p.is_dir() and not p.name.startswith(".")
+        ]
+    )
+    if current is not None and current.name not in names:
+        names.append(current.name)
     return names
+
 
 def _record_served(versions: Path, names: list[str]):
     "Write the list of versions ever switched to, whole (a new file renamed over the old)."
@@ -282,43 +343,61 @@ def _record_served(versions: Path, names: list[str]):
     tmp.write_text("".join(f"{name}\n" for name in names))
     os.replace(tmp, versions / ".published")
 
+
 def _prune_versions(versions: Path, current: Path, keep: int):
-    "Delete the versions never switched to whose writer is gone (killed between writing and switching), and all but the `keep` newest of the others (never the current one)."
+    """Delete the versions never switched to whose writer is gone (killed between writing and switching), and all but
+    the `keep` newest of the others (never the current one)."""
     served = _served_versions(versions, current)
     folders = {p.name: p for p in versions.iterdir() if p.is_dir() and not p.name.startswith(".")}
     for name, folder in folders.items():  # <time>-<pid>-<random>: the writer's pid
         pid = name.split("-")[1] if name.count("-") >= 2 else ""
-        if name not in served and pid.isdigit() and not _pid_alive(int(pid)): shutil.rmtree(folder, ignore_errors=True)
+        if name not in served and pid.isdigit() and not _pid_alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
     older = [name for name in served if name in folders and name != current.name]
-    for name in older[:max(len(older) - keep, 0)]: shutil.rmtree(folders[name], ignore_errors=True)
+    for name in older[: max(len(older) - keep, 0)]:
+        shutil.rmtree(folders[name], ignore_errors=True)
     _record_served(versions, [name for name in served if (versions / name).is_dir()])
 
 # %% ../nbs/00_core.ipynb #5bff558b
-def publish_dir(target: Path | str,  # the served path, e.g. models/latest (becomes a symbolic link)
-                write,  # (folder) -> None: writes the new version's files into `folder`
-                keep: int = 2,  # older versions kept after the switch (a server may still be reading one)
-               ) -> Path:
+def publish_dir(
+    target: Path | str,  # the served path, e.g. models/latest (becomes a symbolic link)
+    write,  # (folder) -> None: writes the new version's files into `folder`
+    keep: int = 2,  # older versions kept after the switch (a server may still be reading one)
+) -> Path:
     "Write a new immutable version with `write`, then switch `target` to it atomically; returns the version folder."
     target = Path(target)
     versions = versions_dir(target)
     versions.mkdir(parents=True, exist_ok=True)
-    if target.exists() and not target.is_symlink(): _adopt_plain_folder(target, versions)
-    _record_served(versions, _served_versions(versions, target.resolve() if target.exists() else None))  # what serves now counts as served
-    for stale in target.parent.glob(f".{target.name}.link-*"): stale.unlink(missing_ok=True)  # left by a writer killed after "linked"
+    if target.exists() and not target.is_symlink():
+        _adopt_plain_folder(target, versions)
+    _record_served(
+        versions, _served_versions(versions, target.resolve() if target.exists() else None)
+    )  # what serves now counts as served
+    for stale in target.parent.glob(f".{target.name}.link-*"):
+        stale.unlink(missing_ok=True)  # left by a writer killed after "linked"
     sweep_stale(versions, ".writing-")
     tmp = Path(tempfile.mkdtemp(prefix=f".writing-{os.getpid()}-", dir=versions))
     try:
-        write(tmp); publish_step("written")
-        fsync_tree(tmp); publish_step("synced")
+        write(tmp)
+        publish_step("written")
+        fsync_tree(tmp)
+        publish_step("synced")
         version = versions / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{tmp.name[-6:]}"
-        os.replace(tmp, version); _fsync_dir(versions); publish_step("versioned")
+        os.replace(tmp, version)
+        _fsync_dir(versions)
+        publish_step("versioned")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     link = target.parent / f".{target.name}.link-{os.getpid()}"
-    if link.is_symlink(): link.unlink()
-    os.symlink(os.path.relpath(version, target.parent), link); publish_step("linked")
-    os.replace(link, target); _fsync_dir(target.parent); publish_step("switched")
+    if link.is_symlink():
+        link.unlink()
+    os.symlink(os.path.relpath(version, target.parent), link)
+    publish_step("linked")
+    os.replace(link, target)
+    _fsync_dir(target.parent)
+    publish_step("switched")
     _record_served(versions, _served_versions(versions, version))
-    _prune_versions(versions, version, keep); publish_step("pruned")
+    _prune_versions(versions, version, keep)
+    publish_step("pruned")
     return version

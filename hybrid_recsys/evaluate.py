@@ -15,8 +15,17 @@ import yaml
 from tqdm.auto import tqdm
 
 from .core import ConfigError, DataError, get_logger, progress_disabled, project_root
-from .metrics import (Estimate, average_popularity, bootstrap_mean, catalog_coverage, intra_list_diversity,
-                                   novelty, paired_comparison, ranking_metrics, users_with_heldout)
+from hybrid_recsys.metrics import (
+    Estimate,
+    average_popularity,
+    bootstrap_mean,
+    catalog_coverage,
+    intra_list_diversity,
+    novelty,
+    paired_comparison,
+    ranking_metrics,
+    users_with_heldout,
+)
 from .models import MODELS, make_model, model_class
 from .splits import Split, redraw_validation
 
@@ -28,14 +37,19 @@ __all__ = ['log', 'DEFAULT_COLUMNS', 'heldout_users', 'validation_score', 'fit_f
 # %% ../nbs/06_evaluate.ipynb #935138e7
 log = get_logger("hybrid_recsys.evaluate")
 
+
 def heldout_users(split: Split, part: str) -> np.ndarray:
-    "The users with held-out interactions in `part` ('valid' or 'test'); a `DataError` when nobody has any (every metric would be NaN)."
+    """The users with held-out interactions in `part` ('valid' or 'test'); a `DataError` when nobody has any (every
+    metric would be NaN)."""
     users = users_with_heldout(split.csr(part))
     if not len(users):
         data = split.dataset
-        raise DataError(f"{data.name} under {split.protocol} (seed {split.seed}): no user has {part} interactions, so there is nothing "
-                        f"to score ({data.n_users:,} users, {len(data.interactions):,} interactions after the protocol's filters); "
-                        f"a user needs enough interactions to keep some for training and hold some out")
+        raise DataError(
+            f"{data.name} under {split.protocol} (seed {split.seed}): no user has {part} interactions, so there is "
+            "nothing "
+            f"to score ({data.n_users:,} users, {len(data.interactions):,} interactions after the protocol's filters); "
+            f"a user needs enough interactions to keep some for training and hold some out"
+        )
     return users
 
 # %% ../nbs/06_evaluate.ipynb #86ed6d60
@@ -50,26 +64,31 @@ def validation_score(model, split: Split, metric: str = "ndcg@10") -> float:
 def fit_for_validation(model_name: str, params: dict, split: Split):
     "A model fitted on `split.train`; models that can early-stop get the validation split to stop on."
     model = make_model(model_name, dataset=split.dataset, protocol=split.protocol, **params)
-    if getattr(model, "supports_validation", False): return model.fit(split.train, valid_csr=split.valid, valid_items=split.valid_items)
+    if getattr(model, "supports_validation", False):
+        return model.fit(split.train, valid_csr=split.valid, valid_items=split.valid_items)
     return model.fit(split.train)
 
 # %% ../nbs/06_evaluate.ipynb #76add895
-def tune(model_name: str,  # registry name
-         split: Split,  # the protocol's split; only train and valid are used
-         grid: dict[str, list] | None = None,  # parameter -> values; None = the registry's grid
-         metric: str = "ndcg@10",  # what the grid search maximises
-         fixed: dict | None = None,  # parameters passed unchanged
-         repeats: int = 1,  # validation draws each point is averaged over (`redraw_validation`)
-        ) -> tuple[dict, pd.DataFrame]:
+def tune(
+    model_name: str,  # registry name
+    split: Split,  # the protocol's split; only train and valid are used
+    grid: dict[str, list] | None = None,  # parameter -> values; None = the registry's grid
+    metric: str = "ndcg@10",  # what the grid search maximises
+    fixed: dict | None = None,  # parameters passed unchanged
+    repeats: int = 1,  # validation draws each point is averaged over (`redraw_validation`)
+) -> tuple[dict, pd.DataFrame]:
     "Grid search on the validation split: (best parameters, table of every point's score)."
     grid = MODELS[model_name][1] if grid is None else grid
-    if repeats < 1: raise ConfigError(f"repeats must be at least 1, got {repeats}")
+    if repeats < 1:
+        raise ConfigError(f"repeats must be at least 1, got {repeats}")
     heldout_users(split, "valid")  # before any fitting
     draws = [redraw_validation(split, draw) for draw in range(repeats)]
     seeded = "seed" in inspect.signature(model_class(model_name)).parameters
     points = [dict(zip(grid, values)) for values in itertools.product(*grid.values())] or [{}]
     rows = []
-    for params in tqdm(points, desc=f"tune {model_name}", disable=progress_disabled() or len(points) * repeats == 1, leave=False):
+    for params in tqdm(
+        points, desc=f"tune {model_name}", disable=progress_disabled() or len(points) * repeats == 1, leave=False
+    ):
         scores, epochs = [], []
         for number, draw in enumerate(draws):
             point = {**(fixed or {}), **params}
@@ -77,15 +96,24 @@ def tune(model_name: str,  # registry name
                 point["seed"] = split.seed + number  # another initialisation in every other draw
             model = fit_for_validation(model_name, point, draw)
             scores.append(validation_score(model, draw, metric))
-            if hasattr(model, "best_epoch"): epochs.append(model.best_epoch)  # how long to train when refitting
+            if hasattr(model, "best_epoch"):
+                epochs.append(model.best_epoch)  # how long to train when refitting
         row = {**params, metric: float(np.mean(scores))}
-        if repeats > 1: row.update({"std_error": float(np.std(scores, ddof=1) / np.sqrt(repeats)), "draws": " ".join(f"{s:.4f}" for s in scores)})
-        if epochs: row["epochs"] = int(round(np.mean(epochs)))
+        if repeats > 1:
+            row.update(
+                {
+                    "std_error": float(np.std(scores, ddof=1) / np.sqrt(repeats)),
+                    "draws": " ".join(f"{s:.4f}" for s in scores),
+                }
+            )
+        if epochs:
+            row["epochs"] = int(round(np.mean(epochs)))
         rows.append(row)
     table = pd.DataFrame(rows)
     best_row = int(table[metric].to_numpy().argmax())
     best = {**(fixed or {}), **points[best_row]}
-    if "epochs" in table: best["epochs"] = int(table["epochs"].iloc[best_row])
+    if "epochs" in table:
+        best["epochs"] = int(table["epochs"].iloc[best_row])
     return best, table
 
 # %% ../nbs/06_evaluate.ipynb #e4b77f9a
@@ -95,28 +123,53 @@ def tuned_path(dataset: str, protocol: str, model: str) -> Path:
 
 # %% ../nbs/06_evaluate.ipynb #4e4cf297
 def _grid_argument(name: str, values: list) -> str:
-    "NAME=V1,V2,... as the command line takes it back: strings as written, everything else as JSON, shell-quoted where needed."
+    """NAME=V1,V2,... as the command line takes it back: strings as written, everything else as JSON, shell-quoted where
+    needed."""
     text = ",".join(v if isinstance(v, str) else json.dumps(v, separators=(",", ":")) for v in values)
     return shlex.quote(f"{name}={text}")
 
-class _PlainDumper(yaml.SafeDumper):
-    "YAML without anchors and aliases: a value that appears twice (a grid's list of sources and the chosen one) is written out twice."
-    def ignore_aliases(self, data): return True
 
-def save_tuned(dataset: str, protocol: str, seed: int, model: str, params: dict, table: pd.DataFrame, metric: str,
-               grid: dict | None = None, repeats: int = 1) -> Path:
+class _PlainDumper(yaml.SafeDumper):
+    """YAML without anchors and aliases: a value that appears twice (a grid's list of sources and the chosen one) is
+    written out twice."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
+def save_tuned(
+    dataset: str,
+    protocol: str,
+    seed: int,
+    model: str,
+    params: dict,
+    table: pd.DataFrame,
+    metric: str,
+    grid: dict | None = None,
+    repeats: int = 1,
+) -> Path:
     "Record parameters chosen on validation (atomically)."
     path = tuned_path(dataset, protocol, model)
-    record = {"dataset": dataset, "protocol": protocol, "seed": seed, "model": model, "metric": metric,
-              "validation_score": round(float(table[metric].max()), 5), "params": params,
-              "grid": {k: list(v) for k, v in (MODELS[model][1] if grid is None else grid).items()},
-              **({"validation_draws": repeats, "scores": table.to_dict("records")} if repeats > 1 else {}),
-              "command": f"hybrid-recsys tune --dataset {dataset} --protocol {protocol} --model {model} --seed {seed}"
-                         + "".join(f" --grid {_grid_argument(k, v)}" for k, v in (grid or {}).items())
-                         + (f" --repeats {repeats}" if repeats > 1 else "")}
+    record = {
+        "dataset": dataset,
+        "protocol": protocol,
+        "seed": seed,
+        "model": model,
+        "metric": metric,
+        "validation_score": round(float(table[metric].max()), 5),
+        "params": params,
+        "grid": {k: list(v) for k, v in (MODELS[model][1] if grid is None else grid).items()},
+        **({"validation_draws": repeats, "scores": table.to_dict("records")} if repeats > 1 else {}),
+        "command": f"hybrid-recsys tune --dataset {dataset} --protocol {protocol} --model {model} --seed {seed}"
+        + "".join(f" --grid {_grid_argument(k, v)}" for k, v in (grid or {}).items())
+        + (f" --repeats {repeats}" if repeats > 1 else ""),
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text("# Parameters chosen on the validation split only (the test split was not used).\n" + yaml.dump(record, Dumper=_PlainDumper, sort_keys=False, width=1000))
+    tmp.write_text(
+        "# Parameters chosen on the validation split only (the test split was not used).\n"
+        + yaml.dump(record, Dumper=_PlainDumper, sort_keys=False, width=1000)
+    )
     tmp.replace(path)
     return path
 
@@ -124,16 +177,21 @@ def save_tuned(dataset: str, protocol: str, seed: int, model: str, params: dict,
 def load_tuned(dataset: str, protocol: str, model: str) -> dict | None:
     "Parameters saved by `save_tuned`, or None when there are none."
     path = tuned_path(dataset, protocol, model)
-    if not path.is_file(): return None
-    try: record = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as error: raise ConfigError(f"{path}: not valid YAML ({error})") from None
-    if not isinstance(record, dict) or not isinstance(record.get("params"), dict): raise ConfigError(f"{path}: expected a mapping with a 'params' mapping")
+    if not path.is_file():
+        return None
+    try:
+        record = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML ({error})") from None
+    if not isinstance(record, dict) or not isinstance(record.get("params"), dict):
+        raise ConfigError(f"{path}: expected a mapping with a 'params' mapping")
     return record["params"]
 
 # %% ../nbs/06_evaluate.ipynb #2339c21e
 @dataclass
 class Evaluation:
     "One model's test result under one protocol: per-user metrics and how it was obtained."
+
     model: str
     params: dict
     dataset: str
@@ -145,7 +203,9 @@ class Evaluation:
     top_items: np.ndarray = field(repr=False)  # (n_test_users, K) recommendations
     validation: pd.DataFrame | None = field(default=None, repr=False)  # the tuning table
     fit_seconds: float = 0.0
-    fitted: object = field(default=None, repr=False)  # the model fitted on the protocol's training data (for stage metrics, bundles)
+    fitted: object = field(
+        default=None, repr=False
+    )  # the model fitted on the protocol's training data (for stage metrics, bundles)
     rankings: np.ndarray | None = field(default=None, repr=False)  # (n_test_users, max(ks)) the full recommended lists
 
     def summary(self, n_boot: int = 1000) -> dict[str, Estimate]:
@@ -155,48 +215,74 @@ class Evaluation:
     def to_dict(self, n_boot: int = 1000) -> dict:
         "A JSON-ready record: what ran, the chosen parameters, every metric with its interval."
         k = self.top_items.shape[1]
-        return {"dataset": self.dataset, "protocol": self.protocol, "seed": self.seed, "model": self.model,
-                "params": self.params, "n_test_users": int(len(self.user_ids)), "fit_seconds": round(self.fit_seconds, 3),
-                "metrics": {name: e.to_dict() for name, e in self.summary(n_boot).items()}
-                           | {f"coverage@{k}": {"mean": self.catalog_coverage}},  # one value for the whole catalog: no interval
-                "validation": None if self.validation is None else self.validation.to_dict("records")}
+        return {
+            "dataset": self.dataset,
+            "protocol": self.protocol,
+            "seed": self.seed,
+            "model": self.model,
+            "params": self.params,
+            "n_test_users": int(len(self.user_ids)),
+            "fit_seconds": round(self.fit_seconds, 3),
+            "metrics": {name: e.to_dict() for name, e in self.summary(n_boot).items()}
+            | {f"coverage@{k}": {"mean": self.catalog_coverage}},  # one value for the whole catalog: no interval
+            "validation": None if self.validation is None else self.validation.to_dict("records"),
+        }
 
 # %% ../nbs/06_evaluate.ipynb #n3wm3tr2
-def new_item_metrics(top: np.ndarray,  # (n_users, >= k) recommended items
-                     split: Split,  # a `new-items` split
-                     users: np.ndarray,  # the test users, aligned with top
-                     k: int) -> dict[str, np.ndarray]:
-    "Per user: the share of the first k that is new at test, and NDCG and recall over the new items alone (NaN for a user with no new item held out)."
-    is_new = np.zeros(split.dataset.n_items, dtype=bool); is_new[split.test_new] = True
+def new_item_metrics(
+    top: np.ndarray,  # (n_users, >= k) recommended items
+    split: Split,  # a `new-items` split
+    users: np.ndarray,  # the test users, aligned with top
+    k: int,
+) -> dict[str, np.ndarray]:
+    """Per user: the share of the first k that is new at test, and NDCG and recall over the new items alone (NaN for a
+    user with no new item held out)."""
+    is_new = np.zeros(split.dataset.n_items, dtype=bool)
+    is_new[split.test_new] = True
     out = {f"new_share@{k}": ((top[:, :k] >= 0) & is_new[np.maximum(top[:, :k], 0)]).mean(1)}
-    new_test = split.test.copy(); new_test.data[~is_new[new_test.indices]] = 0; new_test.eliminate_zeros()
+    new_test = split.test.copy()
+    new_test.data[~is_new[new_test.indices]] = 0
+    new_test.eliminate_zeros()
     has_new = np.diff(new_test.indptr)[users] > 0
     scored = ranking_metrics(top[has_new], new_test, users[has_new], (k,)) if has_new.any() else {}
     for name in (f"ndcg@{k}", f"recall@{k}"):
-        values = np.full(len(users), np.nan); values[has_new] = scored.get(name, [])
+        values = np.full(len(users), np.nan)
+        values[has_new] = scored.get(name, [])
         out[f"new_{name}"] = values
     return out
 
 # %% ../nbs/06_evaluate.ipynb #0d1bc806
-def evaluate(model_name: str,  # registry name
-             split: Split,  # the protocol's split
-             ks: tuple[int, ...] = (10,),  # cut-offs; beyond-accuracy metrics use the first
-             params: dict | None = None,  # parameters; None = saved tuned ones if any, else tuned on validation now
-             metric: str = "ndcg@10",  # what tuning maximises
-             use_saved: bool = True,  # reuse experiments/tuned/ parameters when params is None
-             fitted=None,  # a model already fitted on `split.csr("fit")` with `params`: scored as it is, not fitted again
-            ) -> Evaluation:
+def evaluate(
+    model_name: str,  # registry name
+    split: Split,  # the protocol's split
+    ks: tuple[int, ...] = (10,),  # cut-offs; beyond-accuracy metrics use the first
+    params: dict | None = None,  # parameters; None = saved tuned ones if any, else tuned on validation now
+    metric: str = "ndcg@10",  # what tuning maximises
+    use_saved: bool = True,  # reuse experiments/tuned/ parameters when params is None
+    fitted=None,  # a model already fitted on `split.csr("fit")` with `params`: scored as it is, not fitted again
+) -> Evaluation:
     "Tune on validation, refit on the protocol's training data, score the test users once."
     validation, users = None, heldout_users(split, "test")  # before any fitting: nobody to score is said at once
-    if fitted is not None and params is None: raise ConfigError("evaluate(fitted=...) needs the params that model was built with")
-    if params is None and use_saved and (saved := load_tuned(split.dataset.name, split.protocol, model_name)) is not None:
+    if fitted is not None and params is None:
+        raise ConfigError("evaluate(fitted=...) needs the params that model was built with")
+    if (
+        params is None
+        and use_saved
+        and (saved := load_tuned(split.dataset.name, split.protocol, model_name)) is not None
+    ):
         params = saved
-        log.info(f"{model_name}: using parameters chosen on validation earlier ({tuned_path(split.dataset.name, split.protocol, model_name).relative_to(project_root())})")
+        log.info(
+            f"{model_name}: using parameters chosen on validation earlier "
+            f"({tuned_path(split.dataset.name, split.protocol, model_name).relative_to(project_root())})"
+        )
     if params is None:
         params, validation = tune(model_name, split, metric=metric)
-        if len(validation) > 1: log.info(f"{model_name}: chose {params} on validation ({metric} {validation[metric].max():.4f})")
+        if len(validation) > 1:
+            log.info(f"{model_name}: chose {params} on validation ({metric} {validation[metric].max():.4f})")
     start = time.perf_counter()
-    model = fitted or make_model(model_name, dataset=split.dataset, protocol=split.protocol, **params).fit(split.csr("fit"))
+    model = fitted or make_model(model_name, dataset=split.dataset, protocol=split.protocol, **params).fit(
+        split.csr("fit")
+    )
     fit_seconds = 0.0 if fitted is not None else time.perf_counter() - start
     top, _ = model.recommend(users, split.csr("test_seen"), N=max(ks), items=split.test_items)
     per_user = ranking_metrics(top, split.test, users, ks)
@@ -204,114 +290,205 @@ def evaluate(model_name: str,  # registry name
     per_user[f"novelty@{k}"] = novelty(top[:, :k], fit)
     per_user[f"avg_popularity@{k}"] = average_popularity(top[:, :k], fit)
     genres, names = split.dataset.genre_matrix()
-    if names: per_user[f"diversity@{k}"] = intra_list_diversity(top[:, :k], genres)
-    if split.test_new is not None: per_user.update(new_item_metrics(top, split, users, k))
-    return Evaluation(model_name, params, split.dataset.name, split.protocol, split.seed, users, per_user,
-                      catalog_coverage(top[:, :k], split.dataset.n_items), top[:, :k], validation, fit_seconds, model, top)
+    if names:
+        per_user[f"diversity@{k}"] = intra_list_diversity(top[:, :k], genres)
+    if split.test_new is not None:
+        per_user.update(new_item_metrics(top, split, users, k))
+    return Evaluation(
+        model_name,
+        params,
+        split.dataset.name,
+        split.protocol,
+        split.seed,
+        users,
+        per_user,
+        catalog_coverage(top[:, :k], split.dataset.n_items),
+        top[:, :k],
+        validation,
+        fit_seconds,
+        model,
+        top,
+    )
 
 # %% ../nbs/06_evaluate.ipynb #8a45d317
-DEFAULT_COLUMNS = ("precision@10", "recall@10", "ndcg@10", "map@10", "coverage@10", "novelty@10", "diversity@10", "avg_popularity@10")
+DEFAULT_COLUMNS = (
+    "precision@10",
+    "recall@10",
+    "ndcg@10",
+    "map@10",
+    "coverage@10",
+    "novelty@10",
+    "diversity@10",
+    "avg_popularity@10",
+)
 
-def results_table(evaluations: list[Evaluation],  # results on the same split
-                  columns: tuple[str, ...] = DEFAULT_COLUMNS,  # metrics to show (missing ones are skipped)
-                  reference: str | None = None,  # model to compare every other model against (paired)
-                  paired_metric: str = "ndcg@10",
-                  n_boot: int = 1000,
-                 ) -> pd.DataFrame:
+
+def results_table(
+    evaluations: list[Evaluation],  # results on the same split
+    columns: tuple[str, ...] = DEFAULT_COLUMNS,  # metrics to show (missing ones are skipped)
+    reference: str | None = None,  # model to compare every other model against (paired)
+    paired_metric: str = "ndcg@10",
+    n_boot: int = 1000,
+) -> pd.DataFrame:
     "One row per model: metric means with intervals, and the paired difference against `reference`."
     rows, base = [], next((e for e in evaluations if e.model == reference), None)
     for evaluation in evaluations:
         summary = evaluation.summary(n_boot)
         k = evaluation.top_items.shape[1]
-        row = {"model": evaluation.model, "params": ", ".join(f"{p}={v:g}" if isinstance(v, float) else f"{p}={v}" for p, v in evaluation.params.items())}
+        row = {
+            "model": evaluation.model,
+            "params": ", ".join(
+                f"{p}={v:g}" if isinstance(v, float) else f"{p}={v}" for p, v in evaluation.params.items()
+            ),
+        }
         for column in columns:
-            if column == f"coverage@{k}": row[column] = f"{evaluation.catalog_coverage:.3f}"
+            if column == f"coverage@{k}":
+                row[column] = f"{evaluation.catalog_coverage:.3f}"
             elif column in summary:
                 estimate = summary[column]
                 digits = 1 if column.startswith("avg_popularity") else 3
                 row[column] = f"{estimate.mean:.{digits}f} [{estimate.low:.{digits}f}, {estimate.high:.{digits}f}]"
         if base is not None and evaluation is not base:
-            if not np.array_equal(base.user_ids, evaluation.user_ids): raise ValueError("paired comparison needs the same test users")
-            row[f"{paired_metric} vs {reference}"] = str(paired_comparison(base.per_user[paired_metric], evaluation.per_user[paired_metric], n_boot, seed=evaluation.seed))
+            if not np.array_equal(base.user_ids, evaluation.user_ids):
+                raise ValueError("paired comparison needs the same test users")
+            row[f"{paired_metric} vs {reference}"] = str(
+                paired_comparison(
+                    base.per_user[paired_metric], evaluation.per_user[paired_metric], n_boot, seed=evaluation.seed
+                )
+            )
         rows.append(row)
     return pd.DataFrame(rows).set_index("model").fillna("")
 
 # %% ../nbs/06_evaluate.ipynb #d20f3143
 def tuned_for_split(model_name: str, split: Split, metric: str = "ndcg@10") -> tuple[dict, pd.DataFrame]:
-    "(parameters, validation table) chosen on this split's own validation; a hybrid's sources are tuned first, each on the same validation, then its own grid (its other settings as saved in experiments/tuned)."
-    if model_name != "hybrid": return tune(model_name, split, metric=metric)
+    """(parameters, validation table) chosen on this split's own validation; a hybrid's sources are tuned first, each on
+    the same validation, then its own grid (its other settings as saved in experiments/tuned)."""
+    if model_name != "hybrid":
+        return tune(model_name, split, metric=metric)
     saved = load_tuned(split.dataset.name, split.protocol, "hybrid") or {}
     sources = saved.get("sources") or list(inspect.signature(model_class("hybrid")).parameters["sources"].default)
     source_params = {name: tune(name, split, metric=metric)[0] for name in sources}
-    fixed = {key: value for key, value in saved.items() if key not in MODELS["hybrid"][1]} | {"source_params": source_params}
+    fixed = {key: value for key, value in saved.items() if key not in MODELS["hybrid"][1]} | {
+        "source_params": source_params
+    }
     return tune("hybrid", split, metric=metric, fixed=fixed)
+
 
 @dataclass
 class SplitsEvaluation:
-    "One model evaluated on several splits of a protocol (an `Evaluation` per seed), and where its parameters came from."
+    """One model evaluated on several splits of a protocol (an `Evaluation` per seed), and where its parameters came
+    from."""
+
     model: str
     evaluations: list[Evaluation]
     tuning: str  # 'split' (each split's own validation), 'saved' (experiments/tuned, else tuned on the split) or 'fixed' (given)
     raw_user_ids: list[np.ndarray]  # each evaluation's test users as raw ids: the same person across splits
 
     @property
-    def seeds(self) -> list[int]: return [e.seed for e in self.evaluations]
+    def seeds(self) -> list[int]:
+        return [e.seed for e in self.evaluations]
+
     def split_values(self, metric: str) -> np.ndarray:
         "The metric's mean on each split (catalog coverage: its one value per split)."
-        if metric.startswith("coverage@"): return np.array([e.catalog_coverage for e in self.evaluations])
-        return np.array([np.nanmean(e.per_user[metric]) for e in self.evaluations])  # NaN: users the metric does not apply to
+        if metric.startswith("coverage@"):
+            return np.array([e.catalog_coverage for e in self.evaluations])
+        return np.array(
+            [np.nanmean(e.per_user[metric]) for e in self.evaluations]
+        )  # NaN: users the metric does not apply to
+
     def mean_std(self, metric: str) -> tuple[float, float]:
         values = self.split_values(metric)
         return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
+
     def per_user(self, metric: str) -> pd.Series:
         "Each raw user's metric averaged over the splits that test them: the unit a pooled comparison resamples."
-        return pd.concat([pd.Series(e.per_user[metric], index=ids) for e, ids in zip(self.evaluations, self.raw_user_ids)]).groupby(level=0).mean()
+        return (
+            pd.concat([pd.Series(e.per_user[metric], index=ids) for e, ids in zip(self.evaluations, self.raw_user_ids)])
+            .groupby(level=0)
+            .mean()
+        )
+
     def to_dict(self, n_boot: int = 1000) -> dict:
-        "A JSON-ready record: mean, standard deviation and per-split value of every metric, and every split's own record."
+        """A JSON-ready record: mean, standard deviation and per-split value of every metric, and every split's own
+        record."""
         first = self.evaluations[0]
         names = [*first.per_user, f"coverage@{first.top_items.shape[1]}"]
-        return {"model": self.model, "tuning": self.tuning, "dataset": first.dataset, "protocol": first.protocol, "seeds": self.seeds,
-                "metrics": {name: dict(zip(("mean", "std"), self.mean_std(name)), splits=self.split_values(name).round(5).tolist()) for name in names},
-                "splits": [e.to_dict(n_boot) for e in self.evaluations]}
+        return {
+            "model": self.model,
+            "tuning": self.tuning,
+            "dataset": first.dataset,
+            "protocol": first.protocol,
+            "seeds": self.seeds,
+            "metrics": {
+                name: dict(zip(("mean", "std"), self.mean_std(name)), splits=self.split_values(name).round(5).tolist())
+                for name in names
+            },
+            "splits": [e.to_dict(n_boot) for e in self.evaluations],
+        }
 
-def evaluate_splits(model_name: str,  # registry name
-                    dataset,  # the full `Dataset`
-                    protocol: str = "ms75",
-                    seeds: tuple[int, ...] = (42, 1, 2, 3, 4),  # one split per seed
-                    ks: tuple[int, ...] = (10,),
-                    params: dict | None = None,  # fixed parameters for every split (tuning='fixed')
-                    tuning: str = "split",  # 'split': each split tuned on its own validation; 'saved': experiments/tuned
-                    metric: str | None = None,  # what tuning maximises; default NDCG at the first K
-                   ) -> SplitsEvaluation:
+
+def evaluate_splits(
+    model_name: str,  # registry name
+    dataset,  # the full `Dataset`
+    protocol: str = "ms75",
+    seeds: tuple[int, ...] = (42, 1, 2, 3, 4),  # one split per seed
+    ks: tuple[int, ...] = (10,),
+    params: dict | None = None,  # fixed parameters for every split (tuning='fixed')
+    tuning: str = "split",  # 'split': each split tuned on its own validation; 'saved': experiments/tuned
+    metric: str | None = None,  # what tuning maximises; default NDCG at the first K
+) -> SplitsEvaluation:
     "The model on each seed's split: parameters chosen as `tuning` says, test scored once per split."
     from hybrid_recsys.core import seed_everything
     from hybrid_recsys.splits import split_dataset
-    if tuning not in ("split", "saved"): raise ConfigError(f"tuning must be 'split' or 'saved', got {tuning!r}")
-    if not seeds or len(set(seeds)) != len(seeds): raise ConfigError(f"seeds must be one or more distinct integers, e.g. 42,1,2,3,4; got {list(seeds)}")
+
+    if tuning not in ("split", "saved"):
+        raise ConfigError(f"tuning must be 'split' or 'saved', got {tuning!r}")
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ConfigError(f"seeds must be one or more distinct integers, e.g. 42,1,2,3,4; got {list(seeds)}")
     metric = metric or f"ndcg@{ks[0]}"
     evaluations, raw = [], []
-    for seed in tqdm(seeds, desc=f"{model_name} over {len(seeds)} splits", disable=progress_disabled() or len(seeds) == 1, leave=False):
+    for seed in tqdm(
+        seeds,
+        desc=f"{model_name} over {len(seeds)} splits",
+        disable=progress_disabled() or len(seeds) == 1,
+        leave=False,
+    ):
         seed_everything(seed)
         split = split_dataset(dataset, protocol, seed=seed)
-        chosen, table = (tuned_for_split(model_name, split, metric) if tuning == "split" and params is None else (params, None))
+        chosen, table = (
+            tuned_for_split(model_name, split, metric) if tuning == "split" and params is None else (params, None)
+        )
         evaluation = evaluate(model_name, split, ks, params=chosen, metric=metric, use_saved=tuning == "saved")
-        if table is not None: evaluation.validation = table
+        if table is not None:
+            evaluation.validation = table
         evaluation.fitted = None  # one fitted model per split is not kept
-        evaluations.append(evaluation); raw.append(np.asarray(split.dataset.user_ids)[evaluation.user_ids])
+        evaluations.append(evaluation)
+        raw.append(np.asarray(split.dataset.user_ids)[evaluation.user_ids])
     return SplitsEvaluation(model_name, evaluations, "fixed" if params is not None else tuning, raw)
 
-def pooled_comparison(a: SplitsEvaluation, b: SplitsEvaluation, metric: str = "ndcg@10", n_boot: int = 1000, seed: int = 0):
-    "B minus A over the same splits: each user's difference averaged over the splits that test them, bootstrapped over users."
-    if a.seeds != b.seeds: raise ValueError(f"pooled comparison needs the same splits: seeds {a.seeds} and {b.seeds}")
+
+def pooled_comparison(
+    a: SplitsEvaluation, b: SplitsEvaluation, metric: str = "ndcg@10", n_boot: int = 1000, seed: int = 0
+):
+    """B minus A over the same splits: each user's difference averaged over the splits that test them, bootstrapped over
+    users."""
+    if a.seeds != b.seeds:
+        raise ValueError(f"pooled comparison needs the same splits: seeds {a.seeds} and {b.seeds}")
     for ea, eb in zip(a.evaluations, b.evaluations):
-        if not np.array_equal(ea.user_ids, eb.user_ids): raise ValueError(f"pooled comparison needs the same test users (seed {ea.seed})")
+        if not np.array_equal(ea.user_ids, eb.user_ids):
+            raise ValueError(f"pooled comparison needs the same test users (seed {ea.seed})")
     return paired_comparison(a.per_user(metric).to_numpy(), b.per_user(metric).to_numpy(), n_boot, seed=seed)
 
-def splits_table(results: list[SplitsEvaluation],  # models evaluated on the same splits
-                 columns: tuple[str, ...] = ("precision@10", "recall@10", "ndcg@10", "map@10", "coverage@10"),
-                 reference: str | None = None,  # the model every other is compared with, pooled over splits
-                 paired_metric: str = "ndcg@10", n_boot: int = 1000) -> pd.DataFrame:
-    "One row per model: each metric's mean ± standard deviation over the splits, the paired metric per split, the pooled difference against `reference`."
+
+def splits_table(
+    results: list[SplitsEvaluation],  # models evaluated on the same splits
+    columns: tuple[str, ...] = ("precision@10", "recall@10", "ndcg@10", "map@10", "coverage@10"),
+    reference: str | None = None,  # the model every other is compared with, pooled over splits
+    paired_metric: str = "ndcg@10",
+    n_boot: int = 1000,
+) -> pd.DataFrame:
+    """One row per model: each metric's mean ± standard deviation over the splits, the paired metric per split, the
+    pooled difference against `reference`."""
     base = next((r for r in results if r.model == reference), None)
     rows = []
     for result in results:
@@ -325,4 +502,3 @@ def splits_table(results: list[SplitsEvaluation],  # models evaluated on the sam
             row[f"{paired_metric} vs {reference}, pooled"] = str(pooled_comparison(base, result, paired_metric, n_boot))
         rows.append(row)
     return pd.DataFrame(rows).set_index("model").fillna("")
-

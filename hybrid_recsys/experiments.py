@@ -14,7 +14,16 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .core import ConfigError, atomic_dir, get_logger, git_commit, json_text, one_line, project_root, seed_everything
+from hybrid_recsys.core import (
+    ConfigError,
+    atomic_dir,
+    get_logger,
+    git_commit,
+    json_text,
+    one_line,
+    project_root,
+    seed_everything,
+)
 from .data import MOVIELENS, load_dataset
 from .evaluate import evaluate
 from .metrics import paired_comparison, ranking_metrics, users_with_heldout
@@ -33,6 +42,7 @@ class _Strict(BaseModel):
 # %% ../nbs/16_experiments.ipynb #2fd7dc43
 class DataConfig(_Strict):
     "Where the interactions come from: a bundled dataset, or your files."
+
     dataset: str | None = None  # 'ml-100k' or 'ml-1m'
     interactions: str | None = None  # your interactions file (relative to the project root)
     items: str | None = None  # your items file
@@ -47,6 +57,7 @@ class MlflowConfig(_Strict):
 # %% ../nbs/16_experiments.ipynb #23f5c78f
 class ExperimentConfig(_Strict):
     "One experiment: data, protocol, model, comparisons and outputs."
+
     name: str = Field(pattern=r"^[A-Za-z0-9._-]+$")  # file-name safe: reports/<name>.ipynb
     description: str = ""
     data: DataConfig = DataConfig(dataset="ml-100k")
@@ -59,50 +70,63 @@ class ExperimentConfig(_Strict):
     recall_ns: list[int] = [50, 100, 200]  # stage-1 recall@N (hybrid only)
     bundle: str | None = None  # where the hybrid's artifact bundle goes (relative to the root); None = none
     report: bool = True  # execute the report notebook
-    benchmarks: list[str] = []  # benchmark results the report shows at its end: benchmarks/results/<name>.md (e.g. posters-cold-items)
+    benchmarks: list[
+        str
+    ] = []  # benchmark results the report shows at its end: benchmarks/results/<name>.md (e.g. posters-cold-items)
     mlflow: MlflowConfig = MlflowConfig()
 
     @field_validator("protocol")
     @classmethod
     def _protocol(cls, value):
-        if value not in PROTOCOLS: raise ValueError(f"expected one of {', '.join(PROTOCOLS)}")
+        if value not in PROTOCOLS:
+            raise ValueError(f"expected one of {', '.join(PROTOCOLS)}")
         return value
 
     @field_validator("model")
     @classmethod
     def _model(cls, value):
-        if value not in MODELS: raise ValueError(f"expected one of {', '.join(MODELS)}")
+        if value not in MODELS:
+            raise ValueError(f"expected one of {', '.join(MODELS)}")
         return value
 
     @field_validator("baselines")
     @classmethod
     def _baselines(cls, values):
         unknown = [v for v in values if v not in MODELS or v == "hybrid"]
-        if unknown: raise ValueError(f"unknown baseline {unknown[0]!r}: expected single models among {', '.join(m for m in MODELS if m != 'hybrid')}")
+        if unknown:
+            raise ValueError(
+                f"unknown baseline {unknown[0]!r}: expected single models among "
+                f"{', '.join(m for m in MODELS if m != 'hybrid')}"
+            )
         return values
 
 # %% ../nbs/16_experiments.ipynb #679f82c2
 def _model_in(annotation):
     "The pydantic model an annotation holds (through Optional and list), if any."
     from typing import get_args
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel): return annotation
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
     for argument in get_args(annotation):
-        if (found := _model_in(argument)) is not None: return found
+        if (found := _model_in(argument)) is not None:
+            return found
     return None
 
+
 def error_line(where, error: ValidationError, root: type[BaseModel]) -> str:
-    "The first validation problem of a `root` model as 'where: key.path: message' (`where`: the file, or what was validated)."
+    """The first validation problem of a `root` model as 'where: key.path: message' (`where`: the file, or what was
+    validated)."""
     first = error.errors()[0]
     path = ".".join(str(part) for part in first["loc"]) or "(top level)"
     if first["type"] == "extra_forbidden":
         parent = root
         for part in first["loc"][:-1]:
-            if isinstance(part, str) and part in getattr(parent, "model_fields", {}): parent = _model_in(parent.model_fields[part].annotation) or parent
+            if isinstance(part, str) and part in getattr(parent, "model_fields", {}):
+                parent = _model_in(parent.model_fields[part].annotation) or parent
         allowed = ", ".join(getattr(parent, "model_fields", {}))
         return f"{where}: {path}: unknown key (expected one of {allowed})"
     message = first["msg"].removeprefix("Value error, ")
     return f"{where}: {path}: {message}" + (f" (got {first.get('input')!r})" if first["loc"] else "")
-
 
 # %% ../nbs/16_experiments.ipynb #ee49ed24
 def check_model_params(model: str, params: dict, where: str = "params"):
@@ -110,7 +134,10 @@ def check_model_params(model: str, params: dict, where: str = "params"):
     signature = inspect.signature(model_class(model).__init__)
     accepted = [n for n in signature.parameters if n not in ("self", "dataset", "protocol")]
     for key in params:
-        if key not in accepted: raise ConfigError(f"{where}.{key}: unknown parameter of model '{model}' (expected one of {', '.join(accepted)})")
+        if key not in accepted:
+            raise ConfigError(
+                f"{where}.{key}: unknown parameter of model '{model}' (expected one of {', '.join(accepted)})"
+            )
     if model == "hybrid":
         for source, source_params in (params.get("source_params") or {}).items():
             check_model_params(source, source_params, f"{where}.source_params.{source}")
@@ -119,23 +146,35 @@ def check_model_params(model: str, params: dict, where: str = "params"):
 def load_config(path: Path | str) -> ExperimentConfig:
     "Read and validate an experiment configuration; every problem is one `ConfigError` naming the file and the key."
     path = Path(path)
-    try: raw = yaml.safe_load(path.read_text())
-    except FileNotFoundError: raise ConfigError(f"{path}: no such configuration file") from None
-    except yaml.YAMLError as error: raise ConfigError(f"{path}: not valid YAML ({one_line(error)})") from None
-    if not isinstance(raw, dict): raise ConfigError(f"{path}: expected a mapping of keys, got {type(raw).__name__}")
-    try: config = ExperimentConfig(**raw)
-    except ValidationError as error: raise ConfigError(error_line(path, error, ExperimentConfig)) from None
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML ({one_line(error)})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys, got {type(raw).__name__}")
+    try:
+        config = ExperimentConfig(**raw)
+    except ValidationError as error:
+        raise ConfigError(error_line(path, error, ExperimentConfig)) from None
     if (config.data.dataset is None) == (config.data.interactions is None):
-        raise ConfigError(f"{path}: data: give exactly one of data.dataset ({', '.join(MOVIELENS)}) or data.interactions")
-    try: check_model_params(config.model, config.params)
-    except ConfigError as error: raise ConfigError(f"{path}: {error}") from None
+        raise ConfigError(
+            f"{path}: data: give exactly one of data.dataset ({', '.join(MOVIELENS)}) or data.interactions"
+        )
+    try:
+        check_model_params(config.model, config.params)
+    except ConfigError as error:
+        raise ConfigError(f"{path}: {error}") from None
     return config
 
 # %% ../nbs/16_experiments.ipynb #98fc1e02
 log = get_logger("hybrid_recsys.experiments")
 RANKING_DEPTH = 50  # top-N kept per model, for NDCG@K curves up to K = 50
 
-def runs_dir() -> Path: return project_root() / "runs"
+
+def runs_dir() -> Path:
+    return project_root() / "runs"
 
 # %% ../nbs/16_experiments.ipynb #19e84fa8
 def config_dataset(config: ExperimentConfig):
@@ -150,14 +189,17 @@ def _training_curves(evaluations) -> dict:
     curves = {}
     for e in evaluations:
         model = e.fitted
-        if getattr(model, "reranker", None) is not None and e.model == "hybrid": curves["hybrid re-ranker"] = model.reranker.history
-        elif getattr(model, "history", None): curves[e.model] = model.history
+        if getattr(model, "reranker", None) is not None and e.model == "hybrid":
+            curves["hybrid re-ranker"] = model.reranker.history
+        elif getattr(model, "history", None):
+            curves[e.model] = model.history
     return curves
 
 # %% ../nbs/16_experiments.ipynb #54f32644
 @dataclass
 class ExperimentRun:
     "What one experiment produced."
+
     config: ExperimentConfig
     results: dict  # what results.json holds
     folder: Path  # runs/<name>/
@@ -172,12 +214,26 @@ def run_experiment(config: ExperimentConfig) -> ExperimentRun:
     ks = tuple(sorted({config.k, RANKING_DEPTH}))
     ks = (config.k,) + tuple(k for k in ks if k != config.k)
     metric = f"ndcg@{config.k}"
-    bundle = None if config.bundle is None else (Path(config.bundle) if Path(config.bundle).is_absolute() else project_root() / config.bundle)
+    bundle = (
+        None
+        if config.bundle is None
+        else (Path(config.bundle) if Path(config.bundle).is_absolute() else project_root() / config.bundle)
+    )
     stage1 = None
     if config.model == "hybrid":
         from hybrid_recsys.pipeline import run_pipeline
-        pipeline = run_pipeline(dataset, config.protocol, config.seed, params=config.params or None, ks=ks, baselines=tuple(config.baselines),
-                                recall_ns=tuple(config.recall_ns), bundle=bundle, ablation=bool(config.baselines))
+
+        pipeline = run_pipeline(
+            dataset,
+            config.protocol,
+            config.seed,
+            params=config.params or None,
+            ks=ks,
+            baselines=tuple(config.baselines),
+            recall_ns=tuple(config.recall_ns),
+            bundle=bundle,
+            ablation=bool(config.baselines),
+        )
         split, evaluations, stage1 = pipeline.split, pipeline.evaluations, pipeline.stage1
     else:
         split = split_dataset(dataset, config.protocol, seed=config.seed)
@@ -185,15 +241,34 @@ def run_experiment(config: ExperimentConfig) -> ExperimentRun:
         evaluations.append(evaluate(config.model, split, ks=ks, params=config.params or None, metric=metric))
     singles = [e for e in evaluations if e.model not in ("hybrid", "fused")]
     reference = max(singles, key=lambda e: e.per_user[metric].mean()) if len(evaluations) > 1 else evaluations[-1]
-    paired = {e.model: paired_comparison(reference.per_user[metric], e.per_user[metric], seed=config.seed) for e in evaluations if e is not reference}
+    paired = {
+        e.model: paired_comparison(reference.per_user[metric], e.per_user[metric], seed=config.seed)
+        for e in evaluations
+        if e is not reference
+    }
     test_users = users_with_heldout(split.test)
     results = {
-        "name": config.name, "config": config.model_dump(), "dataset": dataset.name, "data_hash": dataset.source_hash,
-        "split": split.summary(), "k": config.k, "reference": reference.model, "git_commit": git_commit(),
-        "models": {e.model: {"params": e.params, "fit_seconds": round(e.fit_seconds, 3),
-                             "metrics": {name: est.to_dict() for name, est in e.summary().items() if name.endswith(f"@{config.k}")}
-                                        | {f"coverage@{config.k}": {"mean": e.catalog_coverage}}} for e in evaluations},
-        "paired": {model: {"difference": c.difference.to_dict(), "p_value": c.p_value, "wins": c.wins, "losses": c.losses} for model, c in paired.items()},
+        "name": config.name,
+        "config": config.model_dump(),
+        "dataset": dataset.name,
+        "data_hash": dataset.source_hash,
+        "split": split.summary(),
+        "k": config.k,
+        "reference": reference.model,
+        "git_commit": git_commit(),
+        "models": {
+            e.model: {
+                "params": e.params,
+                "fit_seconds": round(e.fit_seconds, 3),
+                "metrics": {name: est.to_dict() for name, est in e.summary().items() if name.endswith(f"@{config.k}")}
+                | {f"coverage@{config.k}": {"mean": e.catalog_coverage}},
+            }
+            for e in evaluations
+        },
+        "paired": {
+            model: {"difference": c.difference.to_dict(), "p_value": c.p_value, "wins": c.wins, "losses": c.losses}
+            for model, c in paired.items()
+        },
         "stage1": None if stage1 is None else stage1.to_dict(),
         "curves": _training_curves(evaluations),
         "bundle": None if bundle is None or config.model != "hybrid" else str(bundle),
@@ -201,80 +276,143 @@ def run_experiment(config: ExperimentConfig) -> ExperimentRun:
     folder = runs_dir() / config.name
     with atomic_dir(folder) as tmp:
         (tmp / "results.json").write_text(json_text(results, indent=1))
-        ndcg_curves = {e.model: np.stack([ranking_metrics(e.rankings, split.test, e.user_ids, (k,))[f"ndcg@{k}"] for k in range(1, RANKING_DEPTH + 1)], 1)
-                       for e in evaluations}
-        np.savez(tmp / "rankings.npz", user_ids=test_users, **{f"top:{m}": e.rankings for m, e in zip(ndcg_curves, evaluations)},
-                 **{f"ndcg:{m}": v for m, v in ndcg_curves.items()})
+        ndcg_curves = {
+            e.model: np.stack(
+                [
+                    ranking_metrics(e.rankings, split.test, e.user_ids, (k,))[f"ndcg@{k}"]
+                    for k in range(1, RANKING_DEPTH + 1)
+                ],
+                1,
+            )
+            for e in evaluations
+        }
+        np.savez(
+            tmp / "rankings.npz",
+            user_ids=test_users,
+            **{f"top:{m}": e.rankings for m, e in zip(ndcg_curves, evaluations)},
+            **{f"ndcg:{m}": v for m, v in ndcg_curves.items()},
+        )
     log.info(f"{config.name}: results in {folder}")
     return ExperimentRun(config, results, folder, evaluations, bundle if config.model == "hybrid" else None)
 
 # %% ../nbs/16_experiments.ipynb #0e9808cb
 import mlflow
 
+
 def tracking_uri(config: ExperimentConfig) -> str:
     "Where runs are tracked: $MLFLOW_TRACKING_URI, the configuration's tracking_uri, or the project's sqlite file."
-    return os.environ.get("MLFLOW_TRACKING_URI") or config.mlflow.tracking_uri or f"sqlite:///{project_root() / 'mlflow.db'}"
+    return (
+        os.environ.get("MLFLOW_TRACKING_URI")
+        or config.mlflow.tracking_uri
+        or f"sqlite:///{project_root() / 'mlflow.db'}"
+    )
 
 # %% ../nbs/16_experiments.ipynb #4c13d505
 def _flatten(value, prefix: str = "") -> dict[str, str]:
     if isinstance(value, dict):
         out = {}
-        for key, inner in value.items(): out.update(_flatten(inner, f"{prefix}{key}."))
+        for key, inner in value.items():
+            out.update(_flatten(inner, f"{prefix}{key}."))
         return out
     return {prefix.rstrip("."): json.dumps(value) if isinstance(value, (list, tuple)) else str(value)}
 
 # %% ../nbs/16_experiments.ipynb #67a4f5f8
-def _metric_name(text: str) -> str: return text.replace("@", "_at_").replace(" ", "_").replace(":", "_")
+def _metric_name(text: str) -> str:
+    return text.replace("@", "_at_").replace(" ", "_").replace(":", "_")
 
 # %% ../nbs/16_experiments.ipynb #5a78eb07
 class HybridPyfunc(mlflow.pyfunc.PythonModel):
     "The two-stage model as an MLflow pyfunc: raw user ids in, ranked items out."
+
     def load_context(self, context):
         from hybrid_recsys.pipeline import load_bundle
+
         self.bundle = load_bundle(context.artifacts["bundle"])
 
     def predict(self, context, model_input: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:
-        "model_input: a `user_id` column (raw ids) and optionally `k`; unknown users get no rows. The service's call, per user."
+        """model_input: a `user_id` column (raw ids) and optionally `k`; unknown users get no rows. The service's call,
+        per user."""
         frame = pd.DataFrame(model_input)
         k = int(frame["k"].iloc[0]) if "k" in frame else int((params or {}).get("k", 10))
         known = [str(raw) for raw in frame["user_id"] if str(raw) in self.bundle.user_lookup]
-        rows = [{"user_id": raw, "rank": rank + 1, "item_id": item["item_id"], "title": item["title"], "score": item["score"]}
-                for raw in known for rank, item in enumerate(self.bundle.recommend_user(raw, k))]
+        rows = [
+            {
+                "user_id": raw,
+                "rank": rank + 1,
+                "item_id": item["item_id"],
+                "title": item["title"],
+                "score": item["score"],
+            }
+            for raw in known
+            for rank, item in enumerate(self.bundle.recommend_user(raw, k))
+        ]
         return pd.DataFrame(rows, columns=["user_id", "rank", "item_id", "title", "score"])
 
 # %% ../nbs/16_experiments.ipynb #447bbbcd
 def log_to_mlflow(run: ExperimentRun, plots: dict | None = None) -> str:
     "Record a finished run in MLflow (parameters, metrics, curves, tags, plots, bundle, pyfunc); return the run id."
     import logging, warnings
+
     config, results = run.config, run.results
-    logging.getLogger("mlflow").setLevel(logging.ERROR)  # its notes on pickling and integer schemas are not for our users
+    logging.getLogger("mlflow").setLevel(
+        logging.ERROR
+    )  # its notes on pickling and integer schemas are not for our users
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     warnings.filterwarnings("ignore", module="mlflow")
     mlflow.set_tracking_uri(tracking_uri(config))
     mlflow.set_experiment(config.mlflow.experiment)
     with mlflow.start_run(run_name=config.name) as active:
         mlflow.log_params(_flatten(config.model_dump()))
-        mlflow.set_tags({"git_commit": str(results["git_commit"]), "data_hash": results["data_hash"], "dataset": results["dataset"],
-                         "protocol": config.protocol, "model": config.model, "reference": results["reference"]})
-        metrics = {f"{model}/{_metric_name(name)}": value["mean"] for model, record in results["models"].items() for name, value in record["metrics"].items()}
+        mlflow.set_tags(
+            {
+                "git_commit": str(results["git_commit"]),
+                "data_hash": results["data_hash"],
+                "dataset": results["dataset"],
+                "protocol": config.protocol,
+                "model": config.model,
+                "reference": results["reference"],
+            }
+        )
+        metrics = {
+            f"{model}/{_metric_name(name)}": value["mean"]
+            for model, record in results["models"].items()
+            for name, value in record["metrics"].items()
+        }
         if results["stage1"]:
             for column, values in results["stage1"].items():
-                for source, value in values.items(): metrics[f"stage1/{_metric_name(source)}/{_metric_name(column)}"] = float(value)
+                for source, value in values.items():
+                    metrics[f"stage1/{_metric_name(source)}/{_metric_name(column)}"] = float(value)
         mlflow.log_metrics(metrics)
         for curve, history in results["curves"].items():
             for record in history:
                 step = int(record["epoch"]) + 1000 * int(record.get("member", 0))  # one series per ensemble member
-                mlflow.log_metrics({f"train/{_metric_name(curve)}/{_metric_name(k)}": float(v) for k, v in record.items()
-                                    if k not in ("epoch", "member") and v is not None and np.isfinite(v)}, step=step)
+                mlflow.log_metrics(
+                    {
+                        f"train/{_metric_name(curve)}/{_metric_name(k)}": float(v)
+                        for k, v in record.items()
+                        if k not in ("epoch", "member") and v is not None and np.isfinite(v)
+                    },
+                    step=step,
+                )
         for name, figure in (plots or {}).items():
-            if figure is not None: mlflow.log_figure(figure, f"plots/{name}.png")
+            if figure is not None:
+                mlflow.log_figure(figure, f"plots/{name}.png")
         mlflow.log_dict(results, "results.json")
         if run.bundle is not None:
-            mlflow.set_tag("bundle_version", run.bundle.resolve().name)  # the immutable version: how the dashboard finds this run
+            mlflow.set_tag(
+                "bundle_version", run.bundle.resolve().name
+            )  # the immutable version: how the dashboard finds this run
             mlflow.log_artifacts(str(run.bundle.resolve()), "bundle")
             if config.mlflow.register_model:
-                example = pd.DataFrame({"user_id": [str(pd.read_parquet(run.bundle / "users.parquet")["user_id"].iloc[0])], "k": [10]})
-                mlflow.pyfunc.log_model(name="model", python_model=HybridPyfunc(), artifacts={"bundle": str(run.bundle.resolve())},
-                                        registered_model_name=f"hybrid_recsys-{config.name}", input_example=example,
-                                        pip_requirements=["hybrid-recsys"])
+                example = pd.DataFrame(
+                    {"user_id": [str(pd.read_parquet(run.bundle / "users.parquet")["user_id"].iloc[0])], "k": [10]}
+                )
+                mlflow.pyfunc.log_model(
+                    name="model",
+                    python_model=HybridPyfunc(),
+                    artifacts={"bundle": str(run.bundle.resolve())},
+                    registered_model_name=f"hybrid_recsys-{config.name}",
+                    input_example=example,
+                    pip_requirements=["hybrid-recsys"],
+                )
         return active.info.run_id

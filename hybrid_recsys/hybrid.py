@@ -16,8 +16,26 @@ from fastcore.basics import patch
 from .core import ConfigError, HRSError, Unanswerable, atomic_dir, get_logger, zscore
 from .evaluate import load_tuned
 from .metrics import users_with_heldout
-from .models import MODELS, Recommender, check_histories, check_user_items, histories_csr, load_model, make_model, top_n
-from .rerank import RERANKERS, FeatureContext, TimeContext, candidate_features, drop_patterns, feature_context, load_reranker, select_features
+from hybrid_recsys.models import (
+    MODELS,
+    Recommender,
+    check_histories,
+    check_user_items,
+    histories_csr,
+    load_model,
+    make_model,
+    top_n,
+)
+from hybrid_recsys.rerank import (
+    RERANKERS,
+    FeatureContext,
+    TimeContext,
+    candidate_features,
+    drop_patterns,
+    feature_context,
+    load_reranker,
+    select_features,
+)
 from .retrieval import CandidateGenerator
 from .splits import stratified_parts
 
@@ -28,71 +46,129 @@ __all__ = ['log', 'DEFAULT_SOURCES', 'inner_splits', 'HybridRecommender', 'Ranke
 log = get_logger("hybrid_recsys.hybrid")
 DEFAULT_SOURCES = ("ease", "als", "content", "pop")
 
-def inner_splits(train_csr: sp.csr_matrix, share: float, folds: int, seed: int) -> list[tuple[sp.csr_matrix, sp.csr_matrix]]:
-    "(inner train, inner valid) pairs: one split holding out `share` of each user's interactions, or `folds` disjoint folds."
+
+def inner_splits(
+    train_csr: sp.csr_matrix, share: float, folds: int, seed: int
+) -> list[tuple[sp.csr_matrix, sp.csr_matrix]]:
+    """(inner train, inner valid) pairs: one split holding out `share` of each user's interactions, or `folds` disjoint
+    folds."""
     coo = sp.coo_matrix(train_csr)
     ratios = [1.0 - share, share] if folds == 1 else [1.0 / folds] * folds
     parts = stratified_parts(coo.row.astype(np.int64), ratios, np.random.default_rng(seed))
+
     def matrix(keep):
         out = sp.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=train_csr.shape)
         out.sort_indices()
         return out
+
     held_out = [1] if folds == 1 else range(folds)
     return [(matrix(parts != k), matrix(parts == k)) for k in held_out]
 
 # %% ../nbs/14_hybrid.ipynb #2e227411
 class HybridRecommender(Recommender):
     "Two stages: fused candidates from several stage-1 sources, re-ranked by a neural ranker."
+
     name = "hybrid"
     needs_dataset = True  # item content for the content source and the features
     needs_protocol = True  # to find each source's tuned parameters
 
-    def __init__(self,
-                 dataset=None,  # the `Dataset`
-                 protocol: str | None = None,  # whose tuned source parameters to use (experiments/tuned/)
-                 sources: list[str] | tuple[str, ...] = DEFAULT_SOURCES,  # stage-1 models by registry name
-                 source_params: dict | None = None,  # name -> parameters, overriding the tuned ones
-                 n_candidates: int = 200,  # candidates re-ranked per user
-                 depth: int = 100,  # items asked of each source
-                 quotas: dict | None = None,  # source -> reserved candidate places
-                 weights: dict | None = None,  # source -> RRF weight
-                 rrf_k: float = 60.0,
-                 rerank: bool = True,  # False: order the candidates by their fused score (the stage-1-only ablation)
-                 ranker: str = "neural",  # the re-ranker: 'neural' (an MLP, `Reranker`) or 'lambdamart' (LightGBM trees, `LambdaMART`)
-                 ranker_params: dict | None = None,  # more arguments for the re-ranker's constructor (e.g. LambdaMART's num_leaves)
-                 loss: str = "softmax",  # re-ranker loss: 'softmax' (listwise) or 'pairwise'
-                 hidden: list[int] | tuple[int, ...] = (64, 32),  # re-ranker hidden layers
-                 lr: float = 3e-3, dropout: float = 0.1, epochs: int = 60, patience: int = 8,
-                 n_models: int = 1,  # re-ranker ensemble size
-                 inner_valid_share: float = 0.25,  # share of each user's training interactions that labels the re-ranker
-                 inner_folds: int = 1,  # >1: label every training interaction once, in this many folds (more re-ranker data, folds x stage-1 fits)
-                 time_features: bool = False,  # give the re-ranker the time features (nb 13) where the data has timestamps; off: no gain on validation (docs/results.md)
-                 drop_features: list[str] | tuple[str, ...] = (),  # re-ranker features left out, by name or shell-style pattern ('user:*', 'content:*'): an ablation
-                 index_kind: str = "auto",  # vector index for dot-product sources
-                 seed: int = 42,
-                ):
+    def __init__(
+        self,
+        dataset=None,  # the `Dataset`
+        protocol: str | None = None,  # whose tuned source parameters to use (experiments/tuned/)
+        sources: list[str] | tuple[str, ...] = DEFAULT_SOURCES,  # stage-1 models by registry name
+        source_params: dict | None = None,  # name -> parameters, overriding the tuned ones
+        n_candidates: int = 200,  # candidates re-ranked per user
+        depth: int = 100,  # items asked of each source
+        quotas: dict | None = None,  # source -> reserved candidate places
+        weights: dict | None = None,  # source -> RRF weight
+        rrf_k: float = 60.0,
+        rerank: bool = True,  # False: order the candidates by their fused score (the stage-1-only ablation)
+        ranker: str = "neural",  # the re-ranker: 'neural' (an MLP, `Reranker`) or 'lambdamart' (LightGBM trees, `LambdaMART`)
+        ranker_params: dict
+        | None = None,  # more arguments for the re-ranker's constructor (e.g. LambdaMART's num_leaves)
+        loss: str = "softmax",  # re-ranker loss: 'softmax' (listwise) or 'pairwise'
+        hidden: list[int] | tuple[int, ...] = (64, 32),  # re-ranker hidden layers
+        lr: float = 3e-3,
+        dropout: float = 0.1,
+        epochs: int = 60,
+        patience: int = 8,
+        n_models: int = 1,  # re-ranker ensemble size
+        inner_valid_share: float = 0.25,  # share of each user's training interactions that labels the re-ranker
+        inner_folds: int = 1,  # >1: label every training interaction once, in this many folds (more re-ranker data, folds x stage-1 fits)
+        time_features: bool = False,  # give the re-ranker the time features (nb 13) where the data has timestamps; off: no gain on validation (docs/results.md)
+        drop_features: list[str]
+        | tuple[
+            str, ...
+        ] = (),  # re-ranker features left out, by name or shell-style pattern ('user:*', 'content:*'): an ablation
+        index_kind: str = "auto",  # vector index for dot-product sources
+        seed: int = 42,
+    ):
         sources = list(sources)
         for name in sources:
-            if name not in MODELS or name == "hybrid": raise ConfigError(f"hybrid source {name!r}: expected stage-1 models among {', '.join(m for m in MODELS if m != 'hybrid')}")
-        for name in (source_params or {}):
-            if name not in sources: raise ConfigError(f"source_params for {name!r}, which is not among the sources ({', '.join(sources)})")
-        if not 0 < inner_valid_share < 1: raise ConfigError(f"inner_valid_share must be in (0, 1), got {inner_valid_share}")
-        if inner_folds < 1: raise ConfigError(f"inner_folds must be at least 1, got {inner_folds}")
+            if name not in MODELS or name == "hybrid":
+                raise ConfigError(
+                    f"hybrid source {name!r}: expected stage-1 models among "
+                    f"{', '.join(m for m in MODELS if m != 'hybrid')}"
+                )
+        for name in source_params or {}:
+            if name not in sources:
+                raise ConfigError(f"source_params for {name!r}, which is not among the sources ({', '.join(sources)})")
+        if not 0 < inner_valid_share < 1:
+            raise ConfigError(f"inner_valid_share must be in (0, 1), got {inner_valid_share}")
+        if inner_folds < 1:
+            raise ConfigError(f"inner_folds must be at least 1, got {inner_folds}")
         self.dataset, self.protocol = dataset, protocol
-        if ranker not in RERANKERS: raise ConfigError(f"ranker {ranker!r}: expected one of {', '.join(RERANKERS)}")
-        self.params = dict(sources=sources, source_params=dict(source_params or {}), n_candidates=int(n_candidates), depth=int(depth),
-                           quotas=dict(quotas or {}), weights=dict(weights or {}), rrf_k=float(rrf_k), rerank=bool(rerank), ranker=ranker, ranker_params=dict(ranker_params or {}), loss=loss,
-                           hidden=[int(h) for h in hidden], lr=float(lr), dropout=float(dropout), epochs=int(epochs), patience=int(patience), n_models=int(n_models),
-                           inner_valid_share=float(inner_valid_share), inner_folds=int(inner_folds), time_features=bool(time_features), drop_features=drop_patterns(drop_features),
-                           index_kind=index_kind, seed=int(seed))
-        self.reranker_params = (dict(loss=loss, hidden=tuple(self.params["hidden"]), lr=lr, dropout=dropout, epochs=epochs, patience=patience,
-                                     n_models=n_models, seed=seed) if ranker == "neural" else dict(n_models=n_models, seed=seed)) | dict(ranker_params or {})
+        if ranker not in RERANKERS:
+            raise ConfigError(f"ranker {ranker!r}: expected one of {', '.join(RERANKERS)}")
+        self.params = dict(
+            sources=sources,
+            source_params=dict(source_params or {}),
+            n_candidates=int(n_candidates),
+            depth=int(depth),
+            quotas=dict(quotas or {}),
+            weights=dict(weights or {}),
+            rrf_k=float(rrf_k),
+            rerank=bool(rerank),
+            ranker=ranker,
+            ranker_params=dict(ranker_params or {}),
+            loss=loss,
+            hidden=[int(h) for h in hidden],
+            lr=float(lr),
+            dropout=float(dropout),
+            epochs=int(epochs),
+            patience=int(patience),
+            n_models=int(n_models),
+            inner_valid_share=float(inner_valid_share),
+            inner_folds=int(inner_folds),
+            time_features=bool(time_features),
+            drop_features=drop_patterns(drop_features),
+            index_kind=index_kind,
+            seed=int(seed),
+        )
+        self.reranker_params = (
+            dict(
+                loss=loss,
+                hidden=tuple(self.params["hidden"]),
+                lr=lr,
+                dropout=dropout,
+                epochs=epochs,
+                patience=patience,
+                n_models=n_models,
+                seed=seed,
+            )
+            if ranker == "neural"
+            else dict(n_models=n_models, seed=seed)
+        ) | dict(ranker_params or {})
         RERANKERS[ranker](**self.reranker_params)  # validate now, not after stage 1 has trained
-        if sum(self.params["quotas"].values()) > n_candidates: raise ConfigError(f"quotas add up to more than n_candidates={n_candidates}")
+        if sum(self.params["quotas"].values()) > n_candidates:
+            raise ConfigError(f"quotas add up to more than n_candidates={n_candidates}")
 
     def source_parameters(self, name: str) -> dict:
-        "The parameters a source is built with: `source_params`, else the tuned ones for this dataset and protocol, else its defaults."
-        if name in self.params["source_params"]: return dict(self.params["source_params"][name])
+        """The parameters a source is built with: `source_params`, else the tuned ones for this dataset and protocol,
+        else its defaults."""
+        if name in self.params["source_params"]:
+            return dict(self.params["source_params"][name])
         if self.dataset is not None and self.protocol is not None:
             return dict(load_tuned(self.dataset.name, self.protocol, name) or {})
         return {}
@@ -104,15 +180,22 @@ def _fit_sources(self: HybridRecommender, train_csr: sp.csr_matrix) -> Candidate
     models = {}
     for name in self.params["sources"]:
         start = time.perf_counter()
-        models[name] = make_model(name, dataset=self.dataset, protocol=self.protocol, **self.source_parameters(name)).fit(train_csr)
+        models[name] = make_model(
+            name, dataset=self.dataset, protocol=self.protocol, **self.source_parameters(name)
+        ).fit(train_csr)
         log.debug(f"hybrid: {name} fitted in {time.perf_counter() - start:.1f} s")
     p = self.params
-    return CandidateGenerator(models, p["n_candidates"], p["depth"], p["quotas"], p["weights"], p["rrf_k"], p["index_kind"])
+    return CandidateGenerator(
+        models, p["n_candidates"], p["depth"], p["quotas"], p["weights"], p["rrf_k"], p["index_kind"]
+    )
 
 # %% ../nbs/14_hybrid.ipynb #v1sua1c3
 @patch
-def _feature_context(self: HybridRecommender, generator: CandidateGenerator, train_csr: sp.csr_matrix) -> FeatureContext:
-    "The re-ranker's feature context over a fitted stage 1: with the visual feature (nb 13) when the content source keeps item images apart from text."
+def _feature_context(
+    self: HybridRecommender, generator: CandidateGenerator, train_csr: sp.csr_matrix
+) -> FeatureContext:
+    """The re-ranker's feature context over a fitted stage 1: with the visual feature (nb 13) when the content source
+    keeps item images apart from text."""
     content = generator.sources.get("content")
     visual = content.image_vectors() if hasattr(content, "image_vectors") else None
     return feature_context(self.dataset, train_csr, self.params["time_features"]).with_visual(visual, train_csr)
@@ -122,20 +205,29 @@ def _feature_context(self: HybridRecommender, generator: CandidateGenerator, tra
 def fit(self: HybridRecommender, train_csr: sp.csr_matrix) -> HybridRecommender:
     "Train the re-ranker on an inner split of `train_csr`, then refit stage 1 on all of it."
     train_csr = self.remember_training(train_csr)
-    if self.dataset is None: raise ConfigError("HybridRecommender needs the dataset")
+    if self.dataset is None:
+        raise ConfigError("HybridRecommender needs the dataset")
     if self.params["rerank"]:
         blocks, found, held = [], 0, 0
-        for inner_train, inner_valid in inner_splits(train_csr, self.params["inner_valid_share"], self.params["inner_folds"], self.params["seed"]):
+        for inner_train, inner_valid in inner_splits(
+            train_csr, self.params["inner_valid_share"], self.params["inner_folds"], self.params["seed"]
+        ):
             generator = self._fit_sources(inner_train)
             users = users_with_heldout(inner_valid)
             candidates = generator.generate(users, inner_train)
-            features, names = select_features(*candidate_features(candidates, self._feature_context(generator, inner_train), self.params["rrf_k"]),
-                                              self.params["drop_features"])
-            labels = (np.asarray(inner_valid[users[:, None], np.maximum(candidates.items, 0)].todense()) > 0) & candidates.mask
+            features, names = select_features(
+                *candidate_features(candidates, self._feature_context(generator, inner_train), self.params["rrf_k"]),
+                self.params["drop_features"],
+            )
+            labels = (
+                np.asarray(inner_valid[users[:, None], np.maximum(candidates.items, 0)].todense()) > 0
+            ) & candidates.mask
             blocks.append((features, candidates.mask, labels.astype(np.float32), users))
             found, held = found + labels.sum(), held + inner_valid[users].nnz
         features, mask, labels, groups = (np.concatenate(parts) for parts in zip(*blocks))
-        self.reranker = RERANKERS[self.params["ranker"]](**self.reranker_params).fit(features, mask, labels, names, groups=groups)
+        self.reranker = RERANKERS[self.params["ranker"]](**self.reranker_params).fit(
+            features, mask, labels, names, groups=groups
+        )
         self.inner_recall = float(found / max(held, 1))  # share of inner-valid items stage 1 found
     self.generator = self._fit_sources(train_csr)
     self.context = self._feature_context(self.generator, train_csr)
@@ -145,26 +237,38 @@ def fit(self: HybridRecommender, train_csr: sp.csr_matrix) -> HybridRecommender:
 @dataclass
 class RankedLists:
     "Top-N lists of a batch of users, with the stage-1 evidence behind every item."
+
     items: np.ndarray  # (n, N) item ids, best first; -1 pads
     scores: np.ndarray  # (n, N) final scores; -inf at pads
-    source_ranks: dict[str, np.ndarray]  # source -> (n, N) 0-based rank in that source's list; -1 where it did not list the item
+    source_ranks: dict[
+        str, np.ndarray
+    ]  # source -> (n, N) 0-based rank in that source's list; -1 where it did not list the item
 
     def proposed_by(self, row: int, position: int) -> dict[str, int]:
         "The sources that listed one item, with their ranks."
-        return {name: int(ranks[row, position]) for name, ranks in self.source_ranks.items() if ranks[row, position] >= 0}
+        return {
+            name: int(ranks[row, position]) for name, ranks in self.source_ranks.items() if ranks[row, position] >= 0
+        }
 
     def records(self, row: int) -> list[dict]:
         "One user's list as records: item, score, sources (name -> rank)."
-        return [{"item": int(item), "score": float(score), "sources": self.proposed_by(row, position)}
-                for position, (item, score) in enumerate(zip(self.items[row], self.scores[row])) if item >= 0]
+        return [
+            {"item": int(item), "score": float(score), "sources": self.proposed_by(row, position)}
+            for position, (item, score) in enumerate(zip(self.items[row], self.scores[row]))
+            if item >= 0
+        ]
 
 # %% ../nbs/14_hybrid.ipynb #29ae0c58
 @patch
 def _candidate_scores(self: HybridRecommender, candidates, items=None) -> np.ndarray:
     "Stage-2 scores of the candidates (or of other `items` of the same users); the fused score when not re-ranking."
     described = candidates if items is None else self.generator.describe(candidates, items)
-    if not self.params["rerank"]: return np.where(described.items >= 0, described.fused, -np.inf)
-    features, _ = select_features(*candidate_features(described, self.context, self.params["rrf_k"], reference=candidates), self.params["drop_features"])
+    if not self.params["rerank"]:
+        return np.where(described.items >= 0, described.fused, -np.inf)
+    features, _ = select_features(
+        *candidate_features(described, self.context, self.params["rrf_k"], reference=candidates),
+        self.params["drop_features"],
+    )
     return self.reranker.score(features, described.mask)
 
 # %% ../nbs/14_hybrid.ipynb #cade1fc2
@@ -175,96 +279,134 @@ def _padded_lists(items: np.ndarray, scores: np.ndarray, ranks: dict, N: int) ->
 
 # %% ../nbs/14_hybrid.ipynb #5ca5f56e
 @patch
-def rank_candidates(self: HybridRecommender,
-                    candidates,  # from the generator: `generate` or `generate_history`
-                    N: int,  # list length
-                   ) -> RankedLists:
+def rank_candidates(
+    self: HybridRecommender,
+    candidates,  # from the generator: `generate` or `generate_history`
+    N: int,  # list length
+) -> RankedLists:
     "Stage 2: the top N of re-ranked candidates, with each source's rank of each."
     scores = self._candidate_scores(candidates)
     order, top_scores = top_n(scores, min(N, scores.shape[1]))
     top = np.take_along_axis(candidates.items, order, 1)
     top[~np.isfinite(top_scores)] = -1
-    ranks = {name: np.where(np.take_along_axis(r, order, 1) < candidates.depth, np.take_along_axis(r, order, 1), -1) for name, r in candidates.ranks.items()}
+    ranks = {
+        name: np.where(np.take_along_axis(r, order, 1) < candidates.depth, np.take_along_axis(r, order, 1), -1)
+        for name, r in candidates.ranks.items()
+    }
     return _padded_lists(top, top_scores, ranks, N)
 
 # %% ../nbs/14_hybrid.ipynb #8a50dcac
 def _concat(parts: list[RankedLists]) -> RankedLists:
-    return RankedLists(np.concatenate([p.items for p in parts]), np.concatenate([p.scores for p in parts]),
-                       {name: np.concatenate([p.source_ranks[name] for p in parts]) for name in parts[0].source_ranks})
+    return RankedLists(
+        np.concatenate([p.items for p in parts]),
+        np.concatenate([p.scores for p in parts]),
+        {name: np.concatenate([p.source_ranks[name] for p in parts]) for name in parts[0].source_ranks},
+    )
 
 # %% ../nbs/14_hybrid.ipynb #6d0fbad0
 @patch
-def rank_users(self: HybridRecommender,
-               user_ids,  # contiguous ids of users the model was fitted on
-               seen_csr: sp.csr_matrix,  # users x items: what each user has seen (never recommended)
-               N: int = 10,  # list length
-              ) -> RankedLists:
-    "Both stages for fitted users: top-N items, scores and the sources behind each; a user with no training interaction gets the most popular items, as an empty history does."
+def rank_users(
+    self: HybridRecommender,
+    user_ids,  # contiguous ids of users the model was fitted on
+    seen_csr: sp.csr_matrix,  # users x items: what each user has seen (never recommended)
+    N: int = 10,  # list length
+) -> RankedLists:
+    """Both stages for fitted users: top-N items, scores and the sources behind each; a user with no training
+    interaction gets the most popular items, as an empty history does."""
     self.check_fitted()
-    if N < 1: raise ValueError(f"N must be at least 1, got {N}")
+    if N < 1:
+        raise ValueError(f"N must be at least 1, got {N}")
     user_ids = self.check_users(user_ids)
     seen_csr = check_user_items(seen_csr, "seen_csr", (self.n_users, self.n_items))
     active = np.flatnonzero(np.diff(self.train_csr.indptr)[user_ids] > 0)
-    ranked = [self.rank_candidates(self.generator.generate(user_ids[rows], seen_csr), N)
-              for rows in (active[start:start + self.block_size] for start in range(0, len(active), self.block_size))]
-    if len(user_ids) and len(active) == len(user_ids): return _concat(ranked)
+    ranked = [
+        self.rank_candidates(self.generator.generate(user_ids[rows], seen_csr), N)
+        for rows in (active[start : start + self.block_size] for start in range(0, len(active), self.block_size))
+    ]
+    if len(user_ids) and len(active) == len(user_ids):
+        return _concat(ranked)
     out = self.popular(len(user_ids), N)  # nothing to go on: every source would score from an empty row
     if ranked:
         found = _concat(ranked)
         out.items[active], out.scores[active] = found.items, found.scores
-        for name, ranks in found.source_ranks.items(): out.source_ranks[name][active] = ranks
+        for name, ranks in found.source_ranks.items():
+            out.source_ranks[name][active] = ranks
     return out
 
 # %% ../nbs/14_hybrid.ipynb #2b625528
 @patch
 def popular(self: HybridRecommender, n_rows: int, N: int) -> RankedLists:
-    "What a newcomer with no history gets: the most popular training items (ties by item id), the same list for every row."
+    """What a newcomer with no history gets: the most popular training items (ties by item id), the same list for every
+    row."""
     order, scores = top_n(self.context.item_popularity[None].astype(np.float32), min(N, self.n_items))
     ranks = {name: np.full(order.shape, -1, np.int64) for name in self.params["sources"]}
-    if "pop" in ranks: ranks["pop"] = np.arange(order.shape[1])[None]
+    if "pop" in ranks:
+        ranks["pop"] = np.arange(order.shape[1])[None]
     one = _padded_lists(order, scores, ranks, N)
     tile = lambda a: np.repeat(a, n_rows, axis=0)
     return RankedLists(tile(one.items), tile(one.scores), {name: tile(r) for name, r in one.source_ranks.items()})
 
 # %% ../nbs/14_hybrid.ipynb #ea72017e
 @patch
-def rank_histories(self: HybridRecommender,
-                   history_csr: sp.csr_matrix,  # (n, n_items) one history per row (`histories_csr`); its items are never recommended
-                   N: int = 10,  # list length
-                   user_ids=None,  # (n,) the fitted user behind each history (for their demographics), -1 for a newcomer
-                   vectors: dict[str, np.ndarray] | None = None,  # the histories' `CandidateGenerator.history_vectors`, when the caller kept them
-                  ) -> RankedLists:
+def rank_histories(
+    self: HybridRecommender,
+    history_csr: sp.csr_matrix,  # (n, n_items) one history per row (`histories_csr`); its items are never recommended
+    N: int = 10,  # list length
+    user_ids=None,  # (n,) the fitted user behind each history (for their demographics), -1 for a newcomer
+    vectors: dict[str, np.ndarray]
+    | None = None,  # the histories' `CandidateGenerator.history_vectors`, when the caller kept them
+) -> RankedLists:
     "Both stages for arbitrary histories (folded in, no refit): top-N items, scores and the sources behind each."
     self.check_fitted()
-    if N < 1: raise ValueError(f"N must be at least 1, got {N}")
+    if N < 1:
+        raise ValueError(f"N must be at least 1, got {N}")
     history_csr = check_histories(history_csr, self.n_items)
     n = history_csr.shape[0]
     user_ids = np.full(n, -1, np.int64) if user_ids is None else np.atleast_1d(np.asarray(user_ids, dtype=np.int64))
-    if len(user_ids) != n: raise ValueError(f"user_ids has {len(user_ids)} entries for {n} histories")
+    if len(user_ids) != n:
+        raise ValueError(f"user_ids has {len(user_ids)} entries for {n} histories")
     active = np.flatnonzero(np.diff(history_csr.indptr) > 0)
-    blocks = [active[start:start + self.block_size] for start in range(0, len(active), self.block_size)]
+    blocks = [active[start : start + self.block_size] for start in range(0, len(active), self.block_size)]
     part = lambda rows: None if vectors is None else {name: v[rows] for name, v in vectors.items()}
-    ranked_blocks = [self.rank_candidates(self.generator.generate_history(history_csr[rows], user_ids[rows], part(rows)), N) for rows in blocks]
-    if n and len(active) == n: return _concat(ranked_blocks)  # no empty history: no popular list to fall back on
+    ranked_blocks = [
+        self.rank_candidates(self.generator.generate_history(history_csr[rows], user_ids[rows], part(rows)), N)
+        for rows in blocks
+    ]
+    if n and len(active) == n:
+        return _concat(ranked_blocks)  # no empty history: no popular list to fall back on
     out = self.popular(n, N)
     for rows, ranked in zip(blocks, ranked_blocks):
         out.items[rows], out.scores[rows] = ranked.items, ranked.scores
-        for name, ranks in ranked.source_ranks.items(): out.source_ranks[name][rows] = ranks
+        for name, ranks in ranked.source_ranks.items():
+            out.source_ranks[name][rows] = ranks
     return out
 
 # %% ../nbs/14_hybrid.ipynb #433d8753
 @patch
-def recommend(self: HybridRecommender, user_ids, train_csr, N: int = 10, filter_seen: bool = True, items=None, progress: bool = False):
-    "Top-N (item_ids, scores): stage-1 candidates re-ranked by stage 2 (the dense path for `items=` or unfiltered lists)."
-    if items is not None or not filter_seen: return Recommender.recommend(self, user_ids, train_csr, N, filter_seen, items, progress)
+def recommend(
+    self: HybridRecommender,
+    user_ids,
+    train_csr,
+    N: int = 10,
+    filter_seen: bool = True,
+    items=None,
+    progress: bool = False,
+):
+    """Top-N (item_ids, scores): stage-1 candidates re-ranked by stage 2 (the dense path for `items=` or unfiltered
+    lists)."""
+    if items is not None or not filter_seen:
+        return Recommender.recommend(self, user_ids, train_csr, N, filter_seen, items, progress)
     ranked = self.rank_users(user_ids, train_csr, N)
     return ranked.items, ranked.scores
 
 # %% ../nbs/14_hybrid.ipynb #3fde720f
 @patch
-def recommend_history(self: HybridRecommender, history_csr, N: int = 10, filter_seen: bool = True, items=None, progress: bool = False):
+def recommend_history(
+    self: HybridRecommender, history_csr, N: int = 10, filter_seen: bool = True, items=None, progress: bool = False
+):
     "Top-N (item_ids, scores) per history through both stages (the dense path for `items=` or unfiltered lists)."
-    if items is not None or not filter_seen: return Recommender.recommend_history(self, history_csr, N, filter_seen, items, progress)
+    if items is not None or not filter_seen:
+        return Recommender.recommend_history(self, history_csr, N, filter_seen, items, progress)
     ranked = self.rank_histories(history_csr, N)
     return ranked.items, ranked.scores
 
@@ -282,21 +424,24 @@ def score_histories(self: HybridRecommender, history_csr):
 @patch
 def _query_similarity(self: HybridRecommender, query: str, items: np.ndarray) -> np.ndarray:
     content = self.generator.sources.get("content")
-    if content is None: raise Unanswerable("this model has no content source to read a query with: give liked_items instead")
+    if content is None:
+        raise Unanswerable("this model has no content source to read a query with: give liked_items instead")
     return content.item_vectors()[items] @ content.query_vector(query)
 
 # %% ../nbs/14_hybrid.ipynb #df1aee90
 @patch
-def rank_newcomer(self: HybridRecommender,
-                  liked_items=(),  # contiguous ids of items the newcomer likes
-                  query: str | None = None,  # free text saying what they want
-                  N: int = 10,  # list length
-                 ) -> RankedLists:
+def rank_newcomer(
+    self: HybridRecommender,
+    liked_items=(),  # contiguous ids of items the newcomer likes
+    query: str | None = None,  # free text saying what they want
+    N: int = 10,  # list length
+) -> RankedLists:
     "Cold start: a list for someone the model has never seen, from liked items and/or a query."
     self.check_fitted()
     liked = np.unique(np.asarray(list(liked_items), dtype=np.int64))
     query = (query or "").strip() or None
-    if not len(liked) and query is None: return self.popular(1, N)
+    if not len(liked) and query is None:
+        return self.popular(1, N)
     if not len(liked):
         found = self._query_similarity(query, np.arange(self.n_items))[None].astype(np.float32)
         order, scores = top_n(found, min(N, self.n_items))
@@ -305,13 +450,15 @@ def rank_newcomer(self: HybridRecommender,
         return _padded_lists(order, scores, ranks, N)
     liked_value = float(self.train_csr.data.max()) if self.train_csr.nnz else 1.0
     history = histories_csr([liked], self.n_items, [np.full(len(liked), liked_value)])
-    if query is None: return self.rank_histories(history, N)
+    if query is None:
+        return self.rank_histories(history, N)
     ranked = self.rank_histories(history, self.params["n_candidates"])
     valid = np.flatnonzero(ranked.items[0] >= 0)
     similarity = self._query_similarity(query, ranked.items[0, valid])
     blended = zscore(ranked.scores[0, valid].astype(np.float64)) + zscore(similarity.astype(np.float64))
     order = valid[np.argsort(-blended, kind="stable")[:N]]
-    by_query = np.empty(len(valid), np.int64); by_query[np.argsort(-similarity, kind="stable")] = np.arange(len(valid))
+    by_query = np.empty(len(valid), np.int64)
+    by_query[np.argsort(-similarity, kind="stable")] = np.arange(len(valid))
     at = np.searchsorted(valid, order)  # each chosen candidate's position among the valid ones
     ranks = {name: r[0, order][None] for name, r in ranked.source_ranks.items()}
     ranks["query"] = by_query[at][None]
@@ -324,13 +471,28 @@ def save(self: HybridRecommender, folder: Path | str) -> Path:
     self.check_fitted()
     folder = Path(folder)
     with atomic_dir(folder) as tmp:
-        (tmp / "params.json").write_text(json.dumps({"model": self.name, "class": type(self).__name__, "params": self.params,
-                                                     "protocol": self.protocol, "dataset": getattr(self.dataset, "name", None)}, indent=2))
-        for name, model in self.generator.sources.items(): model.save(tmp / "sources" / name)
-        if self.params["rerank"]: self.reranker.save(tmp / "reranker")
+        (tmp / "params.json").write_text(
+            json.dumps(
+                {
+                    "model": self.name,
+                    "class": type(self).__name__,
+                    "params": self.params,
+                    "protocol": self.protocol,
+                    "dataset": getattr(self.dataset, "name", None),
+                },
+                indent=2,
+            )
+        )
+        for name, model in self.generator.sources.items():
+            model.save(tmp / "sources" / name)
+        if self.params["rerank"]:
+            self.reranker.save(tmp / "reranker")
         context = {k: v for k, v in vars(self.context).items() if isinstance(v, np.ndarray)}
-        np.savez(tmp / "context.npz", **context, user_feature_names=np.array(self.context.user_feature_names, dtype=str))
-        if self.context.times is not None: np.savez(tmp / "times.npz", **vars(self.context.times))
+        np.savez(
+            tmp / "context.npz", **context, user_feature_names=np.array(self.context.user_feature_names, dtype=str)
+        )
+        if self.context.times is not None:
+            np.savez(tmp / "times.npz", **vars(self.context.times))
         sp.save_npz(tmp / "train.npz", self.train_csr)
     return folder
 
@@ -341,18 +503,26 @@ def load(cls: HybridRecommender, folder: Path | str) -> HybridRecommender:
     folder = Path(folder)
     try:
         meta = json.loads((folder / "params.json").read_text())
-        if meta.get("class") != cls.__name__: raise HRSError(f"{folder}: holds a {meta.get('class')}, not a {cls.__name__}")
+        if meta.get("class") != cls.__name__:
+            raise HRSError(f"{folder}: holds a {meta.get('class')}, not a {cls.__name__}")
         model = cls(protocol=meta.get("protocol"), **meta["params"])
         p = model.params
         sources = {name: load_model(folder / "sources" / name) for name in p["sources"]}
-        model.generator = CandidateGenerator(sources, p["n_candidates"], p["depth"], p["quotas"], p["weights"], p["rrf_k"], p["index_kind"])
-        if p["rerank"]: model.reranker = load_reranker(folder / "reranker")
+        model.generator = CandidateGenerator(
+            sources, p["n_candidates"], p["depth"], p["quotas"], p["weights"], p["rrf_k"], p["index_kind"]
+        )
+        if p["rerank"]:
+            model.reranker = load_reranker(folder / "reranker")
         with np.load(folder / "context.npz") as arrays:
             names = arrays["user_feature_names"].tolist()
-            model.context = FeatureContext(**{k: arrays[k] for k in arrays.files if k != "user_feature_names"}, user_feature_names=names)
+            model.context = FeatureContext(
+                **{k: arrays[k] for k in arrays.files if k != "user_feature_names"}, user_feature_names=names
+            )
         if (folder / "times.npz").exists():  # bundles from before time features have none
             with np.load(folder / "times.npz") as arrays:
-                model.context.times = TimeContext(**{k: float(arrays[k]) if arrays[k].ndim == 0 else arrays[k] for k in arrays.files})
+                model.context.times = TimeContext(
+                    **{k: float(arrays[k]) if arrays[k].ndim == 0 else arrays[k] for k in arrays.files}
+                )
         model.remember_training(sp.load_npz(folder / "train.npz"))
     except (OSError, KeyError, ValueError, TypeError, EOFError, zipfile.BadZipFile) as error:
         raise HRSError(f"{folder}: not a complete saved hybrid model ({type(error).__name__}: {error})") from None
@@ -360,21 +530,31 @@ def load(cls: HybridRecommender, folder: Path | str) -> HybridRecommender:
 
 # %% ../nbs/14_hybrid.ipynb #f0488e90
 @patch
-def with_items(self: HybridRecommender,
-               n_items: int,  # the grown catalog's size
-               vectors: dict[int, np.ndarray] | None = None,  # item -> content vector, for sources that have them (new and changed items)
-               item_year: dict[int, float] | None = None,  # item -> z-scored year, for the re-ranker's features
-               item_genres: dict[int, np.ndarray] | None = None,  # item -> genre indicators
-              ) -> HybridRecommender:
-    "A copy over a grown catalog, every source and the feature context grown with it, the vector indexes built: the original keeps serving requests in flight."
+def with_items(
+    self: HybridRecommender,
+    n_items: int,  # the grown catalog's size
+    vectors: dict[int, np.ndarray]
+    | None = None,  # item -> content vector, for sources that have them (new and changed items)
+    item_year: dict[int, float] | None = None,  # item -> z-scored year, for the re-ranker's features
+    item_genres: dict[int, np.ndarray] | None = None,  # item -> genre indicators
+) -> HybridRecommender:
+    """A copy over a grown catalog, every source and the feature context grown with it, the vector indexes built: the
+    original keeps serving requests in flight."""
     grown = Recommender.with_items(self, n_items)  # a copy, its training matrix widened
-    sources = {name: m.with_items(n_items, vectors) if hasattr(m, "encode_items") else m.with_items(n_items)
-               for name, m in self.generator.sources.items()}
+    sources = {
+        name: m.with_items(n_items, vectors) if hasattr(m, "encode_items") else m.with_items(n_items)
+        for name, m in self.generator.sources.items()
+    }
     p = self.params
-    grown.generator = CandidateGenerator(sources, p["n_candidates"], p["depth"], p["quotas"], p["weights"], p["rrf_k"], p["index_kind"])
+    grown.generator = CandidateGenerator(
+        sources, p["n_candidates"], p["depth"], p["quotas"], p["weights"], p["rrf_k"], p["index_kind"]
+    )
     for name in sources:
-        if grown.generator.vector_source(name): grown.generator.source_index(name)  # built now, not by the first request
+        if grown.generator.vector_source(name):
+            grown.generator.source_index(name)  # built now, not by the first request
     content = sources.get("content")
-    visual = content.image_vectors() if self.context.item_visual is not None and hasattr(content, "image_vectors") else None
+    visual = (
+        content.image_vectors() if self.context.item_visual is not None and hasattr(content, "image_vectors") else None
+    )
     grown.context = self.context.with_items(n_items, item_year, item_genres, visual)
     return grown

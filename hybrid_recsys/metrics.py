@@ -20,23 +20,28 @@ __all__ = ['RANKING_METRICS', 'hit_matrix', 'ndcg_at_k', 'ranking_metrics', 'use
 
 # %% ../nbs/03_metrics.ipynb #b5cf0ae4
 def _check_rankings(top_items: np.ndarray, heldout_csr: sp.csr_matrix, user_ids: np.ndarray):
-    if not sp.issparse(heldout_csr): raise TypeError(f"heldout_csr must be a scipy sparse users x items matrix, got {type(heldout_csr).__name__}")
+    if not sp.issparse(heldout_csr):
+        raise TypeError(f"heldout_csr must be a scipy sparse users x items matrix, got {type(heldout_csr).__name__}")
     if top_items.ndim != 2 or len(top_items) != len(user_ids):
         raise ValueError(f"top_items must have shape (len(user_ids), K) = ({len(user_ids)}, K), got {top_items.shape}")
     if top_items.size and top_items.max() >= heldout_csr.shape[1]:
-        raise ValueError(f"top_items holds item {top_items.max()}, but heldout_csr has {heldout_csr.shape[1]} items: "
-                         "is the matrix users x items?")
+        raise ValueError(
+            f"top_items holds item {top_items.max()}, but heldout_csr has {heldout_csr.shape[1]} items: "
+            "is the matrix users x items?"
+        )
 
 # %% ../nbs/03_metrics.ipynb #27bd93c4
-def hit_matrix(top_items: np.ndarray,  # (n_users, K) recommended item ids, best first; -1 pads
-               heldout_csr: sp.csr_matrix,  # users x items, non-zero = relevant
-               user_ids: np.ndarray,  # (n_users,) row of heldout_csr for each row of top_items
-              ) -> np.ndarray:
+def hit_matrix(
+    top_items: np.ndarray,  # (n_users, K) recommended item ids, best first; -1 pads
+    heldout_csr: sp.csr_matrix,  # users x items, non-zero = relevant
+    user_ids: np.ndarray,  # (n_users,) row of heldout_csr for each row of top_items
+) -> np.ndarray:
     "(n_users, K) boolean matrix: is the item at each rank relevant to its user?"
     top_items, user_ids = np.asarray(top_items), np.asarray(user_ids)
     _check_rankings(top_items, heldout_csr, user_ids)
     relevant = sp.csr_matrix(heldout_csr[user_ids])
-    relevant.eliminate_zeros(); relevant.sort_indices()
+    relevant.eliminate_zeros()
+    relevant.sort_indices()
     n_items = np.int64(heldout_csr.shape[1])
     rows = np.repeat(np.arange(len(user_ids), dtype=np.int64), np.diff(relevant.indptr))
     keys = rows * n_items + relevant.indices  # sorted: rows ascending, columns sorted within a row
@@ -47,10 +52,12 @@ def hit_matrix(top_items: np.ndarray,  # (n_users, K) recommended item ids, best
 # %% ../nbs/03_metrics.ipynb #1b5c6594
 RANKING_METRICS = ("precision", "recall", "ndcg", "map", "hr", "mrr")
 
-def ndcg_at_k(hits: np.ndarray,  # (n, C) gains in rank order (1 = relevant); C may be below k
-              n_relevant: np.ndarray,  # (n,) how many relevant items each row has in all
-              k: int = 10,
-             ) -> np.ndarray:
+
+def ndcg_at_k(
+    hits: np.ndarray,  # (n, C) gains in rank order (1 = relevant); C may be below k
+    n_relevant: np.ndarray,  # (n,) how many relevant items each row has in all
+    k: int = 10,
+) -> np.ndarray:
     "Per-row NDCG@k with binary gains and a log2 discount; 0 for a row with nothing relevant."
     discounts = 1.0 / np.log2(np.arange(2, k + 2))
     ideal = np.cumsum(discounts)
@@ -60,19 +67,23 @@ def ndcg_at_k(hits: np.ndarray,  # (n, C) gains in rank order (1 = relevant); C 
     return np.where(capped > 0, dcg / ideal[np.maximum(capped, 1) - 1], 0.0)
 
 # %% ../nbs/03_metrics.ipynb #37543328
-def ranking_metrics(top_items: np.ndarray,  # (n_users, >= max(ks)) recommended item ids, best first
-                    heldout_csr: sp.csr_matrix,  # users x items held-out interactions (non-zero = relevant)
-                    user_ids: np.ndarray,  # rows of heldout_csr to score, aligned with top_items
-                    ks: tuple[int, ...] = (10,),  # cut-offs
-                   ) -> dict[str, np.ndarray]:
+def ranking_metrics(
+    top_items: np.ndarray,  # (n_users, >= max(ks)) recommended item ids, best first
+    heldout_csr: sp.csr_matrix,  # users x items held-out interactions (non-zero = relevant)
+    user_ids: np.ndarray,  # rows of heldout_csr to score, aligned with top_items
+    ks: tuple[int, ...] = (10,),  # cut-offs
+) -> dict[str, np.ndarray]:
     "Per-user ranking metrics for every cut-off: keys like 'ndcg@10', values of shape (n_users,)."
     top_items, user_ids = np.asarray(top_items), np.asarray(user_ids)
     max_k = max(ks)
-    if top_items.shape[1] < max_k: raise ValueError(f"top_items has {top_items.shape[1]} columns but metrics at K={max_k} were asked for")
+    if top_items.shape[1] < max_k:
+        raise ValueError(f"top_items has {top_items.shape[1]} columns but metrics at K={max_k} were asked for")
     n_relevant = np.diff(sp.csr_matrix(heldout_csr).indptr)[user_ids]
     if (n_relevant == 0).any():
-        raise ValueError(f"{int((n_relevant == 0).sum())} users have no held-out items (e.g. user {user_ids[n_relevant == 0][0]}); "
-                         "score only users with held-out items (see users_with_heldout)")
+        raise ValueError(
+            f"{int((n_relevant == 0).sum())} users have no held-out items (e.g. user {user_ids[n_relevant == 0][0]}); "
+            "score only users with held-out items (see users_with_heldout)"
+        )
     hits = hit_matrix(top_items[:, :max_k], heldout_csr, user_ids).astype(np.float64)
     ranks = np.arange(1, max_k + 1)
     results = {}
@@ -139,26 +150,38 @@ def intra_list_diversity(top_items: np.ndarray, item_features) -> np.ndarray:
 @dataclass
 class Estimate:
     "A mean with a bootstrap confidence interval."
+
     mean: float
     low: float
     high: float
     n: int  # number of users
-    def __str__(self): return f"{self.mean:.4f} [{self.low:.4f}, {self.high:.4f}]"
-    def to_dict(self): return {"mean": self.mean, "low": self.low, "high": self.high, "n": self.n}
+
+    def __str__(self):
+        return f"{self.mean:.4f} [{self.low:.4f}, {self.high:.4f}]"
+
+    def to_dict(self):
+        return {"mean": self.mean, "low": self.low, "high": self.high, "n": self.n}
 
 # %% ../nbs/03_metrics.ipynb #bc3aa08b
-def bootstrap_mean(values: np.ndarray,  # per-user values
-                   n_boot: int = 1000,  # bootstrap resamples
-                   confidence: float = 0.95,  # interval coverage
-                   seed: int = 0,  # resampling seed
-                  ) -> Estimate:
-    "Mean of `values` with a percentile bootstrap confidence interval; NaN values (users a metric does not apply to) are left out."
+def bootstrap_mean(
+    values: np.ndarray,  # per-user values
+    n_boot: int = 1000,  # bootstrap resamples
+    confidence: float = 0.95,  # interval coverage
+    seed: int = 0,  # resampling seed
+) -> Estimate:
+    """Mean of `values` with a percentile bootstrap confidence interval; NaN values (users a metric does not apply to)
+    are left out."""
     values = np.asarray(values, dtype=np.float64)
     values = values[~np.isnan(values)]
-    if not len(values): return Estimate(float("nan"), float("nan"), float("nan"), 0)
+    if not len(values):
+        return Estimate(float("nan"), float("nan"), float("nan"), 0)
     rng = np.random.default_rng(seed)
-    means = np.concatenate([values[rng.integers(0, len(values), (min(200, n_boot - start), len(values)))].mean(1)
-                            for start in range(0, n_boot, 200)])  # in chunks, to bound memory
+    means = np.concatenate(
+        [
+            values[rng.integers(0, len(values), (min(200, n_boot - start), len(values)))].mean(1)
+            for start in range(0, n_boot, 200)
+        ]
+    )  # in chunks, to bound memory
     alpha = (1 - confidence) / 2
     low, high = np.quantile(means, [alpha, 1 - alpha])
     return Estimate(float(values.mean()), float(low), float(high), len(values))
@@ -167,24 +190,35 @@ def bootstrap_mean(values: np.ndarray,  # per-user values
 @dataclass
 class PairedComparison:
     "B minus A on the same users."
+
     difference: Estimate  # mean per-user difference with its bootstrap interval
     p_value: float  # two-sided paired t-test
     wins: int  # users where B is better
     losses: int  # users where A is better
+
     @property
-    def significant(self) -> bool: return self.difference.low > 0 or self.difference.high < 0
+    def significant(self) -> bool:
+        return self.difference.low > 0 or self.difference.high < 0
+
     def __str__(self):
         p = "p<1e-16" if self.p_value < 1e-16 else f"p={self.p_value:.2g}"
         return f"{self.difference.mean:+.4f} [{self.difference.low:+.4f}, {self.difference.high:+.4f}], {p}"
 
 # %% ../nbs/03_metrics.ipynb #d99c6067
-def paired_comparison(a: np.ndarray, b: np.ndarray, n_boot: int = 1000, confidence: float = 0.95, seed: int = 0) -> PairedComparison:
+def paired_comparison(
+    a: np.ndarray, b: np.ndarray, n_boot: int = 1000, confidence: float = 0.95, seed: int = 0
+) -> PairedComparison:
     "Compare per-user values of system B against system A on the same users."
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    if a.shape != b.shape: raise ValueError(f"paired values need the same users: got {a.shape} and {b.shape}")
+    if a.shape != b.shape:
+        raise ValueError(f"paired values need the same users: got {a.shape} and {b.shape}")
     both = ~np.isnan(a) & ~np.isnan(b)  # users the metric applies to under both systems
     a, b = a[both], b[both]
     difference = b - a
     p_value = float(stats.ttest_rel(b, a).pvalue) if np.any(difference != 0) else 1.0
-    return PairedComparison(bootstrap_mean(difference, n_boot, confidence, seed), p_value,
-                            int((difference > 0).sum()), int((difference < 0).sum()))
+    return PairedComparison(
+        bootstrap_mean(difference, n_boot, confidence, seed),
+        p_value,
+        int((difference > 0).sum()),
+        int((difference < 0).sum()),
+    )

@@ -13,7 +13,15 @@ import scipy.sparse as sp
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 
-from .core import ConfigError, HRSError, atomic_dir, get_logger, progress_disabled, sorted_lookup, unit_rows
+from hybrid_recsys.core import (
+    ConfigError,
+    HRSError,
+    atomic_dir,
+    get_logger,
+    progress_disabled,
+    sorted_lookup,
+    unit_rows,
+)
 
 # %% auto #0
 __all__ = ['log', 'MODELS', 'check_user_items', 'check_histories', 'histories_csr', 'top_n', 'Recommender', 'MostPopular',
@@ -27,40 +35,52 @@ def check_user_items(matrix, name: str = "train_csr", shape: tuple[int, int] | N
         raise TypeError(f"{name} must be a scipy.sparse users x items matrix, got {type(matrix).__name__}")
     if shape is not None and matrix.shape != tuple(shape):
         hint = " (it looks transposed: pass users x items)" if matrix.shape == tuple(shape)[::-1] else ""
-        raise ValueError(f"{name} has shape {matrix.shape}, but the model was fitted on {shape[0]} users x {shape[1]} items{hint}")
+        raise ValueError(
+            f"{name} has shape {matrix.shape}, but the model was fitted on {shape[0]} users x {shape[1]} items{hint}"
+        )
     return sp.csr_matrix(matrix, dtype=np.float32)
 
 # %% ../nbs/05_models.ipynb #30c0387f
 def check_histories(history_csr, n_items: int, name: str = "history_csr") -> sp.csr_matrix:
     "Return `history_csr` as float32 CSR with one row per history over `n_items` items, or raise a clear error."
-    if not sp.issparse(history_csr): raise TypeError(f"{name} must be a scipy.sparse matrix (one row per history), got {type(history_csr).__name__}")
+    if not sp.issparse(history_csr):
+        raise TypeError(f"{name} must be a scipy.sparse matrix (one row per history), got {type(history_csr).__name__}")
     if history_csr.shape[1] != n_items:
         raise ValueError(f"{name} has {history_csr.shape[1]} item columns, but the model was fitted on {n_items} items")
     return sp.csr_matrix(history_csr, dtype=np.float32)
 
 # %% ../nbs/05_models.ipynb #886c8771
-def histories_csr(item_lists: list,  # one list of contiguous item ids per history (may be empty)
-                  n_items: int,  # the model's catalog size
-                  value_lists: list | None = None,  # matching values (ratings, weights); None = 1 per interaction
-                 ) -> sp.csr_matrix:
+def histories_csr(
+    item_lists: list,  # one list of contiguous item ids per history (may be empty)
+    n_items: int,  # the model's catalog size
+    value_lists: list | None = None,  # matching values (ratings, weights); None = 1 per interaction
+) -> sp.csr_matrix:
     "(len(item_lists), n_items) float32 CSR of histories; repeated items have their values summed."
     lengths = [len(items) for items in item_lists]
     flat = np.fromiter((i for items in item_lists for i in items), dtype=np.int64, count=sum(lengths))
-    if flat.size and (flat.min() < 0 or flat.max() >= n_items): raise IndexError(f"history item ids must be in [0, {n_items}), got {flat.min()}..{flat.max()}")
-    values = np.ones(len(flat), np.float32) if value_lists is None else np.fromiter((v for vs in value_lists for v in vs), np.float32, count=len(flat))
+    if flat.size and (flat.min() < 0 or flat.max() >= n_items):
+        raise IndexError(f"history item ids must be in [0, {n_items}), got {flat.min()}..{flat.max()}")
+    values = (
+        np.ones(len(flat), np.float32)
+        if value_lists is None
+        else np.fromiter((v for vs in value_lists for v in vs), np.float32, count=len(flat))
+    )
     rows = np.repeat(np.arange(len(item_lists)), lengths)
     out = sp.csr_matrix((values, (rows, flat)), shape=(len(item_lists), n_items), dtype=np.float32)
     out.sum_duplicates()
     return out
 
 # %% ../nbs/05_models.ipynb #d1829297
-def top_n(scores: np.ndarray,  # (n_rows, n_columns) scores; -inf marks what must not be chosen
-          n: int,  # how many per row (at most n_columns)
-         ) -> tuple[np.ndarray, np.ndarray]:
+def top_n(
+    scores: np.ndarray,  # (n_rows, n_columns) scores; -inf marks what must not be chosen
+    n: int,  # how many per row (at most n_columns)
+) -> tuple[np.ndarray, np.ndarray]:
     "Column ids and values of each row's n best scores, best first, equal scores ordered by the lower column id."
     n_rows, n_columns = scores.shape
-    if n >= n_columns: top = np.tile(np.arange(n_columns), (n_rows, 1))
-    else: top = np.argpartition(-scores, n - 1, axis=1)[:, :n]
+    if n >= n_columns:
+        top = np.tile(np.arange(n_columns), (n_rows, 1))
+    else:
+        top = np.argpartition(-scores, n - 1, axis=1)[:, :n]
     top_scores = np.take_along_axis(scores, top, 1)
     order = np.lexsort((top, -top_scores), axis=1)
     top, top_scores = np.take_along_axis(top, order, 1), np.take_along_axis(top_scores, order, 1)
@@ -68,13 +88,17 @@ def top_n(scores: np.ndarray,  # (n_rows, n_columns) scores; -inf marks what mus
         worst = top_scores[:, -1:]
         straddle = np.flatnonzero((scores == worst).sum(1) > (top_scores == worst).sum(1))
         if straddle.size:
-            full = np.lexsort((np.broadcast_to(np.arange(n_columns), (straddle.size, n_columns)), -scores[straddle]), axis=1)[:, :n]
+            full = np.lexsort(
+                (np.broadcast_to(np.arange(n_columns), (straddle.size, n_columns)), -scores[straddle]), axis=1
+            )[:, :n]
             top[straddle], top_scores[straddle] = full, np.take_along_axis(scores[straddle], full, 1)
     return top, top_scores
 
 # %% ../nbs/05_models.ipynb #03057e39
 class Recommender:
-    "Base class of stage-1 models: subclasses implement `fit`, `score_users`, `state_arrays` and `set_state_arrays`, and (to serve histories) `score_histories`."
+    """Base class of stage-1 models: subclasses implement `fit`, `score_users`, `state_arrays` and `set_state_arrays`,
+    and (to serve histories) `score_histories`."""
+
     name = "base"
     block_size = 1024  # users scored at once in `recommend`
     params: dict = {}  # constructor arguments, set by each model; what `save` records
@@ -83,22 +107,30 @@ class Recommender:
     def state_arrays(self) -> dict[str, np.ndarray]:
         "The fitted state as named arrays: what `save` writes (nothing for a model without state)."
         return {}
+
     def set_state_arrays(self, arrays: dict[str, np.ndarray]):
         "Restore the fitted state from `state_arrays`' output: what `load` calls."
+
     def item_vectors(self) -> np.ndarray:
         "One vector per item (factors, embeddings), for `similar_items` and retrieval."
         raise NotImplementedError(f"{type(self).__name__} has no item vectors")
+
     def user_vectors(self, user_ids) -> np.ndarray:
-        "For dot-product models only: vectors whose inner products with `item_vectors()` are the scores (so a vector index can rank)."
+        """For dot-product models only: vectors whose inner products with `item_vectors()` are the scores (so a vector
+        index can rank)."""
         raise NotImplementedError(f"{type(self).__name__} does not score by an inner product of user and item vectors")
+
     def history_vectors(self, history_csr: sp.csr_matrix) -> np.ndarray:
         "For dot-product models only: the user vectors of arbitrary histories (a fold-in)."
         raise NotImplementedError(f"{type(self).__name__} does not score by an inner product of user and item vectors")
 
-    def fit(self, train_csr: sp.csr_matrix) -> "Recommender": raise NotImplementedError
+    def fit(self, train_csr: sp.csr_matrix) -> "Recommender":
+        raise NotImplementedError
+
     def score_users(self, user_ids: np.ndarray) -> np.ndarray:
         "(len(user_ids), n_items) scores of every item for users the model was fitted on, seen items included."
         raise NotImplementedError
+
     def score_histories(self, history_csr: sp.csr_matrix) -> np.ndarray:
         "(n, n_items) scores of every item for arbitrary histories (a new user's, or a known user's grown one)."
         raise NotImplementedError(f"{type(self).__name__} cannot score a new history")
@@ -106,7 +138,8 @@ class Recommender:
 # %% ../nbs/05_models.ipynb #73d3b0bf
 @patch
 def remember_training(self: Recommender, train_csr) -> sp.csr_matrix:
-    "Record the users x items matrix a model is fitted on (its shape, and the seen items of its users); every `fit` and `load` calls it."
+    """Record the users x items matrix a model is fitted on (its shape, and the seen items of its users); every `fit`
+    and `load` calls it."""
     train_csr = check_user_items(train_csr)
     self.n_users, self.n_items = train_csr.shape
     self.train_csr = train_csr
@@ -116,7 +149,8 @@ def remember_training(self: Recommender, train_csr) -> sp.csr_matrix:
 @patch
 def check_fitted(self: Recommender):
     "Raise unless the model was fitted (or loaded): every method that needs the fitted state calls it first."
-    if not hasattr(self, "train_csr"): raise RuntimeError(f"{type(self).__name__} is not fitted: call fit(train_csr) first")
+    if not hasattr(self, "train_csr"):
+        raise RuntimeError(f"{type(self).__name__} is not fitted: call fit(train_csr) first")
 
 # %% ../nbs/05_models.ipynb #6e2afa24
 @patch
@@ -129,17 +163,24 @@ def check_users(self: Recommender, user_ids) -> np.ndarray:
 
 # %% ../nbs/05_models.ipynb #0f76bdc0
 @patch
-def top_n_rows(self: Recommender,
-               score_rows,  # (start, stop) -> dense (stop - start, n_items) scores
-               seen_csr: sp.csr_matrix,  # (n, n_items): row r is what row r has seen
-               N: int, filter_seen: bool, items, progress: bool,
-              ) -> tuple[np.ndarray, np.ndarray]:
-    "Top-N (item_ids, scores) of every row, in blocks of `block_size`; a model whose lists need no scoring (popularity) overrides it."
-    if N < 1: raise ValueError(f"N must be at least 1, got {N}")
+def top_n_rows(
+    self: Recommender,
+    score_rows,  # (start, stop) -> dense (stop - start, n_items) scores
+    seen_csr: sp.csr_matrix,  # (n, n_items): row r is what row r has seen
+    N: int,
+    filter_seen: bool,
+    items,
+    progress: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Top-N (item_ids, scores) of every row, in blocks of `block_size`; a model whose lists need no scoring
+    (popularity) overrides it."""
+    if N < 1:
+        raise ValueError(f"N must be at least 1, got {N}")
     n_rows = seen_csr.shape[0]
     allowed = None
     if items is not None:
-        allowed = np.zeros(self.n_items, dtype=bool); allowed[np.asarray(items)] = True
+        allowed = np.zeros(self.n_items, dtype=bool)
+        allowed[np.asarray(items)] = True
     out_items = np.full((n_rows, N), -1, dtype=np.int64)
     out_scores = np.full((n_rows, N), -np.inf, dtype=np.float32)
     blocks = range(0, n_rows, self.block_size)
@@ -149,7 +190,8 @@ def top_n_rows(self: Recommender,
         if filter_seen:
             seen = seen_csr[start:stop]
             scores[np.repeat(np.arange(stop - start), np.diff(seen.indptr)), seen.indices] = -np.inf
-        if allowed is not None: scores[:, ~allowed] = -np.inf
+        if allowed is not None:
+            scores[:, ~allowed] = -np.inf
         n = min(N, self.n_items)
         top, top_scores = top_n(scores, n)
         top[~np.isfinite(top_scores)] = -1
@@ -158,40 +200,48 @@ def top_n_rows(self: Recommender,
 
 # %% ../nbs/05_models.ipynb #7cda067a
 @patch
-def recommend(self: Recommender,
-              user_ids,  # contiguous user ids
-              train_csr: sp.csr_matrix,  # users x items; its non-zeros are filtered when filter_seen
-              N: int = 10,  # list length
-              filter_seen: bool = True,  # drop items the user interacted with in train_csr
-              items: np.ndarray | None = None,  # rank only these items (e.g. cold items); None = all
-              progress: bool = False,  # show a progress bar over user blocks
-             ) -> tuple[np.ndarray, np.ndarray]:
+def recommend(
+    self: Recommender,
+    user_ids,  # contiguous user ids
+    train_csr: sp.csr_matrix,  # users x items; its non-zeros are filtered when filter_seen
+    N: int = 10,  # list length
+    filter_seen: bool = True,  # drop items the user interacted with in train_csr
+    items: np.ndarray | None = None,  # rank only these items (e.g. cold items); None = all
+    progress: bool = False,  # show a progress bar over user blocks
+) -> tuple[np.ndarray, np.ndarray]:
     "Top-N (item_ids, scores) per user, each of shape (len(user_ids), N), best first."
     self.check_fitted()
     user_ids = self.check_users(user_ids)
     train_csr = check_user_items(train_csr, "train_csr", (self.n_users, self.n_items))
-    return self.top_n_rows(lambda start, stop: self.score_users(user_ids[start:stop]), train_csr[user_ids], N, filter_seen, items, progress)
+    return self.top_n_rows(
+        lambda start, stop: self.score_users(user_ids[start:stop]), train_csr[user_ids], N, filter_seen, items, progress
+    )
 
 # %% ../nbs/05_models.ipynb #5fd3d492
 @patch
-def recommend_history(self: Recommender,
-                      history_csr: sp.csr_matrix,  # (n, n_items): one history per row (`histories_csr`)
-                      N: int = 10,  # list length
-                      filter_seen: bool = True,  # drop the items in each history
-                      items: np.ndarray | None = None,  # rank only these items; None = all
-                      progress: bool = False,
-                     ) -> tuple[np.ndarray, np.ndarray]:
+def recommend_history(
+    self: Recommender,
+    history_csr: sp.csr_matrix,  # (n, n_items): one history per row (`histories_csr`)
+    N: int = 10,  # list length
+    filter_seen: bool = True,  # drop the items in each history
+    items: np.ndarray | None = None,  # rank only these items; None = all
+    progress: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
     "Top-N (item_ids, scores) per history, each of shape (n, N), best first: for users the model was not fitted on."
     self.check_fitted()
     history_csr = check_histories(history_csr, self.n_items)
-    return self.top_n_rows(lambda start, stop: self.score_histories(history_csr[start:stop]), history_csr, N, filter_seen, items, progress)
+    return self.top_n_rows(
+        lambda start, stop: self.score_histories(history_csr[start:stop]), history_csr, N, filter_seen, items, progress
+    )
 
 # %% ../nbs/05_models.ipynb #4ce36015
 def _take_scores(score_rows, n_rows: int, item_ids, block_size: int) -> np.ndarray:
     "Gather (n, C) scores of `item_ids` from blocks of dense scores."
     item_ids = np.asarray(item_ids, dtype=np.int64)
-    if item_ids.ndim == 1: item_ids = np.broadcast_to(item_ids, (n_rows, len(item_ids)))
-    if item_ids.shape[0] != n_rows: raise ValueError(f"item_ids must have one row per user: {item_ids.shape} for {n_rows} users")
+    if item_ids.ndim == 1:
+        item_ids = np.broadcast_to(item_ids, (n_rows, len(item_ids)))
+    if item_ids.shape[0] != n_rows:
+        raise ValueError(f"item_ids must have one row per user: {item_ids.shape} for {n_rows} users")
     out = np.empty(item_ids.shape, dtype=np.float32)
     for start in range(0, n_rows, block_size):
         stop = min(start + block_size, n_rows)
@@ -200,25 +250,34 @@ def _take_scores(score_rows, n_rows: int, item_ids, block_size: int) -> np.ndarr
 
 # %% ../nbs/05_models.ipynb #74f0c738
 @patch
-def score(self: Recommender,
-          user_ids,  # (n,) contiguous user ids
-          item_ids,  # (n, C) items to score for each user, or (C,) the same items for all
-         ) -> np.ndarray:
+def score(
+    self: Recommender,
+    user_ids,  # (n,) contiguous user ids
+    item_ids,  # (n, C) items to score for each user, or (C,) the same items for all
+) -> np.ndarray:
     "Model scores of the given items for each user: shape (n, C)."
     self.check_fitted()
     user_ids = self.check_users(user_ids)
-    return _take_scores(lambda start, stop: self.score_users(user_ids[start:stop]), len(user_ids), item_ids, self.block_size)
+    return _take_scores(
+        lambda start, stop: self.score_users(user_ids[start:stop]), len(user_ids), item_ids, self.block_size
+    )
 
 # %% ../nbs/05_models.ipynb #56ad63d0
 @patch
-def score_history(self: Recommender,
-                  history_csr: sp.csr_matrix,  # (n, n_items) histories
-                  item_ids,  # (n, C) items to score for each history, or (C,) the same items for all
-                 ) -> np.ndarray:
+def score_history(
+    self: Recommender,
+    history_csr: sp.csr_matrix,  # (n, n_items) histories
+    item_ids,  # (n, C) items to score for each history, or (C,) the same items for all
+) -> np.ndarray:
     "Model scores of the given items for each history: shape (n, C)."
     self.check_fitted()
     history_csr = check_histories(history_csr, self.n_items)
-    return _take_scores(lambda start, stop: self.score_histories(history_csr[start:stop]), history_csr.shape[0], item_ids, self.block_size)
+    return _take_scores(
+        lambda start, stop: self.score_histories(history_csr[start:stop]),
+        history_csr.shape[0],
+        item_ids,
+        self.block_size,
+    )
 
 # %% ../nbs/05_models.ipynb #17025079
 @patch
@@ -227,15 +286,19 @@ def save(self: Recommender, folder: Path | str) -> Path:
     self.check_fitted()
     folder = Path(folder)
     with atomic_dir(folder) as tmp:
-        (tmp / "params.json").write_text(json.dumps({"model": self.name, "class": type(self).__name__, "params": self.params}, indent=2))
+        (tmp / "params.json").write_text(
+            json.dumps({"model": self.name, "class": type(self).__name__, "params": self.params}, indent=2)
+        )
         np.savez(tmp / "arrays.npz", **self.state_arrays())
         sp.save_npz(tmp / "train.npz", self.train_csr)
     return folder
 
 # %% ../nbs/05_models.ipynb #591d99dc
 def _read_saved(folder: Path) -> dict:
-    try: return json.loads((folder / "params.json").read_text())
-    except (OSError, ValueError) as error: raise HRSError(f"{folder}: not a saved model ({type(error).__name__}: {error})") from None
+    try:
+        return json.loads((folder / "params.json").read_text())
+    except (OSError, ValueError) as error:
+        raise HRSError(f"{folder}: not a saved model ({type(error).__name__}: {error})") from None
 
 # %% ../nbs/05_models.ipynb #e9ffdcd3
 @patch(cls_method=True)
@@ -243,21 +306,30 @@ def load(cls: Recommender, folder: Path | str) -> Recommender:
     "Load a model of this class written by `save`."
     folder = Path(folder)
     meta = _read_saved(folder)
-    if meta.get("class") != cls.__name__: raise HRSError(f"{folder}: holds a {meta.get('class')}, not a {cls.__name__}")
+    if meta.get("class") != cls.__name__:
+        raise HRSError(f"{folder}: holds a {meta.get('class')}, not a {cls.__name__}")
     try:
         model = cls(**meta["params"])
-        with np.load(folder / "arrays.npz") as arrays: model.set_state_arrays({k: arrays[k] for k in arrays.files})
+        with np.load(folder / "arrays.npz") as arrays:
+            model.set_state_arrays({k: arrays[k] for k in arrays.files})
         model.remember_training(sp.load_npz(folder / "train.npz"))
-    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as error:  # a truncated .npz is a BadZipFile or an EOFError
+    except (
+        OSError,
+        KeyError,
+        ValueError,
+        EOFError,
+        zipfile.BadZipFile,
+    ) as error:  # a truncated .npz is a BadZipFile or an EOFError
         raise HRSError(f"{folder}: not a complete saved model ({type(error).__name__}: {error})") from None
     return model
 
 # %% ../nbs/05_models.ipynb #09aa6ddf
 @patch
-def similar_items(self: Recommender,
-                  item_ids,  # contiguous item ids to find neighbours for
-                  N: int = 10,  # neighbours per item (the item itself excluded)
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def similar_items(
+    self: Recommender,
+    item_ids,  # contiguous item ids to find neighbours for
+    N: int = 10,  # neighbours per item (the item itself excluded)
+) -> tuple[np.ndarray, np.ndarray]:
     "The N items most cosine-similar to each of `item_ids` in the model's item vectors: (ids, similarities)."
     self.check_fitted()
     vectors = unit_rows(np.asarray(self.item_vectors(), dtype=np.float32))
@@ -272,15 +344,23 @@ def _pad_items(array: np.ndarray, n_items: int, axes: tuple[int, ...]) -> np.nda
     widths = [(0, n_items - array.shape[a]) if a in axes else (0, 0) for a in range(array.ndim)]
     return np.pad(array, widths) if any(w for _, w in widths) else array
 
+
 @patch
 def with_items(self: Recommender, n_items: int) -> Recommender:
-    "A copy over a catalog grown to `n_items`: a new item has no interactions, so it gets zero rows in every item array (no evidence either way) and an empty column in the training matrix; the original is untouched, so requests in flight keep using it."
+    """A copy over a catalog grown to `n_items`: a new item has no interactions, so it gets zero rows in every item
+    array (no evidence either way) and an empty column in the training matrix; the original is untouched, so requests
+    in flight keep using it."""
     self.check_fitted()
-    if n_items < self.n_items: raise ValueError(f"a catalog only grows: {self.n_items} items, asked for {n_items}")
+    if n_items < self.n_items:
+        raise ValueError(f"a catalog only grows: {self.n_items} items, asked for {n_items}")
     grown = copy.copy(self)
     square = getattr(self, "square_item_arrays", ())  # item x item arrays (EASE's weights)
-    grown.set_state_arrays({name: _pad_items(a, n_items, (0, 1) if name in square else (0,) if name.startswith("item") else ())
-                       for name, a in self.state_arrays().items()})
+    grown.set_state_arrays(
+        {
+            name: _pad_items(a, n_items, (0, 1) if name in square else (0,) if name.startswith("item") else ())
+            for name, a in self.state_arrays().items()
+        }
+    )
     t = self.train_csr
     grown.remember_training(sp.csr_matrix((t.data, t.indices, t.indptr), shape=(self.n_users, n_items)))
     return grown
@@ -288,47 +368,76 @@ def with_items(self: Recommender, n_items: int) -> Recommender:
 # %% ../nbs/05_models.ipynb #1437e6ff
 class MostPopular(Recommender):
     "Rank items by the number of training users who interacted with them."
+
     name = "pop"
+
     def fit(self, train_csr: sp.csr_matrix) -> "MostPopular":
         train_csr = self.remember_training(train_csr)
         self.item_counts = np.diff(sp.csc_matrix(train_csr).indptr).astype(np.float32)
         return self
+
     history_exact = True
-    def score_users(self, user_ids): return np.broadcast_to(self.item_counts, (len(user_ids), self.n_items))
-    def score_histories(self, history_csr): return np.broadcast_to(self.item_counts, (history_csr.shape[0], self.n_items))
+
+    def score_users(self, user_ids):
+        return np.broadcast_to(self.item_counts, (len(user_ids), self.n_items))
+
+    def score_histories(self, history_csr):
+        return np.broadcast_to(self.item_counts, (history_csr.shape[0], self.n_items))
+
     def top_n_rows(self, score_rows, seen_csr, N, filter_seen, items, progress):
-        "Every row's list is the one popularity order less what the row has seen: read off that order instead of ranking the catalog per row (a live request pays this)."
-        if items is not None or N < 1: return Recommender.top_n_rows(self, score_rows, seen_csr, N, filter_seen, items, progress)
+        """Every row's list is the one popularity order less what the row has seen: read off that order instead of
+        ranking the catalog per row (a live request pays this)."""
+        if items is not None or N < 1:
+            return Recommender.top_n_rows(self, score_rows, seen_csr, N, filter_seen, items, progress)
         order = np.argsort(-self.item_counts, kind="stable")  # equal counts: the lower item id first, as `top_n`
         n, indptr = min(N, self.n_items), seen_csr.indptr
         out_items = np.full((seen_csr.shape[0], N), -1, dtype=np.int64)
         for row in range(seen_csr.shape[0]):
-            seen = seen_csr.indices[indptr[row]:indptr[row + 1]] if filter_seen else seen_csr.indices[:0]
-            head = order[:n + len(seen)]
+            seen = seen_csr.indices[indptr[row] : indptr[row + 1]] if filter_seen else seen_csr.indices[:0]
+            head = order[: n + len(seen)]
             top = head[~np.isin(head, seen)][:n]
-            out_items[row, :len(top)] = top
-        return out_items, np.where(out_items >= 0, self.item_counts[np.maximum(out_items, 0)], -np.inf).astype(np.float32)
-    def state_arrays(self): return {"item_counts": self.item_counts}
-    def set_state_arrays(self, arrays): self.item_counts = arrays["item_counts"]
+            out_items[row, : len(top)] = top
+        return out_items, np.where(out_items >= 0, self.item_counts[np.maximum(out_items, 0)], -np.inf).astype(
+            np.float32
+        )
+
+    def state_arrays(self):
+        return {"item_counts": self.item_counts}
+
+    def set_state_arrays(self, arrays):
+        self.item_counts = arrays["item_counts"]
 
 # %% ../nbs/05_models.ipynb #6058f36e
 class RandomRanking(Recommender):
     "A seeded, per-user random order of the items."
+
     name = "random"
+
     def __init__(self, seed: int = 0):  # seed of the hash
         self.seed = int(seed)
         self.params = {"seed": self.seed}
+
     def fit(self, train_csr: sp.csr_matrix) -> "RandomRanking":
         self.remember_training(train_csr)
         return self
-    def score_histories(self, history_csr):  # a history has no user id: its items seed the hash, so equal histories get equal orders
+
+    def score_histories(
+        self, history_csr
+    ):  # a history has no user id: its items seed the hash, so equal histories get equal orders
         keys = np.zeros(history_csr.shape[0], np.uint64)
-        np.add.at(keys, np.repeat(np.arange(history_csr.shape[0]), np.diff(history_csr.indptr)),
-                  history_csr.indices.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+        np.add.at(
+            keys,
+            np.repeat(np.arange(history_csr.shape[0]), np.diff(history_csr.indptr)),
+            history_csr.indices.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15),
+        )
         return self.score_users(keys)
+
     def score_users(self, user_ids):
-        mix = (np.asarray(user_ids, dtype=np.uint64)[:, None] * np.uint64(0x9E3779B97F4A7C15)
-               + np.arange(self.n_items, dtype=np.uint64)[None, :] * np.uint64(0xD1B54A32D192ED03) + np.uint64(self.seed))
+        mix = (
+            np.asarray(user_ids, dtype=np.uint64)[:, None] * np.uint64(0x9E3779B97F4A7C15)
+            + np.arange(self.n_items, dtype=np.uint64)[None, :] * np.uint64(0xD1B54A32D192ED03)
+            + np.uint64(self.seed)
+        )
         for shift, multiplier in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):  # splitmix64's finaliser
             mix = (mix ^ (mix >> np.uint64(shift))) * np.uint64(multiplier)
         mix ^= mix >> np.uint64(31)
@@ -337,50 +446,74 @@ class RandomRanking(Recommender):
 # %% ../nbs/05_models.ipynb #1376c53f
 class EASE(Recommender):
     "Embarrassingly Shallow Autoencoder: closed-form item-item regression (Steck, 2019)."
+
     name = "ease"
     square_item_arrays = ("weights",)  # item x item: `with_items` pads both axes
-    def __init__(self,
-                 l2: float = 500.0,  # L2 regularisation lambda (tune on validation)
-                 binarize: bool = True,  # treat every interaction as 1 (else use the ratings as weights)
-                 max_items: int = 40_000,  # refuse larger catalogs: the dense inverse needs n_items^2 floats
-                 dropout: float = 0.0,  # p in [0, 1): item j's penalty grows by p / (1 - p) times its count (after EDLAE); 0 is plain EASE
-                ):
-        if l2 <= 0: raise ConfigError(f"EASE l2 must be positive, got {l2}")
-        if not 0 <= dropout < 1: raise ConfigError(f"EASE dropout must be in [0, 1), got {dropout}")
+
+    def __init__(
+        self,
+        l2: float = 500.0,  # L2 regularisation lambda (tune on validation)
+        binarize: bool = True,  # treat every interaction as 1 (else use the ratings as weights)
+        max_items: int = 40_000,  # refuse larger catalogs: the dense inverse needs n_items^2 floats
+        dropout: float = 0.0,  # p in [0, 1): item j's penalty grows by p / (1 - p) times its count (after EDLAE); 0 is plain EASE
+    ):
+        if l2 <= 0:
+            raise ConfigError(f"EASE l2 must be positive, got {l2}")
+        if not 0 <= dropout < 1:
+            raise ConfigError(f"EASE dropout must be in [0, 1), got {dropout}")
         self.l2, self.binarize, self.max_items, self.dropout = float(l2), binarize, max_items, float(dropout)
         self.params = {"l2": self.l2, "binarize": binarize, "max_items": max_items, "dropout": self.dropout}
 
     def fit(self, train_csr: sp.csr_matrix) -> "EASE":
         train_csr = self.remember_training(train_csr)
         if self.n_items > self.max_items:
-            raise ConfigError(f"EASE needs an items x items dense matrix: {self.n_items} items exceed max_items={self.max_items} "
-                              f"(about {self.n_items**2 * 8 / 1e9:.0f} GB); use ALS for this catalog")
+            raise ConfigError(
+                f"EASE needs an items x items dense matrix: {self.n_items} items exceed max_items={self.max_items} "
+                f"(about {self.n_items**2 * 8 / 1e9:.0f} GB); use ALS for this catalog"
+            )
         gram = self.gram_matrix(self._inputs(train_csr))
-        gram[np.diag_indices_from(gram)] += self.l2 + self.dropout / (1 - self.dropout) * np.diag(gram)  # the right side is a new array: read before the add
+        gram[np.diag_indices_from(gram)] += self.l2 + self.dropout / (1 - self.dropout) * np.diag(
+            gram
+        )  # the right side is a new array: read before the add
         precision = np.linalg.inv(gram)
         self.weights = (precision / -np.diag(precision)).astype(np.float32)
         np.fill_diagonal(self.weights, 0.0)
         return self
 
-    def gram_matrix(self, inputs: sp.csr_matrix) -> np.ndarray: return (inputs.T @ inputs).toarray(order="C").astype(np.float64)  # C order: session EASE adds into it in place
+    def gram_matrix(self, inputs: sp.csr_matrix) -> np.ndarray:
+        return (inputs.T @ inputs).toarray(order="C").astype(np.float64)  # C order: session EASE adds into it in place
 
     def _inputs(self, matrix: sp.csr_matrix) -> sp.csr_matrix:
-        if not self.binarize: return matrix
-        binary = matrix.copy(); binary.data[:] = 1.0
+        if not self.binarize:
+            return matrix
+        binary = matrix.copy()
+        binary.data[:] = 1.0
         return binary
 
     history_exact = True
-    def score_histories(self, history_csr): return np.asarray(self._inputs(history_csr) @ self.weights)
-    def score_users(self, user_ids): return self.score_histories(self.train_csr[user_ids])
-    def state_arrays(self): return {"weights": self.weights}
-    def set_state_arrays(self, arrays): self.weights = arrays["weights"]
-    def item_vectors(self): return self.weights  # an item's column of weights: which items it is predicted from
+
+    def score_histories(self, history_csr):
+        return np.asarray(self._inputs(history_csr) @ self.weights)
+
+    def score_users(self, user_ids):
+        return self.score_histories(self.train_csr[user_ids])
+
+    def state_arrays(self):
+        return {"weights": self.weights}
+
+    def set_state_arrays(self, arrays):
+        self.weights = arrays["weights"]
+
+    def item_vectors(self):
+        return self.weights  # an item's column of weights: which items it is predicted from
 
 # %% ../nbs/05_models.ipynb #0dfa3a47
 log = get_logger("hybrid_recsys.models")
 
+
 def pair_times(dataset, train_csr: sp.csr_matrix) -> np.ndarray:
-    "The timestamp of each stored pair of `train_csr` (aligned with its `.data`), looked up in the dataset's interactions; NaN where the dataset has no such pair or no time for it."
+    """The timestamp of each stored pair of `train_csr` (aligned with its `.data`), looked up in the dataset's
+    interactions; NaN where the dataset has no such pair or no time for it."""
     frame, n_items = dataset.interactions, train_csr.shape[1]
     users, items = frame["user"].to_numpy(np.int64), frame["item"].to_numpy(np.int64)
     keys = np.where(items < n_items, users * n_items + items, -1)
@@ -389,35 +522,46 @@ def pair_times(dataset, train_csr: sp.csr_matrix) -> np.ndarray:
     at, found = sorted_lookup(keys[order], rows * n_items + train_csr.indices)
     return np.where(found, frame["timestamp"].to_numpy(np.float64)[order[at]], np.nan)
 
-def time_ordered(train_csr: sp.csr_matrix,  # users x items: whose stored pairs are the interactions
-                 times: np.ndarray,  # (nnz,) each pair's timestamp (`pair_times`); NaN: unknown, left out
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    "(rows, items, timestamps) of the timed pairs, by row, then time, then item: each user's interactions in the order they were taken."
+
+def time_ordered(
+    train_csr: sp.csr_matrix,  # users x items: whose stored pairs are the interactions
+    times: np.ndarray,  # (nnz,) each pair's timestamp (`pair_times`); NaN: unknown, left out
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, items, timestamps) of the timed pairs, by row, then time, then item: each user's interactions in the order
+    they were taken."""
     rows = np.repeat(np.arange(train_csr.shape[0], dtype=np.int64), np.diff(train_csr.indptr))
     known = np.isfinite(times)
     rows, items, stamps = rows[known], train_csr.indices[known].astype(np.int64), times[known]
     order = np.lexsort((items, stamps, rows))
     return rows[order], items[order], stamps[order]
 
-def session_gram(train_csr: sp.csr_matrix,  # users x items: whose stored pairs are the interactions
-                 times: np.ndarray,  # (nnz,) each pair's timestamp in seconds (`pair_times`); NaN: unknown, left out
-                 window: int = 100,  # pairs at most this many places apart in a user's time order
-                 tau: float = 300.0,  # seconds: a pair's weight is exp(-|t_i - t_j| / tau)
-                 out: np.ndarray | None = None,  # (n_items, n_items) C-ordered float64 to add into, in place (EASE's Gram); None: a new zero array
-                 weight: float = 1.0,  # what each pair's weight is multiplied by before it is added
-                ) -> np.ndarray:
-    "(n_items, n_items) symmetric, dense: for every user, the time-decayed weight of each pair of their items close together in time order (added to `out`)."
+
+def session_gram(
+    train_csr: sp.csr_matrix,  # users x items: whose stored pairs are the interactions
+    times: np.ndarray,  # (nnz,) each pair's timestamp in seconds (`pair_times`); NaN: unknown, left out
+    window: int = 100,  # pairs at most this many places apart in a user's time order
+    tau: float = 300.0,  # seconds: a pair's weight is exp(-|t_i - t_j| / tau)
+    out: np.ndarray
+    | None = None,  # (n_items, n_items) C-ordered float64 to add into, in place (EASE's Gram); None: a new zero array
+    weight: float = 1.0,  # what each pair's weight is multiplied by before it is added
+) -> np.ndarray:
+    """(n_items, n_items) symmetric, dense: for every user, the time-decayed weight of each pair of their items close
+    together in time order (added to `out`)."""
     n = train_csr.shape[1]
-    if out is None: out = np.zeros((n, n))
+    if out is None:
+        out = np.zeros((n, n))
     elif out.shape != (n, n) or out.dtype != np.float64 or not out.flags.c_contiguous:
-        raise ValueError(f"session_gram out must be a C-ordered float64 array of shape {(n, n)}, got {out.dtype} {out.shape}")
+        raise ValueError(
+            f"session_gram out must be a C-ordered float64 array of shape {(n, n)}, got {out.dtype} {out.shape}"
+        )
     rows, items, stamps = time_ordered(train_csr, times)
     flat = out.reshape(-1)  # a view: adding into it adds into `out`, with no second items x items array
     for offset in range(1, min(window, len(rows) - 1) + 1):
         same_user = rows[offset:] == rows[:-offset]
         pair_weight = np.exp(-np.where(same_user, stamps[offset:] - stamps[:-offset], np.inf) / tau)
         keep = same_user & (pair_weight > 1e-4)
-        if not keep.any(): break  # a larger offset only widens the gaps (times are sorted within a user)
+        if not keep.any():
+            break  # a larger offset only widens the gaps (times are sorted within a user)
         first, second, pair_weight = items[:-offset][keep], items[offset:][keep], weight * pair_weight[keep]
         np.add.at(flat, first * n + second, pair_weight)
         np.add.at(flat, second * n + first, pair_weight)
@@ -425,104 +569,152 @@ def session_gram(train_csr: sp.csr_matrix,  # users x items: whose stored pairs 
 
 # %% ../nbs/05_models.ipynb #7456097c
 class SessionEASE(EASE):
-    "EASE whose Gram matrix also counts the item pairs each user took close together in time (their sessions), from the training interactions' timestamps."
+    """EASE whose Gram matrix also counts the item pairs each user took close together in time (their sessions), from
+    the training interactions' timestamps."""
+
     name = "session_ease"
     needs_dataset = True  # the registry passes the dataset: the timestamps are in its interactions
-    def __init__(self,
-                 dataset=None,  # the `Dataset` whose interactions hold the training pairs' timestamps
-                 l2: float = 500.0,  # L2 regularisation lambda (tune on validation)
-                 session_weight: float = 1.0,  # w: how much a pair in the same minute adds to the Gram matrix (0: plain EASE)
-                 window: int = 100,  # pairs at most this many places apart in a user's time order
-                 tau: float = 300.0,  # seconds over which a pair's weight falls by e
-                 binarize: bool = True, max_items: int = 40_000,
-                 dropout: float = 0.0,  # EASE's per-item penalty (EDLAE): p / (1 - p) times the item's count
-                ):
+
+    def __init__(
+        self,
+        dataset=None,  # the `Dataset` whose interactions hold the training pairs' timestamps
+        l2: float = 500.0,  # L2 regularisation lambda (tune on validation)
+        session_weight: float = 1.0,  # w: how much a pair in the same minute adds to the Gram matrix (0: plain EASE)
+        window: int = 100,  # pairs at most this many places apart in a user's time order
+        tau: float = 300.0,  # seconds over which a pair's weight falls by e
+        binarize: bool = True,
+        max_items: int = 40_000,
+        dropout: float = 0.0,  # EASE's per-item penalty (EDLAE): p / (1 - p) times the item's count
+    ):
         super().__init__(l2, binarize, max_items, dropout)
-        if session_weight < 0: raise ConfigError(f"SessionEASE session_weight must be at least 0, got {session_weight}")
-        if window < 1: raise ConfigError(f"SessionEASE window must be at least 1, got {window}")
-        if tau <= 0: raise ConfigError(f"SessionEASE tau must be positive (seconds), got {tau}")
-        self.dataset, self.session_weight, self.window, self.tau = dataset, float(session_weight), int(window), float(tau)
+        if session_weight < 0:
+            raise ConfigError(f"SessionEASE session_weight must be at least 0, got {session_weight}")
+        if window < 1:
+            raise ConfigError(f"SessionEASE window must be at least 1, got {window}")
+        if tau <= 0:
+            raise ConfigError(f"SessionEASE tau must be positive (seconds), got {tau}")
+        self.dataset, self.session_weight, self.window, self.tau = (
+            dataset,
+            float(session_weight),
+            int(window),
+            float(tau),
+        )
         self.params |= {"session_weight": self.session_weight, "window": self.window, "tau": self.tau}
 
     def gram_matrix(self, inputs: sp.csr_matrix) -> np.ndarray:
         gram = super().gram_matrix(inputs)
-        if self.session_weight == 0: return gram
+        if self.session_weight == 0:
+            return gram
         times = np.full(inputs.nnz, np.nan) if self.dataset is None else pair_times(self.dataset, inputs)
         if not np.isfinite(times).any():
-            log.warning("session_ease: no training interaction has a timestamp, so there are no sessions: this is plain EASE")
+            log.warning(
+                "session_ease: no training interaction has a timestamp, so there are no sessions: this is plain EASE"
+            )
             return gram
-        return session_gram(inputs, times, self.window, self.tau, out=gram, weight=self.session_weight)  # in place: no second items x items array
+        return session_gram(
+            inputs, times, self.window, self.tau, out=gram, weight=self.session_weight
+        )  # in place: no second items x items array
 
 # %% ../nbs/05_models.ipynb #cb26ca58
 class RP3beta(Recommender):
     "Three-step random walks item -> user -> item, popularity-penalised (Paudel et al., 2016)."
+
     name = "rp3beta"
     square_item_arrays = ("weights",)  # item x item: `with_items` pads both axes
     history_exact = True
-    def __init__(self,
-                 alpha: float = 1.0,  # power of the walk's transition probabilities
-                 beta: float = 0.5,  # popularity penalty: column j is divided by popularity(j)^beta
-                 top_k: int = 200,  # neighbours kept per item (0: all)
-                 max_items: int = 40_000,  # refuse larger catalogs: the weights are a dense n_items^2 matrix
-                ):
-        if alpha <= 0: raise ConfigError(f"RP3beta alpha must be positive, got {alpha}")
-        if beta < 0: raise ConfigError(f"RP3beta beta must be at least 0, got {beta}")
-        if top_k < 0: raise ConfigError(f"RP3beta top_k must be at least 0 (0: keep every neighbour), got {top_k}")
+
+    def __init__(
+        self,
+        alpha: float = 1.0,  # power of the walk's transition probabilities
+        beta: float = 0.5,  # popularity penalty: column j is divided by popularity(j)^beta
+        top_k: int = 200,  # neighbours kept per item (0: all)
+        max_items: int = 40_000,  # refuse larger catalogs: the weights are a dense n_items^2 matrix
+    ):
+        if alpha <= 0:
+            raise ConfigError(f"RP3beta alpha must be positive, got {alpha}")
+        if beta < 0:
+            raise ConfigError(f"RP3beta beta must be at least 0, got {beta}")
+        if top_k < 0:
+            raise ConfigError(f"RP3beta top_k must be at least 0 (0: keep every neighbour), got {top_k}")
         self.alpha, self.beta, self.top_k, self.max_items = float(alpha), float(beta), int(top_k), max_items
         self.params = {"alpha": self.alpha, "beta": self.beta, "top_k": self.top_k, "max_items": max_items}
 
     def fit(self, train_csr: sp.csr_matrix) -> "RP3beta":
         train_csr = self.remember_training(train_csr)
         if self.n_items > self.max_items:
-            raise ConfigError(f"RP3beta keeps an items x items dense matrix: {self.n_items} items exceed max_items={self.max_items} "
-                              f"(about {self.n_items**2 * 4 / 1e9:.0f} GB); use ALS for this catalog")
+            raise ConfigError(
+                f"RP3beta keeps an items x items dense matrix: {self.n_items} items exceed max_items={self.max_items} "
+                f"(about {self.n_items**2 * 4 / 1e9:.0f} GB); use ALS for this catalog"
+            )
         binary = self._inputs(train_csr)
         user_degree, item_degree = np.asarray(binary.sum(1)).ravel(), np.asarray(binary.sum(0)).ravel()
         to_item = sp.diags(1.0 / np.maximum(user_degree, 1.0)) @ binary  # P_ui
         to_user = sp.diags(1.0 / np.maximum(item_degree, 1.0)) @ binary.T.tocsr()  # P_iu
-        to_item.data **= self.alpha; to_user.data **= self.alpha
+        to_item.data **= self.alpha
+        to_user.data **= self.alpha
         weights = np.asarray((to_user @ to_item).todense(), dtype=np.float32)
         weights /= np.maximum(item_degree, 1.0).astype(np.float32)[None, :] ** self.beta
         np.fill_diagonal(weights, 0.0)
         if 0 < self.top_k < self.n_items:  # keep each row's top_k
-            weak = np.argpartition(-weights, self.top_k, axis=1)[:, self.top_k:]
+            weak = np.argpartition(-weights, self.top_k, axis=1)[:, self.top_k :]
             np.put_along_axis(weights, weak, 0.0, axis=1)
         self.weights = weights
         return self
 
     def _inputs(self, matrix: sp.csr_matrix) -> sp.csr_matrix:
-        binary = sp.csr_matrix(matrix, dtype=np.float64, copy=True); binary.data[:] = 1.0
+        binary = sp.csr_matrix(matrix, dtype=np.float64, copy=True)
+        binary.data[:] = 1.0
         return binary
 
-    def score_histories(self, history_csr): return np.asarray(self._inputs(history_csr) @ self.weights, dtype=np.float32)
-    def score_users(self, user_ids): return self.score_histories(self.train_csr[user_ids])
-    def state_arrays(self): return {"weights": self.weights}
-    def set_state_arrays(self, arrays): self.weights = arrays["weights"]
-    def item_vectors(self): return self.weights  # an item's row of walk weights
+    def score_histories(self, history_csr):
+        return np.asarray(self._inputs(history_csr) @ self.weights, dtype=np.float32)
 
+    def score_users(self, user_ids):
+        return self.score_histories(self.train_csr[user_ids])
+
+    def state_arrays(self):
+        return {"weights": self.weights}
+
+    def set_state_arrays(self, arrays):
+        self.weights = arrays["weights"]
+
+    def item_vectors(self):
+        return self.weights  # an item's row of walk weights
 
 # %% ../nbs/05_models.ipynb #03e98e9c
-def read_registry(path: Path | str | None = None,  # a registry file; default: the package's models.yaml
-                 ) -> dict[str, tuple[str, dict]]:
-    "The model registry: name -> (\"module:Class\", validation grid), checked whole; `ConfigError` naming the entry that is wrong."
+def read_registry(
+    path: Path | str | None = None,  # a registry file; default: the package's models.yaml
+) -> dict[str, tuple[str, dict]]:
+    """The model registry: name -> (\"module:Class\", validation grid), checked whole; `ConfigError` naming the entry
+    that is wrong."""
     import importlib.resources, yaml
+
     where = "hybrid_recsys/models.yaml" if path is None else str(path)
-    text = (importlib.resources.files("hybrid_recsys") / "models.yaml").read_text() if path is None else Path(path).read_text()
+    text = (
+        (importlib.resources.files("hybrid_recsys") / "models.yaml").read_text()
+        if path is None
+        else Path(path).read_text()
+    )
     entries, registry = yaml.safe_load(text) or {}, {}
     for name, entry in entries.items():
         target, grid = (entry or {}).get("class"), (entry or {}).get("grid") or {}
         if not isinstance(target, str) or not re.fullmatch(r"[\w.]+:\w+", target):
             raise ConfigError(f"{where}: model '{name}': 'class' must be 'module:Class', got {target!r}")
         if not isinstance(grid, dict) or not all(isinstance(values, list) and values for values in grid.values()):
-            raise ConfigError(f"{where}: model '{name}': 'grid' must map each parameter to a non-empty list of values, got {grid!r}")
+            raise ConfigError(
+                f"{where}: model '{name}': 'grid' must map each parameter to a non-empty list of values, got {grid!r}"
+            )
         registry[name] = (target, grid)
     return registry
 
+
 MODELS = read_registry()  # name -> ("module:Class" or a class, validation grid); a benchmark may add its own entries
+
 
 def model_class(name: str) -> type:
     "The class registered under `name` (imported on first use)."
-    if name not in MODELS: raise ConfigError(f"unknown model '{name}': expected one of {', '.join(MODELS)}")
+    if name not in MODELS:
+        raise ConfigError(f"unknown model '{name}': expected one of {', '.join(MODELS)}")
     cls = MODELS[name][0]
     if isinstance(cls, str):
         module, attribute = cls.split(":")
@@ -531,14 +723,19 @@ def model_class(name: str) -> type:
 
 # %% ../nbs/05_models.ipynb #1ce7c982
 def make_model(name: str, dataset=None, protocol: str | None = None, **params) -> Recommender:
-    "A fresh model by registry name, with `params` passed to its constructor (and the dataset and protocol, to models that declare they need them)."
+    """A fresh model by registry name, with `params` passed to its constructor (and the dataset and protocol, to models
+    that declare they need them)."""
     cls = model_class(name)
     if getattr(cls, "needs_dataset", False):
-        if dataset is None: raise ConfigError(f"model '{name}' needs the dataset (its item texts and images)")
+        if dataset is None:
+            raise ConfigError(f"model '{name}' needs the dataset (its item texts and images)")
         params = {**params, "dataset": dataset}
-    if getattr(cls, "needs_protocol", False): params = {**params, "protocol": protocol}
-    try: return cls(**params)
-    except TypeError as error: raise ConfigError(f"model '{name}': bad parameter ({error})") from None
+    if getattr(cls, "needs_protocol", False):
+        params = {**params, "protocol": protocol}
+    try:
+        return cls(**params)
+    except TypeError as error:
+        raise ConfigError(f"model '{name}': bad parameter ({error})") from None
 
 # %% ../nbs/05_models.ipynb #78ebe51b
 def load_model(folder: Path | str) -> Recommender:

@@ -25,13 +25,17 @@ __all__ = ['LOSSES', 'log', 'NeuMFNet', 'score_all_items', 'track_validation', '
 # %% ../nbs/08_ncf.ipynb #724b98fa
 class NeuMFNet(nn.Module):
     "GMF and MLP towers over separate embeddings, fused by a final linear layer."
+
     def __init__(self, n_users: int, n_items: int, gmf_dim: int, mlp_dim: int, layers: tuple[int, ...], dropout: float):
         super().__init__()
         self.user_gmf, self.item_gmf = nn.Embedding(n_users, gmf_dim), nn.Embedding(n_items, gmf_dim)
         self.user_mlp, self.item_mlp = nn.Embedding(n_users, mlp_dim), nn.Embedding(n_items, mlp_dim)
-        for embedding in (self.user_gmf, self.item_gmf, self.user_mlp, self.item_mlp): nn.init.normal_(embedding.weight, std=0.01)
+        for embedding in (self.user_gmf, self.item_gmf, self.user_mlp, self.item_mlp):
+            nn.init.normal_(embedding.weight, std=0.01)
         blocks, width = [], 2 * mlp_dim
-        for size in layers: blocks += [nn.Linear(width, size), nn.ReLU(), nn.Dropout(dropout)]; width = size
+        for size in layers:
+            blocks += [nn.Linear(width, size), nn.ReLU(), nn.Dropout(dropout)]
+            width = size
         self.mlp = nn.Sequential(*blocks)
         self.output = nn.Linear(gmf_dim + width, 1)
 
@@ -59,14 +63,23 @@ def score_all_items(net: NeuMFNet, users: torch.Tensor) -> torch.Tensor:
 LOSSES = ("softmax", "bce", "bpr")
 log = get_logger("hybrid_recsys.ncf")
 
-def _loss(kind: str, positive: torch.Tensor, negative: torch.Tensor) -> torch.Tensor:
-    if kind == "softmax": return -F.log_softmax(torch.cat([positive[:, None], negative], 1), 1)[:, 0].mean()
-    if kind == "bpr": return -F.logsigmoid(positive[:, None] - negative).mean()
-    return (F.binary_cross_entropy_with_logits(positive, torch.ones_like(positive), reduction="sum")
-            + F.binary_cross_entropy_with_logits(negative, torch.zeros_like(negative), reduction="sum")) / len(positive)
 
-def track_validation(model, record: dict, stopping: EarlyStopping, valid: tuple | None, train_csr: sp.csr_matrix) -> bool:
-    "Record an epoch; with `valid` = (users, valid_csr, valid_items), score it by validation NDCG@10 and keep the net's weights when best. True: stop."
+def _loss(kind: str, positive: torch.Tensor, negative: torch.Tensor) -> torch.Tensor:
+    if kind == "softmax":
+        return -F.log_softmax(torch.cat([positive[:, None], negative], 1), 1)[:, 0].mean()
+    if kind == "bpr":
+        return -F.logsigmoid(positive[:, None] - negative).mean()
+    return (
+        F.binary_cross_entropy_with_logits(positive, torch.ones_like(positive), reduction="sum")
+        + F.binary_cross_entropy_with_logits(negative, torch.zeros_like(negative), reduction="sum")
+    ) / len(positive)
+
+
+def track_validation(
+    model, record: dict, stopping: EarlyStopping, valid: tuple | None, train_csr: sp.csr_matrix
+) -> bool:
+    """Record an epoch; with `valid` = (users, valid_csr, valid_items), score it by validation NDCG@10 and keep the
+    net's weights when best. True: stop."""
     if valid is not None:
         users, valid_csr, valid_items = valid
         top, _ = model.recommend(users, train_csr, N=10, items=valid_items)
@@ -79,30 +92,47 @@ def track_validation(model, record: dict, stopping: EarlyStopping, valid: tuple 
 # %% ../nbs/08_ncf.ipynb #6a5b0a6e
 class NeuMF(Recommender):
     "Neural matrix factorisation (GMF + MLP, He et al. 2017) trained with sampled negatives."
+
     name = "neumf"
     supports_validation = True  # fit(train, valid_csr=...) early-stops on validation NDCG@10
 
-    def __init__(self,
-                 gmf_dim: int = 128,  # GMF embedding size
-                 mlp_dim: int = 64,  # MLP embedding size (the MLP input is twice this)
-                 layers: tuple[int, ...] = (128, 64),  # MLP hidden sizes
-                 dropout: float = 0.0,  # dropout after each MLP layer
-                 loss: str = "softmax",  # 'softmax', 'bce' or 'bpr'
-                 n_negatives: int = 50,  # sampled negatives per positive
-                 lr: float = 2e-3,  # Adam learning rate
-                 weight_decay: float = 1e-6,  # Adam L2 penalty
-                 batch_size: int = 2048,  # positives per step
-                 epochs: int = 30,  # maximum epochs (exact number when fitted without validation)
-                 patience: int = 4,  # epochs without validation improvement before stopping
-                 seed: int = 42,  # weights, order and negatives
-                 device: str = "auto",  # 'auto' (GPU when present), 'cpu', 'cuda'
-                ):
-        if loss not in LOSSES: raise ConfigError(f"NeuMF loss must be one of {', '.join(LOSSES)}, got {loss!r}")
+    def __init__(
+        self,
+        gmf_dim: int = 128,  # GMF embedding size
+        mlp_dim: int = 64,  # MLP embedding size (the MLP input is twice this)
+        layers: tuple[int, ...] = (128, 64),  # MLP hidden sizes
+        dropout: float = 0.0,  # dropout after each MLP layer
+        loss: str = "softmax",  # 'softmax', 'bce' or 'bpr'
+        n_negatives: int = 50,  # sampled negatives per positive
+        lr: float = 2e-3,  # Adam learning rate
+        weight_decay: float = 1e-6,  # Adam L2 penalty
+        batch_size: int = 2048,  # positives per step
+        epochs: int = 30,  # maximum epochs (exact number when fitted without validation)
+        patience: int = 4,  # epochs without validation improvement before stopping
+        seed: int = 42,  # weights, order and negatives
+        device: str = "auto",  # 'auto' (GPU when present), 'cpu', 'cuda'
+    ):
+        if loss not in LOSSES:
+            raise ConfigError(f"NeuMF loss must be one of {', '.join(LOSSES)}, got {loss!r}")
         if min(gmf_dim, mlp_dim, n_negatives, batch_size, epochs) < 1 or not layers:
-            raise ConfigError("NeuMF gmf_dim, mlp_dim, n_negatives, batch_size and epochs must be positive and layers non-empty")
-        self.params = dict(gmf_dim=int(gmf_dim), mlp_dim=int(mlp_dim), layers=[int(l) for l in layers], dropout=float(dropout),
-                           loss=loss, n_negatives=int(n_negatives), lr=float(lr), weight_decay=float(weight_decay),
-                           batch_size=int(batch_size), epochs=int(epochs), patience=int(patience), seed=int(seed), device=device)
+            raise ConfigError(
+                "NeuMF gmf_dim, mlp_dim, n_negatives, batch_size and epochs must be positive and layers non-empty"
+            )
+        self.params = dict(
+            gmf_dim=int(gmf_dim),
+            mlp_dim=int(mlp_dim),
+            layers=[int(l) for l in layers],
+            dropout=float(dropout),
+            loss=loss,
+            n_negatives=int(n_negatives),
+            lr=float(lr),
+            weight_decay=float(weight_decay),
+            batch_size=int(batch_size),
+            epochs=int(epochs),
+            patience=int(patience),
+            seed=int(seed),
+            device=device,
+        )
         self.device = torch.device(torch_device(device))
 
     def _new_net(self, n_users: int, n_items: int) -> NeuMFNet:
@@ -111,12 +141,13 @@ class NeuMF(Recommender):
 
 # %% ../nbs/08_ncf.ipynb #f0d3bc81
 @patch
-def fit(self: NeuMF,
-        train_csr: sp.csr_matrix,  # users x items training interactions (binarised)
-        valid_csr: sp.csr_matrix | None = None,  # held-out interactions to early-stop on
-        valid_items: np.ndarray | None = None,  # items ranked at validation (None = all)
-        progress: bool = True,  # an epoch progress bar on stderr
-       ) -> NeuMF:
+def fit(
+    self: NeuMF,
+    train_csr: sp.csr_matrix,  # users x items training interactions (binarised)
+    valid_csr: sp.csr_matrix | None = None,  # held-out interactions to early-stop on
+    valid_items: np.ndarray | None = None,  # items ranked at validation (None = all)
+    progress: bool = True,  # an epoch progress bar on stderr
+) -> NeuMF:
     "Train; with `valid_csr`, keep the weights of the best validation NDCG@10 epoch."
     train_csr = self.remember_training(train_csr)
     p = self.params
@@ -133,17 +164,23 @@ def fit(self: NeuMF,
         self.net.train()
         order, total = rng.permutation(len(pos_users)), 0.0
         for start in range(0, len(order), p["batch_size"]):
-            batch = order[start:start + p["batch_size"]]
+            batch = order[start : start + p["batch_size"]]
             users = torch.as_tensor(pos_users[batch], device=self.device)
             items = torch.as_tensor(pos_items[batch], device=self.device)
-            negatives = torch.as_tensor(rng.integers(0, self.n_items, (len(batch), p["n_negatives"])), device=self.device)
+            negatives = torch.as_tensor(
+                rng.integers(0, self.n_items, (len(batch), p["n_negatives"])), device=self.device
+            )
             loss = _loss(p["loss"], self.net(users, items), self.net(users[:, None].expand_as(negatives), negatives))
-            optimizer.zero_grad(); loss.backward(); optimizer.step()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
             total += loss.item() * len(batch)
         record = {"epoch": epoch + 1, "loss": total / len(order)}
-        if track_validation(self, record, stopping, valid, train_csr): break
+        if track_validation(self, record, stopping, valid, train_csr):
+            break
         bar.set_postfix({k: round(v, 4) for k, v in record.items() if k != "epoch"})
-    if self.best_state is not None: self.net.load_state_dict(self.best_state)
+    if self.best_state is not None:
+        self.net.load_state_dict(self.best_state)
     del self.best_state
     self.net.eval()
     return self
@@ -154,16 +191,20 @@ def score_users(self: NeuMF, user_ids: np.ndarray) -> np.ndarray:
     hidden = self.params["layers"][0]
     step = max(1, (8 << 20) // (self.n_items * hidden))
     users = torch.as_tensor(np.asarray(user_ids), device=self.device)
-    return torch.cat([score_all_items(self.net, users[s:s + step]) for s in range(0, len(users), step)]).cpu().numpy()
+    return torch.cat([score_all_items(self.net, users[s : s + step]) for s in range(0, len(users), step)]).cpu().numpy()
 
 # %% ../nbs/08_ncf.ipynb #041ea3b8
 @patch
 def score_histories(self: NeuMF, history_csr):
-    raise NotImplementedError("NeuMF cannot score a new history: its user embeddings are learnt by SGD over sampled negatives, with no closed-form fold-in")
+    raise NotImplementedError(
+        "NeuMF cannot score a new history: its user embeddings are learnt by SGD over sampled negatives, with no "
+        "closed-form fold-in"
+    )
 
 # %% ../nbs/08_ncf.ipynb #ce2d7729
 @patch
-def state_arrays(self: NeuMF): return {k: v.detach().cpu().numpy() for k, v in self.net.state_dict().items()}
+def state_arrays(self: NeuMF):
+    return {k: v.detach().cpu().numpy() for k, v in self.net.state_dict().items()}
 
 # %% ../nbs/08_ncf.ipynb #0ee2d5d9
 @patch
@@ -174,4 +215,5 @@ def set_state_arrays(self: NeuMF, arrays: dict):
 
 # %% ../nbs/08_ncf.ipynb #cc3cb5d8
 @patch
-def item_vectors(self: NeuMF) -> np.ndarray: return self.net.item_gmf.weight.detach().cpu().numpy()
+def item_vectors(self: NeuMF) -> np.ndarray:
+    return self.net.item_gmf.weight.detach().cpu().numpy()

@@ -16,7 +16,19 @@ import pandas as pd
 from fastcore.basics import patch
 from pydantic import BaseModel, Field, ValidationError
 
-from .core import ConfigError, HRSError, NotFound, Unanswerable, first_repeat, get_logger, git_commit, json_text, one_line, publish_dir, publish_step
+from hybrid_recsys.core import (
+    ConfigError,
+    HRSError,
+    NotFound,
+    Unanswerable,
+    first_repeat,
+    get_logger,
+    git_commit,
+    json_text,
+    one_line,
+    publish_dir,
+    publish_step,
+)
 from .encoder import is_url
 from .evaluate import Evaluation, evaluate, load_tuned, results_table
 from .hybrid import HybridRecommender, RankedLists
@@ -35,7 +47,8 @@ __all__ = ['log', 'BUNDLE_FORMAT', 'BUNDLE_PACKAGES', 'ITEM_TABLE_COLUMNS', 'LOC
 # %% ../nbs/15_pipeline.ipynb #6c3f9486
 @patch
 def stage1_only(self: HybridRecommender) -> HybridRecommender:
-    "The same fitted model ranking its candidates by their fused stage-1 score (the `fused` ablation), sharing every fitted part."
+    """The same fitted model ranking its candidates by their fused stage-1 score (the `fused` ablation), sharing every
+    fitted part."""
     unranked = copy.copy(self)
     unranked.params = {**self.params, "rerank": False}
     return unranked
@@ -43,30 +56,38 @@ def stage1_only(self: HybridRecommender) -> HybridRecommender:
 # %% ../nbs/15_pipeline.ipynb #bc54f41c
 @patch
 def sources_only(self: HybridRecommender, names) -> HybridRecommender:
-    "The same fitted model ranking by the fused stage-1 order of some of its sources (one source: its own order), sharing every fitted part; an online experiment's 'EASE alone' variant."
+    """The same fitted model ranking by the fused stage-1 order of some of its sources (one source: its own order),
+    sharing every fitted part; an online experiment's 'EASE alone' variant."""
     names = list(names)
     unknown = [name for name in names if name not in self.generator.sources]
-    if unknown or not names: raise ConfigError(f"sources {names}: this model's sources are {', '.join(self.generator.sources)}")
-    view, generator = self.stage1_only(), copy.copy(self.generator)  # the copy shares the fitted sources and their vector indexes
+    if unknown or not names:
+        raise ConfigError(f"sources {names}: this model's sources are {', '.join(self.generator.sources)}")
+    view, generator = (
+        self.stage1_only(),
+        copy.copy(self.generator),
+    )  # the copy shares the fitted sources and their vector indexes
     generator.sources = {name: self.generator.sources[name] for name in names}
     generator.quotas = {name: q for name, q in self.generator.quotas.items() if name in names}
     generator.weights = {name: w for name, w in self.generator.weights.items() if name in names}
     view.generator, view.params = generator, {**view.params, "sources": names}
     return view
 
-
 # %% ../nbs/15_pipeline.ipynb #170bafb4
 def _reusable_source(model: HybridRecommender, name: str) -> dict:
-    "evaluate() arguments that reuse the hybrid's fitted source `name` when it is what evaluate would fit (the same tuned parameters)."
+    """evaluate() arguments that reuse the hybrid's fitted source `name` when it is what evaluate would fit (the same
+    tuned parameters)."""
     tuned = load_tuned(model.dataset.name, model.protocol, name) if model.dataset is not None else None
-    if tuned is None and not MODELS[name][1]: tuned = {}  # nothing to tune (popularity): evaluate would fit it with its defaults
-    if name not in model.generator.sources or tuned is None or model.source_parameters(name) != tuned: return {}
+    if tuned is None and not MODELS[name][1]:
+        tuned = {}  # nothing to tune (popularity): evaluate would fit it with its defaults
+    if name not in model.generator.sources or tuned is None or model.source_parameters(name) != tuned:
+        return {}
     return {"params": tuned, "fitted": model.generator.sources[name]}
 
 # %% ../nbs/15_pipeline.ipynb #081738cb
 @dataclass
 class PipelineResult:
     "Everything one pipeline run measured."
+
     split: Split
     hybrid: Evaluation  # the two-stage system on test
     stage1: pd.DataFrame  # test recall@N per source, union and fused (and the union's size)
@@ -77,64 +98,107 @@ class PipelineResult:
     bundle: Path | None = None
 
 # %% ../nbs/15_pipeline.ipynb #1fee5bf6
-def run_pipeline(dataset,  # a `Dataset`
-                 protocol: str = "ms75",
-                 seed: int = 42,
-                 params: dict | None = None,  # hybrid parameters; None = saved tuned ones, else tuned now
-                 ks: tuple[int, ...] = (10,),
-                 baselines: tuple[str, ...] = ("pop", "ease", "als", "content"),  # single models to compare (each with its tuned parameters)
-                 recall_ns: tuple[int, ...] = (50, 100, 200),  # stage-1 list lengths measured
-                 bundle: Path | str | None = None,  # where to write the artifact bundle; None = no bundle
-                 ablation: bool = True,  # also evaluate the baselines and the fused candidates
-                ) -> PipelineResult:
+def run_pipeline(
+    dataset,  # a `Dataset`
+    protocol: str = "ms75",
+    seed: int = 42,
+    params: dict | None = None,  # hybrid parameters; None = saved tuned ones, else tuned now
+    ks: tuple[int, ...] = (10,),
+    baselines: tuple[str, ...] = (
+        "pop",
+        "ease",
+        "als",
+        "content",
+    ),  # single models to compare (each with its tuned parameters)
+    recall_ns: tuple[int, ...] = (50, 100, 200),  # stage-1 list lengths measured
+    bundle: Path | str | None = None,  # where to write the artifact bundle; None = no bundle
+    ablation: bool = True,  # also evaluate the baselines and the fused candidates
+) -> PipelineResult:
     "Both stages on one split, with their metrics, the ablation table and (optionally) a bundle."
     from hybrid_recsys.splits import split_dataset
+
     split = split_dataset(dataset, protocol, seed=seed)
     hybrid = evaluate("hybrid", split, ks=ks, params=params, metric=f"ndcg@{ks[0]}")
     model = hybrid.fitted
     sources = model.generator.sources
-    wide = CandidateGenerator(sources, max(recall_ns), max(recall_ns), rrf_k=model.params["rrf_k"], weights=model.params["weights"],
-                              index_kind=model.params["index_kind"])
+    wide = CandidateGenerator(
+        sources,
+        max(recall_ns),
+        max(recall_ns),
+        rrf_k=model.params["rrf_k"],
+        weights=model.params["weights"],
+        index_kind=model.params["index_kind"],
+    )
     test_users = users_with_heldout(split.test)
     recalls, union_sizes = stage1_recall(wide.generate(test_users, split.csr("test_seen")), split.test, recall_ns)
     stage1 = recall_table(recalls, union_sizes)
     evaluations = [hybrid]
     if ablation:
-        singles = [evaluate(name, split, ks=ks, metric=f"ndcg@{ks[0]}", **_reusable_source(model, name)) for name in baselines]
+        singles = [
+            evaluate(name, split, ks=ks, metric=f"ndcg@{ks[0]}", **_reusable_source(model, name)) for name in baselines
+        ]
         fused = evaluate("hybrid", split, ks=ks, params={**hybrid.params, "rerank": False}, fitted=model.stage1_only())
         fused.model = "fused"
         evaluations = singles + [fused, hybrid]
     metric = f"ndcg@{ks[0]}"
     singles_only = [e for e in evaluations if e.model not in ("hybrid", "fused")]
     reference = max(singles_only, key=lambda e: e.per_user[metric].mean()).model if singles_only else "hybrid"
-    table = results_table(evaluations, columns=tuple(c.replace("@10", f"@{ks[0]}") for c in ("precision@10", "recall@10", "ndcg@10", "map@10", "coverage@10")),
-                          reference=reference, paired_metric=metric)
+    table = results_table(
+        evaluations,
+        columns=tuple(
+            c.replace("@10", f"@{ks[0]}") for c in ("precision@10", "recall@10", "ndcg@10", "map@10", "coverage@10")
+        ),
+        reference=reference,
+        paired_metric=metric,
+    )
     base = next(e for e in evaluations if e.model == reference)
-    paired = {e.model: paired_comparison(base.per_user[metric], e.per_user[metric], seed=seed) for e in evaluations if e is not base}
+    paired = {
+        e.model: paired_comparison(base.per_user[metric], e.per_user[metric], seed=seed)
+        for e in evaluations
+        if e is not base
+    }
     result = PipelineResult(split, hybrid, stage1, evaluations, table, reference, paired)
-    if bundle is not None: result.bundle = write_bundle(bundle, result)
+    if bundle is not None:
+        result.bundle = write_bundle(bundle, result)
     return result
 
 # %% ../nbs/15_pipeline.ipynb #efe9bff6
 BUNDLE_FORMAT = 2  # 2: immutable versions behind a link; the feature context's user_stats (history features)
 BUNDLE_PACKAGES = ("numpy", "scipy", "pandas", "torch", "faiss-cpu", "implicit", "open-clip-torch")
 
+
 def _version(package: str) -> str | None:
-    try: return metadata.version(package)
-    except metadata.PackageNotFoundError: return None
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
 
 # %% ../nbs/15_pipeline.ipynb #00486c49
 ITEM_TABLE_COLUMNS = ["item_id", "title", "year", "genres", "text", "image_path"]  # a bundle's items.parquet
 
+
 def manifest_header(folder: Path) -> dict:
     "The fields every bundle's manifest starts with: format, name, when, and the software that made it."
     from hybrid_recsys import __version__
-    return {"format": BUNDLE_FORMAT, "name": folder.name, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "hybrid_recsys": __version__,
-            "git_commit": git_commit(), "python": platform.python_version(), "packages": {p: _version(p) for p in BUNDLE_PACKAGES}}
 
-def publish_bundle(folder: Path | str, model: HybridRecommender, items: pd.DataFrame, users: pd.DataFrame, manifest: dict) -> Path:
-    "Write a fitted hybrid, its id maps (row i = item i, row u = user u) and its manifest as a new immutable version of `folder`, switched to atomically (`publish_dir`)."
+    return {
+        "format": BUNDLE_FORMAT,
+        "name": folder.name,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "hybrid_recsys": __version__,
+        "git_commit": git_commit(),
+        "python": platform.python_version(),
+        "packages": {p: _version(p) for p in BUNDLE_PACKAGES},
+    }
+
+
+def publish_bundle(
+    folder: Path | str, model: HybridRecommender, items: pd.DataFrame, users: pd.DataFrame, manifest: dict
+) -> Path:
+    """Write a fitted hybrid, its id maps (row i = item i, row u = user u) and its manifest as a new immutable version
+    of `folder`, switched to atomically (`publish_dir`)."""
     folder = Path(folder)
+
     def write(tmp: Path):
         model.save(tmp / "model")
         publish_step("writing")
@@ -143,71 +207,130 @@ def publish_bundle(folder: Path | str, model: HybridRecommender, items: pd.DataF
         table.to_parquet(tmp / "items.parquet")
         users[["user_id"]].to_parquet(tmp / "users.parquet")
         (tmp / "manifest.json").write_text(json_text(manifest))
+
     version = publish_dir(folder, write)
     log.info(f"bundle written to {version} and published as {folder}")
     return folder
 
+
 def compared_models(result: PipelineResult) -> dict:
-    "Each evaluated model's test metrics with their intervals, and its mean NDCG@K for every K of its lists: what a dashboard draws beside the hybrid."
+    """Each evaluated model's test metrics with their intervals, and its mean NDCG@K for every K of its lists: what a
+    dashboard draws beside the hybrid."""
     compared = {}
     for evaluation in result.evaluations:
-        curve = ranking_metrics(evaluation.rankings, result.split.test, evaluation.user_ids, tuple(range(1, evaluation.rankings.shape[1] + 1)))
-        compared[evaluation.model] = {"metrics": {name: {key: round(float(v), 5) for key, v in e.to_dict().items() if key != "n"} for name, e in evaluation.summary().items()},
-                                      "coverage": round(float(evaluation.catalog_coverage), 5),
-                                      "ndcg_curve": [round(float(curve[f"ndcg@{k}"].mean()), 5) for k in range(1, evaluation.rankings.shape[1] + 1)]}
+        curve = ranking_metrics(
+            evaluation.rankings,
+            result.split.test,
+            evaluation.user_ids,
+            tuple(range(1, evaluation.rankings.shape[1] + 1)),
+        )
+        compared[evaluation.model] = {
+            "metrics": {
+                name: {key: round(float(v), 5) for key, v in e.to_dict().items() if key != "n"}
+                for name, e in evaluation.summary().items()
+            },
+            "coverage": round(float(evaluation.catalog_coverage), 5),
+            "ndcg_curve": [
+                round(float(curve[f"ndcg@{k}"].mean()), 5) for k in range(1, evaluation.rankings.shape[1] + 1)
+            ],
+        }
     return compared
 
+
 def write_bundle(folder: Path | str, result: PipelineResult) -> Path:
-    "Publish the pipeline's fitted hybrid and its record at `folder`: a new immutable version, switched to atomically (`publish_dir`)."
+    """Publish the pipeline's fitted hybrid and its record at `folder`: a new immutable version, switched to atomically
+    (`publish_dir`)."""
     folder = Path(folder)
     dataset, hybrid = result.split.dataset, result.hybrid
     summary = hybrid.summary()
-    manifest = {**manifest_header(folder),
-                "dataset": dataset.name, "data_hash": dataset.source_hash, "protocol": result.split.protocol, "seed": result.split.seed,
-                "trained_on": "the protocol's training data (train + valid where the protocol refits on it); the test split was held out",
-                "config": {"model": "hybrid", "params": hybrid.fitted.params, "given": hybrid.params},
-                "n_users": dataset.n_users, "n_items": dataset.n_items,
-                "metrics": {"stage2": {name: round(e.mean, 5) for name, e in summary.items()},
-                            "stage1": {f"{source}:{column}": round(float(value), 5) for source, row in result.stage1.iterrows() for column, value in row.items()}},
-                "compared": compared_models(result), "curves": {"re-ranker": getattr(getattr(hybrid.fitted, "reranker", None), "history", [])}}
+    manifest = {
+        **manifest_header(folder),
+        "dataset": dataset.name,
+        "data_hash": dataset.source_hash,
+        "protocol": result.split.protocol,
+        "seed": result.split.seed,
+        "trained_on": "the protocol's training data (train + valid where the protocol refits on it); the test split was held out",
+        "config": {"model": "hybrid", "params": hybrid.fitted.params, "given": hybrid.params},
+        "n_users": dataset.n_users,
+        "n_items": dataset.n_items,
+        "metrics": {
+            "stage2": {name: round(e.mean, 5) for name, e in summary.items()},
+            "stage1": {
+                f"{source}:{column}": round(float(value), 5)
+                for source, row in result.stage1.iterrows()
+                for column, value in row.items()
+            },
+        },
+        "compared": compared_models(result),
+        "curves": {"re-ranker": getattr(getattr(hybrid.fitted, "reranker", None), "history", [])},
+    }
     return publish_bundle(folder, hybrid.fitted, dataset.items, dataset.users, manifest)
 
 # %% ../nbs/15_pipeline.ipynb #1mgl1nk0
 def image_link(item_id: str, image) -> str | None:
-    "What a client shows as an item's picture: the catalog's URL as given, the service's own `/items/{id}/image` for a file (served only from its image folders), None without one."
-    if image is None or pd.isna(image) or not str(image): return None
+    """What a client shows as an item's picture: the catalog's URL as given, the service's own `/items/{id}/image` for a
+    file (served only from its image folders), None without one."""
+    if image is None or pd.isna(image) or not str(image):
+        return None
     return str(image) if is_url(str(image)) else f"/items/{quote(str(item_id), safe='')}/image"
 
 # %% ../nbs/15_pipeline.ipynb #982279bd
 @dataclass
 class Bundle:
     "A loaded artifact bundle, and the raw-id calls a service makes on it."
+
     folder: Path  # the path it was loaded from (e.g. models/latest)
     manifest: dict
     model: HybridRecommender
     items: pd.DataFrame  # row i = item i: item_id (raw), title, year, genres, text, image_path
     users: pd.DataFrame  # row u = user u: user_id (raw)
     version: Path | None = None  # the immutable folder `folder` named when it was loaded
-    genre_names: list[str] | None = None  # the genres of the re-ranker's features, in order (default: those of `items`, as at training)
-    year_scale: tuple[float, float] | None = None  # mean and deviation the re-ranker's year feature was z-scored with (default: from `items`)
+    genre_names: list[str] | None = (
+        None  # the genres of the re-ranker's features, in order (default: those of `items`, as at training)
+    )
+    year_scale: tuple[float, float] | None = (
+        None  # mean and deviation the re-ranker's year feature was z-scored with (default: from `items`)
+    )
 
     def __post_init__(self):
         self.user_lookup = pd.Index(self.users["user_id"].astype(str))
         self.item_lookup = pd.Index(self.items["item_id"].astype(str))
-        years = pd.to_numeric(self.items["year"], errors="coerce") if "year" in self.items else pd.Series(np.nan, index=self.items.index)
-        genres = self.items["genres"].fillna("").astype(str) if "genres" in self.items else pd.Series("", index=self.items.index)
+        years = (
+            pd.to_numeric(self.items["year"], errors="coerce")
+            if "year" in self.items
+            else pd.Series(np.nan, index=self.items.index)
+        )
+        genres = (
+            self.items["genres"].fillna("").astype(str)
+            if "genres" in self.items
+            else pd.Series("", index=self.items.index)
+        )
         images = self.items["image_path"] if "image_path" in self.items else pd.Series(None, index=self.items.index)
-        self.item_records = [{"item_id": i, "title": str(t), "year": None if pd.isna(y) else int(y), "genres": tuple(g for g in gs.split("|") if g),
-                              "image": image_link(i, image)}
-                             for i, t, y, gs, image in zip(self.item_lookup, self.items["title"], years, genres, images)]  # built once: a request only copies
-        if self.genre_names is None: self.genre_names = sorted({g for r in self.item_records for g in r["genres"]})  # `Dataset.genre_matrix`'s order
+        self.item_records = [
+            {
+                "item_id": i,
+                "title": str(t),
+                "year": None if pd.isna(y) else int(y),
+                "genres": tuple(g for g in gs.split("|") if g),
+                "image": image_link(i, image),
+            }
+            for i, t, y, gs, image in zip(self.item_lookup, self.items["title"], years, genres, images)
+        ]  # built once: a request only copies
+        if self.genre_names is None:
+            self.genre_names = sorted(
+                {g for r in self.item_records for g in r["genres"]}
+            )  # `Dataset.genre_matrix`'s order
         if self.year_scale is None:
             known = years.dropna().to_numpy(np.float64)
-            self.year_scale = (float(known.mean()), float(known.std() or 1.0)) if len(known) else (0.0, 1.0)  # `zscore`'s statistics
+            self.year_scale = (
+                (float(known.mean()), float(known.std() or 1.0)) if len(known) else (0.0, 1.0)
+            )  # `zscore`'s statistics
 
 # %% ../nbs/15_pipeline.ipynb #3a1f0c01
 class Manifest(BaseModel):
-    "The fields of a bundle's manifest.json that loading and serving read, with their types (any others are kept as they are)."
+    """The fields of a bundle's manifest.json that loading and serving read, with their types (any others are kept as
+    they are)."""
+
     model_config = {"extra": "allow", "strict": True}
     format: int
     hybrid_recsys: str
@@ -223,106 +346,187 @@ class Manifest(BaseModel):
 def _read_manifest(folder: Path, served: Path) -> dict:
     "manifest.json parsed and checked: an object, of a format and release this code reads, every field of its type."
     from hybrid_recsys import __version__
-    try: manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except FileNotFoundError: raise HRSError(f"model bundle {served}: manifest.json is missing (not a bundle, or an incomplete one)") from None
-    except (ValueError, OSError) as error: raise HRSError(f"model bundle {served}: manifest.json is not valid JSON ({one_line(error)})") from None
-    if not isinstance(manifest, dict): raise HRSError(f"model bundle {served}: manifest.json holds a JSON {type(manifest).__name__}; expected an object")
+
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise HRSError(
+            f"model bundle {served}: manifest.json is missing (not a bundle, or an incomplete one)"
+        ) from None
+    except (ValueError, OSError) as error:
+        raise HRSError(f"model bundle {served}: manifest.json is not valid JSON ({one_line(error)})") from None
+    if not isinstance(manifest, dict):
+        raise HRSError(
+            f"model bundle {served}: manifest.json holds a JSON {type(manifest).__name__}; expected an object"
+        )
     if manifest.get("format") != BUNDLE_FORMAT:
-        raise HRSError(f"model bundle {served}: format {manifest.get('format')!r}, this hybrid_recsys {__version__} reads format {BUNDLE_FORMAT}; rebuild the bundle")
+        raise HRSError(
+            f"model bundle {served}: format {manifest.get('format')!r}, this hybrid_recsys {__version__} reads format "
+            f"{BUNDLE_FORMAT}; rebuild the bundle"
+        )
     if str(manifest.get("hybrid_recsys", "")).split(".")[:2] != __version__.split(".")[:2]:
-        raise HRSError(f"model bundle {served}: made by hybrid_recsys {manifest.get('hybrid_recsys')}, incompatible with {__version__}; rebuild the bundle")
-    try: Manifest.model_validate(manifest)
+        raise HRSError(
+            f"model bundle {served}: made by hybrid_recsys {manifest.get('hybrid_recsys')}, incompatible with "
+            f"{__version__}; rebuild the bundle"
+        )
+    try:
+        Manifest.model_validate(manifest)
     except ValidationError as error:
         first = error.errors()[0]
-        raise HRSError(f"model bundle {served}: manifest.json field '{'.'.join(map(str, first['loc']))}': {first['msg'].lower()}, "
-                       f"got {str(first.get('input'))[:60]!r}") from None
+        raise HRSError(
+            f"model bundle {served}: manifest.json field '{'.'.join(map(str, first['loc']))}': {first['msg'].lower()}, "
+            f"got {str(first.get('input'))[:60]!r}"
+        ) from None
     return manifest
 
 # %% ../nbs/15_pipeline.ipynb #3a1f0c03
 def _check_ids(frame: pd.DataFrame, column: str, where: str):
     "The id column of an id map: present, no missing value, unique."
-    if column not in frame: raise HRSError(f"{where}: no '{column}' column (found: {', '.join(map(str, frame.columns)) or 'none'})")
+    if column not in frame:
+        raise HRSError(f"{where}: no '{column}' column (found: {', '.join(map(str, frame.columns)) or 'none'})")
     missing = frame[column].isna().to_numpy()
-    if missing.any(): raise HRSError(f"{where}: row {int(np.flatnonzero(missing)[0])}, column '{column}': missing id")
+    if missing.any():
+        raise HRSError(f"{where}: row {int(np.flatnonzero(missing)[0])}, column '{column}': missing id")
     ids = frame[column].astype(str)
     if (rows := first_repeat(ids)) is not None:
-        raise HRSError(f"{where}: rows {rows[0]} and {rows[1]}, column '{column}': id {ids.iloc[rows[0]]!r} appears twice; ids must be unique")
+        raise HRSError(
+            f"{where}: rows {rows[0]} and {rows[1]}, column '{column}': id {ids.iloc[rows[0]]!r} appears twice; ids "
+            "must be unique"
+        )
 
 # %% ../nbs/15_pipeline.ipynb #3a1f0c04
 def _read_id_maps(folder: Path, served: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     "items.parquet and users.parquet read and checked: unique ids, the item columns a service shows, of usable types."
     tables = {}
     for name in ("items", "users"):
-        try: tables[name] = pd.read_parquet(folder / f"{name}.parquet")
+        try:
+            tables[name] = pd.read_parquet(folder / f"{name}.parquet")
         except Exception as error:  # pyarrow raises several kinds for a damaged file; each becomes this one line
-            raise HRSError(f"model bundle {served}: cannot read {name}.parquet ({type(error).__name__}: {one_line(error)})") from None
+            raise HRSError(
+                f"model bundle {served}: cannot read {name}.parquet ({type(error).__name__}: {one_line(error)})"
+            ) from None
     items, users = tables["items"], tables["users"]
-    _check_ids(users, "user_id", f"model bundle {served}: users.parquet"); _check_ids(items, "item_id", f"model bundle {served}: items.parquet")
-    if "title" not in items: raise HRSError(f"model bundle {served}: items.parquet has no 'title' column; expected item_id, title[, year, genres]")
+    _check_ids(users, "user_id", f"model bundle {served}: users.parquet")
+    _check_ids(items, "item_id", f"model bundle {served}: items.parquet")
+    if "title" not in items:
+        raise HRSError(
+            f"model bundle {served}: items.parquet has no 'title' column; expected item_id, title[, year, genres]"
+        )
     for column in ("title", "genres"):
         if column in items and not (pd.api.types.is_string_dtype(items[column]) or items[column].isna().all()):
-            raise HRSError(f"model bundle {served}: items.parquet column '{column}' holds {items[column].dtype}; expected text")
+            raise HRSError(
+                f"model bundle {served}: items.parquet column '{column}' holds {items[column].dtype}; expected text"
+            )
     if "year" in items and not (pd.api.types.is_numeric_dtype(items["year"]) or items["year"].isna().all()):
-        raise HRSError(f"model bundle {served}: items.parquet column 'year' holds {items['year'].dtype}; expected numbers")
+        raise HRSError(
+            f"model bundle {served}: items.parquet column 'year' holds {items['year'].dtype}; expected numbers"
+        )
     return items, users
 
 # %% ../nbs/15_pipeline.ipynb #3a1f0c05
 def _expected_rows(name: str, n_users: int, n_items: int) -> int | None:
-    "How many rows a saved array must have, by the naming rule every model follows: user* arrays one per user, item* one per item."
-    if name.startswith("user"): return n_users
-    if name.startswith("item"): return n_items
+    """How many rows a saved array must have, by the naming rule every model follows: user* arrays one per user, item*
+    one per item."""
+    if name.startswith("user"):
+        return n_users
+    if name.startswith("item"):
+        return n_items
     return None
 
+
 def _check_shapes(model: HybridRecommender, served: Path):
-    "Every saved array of every source, and the feature context, against the id maps; and no NaN or infinity in any of them."
+    """Every saved array of every source, and the feature context, against the id maps; and no NaN or infinity in any of
+    them."""
     n_users, n_items = model.n_users, model.n_items
-    named = [(f"model/sources/{source}/arrays.npz", name, array) for source, m in model.generator.sources.items() for name, array in m.state_arrays().items()]
-    named += [("model/context.npz", name, value) for name, value in vars(model.context).items() if isinstance(value, np.ndarray) and name != "user_stats"]
+    named = [
+        (f"model/sources/{source}/arrays.npz", name, array)
+        for source, m in model.generator.sources.items()
+        for name, array in m.state_arrays().items()
+    ]
+    named += [
+        ("model/context.npz", name, value)
+        for name, value in vars(model.context).items()
+        if isinstance(value, np.ndarray) and name != "user_stats"
+    ]
     for where, name, array in named:
         rows = _expected_rows(name, n_users, n_items)
-        if name == "weights": rows = n_items  # EASE's item-item matrix
+        if name == "weights":
+            rows = n_items  # EASE's item-item matrix
         if rows is not None and (array.ndim == 0 or array.shape[0] != rows):
-            raise HRSError(f"model bundle {served}: {where} '{name}' has shape {array.shape}; expected {rows} rows ({n_users} users x {n_items} items in the id maps)")
+            raise HRSError(
+                f"model bundle {served}: {where} '{name}' has shape {array.shape}; expected {rows} rows ({n_users} "
+                f"users x {n_items} items in the id maps)"
+            )
         if array.dtype.kind == "f" and not np.isfinite(array).all():
             raise HRSError(f"model bundle {served}: {where} '{name}' holds NaN or infinite values")
     for source, m in model.generator.sources.items():
         if m.train_csr.shape != (n_users, n_items):
-            raise HRSError(f"model bundle {served}: model/sources/{source}/train.npz has shape {m.train_csr.shape}; expected ({n_users}, {n_items})")
+            raise HRSError(
+                f"model bundle {served}: model/sources/{source}/train.npz has shape {m.train_csr.shape}; expected "
+                f"({n_users}, {n_items})"
+            )
 
 # %% ../nbs/15_pipeline.ipynb #3a1f0c07
-LOCAL_ENCODERS = ("offline", "tiny")  # built from files inside installed packages: no download, no code named by the bundle
+LOCAL_ENCODERS = (
+    "offline",
+    "tiny",
+)  # built from files inside installed packages: no download, no code named by the bundle
+
 
 def _check_encoders(model: HybridRecommender, served: Path):
     "Refuse a bundle whose content encoder is not local, unless HRS_ALLOWED_ENCODERS allows it."
     import os
+
     allowed = {e.strip() for e in os.environ.get("HRS_ALLOWED_ENCODERS", "").split(",") if e.strip()}
     for name, source in model.generator.sources.items():
         encoder = getattr(source, "encoder", None)
-        if encoder is None or encoder in LOCAL_ENCODERS or encoder in allowed or "*" in allowed: continue
-        raise HRSError(f"model bundle {served}: source '{name}' names encoder {str(encoder)[:80]!r}, which is not a local one ({', '.join(LOCAL_ENCODERS)}); "
-                       f"to serve it, allow it with HRS_ALLOWED_ENCODERS={str(encoder)[:80]}")
+        if encoder is None or encoder in LOCAL_ENCODERS or encoder in allowed or "*" in allowed:
+            continue
+        raise HRSError(
+            f"model bundle {served}: source '{name}' names encoder {str(encoder)[:80]!r}, which is not a local one "
+            f"({', '.join(LOCAL_ENCODERS)}); "
+            f"to serve it, allow it with HRS_ALLOWED_ENCODERS={str(encoder)[:80]}"
+        )
 
 # %% ../nbs/15_pipeline.ipynb #23d5c11a
 def load_bundle(folder: Path | str) -> Bundle:
-    "Load a bundle written by `write_bundle`, checking its content; a missing, incomplete, inconsistent or incompatible one raises one clear `HRSError`."
+    """Load a bundle written by `write_bundle`, checking its content; a missing, incomplete, inconsistent or
+    incompatible one raises one clear `HRSError`."""
     served = Path(folder)
-    if not served.is_dir(): raise HRSError(f"model bundle {served}: no such folder (run the pipeline first, e.g. `hybrid-recsys pipeline --bundle {served}`)")
-    folder = served.resolve()  # read every file from the one version the path names now, even if it is switched meanwhile
+    if not served.is_dir():
+        raise HRSError(
+            f"model bundle {served}: no such folder (run the pipeline first, e.g. `hybrid-recsys pipeline --bundle "
+            f"{served}`)"
+        )
+    folder = (
+        served.resolve()
+    )  # read every file from the one version the path names now, even if it is switched meanwhile
     manifest = _read_manifest(folder, served)
     items, users = _read_id_maps(folder, served)
-    try: model = HybridRecommender.load(folder / "model")
-    except HRSError as error: raise HRSError(f"model bundle {served}: {one_line(error)}") from None
+    try:
+        model = HybridRecommender.load(folder / "model")
+    except HRSError as error:
+        raise HRSError(f"model bundle {served}: {one_line(error)}") from None
     except Exception as error:  # a damaged file can fail in any library's own way; the server still gets one line
-        raise HRSError(f"model bundle {served}: cannot load model/ ({type(error).__name__}: {one_line(error)})") from None
+        raise HRSError(
+            f"model bundle {served}: cannot load model/ ({type(error).__name__}: {one_line(error)})"
+        ) from None
     if (model.n_users, model.n_items) != (len(users), len(items)):
-        raise HRSError(f"model bundle {served}: the model has {model.n_users} users x {model.n_items} items, its id maps {len(users)} x {len(items)}")
-    _check_shapes(model, served); _check_encoders(model, served)
+        raise HRSError(
+            f"model bundle {served}: the model has {model.n_users} users x {model.n_items} items, its id maps "
+            f"{len(users)} x {len(items)}"
+        )
+    _check_shapes(model, served)
+    _check_encoders(model, served)
     return Bundle(served, manifest, model, items, users, folder)
 
 # %% ../nbs/15_pipeline.ipynb #b875785e
 def _raw_index(lookup: pd.Index, raw, kind: str) -> int:
-    try: return int(lookup.get_loc(str(raw)))  # ids are unique (checked at load): one position, in a hash table
-    except KeyError: raise NotFound(f"unknown {kind} id {str(raw)[:100]!r}") from None
+    try:
+        return int(lookup.get_loc(str(raw)))  # ids are unique (checked at load): one position, in a hash table
+    except KeyError:
+        raise NotFound(f"unknown {kind} id {str(raw)[:100]!r}") from None
+
 
 @patch
 def user_index(self: Bundle, raw) -> int:
@@ -345,15 +549,20 @@ def describe(self: Bundle, item: int) -> dict:
 # %% ../nbs/15_pipeline.ipynb #cdd42a94
 @patch
 def _records(self: Bundle, ranked: RankedLists, row: int = 0) -> list[dict]:
-    return [{**self.describe(r["item"]), "score": r["score"], "sources": list(r["sources"]), "source_ranks": r["sources"]} for r in ranked.records(row)]
+    return [
+        {**self.describe(r["item"]), "score": r["score"], "sources": list(r["sources"]), "source_ranks": r["sources"]}
+        for r in ranked.records(row)
+    ]
 
 # %% ../nbs/15_pipeline.ipynb #6da5f640
 @patch
-def recommend_users(self: Bundle,
-                    users,  # contiguous user ids (`user_index`)
-                    k: int = 10,  # list length
-                   ) -> list[list[dict]]:
-    "Both stages for several users of the bundle in one vectorised call, from their training histories: one list of records per user."
+def recommend_users(
+    self: Bundle,
+    users,  # contiguous user ids (`user_index`)
+    k: int = 10,  # list length
+) -> list[list[dict]]:
+    """Both stages for several users of the bundle in one vectorised call, from their training histories: one list of
+    records per user."""
     ranked = self.model.rank_users(np.asarray(users, dtype=np.int64), self.model.train_csr, k)
     return [self._records(ranked, row) for row in range(len(ranked.items))]
 
@@ -365,12 +574,14 @@ def recommend_user(self: Bundle, raw_user, k: int = 10) -> list[dict]:
 
 # %% ../nbs/15_pipeline.ipynb #80fac431
 @patch
-def recommend_histories(self: Bundle,
-                        history_csr,  # (n, n_items) one history per row (`histories_csr`); its items are never recommended
-                        k: int = 10,  # list length
-                        users=None,  # (n,) the bundle's user behind each history (for their demographics), -1 for a newcomer
-                        vectors: dict | None = None,  # the histories' fold-in vectors (`CandidateGenerator.history_vectors`), when kept; else computed
-                       ) -> list[list[dict]]:
+def recommend_histories(
+    self: Bundle,
+    history_csr,  # (n, n_items) one history per row (`histories_csr`); its items are never recommended
+    k: int = 10,  # list length
+    users=None,  # (n,) the bundle's user behind each history (for their demographics), -1 for a newcomer
+    vectors: dict
+    | None = None,  # the histories' fold-in vectors (`CandidateGenerator.history_vectors`), when kept; else computed
+) -> list[list[dict]]:
     "Both stages for arbitrary histories, folded in without a refit: one list of records per history."
     ranked = self.model.rank_histories(history_csr, k, users, vectors)
     return [self._records(ranked, row) for row in range(len(ranked.items))]
@@ -384,14 +595,22 @@ def recommend_new(self: Bundle, liked_items=(), query: str | None = None, k: int
 # %% ../nbs/15_pipeline.ipynb #85c92b26
 @patch
 def similar(self: Bundle, raw_item, k: int = 10, by: str = "content") -> list[dict]:
-    "Items nearest to an item: by content vectors, by image vectors alone ('image'), or by collaborative ('cf': ALS) item vectors."
+    """Items nearest to an item: by content vectors, by image vectors alone ('image'), or by collaborative ('cf': ALS)
+    item vectors."""
     item = self.item_index(raw_item)
     sources = self.model.generator.sources
     name = {"content": "content", "image": "content", "cf": "als"}.get(by)
-    if name is None: raise Unanswerable(f"by={str(by)[:20]!r}: expected content, image or cf")
-    if name not in sources: raise Unanswerable(f"this bundle has no {'collaborative item vectors (ALS)' if by == 'cf' else 'content model'}: use by={'content' if by == 'cf' else 'cf'}")
-    if by == "image": ids, scores = (a[None] for a in sources["content"].similar_by_image(item, k))
-    else: ids, scores = sources[name].similar_items([item], N=k)
+    if name is None:
+        raise Unanswerable(f"by={str(by)[:20]!r}: expected content, image or cf")
+    if name not in sources:
+        raise Unanswerable(
+            f"this bundle has no {'collaborative item vectors (ALS)' if by == 'cf' else 'content model'}: use "
+            f"by={'content' if by == 'cf' else 'cf'}"
+        )
+    if by == "image":
+        ids, scores = (a[None] for a in sources["content"].similar_by_image(item, k))
+    else:
+        ids, scores = sources[name].similar_items([item], N=k)
     return [{**self.describe(int(i)), "score": float(s)} for i, s in zip(ids[0], scores[0]) if i >= 0]
 
 # %% ../nbs/15_pipeline.ipynb #ae22a7be
@@ -399,17 +618,24 @@ def similar(self: Bundle, raw_item, k: int = 10, by: str = "content") -> list[di
 def search(self: Bundle, query: str, k: int = 10) -> list[dict]:
     "Items matching free text, through the content source's encoder."
     content = self.model.generator.sources.get("content")
-    if content is None: raise Unanswerable("this bundle has no content model to search with")
+    if content is None:
+        raise Unanswerable("this bundle has no content model to search with")
     ids, scores = content.search(query, N=k)
     return [{**self.describe(int(i)), "score": float(s)} for i, s in zip(ids, scores) if i >= 0]
 
 # %% ../nbs/15_pipeline.ipynb #0cf81d90
 @patch
-def with_items(self: Bundle,
-               updates: pd.DataFrame,  # one row per new or changed item: item_id, title, year, genres ('|'-joined), text (as `item_text` composes it), image_path
-              ) -> Bundle:
-    "A copy serving a catalog with these items added or changed: content vectors computed now, so a new item is retrieved, ranked and found by search before any retrain (its collaborative evidence starts at zero)."
-    updates = updates.assign(item_id=updates["item_id"].astype(str)).drop_duplicates("item_id", keep="last").reset_index(drop=True)
+def with_items(
+    self: Bundle,
+    updates: pd.DataFrame,  # one row per new or changed item: item_id, title, year, genres ('|'-joined), text (as `item_text` composes it), image_path
+) -> Bundle:
+    """A copy serving a catalog with these items added or changed: content vectors computed now, so a new item is
+    retrieved, ranked and found by search before any retrain (its collaborative evidence starts at zero)."""
+    updates = (
+        updates.assign(item_id=updates["item_id"].astype(str))
+        .drop_duplicates("item_id", keep="last")
+        .reset_index(drop=True)
+    )
     items = self.items.assign(item_id=self.items["item_id"].astype(str))
     rows = self.item_lookup.get_indexer(updates["item_id"])
     new = rows < 0
@@ -429,7 +655,9 @@ def with_items(self: Bundle,
     item_genres = {}
     for r, genres in zip(rows, updates["genres"].fillna("").astype(str)):
         indicators = np.zeros(len(self.genre_names), np.float32)
-        indicators[[column[g] for g in genres.split("|") if g in column]] = 1.0  # a genre the re-ranker never saw adds nothing
+        indicators[[column[g] for g in genres.split("|") if g in column]] = (
+            1.0  # a genre the re-ranker never saw adds nothing
+        )
         item_genres[int(r)] = indicators
     model = self.model.with_items(len(items), vectors, item_year, item_genres)
     return Bundle(self.folder, self.manifest, model, items, self.users, self.version, self.genre_names, self.year_scale)

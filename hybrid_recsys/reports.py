@@ -25,16 +25,24 @@ __all__ = ['PUBLISHED', 'WELL_KNOWN_FILMS', 'NEIGHBOUR_KINDS', 'RunResults', 'co
 
 # %% ../nbs/17_reports.ipynb #1b636b6b
 PUBLISHED = {  # (dataset, protocol) -> published anchors: model -> metrics
-    ("ml-100k", "ms75"): {"BiVAE (Microsoft Recommenders)": {"precision@10": 0.412, "recall@10": 0.219, "ndcg@10": 0.475},
-                          "BPR (Microsoft Recommenders)": {"precision@10": 0.388, "recall@10": 0.213, "ndcg@10": 0.442},
-                          "NCF (Microsoft Recommenders)": {"precision@10": 0.347, "recall@10": 0.181, "ndcg@10": 0.396}},
-    ("ml-1m", "recbole811"): {"EASE (RecBole)": {"recall@10": 0.2139, "ndcg@10": 0.2865}, "LightGCN (RecBole)": {"ndcg@10": 0.2476},
-                              "BPR (RecBole)": {"ndcg@10": 0.2407}, "NeuMF (RecBole)": {"ndcg@10": 0.2287}},
+    ("ml-100k", "ms75"): {
+        "BiVAE (Microsoft Recommenders)": {"precision@10": 0.412, "recall@10": 0.219, "ndcg@10": 0.475},
+        "BPR (Microsoft Recommenders)": {"precision@10": 0.388, "recall@10": 0.213, "ndcg@10": 0.442},
+        "NCF (Microsoft Recommenders)": {"precision@10": 0.347, "recall@10": 0.181, "ndcg@10": 0.396},
+    },
+    ("ml-1m", "recbole811"): {
+        "EASE (RecBole)": {"recall@10": 0.2139, "ndcg@10": 0.2865},
+        "LightGCN (RecBole)": {"ndcg@10": 0.2476},
+        "BPR (RecBole)": {"ndcg@10": 0.2407},
+        "NeuMF (RecBole)": {"ndcg@10": 0.2287},
+    },
 }
+
 
 @dataclass
 class RunResults:
     "A finished run, as the report sees it."
+
     results: dict  # results.json
     rankings: dict  # 'top:<model>' -> (n_users, 50) items, 'ndcg:<model>' -> (n_users, 50) NDCG@1..50, 'user_ids'
     dataset: object  # the `Dataset` (titles, images)
@@ -52,15 +60,18 @@ def load_results(config: Path | str) -> RunResults:
     "The saved results of the run of a configuration (run it first with `hybrid-recsys run`)."
     parsed = load_config(config_path(config))
     folder = runs_dir() / parsed.name
-    if not (folder / "results.json").is_file(): raise ConfigError(f"no results for '{parsed.name}' in {folder}: run `hybrid-recsys run {config}` first")
+    if not (folder / "results.json").is_file():
+        raise ConfigError(f"no results for '{parsed.name}' in {folder}: run `hybrid-recsys run {config}` first")
     results = json.loads((folder / "results.json").read_text())
-    with np.load(folder / "rankings.npz") as saved: rankings = {k: saved[k] for k in saved.files}
+    with np.load(folder / "rankings.npz") as saved:
+        rankings = {k: saved[k] for k in saved.files}
     dataset = config_dataset(parsed)
     return RunResults(results, rankings, dataset, split_dataset(dataset, parsed.protocol, seed=parsed.seed), parsed)
 
 # %% ../nbs/17_reports.ipynb #3e17652d
 def metrics_table(run: RunResults) -> pd.DataFrame:
-    "Every model's headline metrics (mean [95% interval]), the paired NDCG difference against the best single model, and published anchors."
+    """Every model's headline metrics (mean [95% interval]), the paired NDCG difference against the best single model,
+    and published anchors."""
     k, results = run.results["k"], run.results
     columns = [f"{m}@{k}" for m in ("precision", "recall", "ndcg", "map")] + [f"coverage@{k}"]
     rows = {}
@@ -68,13 +79,23 @@ def metrics_table(run: RunResults) -> pd.DataFrame:
         row = {}
         for column in columns:
             value = record["metrics"].get(column)
-            if value is None: continue
-            row[column] = f"{value['mean']:.3f}" if "low" not in value else f"{value['mean']:.3f} [{value['low']:.3f}, {value['high']:.3f}]"
+            if value is None:
+                continue
+            row[column] = (
+                f"{value['mean']:.3f}"
+                if "low" not in value
+                else f"{value['mean']:.3f} [{value['low']:.3f}, {value['high']:.3f}]"
+            )
         paired = results["paired"].get(model)
-        row[f"ndcg@{k} vs {results['reference']}"] = "" if paired is None else \
-            f"{paired['difference']['mean']:+.4f} [{paired['difference']['low']:+.4f}, {paired['difference']['high']:+.4f}]"
+        row[f"ndcg@{k} vs {results['reference']}"] = (
+            ""
+            if paired is None
+            else f"{paired['difference']['mean']:+.4f} [{paired['difference']['low']:+.4f}, {paired['difference']['high']:+.4f}]"
+        )
         rows[model] = row
-    for name, values in PUBLISHED.get((results["dataset"], results["split"]["protocol"]), {}).items() if k == 10 else []:
+    for name, values in (
+        PUBLISHED.get((results["dataset"], results["split"]["protocol"]), {}).items() if k == 10 else []
+    ):
         rows[f"published: {name}"] = {c: f"{values[c]:.3f}" for c in columns if c in values}
     return pd.DataFrame(rows).T.fillna("")
 
@@ -85,95 +106,148 @@ def headline(run: RunResults) -> str:
     metric = f"ndcg@{r['k']}"
     best = max(r["models"], key=lambda m: r["models"][m]["metrics"][metric]["mean"])
     best_value = r["models"][best]["metrics"][metric]["mean"]
-    return (f"**{r['name']}** ({r['config']['description'] or r['config']['model']}): {r['dataset']} under `{s['protocol']}` (seed {s['seed']}), "
-            f"{s['n_users']} users x {s['n_items']} items; train {s['train']} / valid {s['valid']} / test {s['test']} interactions, "
-            f"{s['test_users']} test users. Best {metric}: **{best}**, {best_value:.4f}. Commit {r['git_commit']}, data hash {r['data_hash'][:12]}.")
+    return (
+        f"**{r['name']}** ({r['config']['description'] or r['config']['model']}): {r['dataset']} under "
+        f"`{s['protocol']}` (seed {s['seed']}), "
+        f"{s['n_users']} users x {s['n_items']} items; train {s['train']} / valid {s['valid']} / test {s['test']} "
+        "interactions, "
+        f"{s['test_users']} test users. Best {metric}: **{best}**, {best_value:.4f}. Commit {r['git_commit']}, data "
+        f"hash {r['data_hash'][:12]}."
+    )
 
 # %% ../nbs/17_reports.ipynb #2e91701f
 def plot_stage1(run: RunResults):
     "Test recall@N of each stage-1 source, their union and the fused list (hybrid runs)."
     import matplotlib.pyplot as plt
+
     stage1 = run.results["stage1"]
-    if not stage1: return None
+    if not stage1:
+        return None
     table = pd.DataFrame(stage1).drop(index="union size", errors="ignore")
     fig, ax = plt.subplots(figsize=(6, 3.2))
     ns = [int(c.split("@")[1]) for c in table.columns]
-    for name, row in table.iterrows(): ax.plot(ns, row.to_numpy(), marker="o", label=name, lw=2.5 if name == "union" else 1.2)
-    ax.set_xlabel("N (items per source)"); ax.set_ylabel("test recall@N"); ax.set_title("stage 1: recall of the candidates"); ax.legend(fontsize=8)
-    fig.tight_layout(); return fig
+    for name, row in table.iterrows():
+        ax.plot(ns, row.to_numpy(), marker="o", label=name, lw=2.5 if name == "union" else 1.2)
+    ax.set_xlabel("N (items per source)")
+    ax.set_ylabel("test recall@N")
+    ax.set_title("stage 1: recall of the candidates")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/17_reports.ipynb #d5fa9e72
 def plot_ndcg_at_k(run: RunResults):
     "Mean test NDCG@K for K = 1..50, one line per model."
     import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(6, 3.2))
     for key, values in run.rankings.items():
-        if key.startswith("ndcg:"): ax.plot(np.arange(1, values.shape[1] + 1), values.mean(0), label=key[5:], lw=2.5 if key == "ndcg:hybrid" else 1.2)
-    ax.set_xlabel("K"); ax.set_ylabel("test NDCG@K"); ax.set_title("NDCG@K"); ax.legend(fontsize=8)
-    fig.tight_layout(); return fig
+        if key.startswith("ndcg:"):
+            ax.plot(
+                np.arange(1, values.shape[1] + 1),
+                values.mean(0),
+                label=key[5:],
+                lw=2.5 if key == "ndcg:hybrid" else 1.2,
+            )
+    ax.set_xlabel("K")
+    ax.set_ylabel("test NDCG@K")
+    ax.set_title("NDCG@K")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/17_reports.ipynb #f12ecf01
 def plot_training(run: RunResults):
     "Per-epoch curves of the models that keep them (validation NDCG@10 where recorded, else the loss)."
     import matplotlib.pyplot as plt
+
     curves = run.results["curves"]
-    if not curves: return None
+    if not curves:
+        return None
     fig, axes = plt.subplots(1, len(curves), figsize=(5 * len(curves), 3), squeeze=False)
     for ax, (name, history) in zip(axes[0], curves.items()):
         frame = pd.DataFrame(history)
         column = "valid_ndcg@10" if "valid_ndcg@10" in frame else "loss"
         for member, part in frame.groupby(frame["member"] if "member" in frame else np.zeros(len(frame))):
             ax.plot(part["epoch"], part[column], marker=".", lw=1)
-        ax.set_xlabel("epoch"); ax.set_ylabel(column); ax.set_title(name)
-    fig.tight_layout(); return fig
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(column)
+        ax.set_title(name)
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/17_reports.ipynb #e9196072
 def plot_popularity_bias(run: RunResults):
     "Share of each model's top-K that falls in each popularity decile of the catalog (by training interactions)."
     import matplotlib.pyplot as plt
+
     k = run.results["k"]
     counts = item_popularity(run.split.csr("fit"))
     order = np.argsort(-counts, kind="stable")
-    decile = np.empty(len(counts), int); decile[order] = np.arange(len(counts)) * 10 // len(counts)
+    decile = np.empty(len(counts), int)
+    decile[order] = np.arange(len(counts)) * 10 // len(counts)
     fig, ax = plt.subplots(figsize=(6, 3.2))
     for key, top in run.rankings.items():
-        if not key.startswith("top:"): continue
+        if not key.startswith("top:"):
+            continue
         items = top[:, :k][top[:, :k] >= 0]
-        ax.plot(np.arange(1, 11), np.bincount(decile[items], minlength=10) / max(len(items), 1), marker="o", label=key[4:])
+        ax.plot(
+            np.arange(1, 11), np.bincount(decile[items], minlength=10) / max(len(items), 1), marker="o", label=key[4:]
+        )
     held = run.split.test.tocoo().col
     ax.plot(np.arange(1, 11), np.bincount(decile[held], minlength=10) / len(held), "k--", label="test interactions")
     ax.axhline(0.1, color="grey", lw=0.8, label="catalog (10% per decile)")
-    ax.set_xlabel("item popularity decile (1 = most popular)"); ax.set_ylabel(f"share of top-{k}"); ax.set_title("popularity bias")
-    ax.legend(fontsize=7); fig.tight_layout(); return fig
+    ax.set_xlabel("item popularity decile (1 = most popular)")
+    ax.set_ylabel(f"share of top-{k}")
+    ax.set_title("popularity bias")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/17_reports.ipynb #13a333a6
 def plot_per_user_ndcg(run: RunResults):
     "Distribution of per-user NDCG@K, one histogram per model."
     import matplotlib.pyplot as plt
+
     k = run.results["k"]
     fig, ax = plt.subplots(figsize=(6, 3.2))
     models = [key[5:] for key in run.rankings if key.startswith("ndcg:")]
     ax.hist([run.rankings[f"ndcg:{m}"][:, k - 1] for m in models], bins=20, label=models)
-    ax.set_xlabel(f"NDCG@{k} per test user"); ax.set_ylabel("users"); ax.set_title("per-user NDCG"); ax.legend(fontsize=7)
-    fig.tight_layout(); return fig
+    ax.set_xlabel(f"NDCG@{k} per test user")
+    ax.set_ylabel("users")
+    ax.set_title("per-user NDCG")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/17_reports.ipynb #11a86125
 def figures(run: RunResults) -> dict:
     "Every plot of the report, by name (None where it does not apply)."
-    return {"stage1_recall": plot_stage1(run), "ndcg_at_k": plot_ndcg_at_k(run), "training": plot_training(run),
-            "popularity_bias": plot_popularity_bias(run), "per_user_ndcg": plot_per_user_ndcg(run)}
+    return {
+        "stage1_recall": plot_stage1(run),
+        "ndcg_at_k": plot_ndcg_at_k(run),
+        "training": plot_training(run),
+        "popularity_bias": plot_popularity_bias(run),
+        "per_user_ndcg": plot_per_user_ndcg(run),
+    }
 
 # %% ../nbs/17_reports.ipynb #baaba6a4
-def example_users(run: RunResults, n_users: int = 3, model: str | None = None) -> list[tuple[str, pd.DataFrame, pd.DataFrame]]:
+def example_users(
+    run: RunResults, n_users: int = 3, model: str | None = None
+) -> list[tuple[str, pd.DataFrame, pd.DataFrame]]:
     "For `n_users` test users (seeded choice): (raw user id, history table, recommendations table)."
     k, results = run.results["k"], run.results
     model = model or max(results["models"], key=lambda m: results["models"][m]["metrics"][f"ndcg@{k}"]["mean"])
     users, top = run.rankings["user_ids"], run.rankings[f"top:{model}"]
-    chosen = np.random.default_rng(results["split"]["seed"]).choice(len(users), size=min(n_users, len(users)), replace=False)
+    chosen = np.random.default_rng(results["split"]["seed"]).choice(
+        len(users), size=min(n_users, len(users)), replace=False
+    )
     items, fit, test = run.dataset.items, run.split.csr("fit"), run.split.test
+
     def describe(ids):
         frame = items.iloc[ids][["item_id", "title", "year", "genres", "image_path"]].reset_index(drop=True)
         return frame.drop(columns="image_path") if frame["image_path"].isna().all() else frame
+
     out = []
     for row in chosen:
         user = users[row]
@@ -187,60 +261,106 @@ def example_users(run: RunResults, n_users: int = 3, model: str | None = None) -
 # %% ../nbs/17_reports.ipynb #p0st3rc1
 def thumbnail(path: str, width: int = 72) -> str | None:
     "A picture as a small JPEG data URI, `width` pixels wide at most; None when the file cannot be read as an image."
-    try: stat = os.stat(path)
-    except OSError: return None
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
     return _thumbnail(path, width, (stat.st_size, stat.st_mtime_ns))  # a file changed since is read again
+
 
 @functools.lru_cache(maxsize=4096)
 def _thumbnail(path: str, width: int, signature: tuple) -> str | None:
     import base64, io
     from PIL import Image
+
     try:
         with Image.open(path) as image:
             image.draft("RGB", (2 * width, 3 * width))  # a large JPEG decodes at a fraction of its size
-            image = image.convert("RGB"); image.thumbnail((width, 3 * width))
-            buffer = io.BytesIO(); image.save(buffer, "JPEG", quality=80)
-    except (OSError, ValueError, Image.DecompressionBombError): return None
+            image = image.convert("RGB")
+            image.thumbnail((width, 3 * width))
+            buffer = io.BytesIO()
+            image.save(buffer, "JPEG", quality=80)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
 
-def poster_grid(items: pd.DataFrame,  # title and image_path per item (and `hit`: 'yes' frames the tile)
-                width: int = 72) -> str:
+
+def poster_grid(
+    items: pd.DataFrame,  # title and image_path per item (and `hit`: 'yes' frames the tile)
+    width: int = 72,
+) -> str:
     "HTML: a row of tiles, each an item's picture (blank without one) over its title."
     tiles = []
     for row in items.to_dict("records"):
         path = row.get("image_path")
         uri = thumbnail(str(path), width) if isinstance(path, str) and path else None
-        picture = (f'<img src="{uri}" width="{width}" alt="">' if uri
-                   else f'<div style="width:{width}px;height:{3 * width // 2}px;background:#ddd"></div>')
+        picture = (
+            f'<img src="{uri}" width="{width}" alt="">'
+            if uri
+            else f'<div style="width:{width}px;height:{3 * width // 2}px;background:#ddd"></div>'
+        )
         frame = "outline:3px solid #2a2;" if row.get("hit") == "yes" else ""
-        tiles.append(f'<figure style="display:inline-block;vertical-align:top;margin:4px;width:{width}px;{frame}">{picture}'
-                     f'<figcaption style="font-size:10px;line-height:1.2">{html.escape(str(row.get("title", "")))}</figcaption></figure>')
+        tiles.append(
+            f'<figure style="display:inline-block;vertical-align:top;margin:4px;width:{width}px;{frame}">{picture}'
+            f'<figcaption style="font-size:10px;line-height:1.2">{html.escape(str(row.get("title", "")))}</figcaption></figure>'
+        )
     return "<div>" + "".join(tiles) + "</div>"
 
 # %% ../nbs/17_reports.ipynb #7d978453
 def show_examples(run: RunResults, n_users: int = 3):
     "Display the example users' histories and recommendations (HTML, with image thumbnails where items have them)."
     from IPython.display import HTML, Markdown, display
+
     for user, history, recommended in example_users(run, n_users):
         pictures = "image_path" in history
-        display(Markdown(f"**user {user}** - five of their best-rated training items, then the recommendations"
-                         + (" (framed in green: confirmed by the user's held-out interactions):" if pictures else ":")))
-        for table in (history, recommended): display(HTML(poster_grid(table) if pictures else table.to_html(index=False)))
+        display(
+            Markdown(
+                f"**user {user}** - five of their best-rated training items, then the recommendations"
+                + (" (framed in green: confirmed by the user's held-out interactions):" if pictures else ":")
+            )
+        )
+        for table in (history, recommended):
+            display(HTML(poster_grid(table) if pictures else table.to_html(index=False)))
 
 # %% ../nbs/17_reports.ipynb #p0st3rc2
-WELL_KNOWN_FILMS = ["Toy Story (1995)", "Star Wars: Episode IV - A New Hope (1977)", "Godfather, The (1972)", "Titanic (1997)", "Jurassic Park (1993)",
-                    "Silence of the Lambs, The (1991)", "Pulp Fiction (1994)", "Lion King, The (1994)", "Alien (1979)", "Fargo (1996)",
-                    "Schindler's List (1993)", "Terminator 2: Judgment Day (1991)", "Casablanca (1942)", "Matrix, The (1999)",
-                    "Beauty and the Beast (1991)", "Psycho (1960)", "Forrest Gump (1994)", "Back to the Future (1985)", "Shining, The (1980)",
-                    "Wizard of Oz, The (1939)"]  # MovieLens-1M item ids (its titles)
+WELL_KNOWN_FILMS = [
+    "Toy Story (1995)",
+    "Star Wars: Episode IV - A New Hope (1977)",
+    "Godfather, The (1972)",
+    "Titanic (1997)",
+    "Jurassic Park (1993)",
+    "Silence of the Lambs, The (1991)",
+    "Pulp Fiction (1994)",
+    "Lion King, The (1994)",
+    "Alien (1979)",
+    "Fargo (1996)",
+    "Schindler's List (1993)",
+    "Terminator 2: Judgment Day (1991)",
+    "Casablanca (1942)",
+    "Matrix, The (1999)",
+    "Beauty and the Beast (1991)",
+    "Psycho (1960)",
+    "Forrest Gump (1994)",
+    "Back to the Future (1985)",
+    "Shining, The (1980)",
+    "Wizard of Oz, The (1939)",
+]  # MovieLens-1M item ids (its titles)
 
-NEIGHBOUR_KINDS = {"poster": (0.0, 1.0), "text": (1.0, 0.0), "both": (1.0, 1.0)}  # kind -> (text weight, image weight) of the content vectors compared
+NEIGHBOUR_KINDS = {
+    "poster": (0.0, 1.0),
+    "text": (1.0, 0.0),
+    "both": (1.0, 1.0),
+}  # kind -> (text weight, image weight) of the content vectors compared
+
 
 def content_neighbours(dataset, items, k: int = 5) -> dict[str, np.ndarray]:
-    "The k nearest films of each of `items` (indices) by poster, by text and by both, among the items with a picture: kind -> (len(items), k) indices; {} without pictures."
+    """The k nearest films of each of `items` (indices) by poster, by text and by both, among the items with a picture:
+    kind -> (len(items), k) indices; {} without pictures."""
     from hybrid_recsys.embeddings import item_embeddings
+
     embeddings = item_embeddings(dataset)
-    if embeddings.image is None: return {}
+    if embeddings.image is None:
+        return {}
     items, candidates = np.asarray(items, dtype=np.int64), np.flatnonzero(embeddings.has_image)
     out = {}
     for kind, (text_weight, image_weight) in NEIGHBOUR_KINDS.items():
@@ -250,27 +370,48 @@ def content_neighbours(dataset, items, k: int = 5) -> dict[str, np.ndarray]:
         out[kind] = candidates[np.argsort(-scores, axis=1, kind="stable")[:, :k]]
     return out
 
+
 def show_neighbours(run: RunResults, films: list[str] = WELL_KNOWN_FILMS, k: int = 5):
-    "Display each film's poster, then its k nearest by poster, by text and by both (films not in the catalog are skipped)."
+    """Display each film's poster, then its k nearest by poster, by text and by both (films not in the catalog are
+    skipped)."""
     from IPython.display import HTML, Markdown, display
+
     ids = run.dataset.items["item_id"].astype(str)
     found = [film for film in films if film in set(ids)]
     neighbours = content_neighbours(run.dataset, run.dataset.item_index(found), k) if found else {}
-    if not neighbours: return display(Markdown("No item pictures in this run's catalog, or none of the films: nothing to compare."))
+    if not neighbours:
+        return display(Markdown("No item pictures in this run's catalog, or none of the films: nothing to compare."))
     items, cell = run.dataset.items, '<td style="vertical-align:top;padding:2px">'
-    rows = [f"<tr>{cell}{poster_grid(items.iloc[[run.dataset.item_index(film)]], 56)}</td>"
-            + "".join(f"{cell}{poster_grid(items.iloc[neighbours[kind][j]], 48)}</td>" for kind in ("poster", "text", "both")) + "</tr>"
-            for j, film in enumerate(found)]
-    display(HTML(f"<table><tr><th>film</th><th>{k} nearest by poster</th><th>by text</th><th>by both</th></tr>{''.join(rows)}</table>"))
+    rows = [
+        f"<tr>{cell}{poster_grid(items.iloc[[run.dataset.item_index(film)]], 56)}</td>"
+        + "".join(
+            f"{cell}{poster_grid(items.iloc[neighbours[kind][j]], 48)}</td>" for kind in ("poster", "text", "both")
+        )
+        + "</tr>"
+        for j, film in enumerate(found)
+    ]
+    display(
+        HTML(
+            f"<table><tr><th>film</th><th>{k} nearest by poster</th><th>by text</th><th>by "
+            f"both</th></tr>{''.join(rows)}</table>"
+        )
+    )
+
 
 def show_benchmarks(run: RunResults):
     "Display the benchmark results the configuration names (benchmarks/results/<name>.md), each as its script wrote it."
     from IPython.display import Markdown, display
-    for name in (run.config.benchmarks if run.config is not None else []):
+
+    for name in run.config.benchmarks if run.config is not None else []:
         path = project_root() / "benchmarks" / "results" / f"{name}.md"
-        if not path.is_file(): display(Markdown(f"`{path.relative_to(project_root())}`: not measured yet (run the script its name comes from)")); continue
+        if not path.is_file():
+            display(
+                Markdown(f"`{path.relative_to(project_root())}`: not measured yet (run the script its name comes from)")
+            )
+            continue
         text = path.read_text()
-        if text.startswith("# "): text = text.split("\n", 1)[1]  # the script's own title: the heading below names it
+        if text.startswith("# "):
+            text = text.split("\n", 1)[1]  # the script's own title: the heading below names it
         display(Markdown(f"### {name}\n{text}"))
 
 # %% ../nbs/17_reports.ipynb #0f0d67e9
@@ -278,14 +419,24 @@ def execute_report(config: Path | str, name: str) -> tuple[Path, Path]:
     "Execute the report template for a configuration; return the notebook and its HTML copy."
     import nbformat, papermill
     from nbconvert import HTMLExporter
+
     root = project_root()
     template, out = root / "reports" / "templates" / "experiment.ipynb", root / "reports" / f"{name}.ipynb"
     relative = config_path(config)
     relative = relative.relative_to(root) if relative.is_relative_to(root) else relative
     tmp = out.with_name(f".{name}.running.ipynb")  # renamed into place when complete
-    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"  # the kernel runs this environment's python
-    papermill.execute_notebook(str(template), str(tmp), parameters={"config": str(relative)}, cwd=str(root / "reports"),
-                               progress_bar=False, kernel_name="python3", log_output=False)
+    os.environ["PATH"] = (
+        f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"  # the kernel runs this environment's python
+    )
+    papermill.execute_notebook(
+        str(template),
+        str(tmp),
+        parameters={"config": str(relative)},
+        cwd=str(root / "reports"),
+        progress_bar=False,
+        kernel_name="python3",
+        log_output=False,
+    )
     tmp.replace(out)
     html, _ = HTMLExporter(template_name="lab").from_notebook_node(nbformat.read(out, as_version=4))
     out.with_suffix(".html").write_text(html)

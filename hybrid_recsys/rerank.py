@@ -15,7 +15,16 @@ import scipy.sparse as sp
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 
-from .core import ConfigError, EarlyStopping, HRSError, atomic_dir, progress_disabled, torch_device, unit_rows, zscore
+from hybrid_recsys.core import (
+    ConfigError,
+    EarlyStopping,
+    HRSError,
+    atomic_dir,
+    progress_disabled,
+    torch_device,
+    unit_rows,
+    zscore,
+)
 from .metrics import ndcg_at_k
 from .models import pair_times
 from .retrieval import Candidates
@@ -28,9 +37,11 @@ __all__ = ['N_TIME_BINS', 'MAX_CATEGORIES', 'VISUAL_DIM', 'VISUAL_PCA_ROWS', 'RE
 # %% ../nbs/13_rerank.ipynb #2b3171cd
 N_TIME_BINS = 32  # quantile bins of the training interactions' times, for the time-local popularity feature
 
+
 @dataclass
 class TimeContext:
     "When users were active and items were taken, from the training interactions' timestamps."
+
     start: float  # the first and last training timestamp (seconds)
     end: float
     user_last: np.ndarray  # (n_users,) the user's latest training timestamp (`end` for a user without any)
@@ -38,9 +49,11 @@ class TimeContext:
     item_first: np.ndarray  # (n_items,) the item's first training timestamp (`end` for an item without any: it is new)
     item_bin_popularity: np.ndarray  # (n_items, n_bins) log1p(count in the bin) / log1p(the bin's largest item count)
 
+
 @dataclass
 class FeatureContext:
     "Item and user quantities the re-ranker's features are computed from (built from the training interactions)."
+
     item_popularity: np.ndarray  # (n_items,) log1p(count) / log1p(max count)
     item_rating: np.ndarray  # (n_items,) mean rating, shrunk towards the global mean, z-scored (0 without ratings)
     user_rating: np.ndarray  # (n_users,) the user's mean rating, z-scored (0 without ratings)
@@ -50,18 +63,24 @@ class FeatureContext:
     user_activity: np.ndarray  # (n_users,) log1p(count) / log1p(max count)
     user_features: np.ndarray  # (n_users, n_user_features) demographics, encoded
     user_feature_names: list[str] = field(default_factory=list)
-    user_stats: np.ndarray | None = None  # (4,) what scales a new history's user features: max user count, global mean rating, mean and std of users' shrunk means
+    user_stats: np.ndarray | None = (
+        None  # (4,) what scales a new history's user features: max user count, global mean rating, mean and std of users' shrunk means
+    )
     times: TimeContext | None = None  # None: no time features (asked for none, or the data has no timestamps)
-    item_visual: np.ndarray | None = None  # (n_items, k) unit image vectors, projected (zeros: no image); None: no visual feature (see `with_visual`)
+    item_visual: np.ndarray | None = (
+        None  # (n_items, k) unit image vectors, projected (zeros: no image); None: no visual feature (see `with_visual`)
+    )
     user_visual: np.ndarray | None = None  # (n_users, k) unit sum of the image vectors of each user's history
-    visual_mean: np.ndarray | None = None  # (d,) the mean image vector the projection centres on; None: image vectors kept as given
+    visual_mean: np.ndarray | None = (
+        None  # (d,) the mean image vector the projection centres on; None: image vectors kept as given
+    )
     visual_basis: np.ndarray | None = None  # (d, k) the image vectors' leading principal axes
-
 
 # %% ../nbs/13_rerank.ipynb #f543de27
 @dataclass
 class UserFeatures:
     "The user side of the features for a batch: known users' rows, or computed from histories."
+
     genres: np.ndarray  # (n, n_genres) L2-normalised genre profile
     activity: np.ndarray  # (n,) log1p(count) / log1p(max training count)
     rating: np.ndarray  # (n,) shrunk mean rating, z-scored with the training users' statistics
@@ -70,37 +89,50 @@ class UserFeatures:
     time_bins: np.ndarray | None = None  # (n, n_bins) share of activity per time bin; with time features only
     visual: np.ndarray | None = None  # (n, d) unit sum of the history's image vectors; with the visual feature only
 
-
 # %% ../nbs/13_rerank.ipynb #dc2f6c9f
-MAX_CATEGORIES = 30  # a user column with more distinct values than this is numeric (z-scored) or an identifier (skipped)
+MAX_CATEGORIES = (
+    30  # a user column with more distinct values than this is numeric (z-scored) or an identifier (skipped)
+)
+
+
 def _encode_users(users: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     "Demographic columns as numbers: numeric z-scored, categorical one-hot; identifier-like columns skipped."
     columns, names = [], []
     for column in users.columns:
-        if column == "user_id": continue
+        if column == "user_id":
+            continue
         values = users[column]
         n_distinct = values.nunique(dropna=True)
-        if n_distinct <= 1: continue
+        if n_distinct <= 1:
+            continue
         if n_distinct <= MAX_CATEGORIES:
             for category in sorted(values.dropna().astype(str).unique()):
-                columns.append((values.astype(str) == category).to_numpy(np.float32)); names.append(f"{column}={category}")
+                columns.append((values.astype(str) == category).to_numpy(np.float32))
+                names.append(f"{column}={category}")
         elif pd.api.types.is_numeric_dtype(values):
             numbers = values.to_numpy(np.float64)
-            columns.append(np.nan_to_num(zscore(numbers)).astype(np.float32)); names.append(column)
+            columns.append(np.nan_to_num(zscore(numbers)).astype(np.float32))
+            names.append(column)
     return (np.stack(columns, 1) if columns else np.zeros((len(users), 0), np.float32)), names
 
 # %% ../nbs/13_rerank.ipynb #b62d458e
-def _unit_rows(matrix: np.ndarray) -> np.ndarray: return unit_rows(matrix).astype(np.float32)
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    return unit_rows(matrix).astype(np.float32)
 
 # %% ../nbs/13_rerank.ipynb #42fef05f
 def _time_context(dataset, binary: sp.csr_matrix) -> TimeContext | None:
     "Time quantities of the training interactions (the pattern of `binary`); None when the dataset lacks timestamps."
     stamps = dataset.interactions["timestamp"].to_numpy(np.float64)
-    if len(stamps) == 0 or np.isnan(stamps).any(): return None
-    pair_stamps = np.nan_to_num(pair_times(dataset, binary), nan=0.0)  # the training pairs' timestamps, in binary's stored order
+    if len(stamps) == 0 or np.isnan(stamps).any():
+        return None
+    pair_stamps = np.nan_to_num(
+        pair_times(dataset, binary), nan=0.0
+    )  # the training pairs' timestamps, in binary's stored order
     times = sp.csr_matrix((pair_stamps, binary.indices, binary.indptr), shape=binary.shape)
-    times.eliminate_zeros(); times.sort_indices()
-    if times.nnz == 0: return None
+    times.eliminate_zeros()
+    times.sort_indices()
+    if times.nnz == 0:
+        return None
     start, end = float(times.data.min()), float(times.data.max())
     edges = np.unique(np.quantile(times.data, np.linspace(0, 1, N_TIME_BINS + 1)[1:-1]))
     bins = np.searchsorted(edges, times.data, side="right")
@@ -110,17 +142,25 @@ def _time_context(dataset, binary: sp.csr_matrix) -> TimeContext | None:
     user_bins /= np.maximum(user_bins.sum(1, keepdims=True), 1.0)
     item_counts = np.zeros((times.shape[1], n_bins), np.float64)
     np.add.at(item_counts, (times.indices, bins), 1.0)
-    item_bin_popularity = (np.log1p(item_counts) / np.log1p(np.maximum(item_counts.max(0, keepdims=True), 1.0))).astype(np.float32)
-    user_last = np.full(times.shape[0], start); np.maximum.at(user_last, rows, times.data)
+    item_bin_popularity = (np.log1p(item_counts) / np.log1p(np.maximum(item_counts.max(0, keepdims=True), 1.0))).astype(
+        np.float32
+    )
+    user_last = np.full(times.shape[0], start)
+    np.maximum.at(user_last, rows, times.data)
     user_last[np.diff(times.indptr) == 0] = end
-    item_first = np.full(times.shape[1], end); np.minimum.at(item_first, times.indices, times.data)
+    item_first = np.full(times.shape[1], end)
+    np.minimum.at(item_first, times.indices, times.data)
     return TimeContext(start, end, user_last, user_bins, item_first, item_bin_popularity)
 
-def feature_context(dataset, train_csr: sp.csr_matrix,
-                    time_features: bool = True,  # add the time features (where the dataset has timestamps)
-                   ) -> FeatureContext:
+
+def feature_context(
+    dataset,
+    train_csr: sp.csr_matrix,
+    time_features: bool = True,  # add the time features (where the dataset has timestamps)
+) -> FeatureContext:
     "Everything the features need from the dataset and the interactions stage 1 was fitted on."
-    binary = sp.csr_matrix(train_csr, dtype=np.float32, copy=True); binary.data[:] = 1.0
+    binary = sp.csr_matrix(train_csr, dtype=np.float32, copy=True)
+    binary.data[:] = 1.0
     counts = np.asarray(binary.sum(0)).ravel()
     activity = np.diff(binary.indptr).astype(np.float64)
     years = pd.to_numeric(dataset.items["year"], errors="coerce").to_numpy(np.float64)
@@ -129,131 +169,186 @@ def feature_context(dataset, train_csr: sp.csr_matrix,
     user_features, names = _encode_users(dataset.users)
     ratings = sp.csr_matrix(train_csr, dtype=np.float64)
     overall = ratings.data.mean() if ratings.nnz else 0.0
-    item_mean = (np.asarray(ratings.sum(0)).ravel() + 10 * overall) / (counts + 10)  # shrunk: 10 pseudo-ratings at the global mean
+    item_mean = (np.asarray(ratings.sum(0)).ravel() + 10 * overall) / (
+        counts + 10
+    )  # shrunk: 10 pseudo-ratings at the global mean
     user_mean = (np.asarray(ratings.sum(1)).ravel() + 10 * overall) / (activity + 10)
     user_stats = np.array([activity.max(initial=0), overall, user_mean.mean(), user_mean.std()], np.float64)
-    return FeatureContext((np.log1p(counts) / np.log1p(max(counts.max(), 1))).astype(np.float32), zscore(item_mean).astype(np.float32), zscore(user_mean).astype(np.float32),
-                          year_z.astype(np.float32),
-                          _unit_rows(genres.toarray()), _unit_rows(np.asarray((binary @ genres).todense())),
-                          (np.log1p(activity) / np.log1p(max(activity.max(), 1))).astype(np.float32), user_features, names, user_stats,
-                          _time_context(dataset, binary) if time_features else None)
-
+    return FeatureContext(
+        (np.log1p(counts) / np.log1p(max(counts.max(), 1))).astype(np.float32),
+        zscore(item_mean).astype(np.float32),
+        zscore(user_mean).astype(np.float32),
+        year_z.astype(np.float32),
+        _unit_rows(genres.toarray()),
+        _unit_rows(np.asarray((binary @ genres).todense())),
+        (np.log1p(activity) / np.log1p(max(activity.max(), 1))).astype(np.float32),
+        user_features,
+        names,
+        user_stats,
+        _time_context(dataset, binary) if time_features else None,
+    )
 
 # %% ../nbs/13_rerank.ipynb #26a647b4
 @patch
 def for_users(self: FeatureContext, user_ids) -> UserFeatures:
     "The stored user features of users the context was built on."
     users = np.asarray(user_ids, dtype=np.int64)
-    times, visual = getattr(self, "times", None), self.user_visual  # None too in a context pickled before these features
-    return UserFeatures(self.user_genres[users], self.user_activity[users], self.user_rating[users], self.user_features[users],
-                        None if times is None else times.user_last[users], None if times is None else times.user_bins[users],
-                        None if visual is None else visual[users])
-
+    times, visual = (
+        getattr(self, "times", None),
+        self.user_visual,
+    )  # None too in a context pickled before these features
+    return UserFeatures(
+        self.user_genres[users],
+        self.user_activity[users],
+        self.user_rating[users],
+        self.user_features[users],
+        None if times is None else times.user_last[users],
+        None if times is None else times.user_bins[users],
+        None if visual is None else visual[users],
+    )
 
 # %% ../nbs/13_rerank.ipynb #69e821ee
 @patch
-def for_histories(self: FeatureContext,
-                  history_csr: sp.csr_matrix,  # (n, n_items) histories (values: ratings, or 1)
-                  user_ids=None,  # (n,) the known user behind each history (for demographics), -1 for a newcomer
-                 ) -> UserFeatures:
-    "User features computed from histories, scaled as the training users' were; times: a known user's training activity, a newcomer at the training data's end."
-    if self.user_stats is None: raise HRSError("this feature context predates history features: rebuild the model bundle")
+def for_histories(
+    self: FeatureContext,
+    history_csr: sp.csr_matrix,  # (n, n_items) histories (values: ratings, or 1)
+    user_ids=None,  # (n,) the known user behind each history (for demographics), -1 for a newcomer
+) -> UserFeatures:
+    """User features computed from histories, scaled as the training users' were; times: a known user's training
+    activity, a newcomer at the training data's end."""
+    if self.user_stats is None:
+        raise HRSError("this feature context predates history features: rebuild the model bundle")
     max_count, overall, mean_of_means, std_of_means = self.user_stats
     history = sp.csr_matrix(history_csr, dtype=np.float64)
     count = np.diff(history.indptr).astype(np.float64)
-    binary = history.copy(); binary.data[:] = 1.0
+    binary = history.copy()
+    binary.data[:] = 1.0
     user_mean = (np.asarray(history.sum(1)).ravel() + 10 * overall) / (count + 10)
     rating = ((user_mean - mean_of_means) / (std_of_means or 1.0)).astype(np.float32)
     activity = (np.log1p(count) / np.log1p(max(max_count, 1))).astype(np.float32)
-    genres = _unit_rows(np.asarray(binary.astype(np.float32) @ (self.item_genres > 0).astype(np.float32)))  # sparse @ dense: no per-call sparse copy of the genres
+    genres = _unit_rows(
+        np.asarray(binary.astype(np.float32) @ (self.item_genres > 0).astype(np.float32))
+    )  # sparse @ dense: no per-call sparse copy of the genres
     users = np.full(history.shape[0], -1, np.int64) if user_ids is None else np.asarray(user_ids, dtype=np.int64)
     demographics = np.where((users >= 0)[:, None], self.user_features[np.maximum(users, 0)], 0.0).astype(np.float32)
     times, last_time, time_bins = getattr(self, "times", None), None, None
     if times is not None:  # a known user keeps the time of their training activity; a newcomer is placed at its end
         known, rows = users >= 0, np.maximum(users, 0)
         last_time = np.where(known, times.user_last[rows], times.end)
-        time_bins = np.where(known[:, None], times.user_bins[rows], np.eye(times.user_bins.shape[1], dtype=np.float32)[-1])
+        time_bins = np.where(
+            known[:, None], times.user_bins[rows], np.eye(times.user_bins.shape[1], dtype=np.float32)[-1]
+        )
     visual = None if self.item_visual is None else _unit_rows(binary.astype(np.float32) @ self.item_visual)
     return UserFeatures(genres, activity, rating, demographics, last_time, time_bins, visual)
 
 # %% ../nbs/13_rerank.ipynb #7a3bffb6
 @patch
-def with_items(self: FeatureContext,
-               n_items: int,  # the grown catalog's size
-               item_year: dict[int, float] | None = None,  # item -> release year z-scored with the training items' statistics (0: unknown)
-               item_genres: dict[int, np.ndarray] | None = None,  # item -> 0/1 indicators over the context's genres
-               item_visual: np.ndarray | None = None,  # (n_items, d) every item's image vector over the grown catalog (the content source's); None: new items get none
-              ) -> FeatureContext:
-    "A copy over a grown catalog: a new item has no interactions (popularity 0, an average rating: z-score 0, first seen at the training data's end); the given items' years, genres and image vectors set."
+def with_items(
+    self: FeatureContext,
+    n_items: int,  # the grown catalog's size
+    item_year: dict[int, float]
+    | None = None,  # item -> release year z-scored with the training items' statistics (0: unknown)
+    item_genres: dict[int, np.ndarray] | None = None,  # item -> 0/1 indicators over the context's genres
+    item_visual: np.ndarray
+    | None = None,  # (n_items, d) every item's image vector over the grown catalog (the content source's); None: new items get none
+) -> FeatureContext:
+    """A copy over a grown catalog: a new item has no interactions (popularity 0, an average rating: z-score 0, first
+    seen at the training data's end); the given items' years, genres and image vectors set."""
     grow = lambda a: np.pad(a, [(0, n_items - len(a))] + [(0, 0)] * (a.ndim - 1))
     year, genres = grow(self.item_year).copy(), grow(self.item_genres).copy()
-    for item, z in (item_year or {}).items(): year[item] = z
-    for item, indicators in (item_genres or {}).items(): genres[item] = _unit_rows(np.asarray(indicators, np.float32)[None])[0]
+    for item, z in (item_year or {}).items():
+        year[item] = z
+    for item, indicators in (item_genres or {}).items():
+        genres[item] = _unit_rows(np.asarray(indicators, np.float32)[None])[0]
     times = getattr(self, "times", None)
     if times is not None:
         first = np.concatenate([times.item_first, np.full(n_items - len(times.item_first), times.end)])
         times = dataclasses.replace(times, item_first=first, item_bin_popularity=grow(times.item_bin_popularity))
     visual = self.item_visual
-    if visual is not None: visual = grow(visual) if item_visual is None else self.project_visual(item_visual)
-    return dataclasses.replace(self, item_popularity=grow(self.item_popularity), item_rating=grow(self.item_rating), item_year=year, item_genres=genres,
-                               times=times, item_visual=visual)
-
+    if visual is not None:
+        visual = grow(visual) if item_visual is None else self.project_visual(item_visual)
+    return dataclasses.replace(
+        self,
+        item_popularity=grow(self.item_popularity),
+        item_rating=grow(self.item_rating),
+        item_year=year,
+        item_genres=genres,
+        times=times,
+        item_visual=visual,
+    )
 
 # %% ../nbs/13_rerank.ipynb #v1sua1c0
 VISUAL_DIM = 128  # image vectors wider than this are projected onto this many principal axes
 VISUAL_PCA_ROWS = 20_000  # the most items the projection is fitted on (a seeded sample of larger catalogs)
 
+
 @patch
-def with_visual(self: FeatureContext,
-                item_visual: np.ndarray | None,  # (n_items, d) image vectors, zeros for an item without one (the content source's `image_vectors()`); None: no visual feature
-                train_csr: sp.csr_matrix,  # the interactions the context was built on
-                dim: int = VISUAL_DIM,  # project wider image vectors onto this many principal axes
-               ) -> FeatureContext:
-    "A copy with the visual feature's tables (item image vectors, user visual profiles), or without them when no item has an image."
+def with_visual(
+    self: FeatureContext,
+    item_visual: np.ndarray
+    | None,  # (n_items, d) image vectors, zeros for an item without one (the content source's `image_vectors()`); None: no visual feature
+    train_csr: sp.csr_matrix,  # the interactions the context was built on
+    dim: int = VISUAL_DIM,  # project wider image vectors onto this many principal axes
+) -> FeatureContext:
+    """A copy with the visual feature's tables (item image vectors, user visual profiles), or without them when no item
+    has an image."""
     if item_visual is None or not np.abs(item_visual).sum():
         return dataclasses.replace(self, item_visual=None, user_visual=None, visual_mean=None, visual_basis=None)
     item_visual = np.asarray(item_visual, np.float32)
-    mean, basis = _principal_axes(item_visual[np.abs(item_visual).sum(1) > 0], dim) if item_visual.shape[1] > dim else (None, None)
+    mean, basis = (
+        _principal_axes(item_visual[np.abs(item_visual).sum(1) > 0], dim)
+        if item_visual.shape[1] > dim
+        else (None, None)
+    )
     projected = dataclasses.replace(self, visual_mean=mean, visual_basis=basis)
     item_visual = projected.project_visual(item_visual)
-    binary = sp.csr_matrix(train_csr, dtype=np.float32, copy=True); binary.data[:] = 1.0
+    binary = sp.csr_matrix(train_csr, dtype=np.float32, copy=True)
+    binary.data[:] = 1.0
     return dataclasses.replace(projected, item_visual=item_visual, user_visual=_unit_rows(binary @ item_visual))
+
 
 @patch
 def project_visual(self: FeatureContext, vectors: np.ndarray) -> np.ndarray:
-    "(n, k) unit rows: image vectors centred and projected as the context's were (as given where it keeps no projection); a zero row (no image) stays zero."
+    """(n, k) unit rows: image vectors centred and projected as the context's were (as given where it keeps no
+    projection); a zero row (no image) stays zero."""
     vectors = np.asarray(vectors, np.float32)
     basis = getattr(self, "visual_basis", None)  # None too in a context saved before the projection
-    if basis is None: return _unit_rows(vectors)
+    if basis is None:
+        return _unit_rows(vectors)
     has = np.abs(vectors).sum(1) > 0
     projected = np.zeros((len(vectors), basis.shape[1]), np.float32)
     projected[has] = (vectors[has] - self.visual_mean) @ basis
     return _unit_rows(projected)
 
+
 def _principal_axes(vectors: np.ndarray, dim: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     "The mean and the (d, dim) leading principal axes of `vectors`, from a sample of at most `VISUAL_PCA_ROWS` rows."
-    if len(vectors) > VISUAL_PCA_ROWS: vectors = vectors[np.random.default_rng(seed).choice(len(vectors), VISUAL_PCA_ROWS, replace=False)]
+    if len(vectors) > VISUAL_PCA_ROWS:
+        vectors = vectors[np.random.default_rng(seed).choice(len(vectors), VISUAL_PCA_ROWS, replace=False)]
     mean = vectors.mean(0)
     _, _, axes = np.linalg.svd(vectors - mean, full_matrices=False)
     basis = np.zeros((vectors.shape[1], dim), np.float32)  # fewer rows than dim: the axes there are, the rest zero
-    basis[:, :len(axes[:dim])] = axes[:dim].T
+    basis[:, : len(axes[:dim])] = axes[:dim].T
     return mean.astype(np.float32), basis
 
+
 def _visual_affinity(user_visual: np.ndarray, item_visual: np.ndarray, items: np.ndarray) -> np.ndarray:
-    "(n, C) cosine of each candidate's image vector with its user's visual profile, a block of users at a time (never an (n, C, d) array of them all)."
+    """(n, C) cosine of each candidate's image vector with its user's visual profile, a block of users at a time (never
+    an (n, C, d) array of them all)."""
     out = np.empty(items.shape, np.float32)
-    block = max(1, 2 ** 22 // max(items.shape[1] * item_visual.shape[1], 1))
+    block = max(1, 2**22 // max(items.shape[1] * item_visual.shape[1], 1))
     for start in range(0, len(items), block):
         rows = slice(start, start + block)
         out[rows] = np.einsum("ud,ucd->uc", user_visual[rows], item_visual[items[rows]])
     return out
 
 # %% ../nbs/13_rerank.ipynb #4a22a359
-def candidate_features(candidates: Candidates,  # the batch of users' candidates
-                       context: FeatureContext,  # from `feature_context`
-                       rrf_k: float = 60.0,  # the generator's RRF damping (for the fusion feature)
-                       reference: Candidates | None = None,  # whose candidate set sets the z-score statistics (default: `candidates`)
-                      ) -> tuple[np.ndarray, list[str]]:
+def candidate_features(
+    candidates: Candidates,  # the batch of users' candidates
+    context: FeatureContext,  # from `feature_context`
+    rrf_k: float = 60.0,  # the generator's RRF damping (for the fusion feature)
+    reference: Candidates | None = None,  # whose candidate set sets the z-score statistics (default: `candidates`)
+) -> tuple[np.ndarray, list[str]]:
     "(n_users, n_candidates, n_features) float32 features, zeros at pads, and the feature names."
     reference = candidates if reference is None else reference
     mask, items = candidates.mask, np.maximum(candidates.items, 0)
@@ -269,80 +364,132 @@ def candidate_features(candidates: Candidates,  # the batch of users' candidates
         fused += np.where(listed, 1.0 / (rrf_k + ranks + 1.0), 0.0).astype(np.float32)
         columns += [(scores - mean) / np.maximum(std, 1e-6), np.log1p(ranks) / np.log1p(candidates.depth), listed]
         names += [f"{name}:score_z", f"{name}:rank", f"{name}:listed"]
-    if candidates.histories is None: users = context.for_users(candidates.user_ids)
-    else: users = context.for_histories(candidates.histories, candidates.user_ids)
-    columns += [fused * rrf_k, context.item_popularity[items], context.item_rating[items], context.item_year[items],
-                np.einsum("ug,ucg->uc", users.genres, context.item_genres[items]),
-                np.broadcast_to(users.activity[:, None], items.shape), np.broadcast_to(users.rating[:, None], items.shape)]
-    names += ["fused_rrf", "item_popularity", "item_rating", "item_year", "genre_affinity", "user_activity", "user_rating"]
+    if candidates.histories is None:
+        users = context.for_users(candidates.user_ids)
+    else:
+        users = context.for_histories(candidates.histories, candidates.user_ids)
+    columns += [
+        fused * rrf_k,
+        context.item_popularity[items],
+        context.item_rating[items],
+        context.item_year[items],
+        np.einsum("ug,ucg->uc", users.genres, context.item_genres[items]),
+        np.broadcast_to(users.activity[:, None], items.shape),
+        np.broadcast_to(users.rating[:, None], items.shape),
+    ]
+    names += [
+        "fused_rrf",
+        "item_popularity",
+        "item_rating",
+        "item_year",
+        "genre_affinity",
+        "user_activity",
+        "user_rating",
+    ]
     for j, name in enumerate(context.user_feature_names):
-        columns.append(np.broadcast_to(users.demographics[:, j][:, None], items.shape)); names.append(f"user:{name}")
+        columns.append(np.broadcast_to(users.demographics[:, j][:, None], items.shape))
+        names.append(f"user:{name}")
     times = getattr(context, "times", None)
     if times is not None:
         span = max(times.end - times.start, 1.0)
-        columns += [np.einsum("ub,ucb->uc", users.time_bins, times.item_bin_popularity[items]),  # how much the item was taken while the user was active
-                    np.clip((users.last_time[:, None] - times.item_first[items]) / span, -1.0, 1.0),  # negative: first taken after the user's last activity
-                    np.broadcast_to(((times.end - users.last_time) / span)[:, None], items.shape)]  # how long before the data's end the user was last active
+        columns += [
+            np.einsum(
+                "ub,ucb->uc", users.time_bins, times.item_bin_popularity[items]
+            ),  # how much the item was taken while the user was active
+            np.clip(
+                (users.last_time[:, None] - times.item_first[items]) / span, -1.0, 1.0
+            ),  # negative: first taken after the user's last activity
+            np.broadcast_to(((times.end - users.last_time) / span)[:, None], items.shape),
+        ]  # how long before the data's end the user was last active
         names += ["time_popularity", "item_age_at_user", "user_recency"]
     if context.item_visual is not None and users.visual is not None:
-        columns.append(_visual_affinity(users.visual, context.item_visual, items)); names.append("visual_affinity")
+        columns.append(_visual_affinity(users.visual, context.item_visual, items))
+        names.append("visual_affinity")
     features = np.stack(columns, -1).astype(np.float32)
     features[~mask] = 0.0
     return features, names
 
-
 # %% ../nbs/13_rerank.ipynb #fc35f3f6
 def drop_patterns(drop) -> list[str]:
     "`drop_features` as a list of patterns; a bare string is refused (it would be read letter by letter)."
-    if isinstance(drop, str): raise ConfigError(f"drop_features: expected a list of feature names or patterns, got the string {drop!r} (on the command line: --param 'drop_features=[\"user:*\"]')")
+    if isinstance(drop, str):
+        raise ConfigError(
+            f"drop_features: expected a list of feature names or patterns, got the string {drop!r} (on the command "
+            "line: --param 'drop_features=[\"user:*\"]')"
+        )
     return [str(pattern) for pattern in drop]
+
 
 @functools.lru_cache(maxsize=64)
 def _kept_columns(names: tuple[str, ...], drop: tuple[str, ...]) -> tuple[int, ...]:
     "The positions of the names that match none of `drop`, matched once per (names, drop) and not on every request."
     unmatched = [pattern for pattern in drop if not any(fnmatch.fnmatchcase(name, pattern) for name in names)]
-    if unmatched: raise ConfigError(f"drop_features {unmatched}: no re-ranker feature matches; the features are {', '.join(names)}")
+    if unmatched:
+        raise ConfigError(
+            f"drop_features {unmatched}: no re-ranker feature matches; the features are {', '.join(names)}"
+        )
     keep = tuple(j for j, name in enumerate(names) if not any(fnmatch.fnmatchcase(name, pattern) for pattern in drop))
-    if not keep: raise ConfigError(f"drop_features {list(drop)} leaves the re-ranker no feature")
+    if not keep:
+        raise ConfigError(f"drop_features {list(drop)} leaves the re-ranker no feature")
     return keep
 
-def select_features(features: np.ndarray,  # (..., n_features) from `candidate_features`
-                    names: list[str],  # their names
-                    drop=(),  # feature names or shell-style patterns ('user:*', 'content:*') to leave out
-                   ) -> tuple[np.ndarray, list[str]]:
+
+def select_features(
+    features: np.ndarray,  # (..., n_features) from `candidate_features`
+    names: list[str],  # their names
+    drop=(),  # feature names or shell-style patterns ('user:*', 'content:*') to leave out
+) -> tuple[np.ndarray, list[str]]:
     "The features and names without the columns that match any of `drop`."
     drop = tuple(drop_patterns(drop))
-    if not drop: return features, list(names)
+    if not drop:
+        return features, list(names)
     keep = _kept_columns(tuple(names), drop)
     return features[..., list(keep)], [names[j] for j in keep]
 
 # %% ../nbs/13_rerank.ipynb #53d5c036
 class Reranker:
     "An MLP that scores (user, candidate) feature vectors; trained listwise or pairwise, early-stopped on NDCG@10."
-    def __init__(self,
-                 hidden: tuple[int, ...] = (64, 32),  # hidden layer sizes
-                 dropout: float = 0.1,  # dropout after each hidden layer
-                 loss: str = "softmax",  # 'softmax' (listwise) or 'pairwise'
-                 lr: float = 3e-3,  # Adam learning rate
-                 weight_decay: float = 1e-5,  # Adam L2
-                 epochs: int = 60,  # at most
-                 patience: int = 8,  # epochs without a better validation NDCG@10 before stopping
-                 batch_users: int = 32,  # users per gradient step
-                 valid_share: float = 0.2,  # share of training users held out for early stopping (each member its own)
-                 n_models: int = 1,  # an ensemble: networks trained from different seeds on different early-stopping users, scores averaged
-                 seed: int = 42,
-                 device: str = "auto",  # 'auto', 'cpu' or 'cuda'
-                ):
-        if loss not in ("softmax", "pairwise"): raise ConfigError(f"reranker loss {loss!r}: expected softmax or pairwise")
-        if not 0 < valid_share < 1: raise ConfigError(f"reranker valid_share must be in (0, 1), got {valid_share}")
-        self.params = dict(hidden=[int(h) for h in hidden], dropout=float(dropout), loss=loss, lr=float(lr), weight_decay=float(weight_decay),
-                           epochs=int(epochs), patience=int(patience), batch_users=int(batch_users), valid_share=float(valid_share),
-                           n_models=int(n_models), seed=int(seed), device=device)
-        if n_models < 1: raise ConfigError(f"reranker n_models must be at least 1, got {n_models}")
+
+    def __init__(
+        self,
+        hidden: tuple[int, ...] = (64, 32),  # hidden layer sizes
+        dropout: float = 0.1,  # dropout after each hidden layer
+        loss: str = "softmax",  # 'softmax' (listwise) or 'pairwise'
+        lr: float = 3e-3,  # Adam learning rate
+        weight_decay: float = 1e-5,  # Adam L2
+        epochs: int = 60,  # at most
+        patience: int = 8,  # epochs without a better validation NDCG@10 before stopping
+        batch_users: int = 32,  # users per gradient step
+        valid_share: float = 0.2,  # share of training users held out for early stopping (each member its own)
+        n_models: int = 1,  # an ensemble: networks trained from different seeds on different early-stopping users, scores averaged
+        seed: int = 42,
+        device: str = "auto",  # 'auto', 'cpu' or 'cuda'
+    ):
+        if loss not in ("softmax", "pairwise"):
+            raise ConfigError(f"reranker loss {loss!r}: expected softmax or pairwise")
+        if not 0 < valid_share < 1:
+            raise ConfigError(f"reranker valid_share must be in (0, 1), got {valid_share}")
+        self.params = dict(
+            hidden=[int(h) for h in hidden],
+            dropout=float(dropout),
+            loss=loss,
+            lr=float(lr),
+            weight_decay=float(weight_decay),
+            epochs=int(epochs),
+            patience=int(patience),
+            batch_users=int(batch_users),
+            valid_share=float(valid_share),
+            n_models=int(n_models),
+            seed=int(seed),
+            device=device,
+        )
+        if n_models < 1:
+            raise ConfigError(f"reranker n_models must be at least 1, got {n_models}")
         self.history: list[dict] = []
 
     def new_network(self, n_features: int):
         import torch
+
         layers, width = [], n_features
         for size in self.params["hidden"]:
             layers += [torch.nn.Linear(width, size), torch.nn.ReLU(), torch.nn.Dropout(self.params["dropout"])]
@@ -353,6 +500,7 @@ class Reranker:
 @patch
 def _batch_loss(self: Reranker, logits, labels, mask, generator):
     import torch
+
     if self.params["loss"] == "softmax":
         logits = logits.masked_fill(~mask, -1e9)
         target = labels / labels.sum(1, keepdim=True)
@@ -373,27 +521,34 @@ def _ndcg_at_10(scores: np.ndarray, labels: np.ndarray) -> float:
     return float(ndcg_at_k(np.take_along_axis(labels, order, 1), labels.sum(1), 10).mean())
 
 # %% ../nbs/13_rerank.ipynb #d1595bec
-def early_stopping_split(n_rows: int, groups: np.ndarray | None, share: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    "(held-out rows, training rows): a random `share` of the groups (users) held out whole for early stopping; rows in the shuffled order of their groups."
+def early_stopping_split(
+    n_rows: int, groups: np.ndarray | None, share: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """(held-out rows, training rows): a random `share` of the groups (users) held out whole for early stopping; rows in
+    the shuffled order of their groups."""
     group_of = np.arange(n_rows) if groups is None else np.unique(groups, return_inverse=True)[1].ravel()
     shuffled = rng.permutation(group_of.max() + 1)
-    position = np.empty_like(shuffled); position[shuffled] = np.arange(len(shuffled))
+    position = np.empty_like(shuffled)
+    position[shuffled] = np.arange(len(shuffled))
     rows = np.argsort(position[group_of], kind="stable")
     n_valid = int((position[group_of] < max(1, int(round(share * len(shuffled))))).sum())
     return rows[:n_valid], rows[n_valid:]
 
-
 # %% ../nbs/13_rerank.ipynb #210dc384
 @patch
-def fit(self: Reranker,
-        features: np.ndarray,  # (n_users, C, F) from `candidate_features`
-        mask: np.ndarray,  # (n_users, C) real candidates
-        labels: np.ndarray,  # (n_users, C) 1 where the candidate is relevant
-        feature_names: list[str] | None = None,
-        groups: np.ndarray | None = None,  # (n_users,) rows with the same group (the same user in several folds) stay on one side of early stopping
-       ) -> Reranker:
-    "Train `n_models` networks on the users' candidate lists, each keeping the weights of its best early-stopping epoch."
+def fit(
+    self: Reranker,
+    features: np.ndarray,  # (n_users, C, F) from `candidate_features`
+    mask: np.ndarray,  # (n_users, C) real candidates
+    labels: np.ndarray,  # (n_users, C) 1 where the candidate is relevant
+    feature_names: list[str] | None = None,
+    groups: np.ndarray
+    | None = None,  # (n_users,) rows with the same group (the same user in several folds) stay on one side of early stopping
+) -> Reranker:
+    """Train `n_models` networks on the users' candidate lists, each keeping the weights of its best early-stopping
+    epoch."""
     import torch
+
     p = self.params
     self.feature_names = list(feature_names or [f"f{j}" for j in range(features.shape[-1])])
     rows = features[mask]
@@ -402,31 +557,54 @@ def fit(self: Reranker,
     y, m = torch.tensor(labels, dtype=torch.float32), torch.tensor(mask)
     self.device = torch_device(p["device"])
     self.nets, self.history, self.best_epochs, self.valid_ndcgs, self.early_stopping_rows = [], [], [], [], []
-    for member in tqdm(range(p["n_models"]), desc="re-ranker", leave=False, disable=progress_disabled() or p["n_models"] == 1):
+    for member in tqdm(
+        range(p["n_models"]), desc="re-ranker", leave=False, disable=progress_disabled() or p["n_models"] == 1
+    ):
         seed = p["seed"] + member
-        torch.manual_seed(seed); rng = np.random.default_rng(seed)
+        torch.manual_seed(seed)
+        rng = np.random.default_rng(seed)
         generator = torch.Generator().manual_seed(seed)
-        valid, train = early_stopping_split(len(features), groups, p["valid_share"], rng)  # each member early-stops on its own share of the users
+        valid, train = early_stopping_split(
+            len(features), groups, p["valid_share"], rng
+        )  # each member early-stops on its own share of the users
         self.early_stopping_rows.append(valid)
         train = train[labels[train].sum(1) > 0]
-        if len(train) == 0: raise HRSError("the re-ranker has no training user with a relevant candidate: stage 1 recalls nothing")
+        if len(train) == 0:
+            raise HRSError("the re-ranker has no training user with a relevant candidate: stage 1 recalls nothing")
         net = self.new_network(features.shape[-1]).to(self.device)
         optimiser = torch.optim.Adam(net.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
         stopping, best_state = EarlyStopping(p["patience"]), None
         for epoch in range(p["epochs"]):
-            net.train(); start = time.perf_counter(); losses = []
+            net.train()
+            start = time.perf_counter()
+            losses = []
             for batch in np.array_split(rng.permutation(train), max(1, len(train) // p["batch_users"])):
                 logits = net(x[batch].to(self.device)).squeeze(-1)
                 loss = self._batch_loss(logits, y[batch].to(self.device), m[batch].to(self.device), generator)
-                optimiser.zero_grad(); loss.backward(); optimiser.step(); losses.append(loss.item())
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+                losses.append(loss.item())
             net.eval()
             score = _ndcg_at_10(self._raw_scores(x[valid], m[valid], [net]), labels[valid])
-            self.history.append({"member": member, "epoch": epoch + 1, "loss": float(np.mean(losses)), "valid_ndcg@10": score,
-                                 "seconds": time.perf_counter() - start})
-            if stopping.improved(score, epoch + 1): best_state = {k: v.clone() for k, v in net.state_dict().items()}
-            elif stopping.stop: break
-        net.load_state_dict(best_state); net.eval()
-        self.nets.append(net); self.best_epochs.append(stopping.best_epoch); self.valid_ndcgs.append(stopping.best)
+            self.history.append(
+                {
+                    "member": member,
+                    "epoch": epoch + 1,
+                    "loss": float(np.mean(losses)),
+                    "valid_ndcg@10": score,
+                    "seconds": time.perf_counter() - start,
+                }
+            )
+            if stopping.improved(score, epoch + 1):
+                best_state = {k: v.clone() for k, v in net.state_dict().items()}
+            elif stopping.stop:
+                break
+        net.load_state_dict(best_state)
+        net.eval()
+        self.nets.append(net)
+        self.best_epochs.append(stopping.best_epoch)
+        self.valid_ndcgs.append(stopping.best)
     return self
 
 # %% ../nbs/13_rerank.ipynb #a755725a
@@ -434,6 +612,7 @@ def fit(self: Reranker,
 def _raw_scores(self: Reranker, x, m, nets=None) -> np.ndarray:
     "Mean score of the ensemble's networks (or of `nets`); -inf at pads."
     import torch
+
     nets = self.nets if nets is None else nets
     with torch.inference_mode():
         total = 0
@@ -446,8 +625,11 @@ def _raw_scores(self: Reranker, x, m, nets=None) -> np.ndarray:
 def score(self: Reranker, features: np.ndarray, mask: np.ndarray) -> np.ndarray:
     "Scores (n_users, C) of candidates; -inf at pads."
     import torch
-    if not hasattr(self, "nets"): raise RuntimeError("Reranker is not fitted: call fit(features, mask, labels) first")
-    if features.shape[-1] != len(self.mean): raise ValueError(f"features have {features.shape[-1]} columns, the re-ranker was trained on {len(self.mean)}")
+
+    if not hasattr(self, "nets"):
+        raise RuntimeError("Reranker is not fitted: call fit(features, mask, labels) first")
+    if features.shape[-1] != len(self.mean):
+        raise ValueError(f"features have {features.shape[-1]} columns, the re-ranker was trained on {len(self.mean)}")
     return self._raw_scores(torch.tensor((features - self.mean) / self.std, dtype=torch.float32), torch.tensor(mask))
 
 # %% ../nbs/13_rerank.ipynb #2ba6f612
@@ -455,12 +637,24 @@ def score(self: Reranker, features: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def save(self: Reranker, folder: Path | str) -> Path:
     "Write the fitted re-ranker to `folder`: reranker.pt, reranker.json."
     import torch
+
     folder = Path(folder)
     with atomic_dir(folder) as tmp:
         torch.save([{k: v.cpu() for k, v in net.state_dict().items()} for net in self.nets], tmp / "reranker.pt")
-        (tmp / "reranker.json").write_text(json.dumps({"params": self.params, "feature_names": self.feature_names, "mean": self.mean.tolist(),
-                                                       "std": self.std.tolist(), "best_epochs": self.best_epochs, "valid_ndcgs": self.valid_ndcgs,
-                                                       "history": self.history}, indent=1))
+        (tmp / "reranker.json").write_text(
+            json.dumps(
+                {
+                    "params": self.params,
+                    "feature_names": self.feature_names,
+                    "mean": self.mean.tolist(),
+                    "std": self.std.tolist(),
+                    "best_epochs": self.best_epochs,
+                    "valid_ndcgs": self.valid_ndcgs,
+                    "history": self.history,
+                },
+                indent=1,
+            )
+        )
     return folder
 
 # %% ../nbs/13_rerank.ipynb #a5ae4137
@@ -468,6 +662,7 @@ def save(self: Reranker, folder: Path | str) -> Path:
 def load(cls: Reranker, folder: Path | str, device: str = "cpu") -> Reranker:
     "Load a re-ranker written by `save`."
     import torch
+
     folder = Path(folder)
     try:
         meta = json.loads((folder / "reranker.json").read_text())
@@ -479,99 +674,183 @@ def load(cls: Reranker, folder: Path | str, device: str = "cpu") -> Reranker:
         model.nets = []
         for state in torch.load(folder / "reranker.pt", map_location=model.device, weights_only=True):
             net = model.new_network(len(model.mean)).to(model.device)
-            net.load_state_dict(state); net.eval(); model.nets.append(net)
-    except (OSError, KeyError, ValueError, RuntimeError, EOFError, pickle.UnpicklingError) as error:  # torch's weights-only loader refuses anything else as UnpicklingError
+            net.load_state_dict(state)
+            net.eval()
+            model.nets.append(net)
+    except (
+        OSError,
+        KeyError,
+        ValueError,
+        RuntimeError,
+        EOFError,
+        pickle.UnpicklingError,
+    ) as error:  # torch's weights-only loader refuses anything else as UnpicklingError
         raise HRSError(f"{folder}: not a complete saved re-ranker ({type(error).__name__}: {error})") from None
     return model
 
 # %% ../nbs/13_rerank.ipynb #c35d048d
 class LambdaMART:
-    "Gradient-boosted trees (LightGBM, lambdarank objective) scoring (user, candidate) feature vectors; early-stopped on NDCG@10 of held-out users."
-    def __init__(self,
-                 n_estimators: int = 1000,  # boosting rounds, at most
-                 learning_rate: float = 0.05,
-                 num_leaves: int = 31,  # leaves per tree
-                 min_child_samples: int = 50,  # rows per leaf, at least
-                 subsample: float = 0.8,  # share of rows each tree sees
-                 colsample_bytree: float = 0.8,  # share of features each tree sees
-                 reg_lambda: float = 1.0,  # L2 on leaf values
-                 patience: int = 50,  # rounds without a better validation NDCG@10 before stopping
-                 valid_share: float = 0.2,  # share of training users held out for early stopping (each member its own)
-                 n_models: int = 1,  # an ensemble of members, scores averaged
-                 seed: int = 42,
-                 n_jobs: int = 0,  # LightGBM threads; 0 = its default
-                ):
-        if not 0 < valid_share < 1: raise ConfigError(f"LambdaMART valid_share must be in (0, 1), got {valid_share}")
-        if n_models < 1: raise ConfigError(f"LambdaMART n_models must be at least 1, got {n_models}")
-        self.params = dict(n_estimators=int(n_estimators), learning_rate=float(learning_rate), num_leaves=int(num_leaves),
-                           min_child_samples=int(min_child_samples), subsample=float(subsample), colsample_bytree=float(colsample_bytree),
-                           reg_lambda=float(reg_lambda), patience=int(patience), valid_share=float(valid_share), n_models=int(n_models),
-                           seed=int(seed), n_jobs=int(n_jobs))
+    """Gradient-boosted trees (LightGBM, lambdarank objective) scoring (user, candidate) feature vectors; early-stopped
+    on NDCG@10 of held-out users."""
+
+    def __init__(
+        self,
+        n_estimators: int = 1000,  # boosting rounds, at most
+        learning_rate: float = 0.05,
+        num_leaves: int = 31,  # leaves per tree
+        min_child_samples: int = 50,  # rows per leaf, at least
+        subsample: float = 0.8,  # share of rows each tree sees
+        colsample_bytree: float = 0.8,  # share of features each tree sees
+        reg_lambda: float = 1.0,  # L2 on leaf values
+        patience: int = 50,  # rounds without a better validation NDCG@10 before stopping
+        valid_share: float = 0.2,  # share of training users held out for early stopping (each member its own)
+        n_models: int = 1,  # an ensemble of members, scores averaged
+        seed: int = 42,
+        n_jobs: int = 0,  # LightGBM threads; 0 = its default
+    ):
+        if not 0 < valid_share < 1:
+            raise ConfigError(f"LambdaMART valid_share must be in (0, 1), got {valid_share}")
+        if n_models < 1:
+            raise ConfigError(f"LambdaMART n_models must be at least 1, got {n_models}")
+        self.params = dict(
+            n_estimators=int(n_estimators),
+            learning_rate=float(learning_rate),
+            num_leaves=int(num_leaves),
+            min_child_samples=int(min_child_samples),
+            subsample=float(subsample),
+            colsample_bytree=float(colsample_bytree),
+            reg_lambda=float(reg_lambda),
+            patience=int(patience),
+            valid_share=float(valid_share),
+            n_models=int(n_models),
+            seed=int(seed),
+            n_jobs=int(n_jobs),
+        )
         self.history: list[dict] = []
 
-    def fit(self, features: np.ndarray, mask: np.ndarray, labels: np.ndarray, feature_names: list[str] | None = None,
-            groups: np.ndarray | None = None) -> "LambdaMART":
-        "Train `n_models` boosters on the users' candidate lists, each stopped at its best round on its own held-out users."
+    def fit(
+        self,
+        features: np.ndarray,
+        mask: np.ndarray,
+        labels: np.ndarray,
+        feature_names: list[str] | None = None,
+        groups: np.ndarray | None = None,
+    ) -> "LambdaMART":
+        """Train `n_models` boosters on the users' candidate lists, each stopped at its best round on its own held-out
+        users."""
         import lightgbm as lgb
+
         p = self.params
         self.feature_names = list(feature_names or [f"f{j}" for j in range(features.shape[-1])])
         self.boosters, self.history, self.best_epochs, self.valid_ndcgs, self.early_stopping_rows = [], [], [], [], []
         flat = lambda rows: (features[rows][mask[rows]], labels[rows][mask[rows]], mask[rows].sum(1))
-        for member in tqdm(range(p["n_models"]), desc="LambdaMART", leave=False, disable=progress_disabled() or p["n_models"] == 1):
+        for member in tqdm(
+            range(p["n_models"]), desc="LambdaMART", leave=False, disable=progress_disabled() or p["n_models"] == 1
+        ):
             seed = p["seed"] + member
             valid, train = early_stopping_split(len(features), groups, p["valid_share"], np.random.default_rng(seed))
             self.early_stopping_rows.append(valid)
             train, valid = train[labels[train].sum(1) > 0], valid[labels[valid].sum(1) > 0]
-            if len(train) == 0: raise HRSError("the re-ranker has no training user with a relevant candidate: stage 1 recalls nothing")
+            if len(train) == 0:
+                raise HRSError("the re-ranker has no training user with a relevant candidate: stage 1 recalls nothing")
             (x, y, sizes), (xv, yv, sizes_v) = flat(np.sort(train)), flat(np.sort(valid))
             record = {}
-            ranker = lgb.LGBMRanker(objective="lambdarank", n_estimators=p["n_estimators"], learning_rate=p["learning_rate"], num_leaves=p["num_leaves"],
-                                    min_child_samples=p["min_child_samples"], subsample=p["subsample"], subsample_freq=1, colsample_bytree=p["colsample_bytree"],
-                                    reg_lambda=p["reg_lambda"], random_state=seed, n_jobs=p["n_jobs"] or None, verbose=-1)
-            ranker.fit(x, y, group=sizes, eval_X=(xv,), eval_y=(yv,), eval_group=[sizes_v], eval_at=[10],
-                       callbacks=[lgb.early_stopping(p["patience"], verbose=False), lgb.record_evaluation(record)])
+            ranker = lgb.LGBMRanker(
+                objective="lambdarank",
+                n_estimators=p["n_estimators"],
+                learning_rate=p["learning_rate"],
+                num_leaves=p["num_leaves"],
+                min_child_samples=p["min_child_samples"],
+                subsample=p["subsample"],
+                subsample_freq=1,
+                colsample_bytree=p["colsample_bytree"],
+                reg_lambda=p["reg_lambda"],
+                random_state=seed,
+                n_jobs=p["n_jobs"] or None,
+                verbose=-1,
+            )
+            ranker.fit(
+                x,
+                y,
+                group=sizes,
+                eval_X=(xv,),
+                eval_y=(yv,),
+                eval_group=[sizes_v],
+                eval_at=[10],
+                callbacks=[lgb.early_stopping(p["patience"], verbose=False), lgb.record_evaluation(record)],
+            )
             curve = record["valid_0"]["ndcg@10"]
             self.history += [{"member": member, "epoch": i + 1, "valid_ndcg@10": float(v)} for i, v in enumerate(curve)]
             self.boosters.append(ranker.booster_)
-            self.best_epochs.append(int(ranker.best_iteration_ or len(curve))); self.valid_ndcgs.append(float(max(curve)))
+            self.best_epochs.append(int(ranker.best_iteration_ or len(curve)))
+            self.valid_ndcgs.append(float(max(curve)))
         return self
 
     def score(self, features: np.ndarray, mask: np.ndarray) -> np.ndarray:
         "Scores (n_users, C) of candidates, the members' mean; -inf at pads."
-        if not hasattr(self, "boosters"): raise RuntimeError("LambdaMART is not fitted: call fit(features, mask, labels) first")
-        if features.shape[-1] != len(self.feature_names): raise ValueError(f"features have {features.shape[-1]} columns, the re-ranker was trained on {len(self.feature_names)}")
+        if not hasattr(self, "boosters"):
+            raise RuntimeError("LambdaMART is not fitted: call fit(features, mask, labels) first")
+        if features.shape[-1] != len(self.feature_names):
+            raise ValueError(
+                f"features have {features.shape[-1]} columns, the re-ranker was trained on {len(self.feature_names)}"
+            )
         scores = np.full(mask.shape, -np.inf, np.float32)
         if mask.any():
             rows = features[mask]
-            scores[mask] = np.mean([b.predict(rows, num_iteration=n) for b, n in zip(self.boosters, self.best_epochs)], axis=0)
+            scores[mask] = np.mean(
+                [b.predict(rows, num_iteration=n) for b, n in zip(self.boosters, self.best_epochs)], axis=0
+            )
         return scores
 
     def save(self, folder: Path | str) -> Path:
         "Write the fitted boosters to `folder`: member<i>.txt (LightGBM's text format) and lambdamart.json."
         folder = Path(folder)
         with atomic_dir(folder) as tmp:
-            for i, booster in enumerate(self.boosters): booster.save_model(str(tmp / f"member{i}.txt"), num_iteration=self.best_epochs[i])
-            (tmp / "lambdamart.json").write_text(json.dumps({"params": self.params, "feature_names": self.feature_names, "best_epochs": self.best_epochs,
-                                                             "valid_ndcgs": self.valid_ndcgs, "history": self.history}, indent=1))
+            for i, booster in enumerate(self.boosters):
+                booster.save_model(str(tmp / f"member{i}.txt"), num_iteration=self.best_epochs[i])
+            (tmp / "lambdamart.json").write_text(
+                json.dumps(
+                    {
+                        "params": self.params,
+                        "feature_names": self.feature_names,
+                        "best_epochs": self.best_epochs,
+                        "valid_ndcgs": self.valid_ndcgs,
+                        "history": self.history,
+                    },
+                    indent=1,
+                )
+            )
         return folder
 
     @classmethod
     def load(cls, folder: Path | str, device: str = "cpu") -> "LambdaMART":
-        "Load boosters written by `save` (`device` is accepted for `Reranker.load`'s signature; trees score on the CPU)."
+        """Load boosters written by `save` (`device` is accepted for `Reranker.load`'s signature; trees score on the
+        CPU)."""
         import lightgbm as lgb
+
         folder = Path(folder)
         try:
             meta = json.loads((folder / "lambdamart.json").read_text())
             model = cls(**meta["params"])
-            model.feature_names, model.history, model.best_epochs, model.valid_ndcgs = meta["feature_names"], meta["history"], meta["best_epochs"], meta["valid_ndcgs"]
-            model.boosters = [lgb.Booster(model_file=str(folder / f"member{i}.txt")) for i in range(len(model.best_epochs))]
+            model.feature_names, model.history, model.best_epochs, model.valid_ndcgs = (
+                meta["feature_names"],
+                meta["history"],
+                meta["best_epochs"],
+                meta["valid_ndcgs"],
+            )
+            model.boosters = [
+                lgb.Booster(model_file=str(folder / f"member{i}.txt")) for i in range(len(model.best_epochs))
+            ]
         except (OSError, KeyError, ValueError, lgb.basic.LightGBMError) as error:
-            raise HRSError(f"{folder}: not a complete saved LambdaMART re-ranker ({type(error).__name__}: {error})") from None
+            raise HRSError(
+                f"{folder}: not a complete saved LambdaMART re-ranker ({type(error).__name__}: {error})"
+            ) from None
         return model
 
+
 RERANKERS = {"neural": Reranker, "lambdamart": LambdaMART}  # the hybrid's `ranker` parameter
+
 
 def load_reranker(folder: Path | str, device: str = "cpu"):
     "Load whichever re-ranker `folder` holds."
     return (LambdaMART if (Path(folder) / "lambdamart.json").is_file() else Reranker).load(folder, device=device)
-

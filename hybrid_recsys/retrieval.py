@@ -23,42 +23,54 @@ __all__ = ['log', 'EXACT_MAX_ITEMS', 'INDEX_KINDS', 'ItemIndex', 'vector_index',
 # %% ../nbs/09_retrieval.ipynb #87e043b5
 class ItemIndex:
     "Exact maximum-inner-product search over item vectors (FAISS), with per-query exclusions."
+
     block_size = 1024  # queries per FAISS call
 
-    def __init__(self,
-                 item_vectors: np.ndarray,  # (n_items, dim)
-                 index=None,  # a FAISS index already holding these vectors (an approximate one, from retrieval); None = exact
-                ):
+    def __init__(
+        self,
+        item_vectors: np.ndarray,  # (n_items, dim)
+        index=None,  # a FAISS index already holding these vectors (an approximate one, from retrieval); None = exact
+    ):
         import faiss
+
         self.item_vectors = np.ascontiguousarray(item_vectors, dtype=np.float32)
         self.n_items, self.dim = self.item_vectors.shape
         if index is None:
             index = faiss.IndexFlatIP(self.dim)
             index.add(self.item_vectors)
         if index.ntotal != self.n_items or index.d != self.dim:
-            raise ValueError(f"the index holds {index.ntotal} vectors of dimension {index.d}, expected {self.n_items} of {self.dim}")
+            raise ValueError(
+                f"the index holds {index.ntotal} vectors of dimension {index.d}, expected {self.n_items} of {self.dim}"
+            )
         self.index = index
 
-    def search(self,
-               queries: np.ndarray,  # (n, dim) query vectors
-               k: int,  # results per query
-               exclude: sp.csr_matrix | None = None,  # (n, n_items): non-zeros are items not to return for that query
-              ) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self,
+        queries: np.ndarray,  # (n, dim) query vectors
+        k: int,  # results per query
+        exclude: sp.csr_matrix | None = None,  # (n, n_items): non-zeros are items not to return for that query
+    ) -> tuple[np.ndarray, np.ndarray]:
         "Top-k (item_ids, scores) per query, best first; padded with -1 / -inf when fewer items are left."
         import faiss
+
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
-        if queries.shape[1] != self.dim: raise ValueError(f"queries have dimension {queries.shape[1]}, the index {self.dim}")
-        if k < 1: raise ValueError(f"k must be at least 1, got {k}")
+        if queries.shape[1] != self.dim:
+            raise ValueError(f"queries have dimension {queries.shape[1]}, the index {self.dim}")
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
         ids_out = np.full((len(queries), k), -1, dtype=np.int64)
         scores_out = np.full((len(queries), k), -np.inf, dtype=np.float32)
         for start in range(0, len(queries), self.block_size):
-            block = queries[start:start + self.block_size]
-            excluded = None if exclude is None else exclude[start:start + len(block)]
-            wanted = min(k + (int(np.diff(excluded.indptr).max()) if excluded is not None and excluded.nnz else 0), self.n_items)
+            block = queries[start : start + self.block_size]
+            excluded = None if exclude is None else exclude[start : start + len(block)]
+            wanted = min(
+                k + (int(np.diff(excluded.indptr).max()) if excluded is not None and excluded.nnz else 0), self.n_items
+            )
             if hasattr(self.index, "hnsw"):  # HNSW returns at most efSearch results: widen the beam for this call only
                 params = faiss.SearchParametersHNSW(efSearch=max(self.index.hnsw.efSearch, wanted))
                 scores, ids = self.index.search(block, wanted, params=params)
-            else: scores, ids = self.index.search(block, wanted)
+            else:
+                scores, ids = self.index.search(block, wanted)
             drop = ids < 0
             if excluded is not None and excluded.nnz:
                 rows = np.arange(len(block))
@@ -69,14 +81,20 @@ class ItemIndex:
             order = np.lexsort((ids, -scores), axis=1)[:, :k]
             ids, scores = np.take_along_axis(ids, order, 1), np.take_along_axis(scores, order, 1)
             ids[~np.isfinite(scores)] = -1
-            ids_out[start:start + len(block), :ids.shape[1]], scores_out[start:start + len(block), :ids.shape[1]] = ids, scores
+            (
+                ids_out[start : start + len(block), : ids.shape[1]],
+                scores_out[start : start + len(block), : ids.shape[1]],
+            ) = ids, scores
         return ids_out, scores_out
 
     def similar(self, item_ids, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
         "The k nearest items of each item (itself excluded): (ids, inner products)."
         item_ids = np.atleast_1d(np.asarray(item_ids, dtype=np.int64))
-        if item_ids.size and (item_ids.min() < 0 or item_ids.max() >= self.n_items): raise IndexError(f"item ids must be in [0, {self.n_items})")
-        itself = sp.csr_matrix((np.ones(len(item_ids)), (np.arange(len(item_ids)), item_ids)), shape=(len(item_ids), self.n_items))
+        if item_ids.size and (item_ids.min() < 0 or item_ids.max() >= self.n_items):
+            raise IndexError(f"item ids must be in [0, {self.n_items})")
+        itself = sp.csr_matrix(
+            (np.ones(len(item_ids)), (np.arange(len(item_ids)), item_ids)), shape=(len(item_ids), self.n_items)
+        )
         return self.search(self.item_vectors[item_ids], k, exclude=itself)
 
 # %% ../nbs/09_retrieval.ipynb #099184e3
@@ -84,21 +102,28 @@ log = get_logger("hybrid_recsys.retrieval")
 EXACT_MAX_ITEMS = 100_000  # 'auto' uses exact search up to this many items, IVF beyond
 INDEX_KINDS = ("auto", "flat", "hnsw", "ivf")
 
-def vector_index(item_vectors: np.ndarray,  # (n_items, dim)
-                 kind: str = "auto",  # 'auto', 'flat', 'hnsw' or 'ivf'
-                 hnsw_m: int = 32,  # HNSW: graph degree
-                 ef_construction: int = 200,  # HNSW: beam width while building
-                 ef_search: int = 256,  # HNSW: beam width while searching (recall vs speed)
-                 nlist: int | None = None,  # IVF: cells; None = 4 sqrt(n_items), at most n_items / 39 (k-means needs ~39 points a cell)
-                 nprobe: int = 64,  # IVF: cells searched per query
-                ):
+
+def vector_index(
+    item_vectors: np.ndarray,  # (n_items, dim)
+    kind: str = "auto",  # 'auto', 'flat', 'hnsw' or 'ivf'
+    hnsw_m: int = 32,  # HNSW: graph degree
+    ef_construction: int = 200,  # HNSW: beam width while building
+    ef_search: int = 256,  # HNSW: beam width while searching (recall vs speed)
+    nlist: int
+    | None = None,  # IVF: cells; None = 4 sqrt(n_items), at most n_items / 39 (k-means needs ~39 points a cell)
+    nprobe: int = 64,  # IVF: cells searched per query
+):
     "A FAISS inner-product index holding `item_vectors`."
     import faiss
-    if kind not in INDEX_KINDS: raise ConfigError(f"index kind {kind!r}: expected one of {', '.join(INDEX_KINDS)}")
+
+    if kind not in INDEX_KINDS:
+        raise ConfigError(f"index kind {kind!r}: expected one of {', '.join(INDEX_KINDS)}")
     vectors = np.ascontiguousarray(item_vectors, dtype=np.float32)
     n_items, dim = vectors.shape
-    if kind == "auto": kind = "flat" if n_items <= EXACT_MAX_ITEMS else "ivf"
-    if kind == "flat": index = faiss.IndexFlatIP(dim)
+    if kind == "auto":
+        kind = "flat" if n_items <= EXACT_MAX_ITEMS else "ivf"
+    if kind == "flat":
+        index = faiss.IndexFlatIP(dim)
     elif kind == "hnsw":
         index = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction, index.hnsw.efSearch = ef_construction, ef_search
@@ -121,8 +146,11 @@ def index_recall(index, item_vectors: np.ndarray, queries: np.ndarray, k: int = 
     return float(np.mean(hits))
 
 # %% ../nbs/09_retrieval.ipynb #169ff9fd
-def clustered_vectors(n: int, dim: int, n_clusters: int = 256, noise: float = 0.5, seed: int = 0, centres_seed: int = 0) -> np.ndarray:
-    "Synthetic item or user vectors: Gaussian clusters around shared random centres, with log-normal norms (for benchmarks and tests)."
+def clustered_vectors(
+    n: int, dim: int, n_clusters: int = 256, noise: float = 0.5, seed: int = 0, centres_seed: int = 0
+) -> np.ndarray:
+    """Synthetic item or user vectors: Gaussian clusters around shared random centres, with log-normal norms (for
+    benchmarks and tests)."""
     centres = np.random.default_rng(centres_seed).normal(size=(n_clusters, dim)).astype(np.float32)
     rng = np.random.default_rng((centres_seed, seed))
     vectors = centres[rng.integers(n_clusters, size=n)] + noise * rng.normal(size=(n, dim)).astype(np.float32)
@@ -133,6 +161,7 @@ def clustered_vectors(n: int, dim: int, n_clusters: int = 256, noise: float = 0.
 @dataclass
 class Candidates:
     "Fused stage-1 candidates of a batch of users, with every source's rank and score of each."
+
     user_ids: np.ndarray  # (n,)
     items: np.ndarray  # (n, C) item ids in fused order; -1 pads
     fused: np.ndarray  # (n, C) reciprocal-rank-fusion score (quota bonus excluded); -inf at pads
@@ -140,44 +169,63 @@ class Candidates:
     scores: dict[str, np.ndarray]  # source -> (n, C) the source's score of each candidate (0 at pads)
     lists: dict[str, np.ndarray] = field(repr=False)  # source -> (n, depth) the source's own top items
     depth: int = 0
-    histories: sp.csr_matrix | None = field(default=None, repr=False)  # (n, n_items) when generated from histories, else None
-    scorer: object = field(default=None, repr=False)  # (source, (n, M) items) -> the source's scores of them, for `describe`
+    histories: sp.csr_matrix | None = field(
+        default=None, repr=False
+    )  # (n, n_items) when generated from histories, else None
+    scorer: object = field(
+        default=None, repr=False
+    )  # (source, (n, M) items) -> the source's scores of them, for `describe`
 
     @property
-    def mask(self) -> np.ndarray: return self.items >= 0
+    def mask(self) -> np.ndarray:
+        return self.items >= 0
+
     @property
-    def sources(self) -> list[str]: return list(self.ranks)
-    def __len__(self): return len(self.user_ids)
+    def sources(self) -> list[str]:
+        return list(self.ranks)
+
+    def __len__(self):
+        return len(self.user_ids)
 
 # %% ../nbs/09_retrieval.ipynb #4399bb79
 class CandidateGenerator:
     "Fuse the top items of several fitted stage-1 sources into one candidate set per user."
-    def __init__(self,
-                 sources: dict[str, Recommender],  # name -> fitted model, all on the same users x items
-                 n_candidates: int = 100,  # candidates kept per user
-                 depth: int | None = None,  # items asked of each source; None = n_candidates
-                 quotas: dict[str, int] | None = None,  # source -> places reserved for its best items
-                 weights: dict[str, float] | None = None,  # source -> RRF weight (default 1)
-                 rrf_k: float = 60.0,  # RRF damping: larger flattens the rank discount
-                 index_kind: str = "auto",  # vector index for dot-product sources (see `vector_index`)
-                ):
-        if not sources: raise ConfigError("the candidate generator needs at least one source")
-        if n_candidates < 1: raise ConfigError(f"n_candidates must be at least 1, got {n_candidates}")
+
+    def __init__(
+        self,
+        sources: dict[str, Recommender],  # name -> fitted model, all on the same users x items
+        n_candidates: int = 100,  # candidates kept per user
+        depth: int | None = None,  # items asked of each source; None = n_candidates
+        quotas: dict[str, int] | None = None,  # source -> places reserved for its best items
+        weights: dict[str, float] | None = None,  # source -> RRF weight (default 1)
+        rrf_k: float = 60.0,  # RRF damping: larger flattens the rank discount
+        index_kind: str = "auto",  # vector index for dot-product sources (see `vector_index`)
+    ):
+        if not sources:
+            raise ConfigError("the candidate generator needs at least one source")
+        if n_candidates < 1:
+            raise ConfigError(f"n_candidates must be at least 1, got {n_candidates}")
         quotas, weights = dict(quotas or {}), dict(weights or {})
         for name in [*quotas, *weights]:
-            if name not in sources: raise ConfigError(f"quota or weight for unknown source {name!r}: sources are {', '.join(sources)}")
-        if sum(quotas.values()) > n_candidates: raise ConfigError(f"quotas add up to {sum(quotas.values())}, more than n_candidates={n_candidates}")
+            if name not in sources:
+                raise ConfigError(f"quota or weight for unknown source {name!r}: sources are {', '.join(sources)}")
+        if sum(quotas.values()) > n_candidates:
+            raise ConfigError(f"quotas add up to {sum(quotas.values())}, more than n_candidates={n_candidates}")
         shapes = {(m.n_users, m.n_items) for m in sources.values()}
-        if len(shapes) != 1: raise ValueError(f"sources are fitted on different matrices: {shapes}")
+        if len(shapes) != 1:
+            raise ValueError(f"sources are fitted on different matrices: {shapes}")
         self.sources, self.n_candidates, self.depth = dict(sources), int(n_candidates), int(depth or n_candidates)
         self.quotas, self.weights, self.rrf_k, self.index_kind = quotas, weights, float(rrf_k), index_kind
-        (self.n_users, self.n_items), = shapes
+        ((self.n_users, self.n_items),) = shapes
         self._indexes = {}
 
     def vector_source(self, name: str) -> bool:
         "Whether a source ranks through a vector index (it scores by user x item vectors)."
-        try: self.sources[name].user_vectors([0]); return True
-        except NotImplementedError: return False
+        try:
+            self.sources[name].user_vectors([0])
+            return True
+        except NotImplementedError:
+            return False
 
     def source_index(self, name: str) -> ItemIndex:
         if name not in self._indexes:
@@ -189,16 +237,22 @@ class CandidateGenerator:
         "Each source's top `depth` unseen items per user: name -> (n, depth), -1 padded."
         lists = {}
         for name, model in self.sources.items():
-            if self.vector_source(name): lists[name] = self.source_index(name).search(model.user_vectors(user_ids), self.depth, exclude=seen_csr[user_ids])[0]
-            else: lists[name] = model.recommend(user_ids, seen_csr, N=self.depth)[0]
+            if self.vector_source(name):
+                lists[name] = self.source_index(name).search(
+                    model.user_vectors(user_ids), self.depth, exclude=seen_csr[user_ids]
+                )[0]
+            else:
+                lists[name] = model.recommend(user_ids, seen_csr, N=self.depth)[0]
         return lists
 
     def history_lists(self, history_csr: sp.csr_matrix, vectors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         "Each source's top `depth` items per history, none of the history's own: name -> (n, depth), -1 padded."
         lists = {}
         for name, model in self.sources.items():
-            if name in vectors: lists[name] = self.source_index(name).search(vectors[name], self.depth, exclude=history_csr)[0]
-            else: lists[name] = model.recommend_history(history_csr, N=self.depth)[0]
+            if name in vectors:
+                lists[name] = self.source_index(name).search(vectors[name], self.depth, exclude=history_csr)[0]
+            else:
+                lists[name] = model.recommend_history(history_csr, N=self.depth)[0]
         return lists
 
 # %% ../nbs/09_retrieval.ipynb #582ad3ec
@@ -251,10 +305,11 @@ def _assemble(self: CandidateGenerator, user_ids, lists: dict, scorer, histories
 
 # %% ../nbs/09_retrieval.ipynb #cfc4a776
 @patch
-def generate(self: CandidateGenerator,
-             user_ids,  # contiguous user ids
-             seen_csr: sp.csr_matrix,  # users x items: what each user has seen (removed from the candidates)
-            ) -> Candidates:
+def generate(
+    self: CandidateGenerator,
+    user_ids,  # contiguous user ids
+    seen_csr: sp.csr_matrix,  # users x items: what each user has seen (removed from the candidates)
+) -> Candidates:
     "Fused candidates for `user_ids`, with every source's rank and score of each candidate."
     user_ids = np.atleast_1d(np.asarray(user_ids, dtype=np.int64))
     seen_csr = check_user_items(seen_csr, "seen_csr", (self.n_users, self.n_items))
@@ -264,51 +319,84 @@ def generate(self: CandidateGenerator,
 # %% ../nbs/09_retrieval.ipynb #9d31cf1a
 @patch
 def history_vectors(self: CandidateGenerator, history_csr: sp.csr_matrix) -> dict[str, np.ndarray]:
-    "Each vector source's vectors for these histories (their fold-in): name -> (n, dim). What `generate_history` computes first; a caller may keep them while a history does not change."
+    """Each vector source's vectors for these histories (their fold-in): name -> (n, dim). What `generate_history`
+    computes first; a caller may keep them while a history does not change."""
     history_csr = check_histories(history_csr, self.n_items)
-    return {name: np.asarray(model.history_vectors(history_csr), np.float32) for name, model in self.sources.items() if self.vector_source(name)}
+    return {
+        name: np.asarray(model.history_vectors(history_csr), np.float32)
+        for name, model in self.sources.items()
+        if self.vector_source(name)
+    }
+
 
 @patch
-def generate_history(self: CandidateGenerator,
-                     history_csr: sp.csr_matrix,  # (n, n_items): one history per row; its items are removed from the candidates
-                     user_ids=None,  # (n,) the known user behind each row (for user features), -1 for a newcomer; None = all newcomers
-                     vectors: dict[str, np.ndarray] | None = None,  # `history_vectors` of these rows, when the caller kept them (else computed)
-                    ) -> Candidates:
+def generate_history(
+    self: CandidateGenerator,
+    history_csr: sp.csr_matrix,  # (n, n_items): one history per row; its items are removed from the candidates
+    user_ids=None,  # (n,) the known user behind each row (for user features), -1 for a newcomer; None = all newcomers
+    vectors: dict[str, np.ndarray]
+    | None = None,  # `history_vectors` of these rows, when the caller kept them (else computed)
+) -> Candidates:
     "Fused candidates for arbitrary histories, with every source's rank and score of each candidate."
     history_csr = check_histories(history_csr, self.n_items)
     n = history_csr.shape[0]
     user_ids = np.full(n, -1, np.int64) if user_ids is None else np.atleast_1d(np.asarray(user_ids, dtype=np.int64))
-    if len(user_ids) != n: raise ValueError(f"user_ids has {len(user_ids)} entries for {n} histories")
+    if len(user_ids) != n:
+        raise ValueError(f"user_ids has {len(user_ids)} entries for {n} histories")
     vectors = self.history_vectors(history_csr) if vectors is None else vectors
+
     def scorer(name, items):
-        if name in vectors: return np.einsum("nd,ncd->nc", vectors[name], self.source_index(name).item_vectors[items])
+        if name in vectors:
+            return np.einsum("nd,ncd->nc", vectors[name], self.source_index(name).item_vectors[items])
         return self.sources[name].score_history(history_csr, items)
+
     return self._assemble(user_ids, self.history_lists(history_csr, vectors), scorer, history_csr)
 
 # %% ../nbs/09_retrieval.ipynb #cd1af08a
 @patch
-def describe(self: CandidateGenerator,
-             candidates: Candidates,  # generated for some users or histories
-             items: np.ndarray,  # (n, M) other items of the same users (or (M,) for all of them), e.g. the whole catalog
-            ) -> Candidates:
-    "The same users' ranks and scores for any `items`, as if they were candidates (for scoring items stage 1 did not propose)."
+def describe(
+    self: CandidateGenerator,
+    candidates: Candidates,  # generated for some users or histories
+    items: np.ndarray,  # (n, M) other items of the same users (or (M,) for all of them), e.g. the whole catalog
+) -> Candidates:
+    """The same users' ranks and scores for any `items`, as if they were candidates (for scoring items stage 1 did not
+    propose)."""
     items = np.asarray(items, dtype=np.int64)
-    if items.ndim == 1: items = np.broadcast_to(items, (len(candidates), len(items)))
+    if items.ndim == 1:
+        items = np.broadcast_to(items, (len(candidates), len(items)))
     safe = np.maximum(items, 0)
     ranks = {name: _rank_lookup(top, items, self.n_items, self.depth) for name, top in candidates.lists.items()}
-    scores = {name: np.where(items >= 0, candidates.scorer(name, safe), 0.0).astype(np.float32) for name in self.sources}
-    fused = sum(np.where(r < self.depth, self.weights.get(n, 1.0) / (self.rrf_k + r + 1.0), 0.0) for n, r in ranks.items()).astype(np.float32)
-    return Candidates(candidates.user_ids, np.array(items), np.where(items >= 0, fused, -np.inf).astype(np.float32), ranks, scores,
-                      candidates.lists, self.depth, candidates.histories, candidates.scorer)
+    scores = {
+        name: np.where(items >= 0, candidates.scorer(name, safe), 0.0).astype(np.float32) for name in self.sources
+    }
+    fused = sum(
+        np.where(r < self.depth, self.weights.get(n, 1.0) / (self.rrf_k + r + 1.0), 0.0) for n, r in ranks.items()
+    ).astype(np.float32)
+    return Candidates(
+        candidates.user_ids,
+        np.array(items),
+        np.where(items >= 0, fused, -np.inf).astype(np.float32),
+        ranks,
+        scores,
+        candidates.lists,
+        self.depth,
+        candidates.histories,
+        candidates.scorer,
+    )
 
 # %% ../nbs/09_retrieval.ipynb #618ab450
-def stage1_recall(candidates: Candidates,  # from a generator with depth and n_candidates >= max(ns)
-                  heldout_csr: sp.csr_matrix,  # users x items held-out interactions
-                  ns: tuple[int, ...] = (50, 100, 200),  # list lengths
-                 ) -> tuple[dict[str, dict[int, np.ndarray]], dict[int, np.ndarray]]:
-    "Per-user recall@N of each source, of the union of the sources' top-N and of the fused top-N; and the union's size per user."
+def stage1_recall(
+    candidates: Candidates,  # from a generator with depth and n_candidates >= max(ns)
+    heldout_csr: sp.csr_matrix,  # users x items held-out interactions
+    ns: tuple[int, ...] = (50, 100, 200),  # list lengths
+) -> tuple[dict[str, dict[int, np.ndarray]], dict[int, np.ndarray]]:
+    """Per-user recall@N of each source, of the union of the sources' top-N and of the fused top-N; and the union's size
+    per user."""
     if max(ns) > min(candidates.depth, candidates.items.shape[1]):
-        raise ValueError(f"recall@{max(ns)} needs depth and n_candidates of at least {max(ns)}, got {candidates.depth} and {candidates.items.shape[1]}")
+        raise ValueError(
+            f"recall@{max(ns)} needs depth and n_candidates of at least {max(ns)}, got {candidates.depth} and "
+            f"{candidates.items.shape[1]}"
+        )
     heldout = sp.csr_matrix(heldout_csr)[candidates.user_ids]
     heldout.data[:] = 1.0
     relevant = np.maximum(np.diff(heldout.indptr), 1)
@@ -322,13 +410,22 @@ def stage1_recall(candidates: Candidates,  # from a generator with depth and n_c
         union.data[:] = 1.0  # duplicates summed: back to membership
         recalls["union"][n] = np.asarray(union.multiply(heldout).sum(1)).ravel() / relevant
         union_sizes[n] = np.diff(union.indptr)
-        recalls["fused"][n] = ranking_metrics(candidates.items[:, :n], heldout_csr, candidates.user_ids, (n,))[f"recall@{n}"]
+        recalls["fused"][n] = ranking_metrics(candidates.items[:, :n], heldout_csr, candidates.user_ids, (n,))[
+            f"recall@{n}"
+        ]
     return recalls, union_sizes
 
 # %% ../nbs/09_retrieval.ipynb #042f9d6c
-def recall_table(recalls: dict[str, dict[int, np.ndarray]], union_sizes: dict[int, np.ndarray] | None = None) -> pd.DataFrame:
+def recall_table(
+    recalls: dict[str, dict[int, np.ndarray]], union_sizes: dict[int, np.ndarray] | None = None
+) -> pd.DataFrame:
     "Mean recall@N, one row per source (and the union and fused lists), one column per N; the union's mean size last."
-    table = pd.DataFrame({f"recall@{n}": {name: float(values[n].mean()) for name, values in recalls.items()} for n in next(iter(recalls.values()))})
+    table = pd.DataFrame(
+        {
+            f"recall@{n}": {name: float(values[n].mean()) for name, values in recalls.items()}
+            for n in next(iter(recalls.values()))
+        }
+    )
     if union_sizes is not None:
         table.loc["union size"] = [float(union_sizes[n].mean()) for n in union_sizes]
     return table

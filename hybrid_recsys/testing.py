@@ -25,23 +25,28 @@ def checkerboard(n_users: int = 12, n_items: int = 10, seed: int = 0) -> tuple[s
     likes = (np.add.outer(np.arange(n_users), np.arange(n_items)) % 2 == 0).astype(np.float32)
     heldout = likes * (rng.random(likes.shape) < 0.25)
     for u in range(n_users):  # every user keeps at least two liked items in train
-        liked = np.flatnonzero(likes[u]); heldout[u, liked[:2]] = 0
+        liked = np.flatnonzero(likes[u])
+        heldout[u, liked[:2]] = 0
     return sp.csr_matrix(likes - heldout), sp.csr_matrix(heldout)
 
 # %% ../nbs/04_testing.ipynb #afc4d7eb
-def check_recommender_contract(new_model,  # () -> a fresh, unfitted model
-                               personalised: bool = True,  # the model should learn the checkerboard
-                               histories: bool = True,  # the model serves arbitrary histories (else it must refuse them clearly)
-                              ):
+def check_recommender_contract(
+    new_model,  # () -> a fresh, unfitted model
+    personalised: bool = True,  # the model should learn the checkerboard
+    histories: bool = True,  # the model serves arbitrary histories (else it must refuse them clearly)
+):
     "Assert that a stage-1 model honours the shared interface (raises AssertionError otherwise)."
     train, heldout = checkerboard()
     n_users, n_items = train.shape
     test_fail(lambda: new_model().recommend([0], train), contains="not fitted")
     model = new_model().fit(train)
-    assert model is not None and model.n_users == n_users and model.n_items == n_items, "fit must return the fitted model"
+    assert model is not None and model.n_users == n_users and model.n_items == n_items, (
+        "fit must return the fitted model"
+    )
     users = np.arange(n_users)
     items, scores = model.recommend(users, train, N=3)
-    test_eq(items.shape, (n_users, 3)); test_eq(scores.shape, (n_users, 3))
+    test_eq(items.shape, (n_users, 3))
+    test_eq(scores.shape, (n_users, 3))
     assert (np.diff(scores, axis=1) <= 1e-6).all(), "recommendations must be sorted best first"
     assert not train[users[:, None], items].toarray().any(), "seen items must be filtered"
     unfiltered, _ = model.recommend(users, train, N=n_items, filter_seen=False)
@@ -61,17 +66,25 @@ def check_recommender_contract(new_model,  # () -> a fresh, unfitted model
         test_eq(type(loaded), type(model))
         test_close(loaded.score(users, items), scores, eps=1e-4)  # a saved model scores exactly as before
     test_fail(lambda: model.recommend([n_users], train), contains="user ids must be in")
-    try: user_vectors = model.user_vectors(users)
-    except NotImplementedError: user_vectors = None
-    if user_vectors is not None:  # a dot-product model: a vector index over item_vectors() must rank exactly as score() does
+    try:
+        user_vectors = model.user_vectors(users)
+    except NotImplementedError:
+        user_vectors = None
+    if (
+        user_vectors is not None
+    ):  # a dot-product model: a vector index over item_vectors() must rank exactly as score() does
         test_close(user_vectors @ np.asarray(model.item_vectors()).T, model.score(users, np.arange(n_items)), eps=1e-4)
     if personalised:
         n_good = heldout.getnnz(axis=1)
         top, _ = model.recommend(users, train, N=int(n_good.max()))
         for u in np.flatnonzero(n_good):
-            assert ((top[u, :n_good[u]] + u) % 2 == 0).all(), f"user {u} should get items of its own parity first, got {top[u]}"
-    if histories: _check_history_contract(model, train, heldout, items, scores, personalised)
-    else: test_fail(lambda: model.recommend_history(train, N=3), contains="history")
+            assert ((top[u, : n_good[u]] + u) % 2 == 0).all(), (
+                f"user {u} should get items of its own parity first, got {top[u]}"
+            )
+    if histories:
+        _check_history_contract(model, train, heldout, items, scores, personalised)
+    else:
+        test_fail(lambda: model.recommend_history(train, N=3), contains="history")
     return model
 
 # %% ../nbs/04_testing.ipynb #31ac41be
@@ -80,13 +93,21 @@ def _check_history_contract(model, train, heldout, items, scores, personalised):
     n_users, n_items = train.shape
     history_items, history_scores = model.recommend_history(train, N=3)
     test_eq(history_items.shape, (n_users, 3))
-    assert not train[np.arange(n_users)[:, None], history_items].toarray().any(), "a history's own items must be filtered"
+    assert not train[np.arange(n_users)[:, None], history_items].toarray().any(), (
+        "a history's own items must be filtered"
+    )
     if model.history_exact:  # the same maths as the indexed road: the same lists
-        test_eq(history_items, items); test_close(history_scores, scores, eps=1e-4)
+        test_eq(history_items, items)
+        test_close(history_scores, scores, eps=1e-4)
     test_close(model.score_history(train, history_items), history_scores, eps=1e-4)
-    try: vectors = model.history_vectors(train)
-    except NotImplementedError: vectors = None
-    if vectors is not None: test_close(vectors @ np.asarray(model.item_vectors()).T, model.score_history(train, np.arange(n_items)), eps=1e-4)
+    try:
+        vectors = model.history_vectors(train)
+    except NotImplementedError:
+        vectors = None
+    if vectors is not None:
+        test_close(
+            vectors @ np.asarray(model.item_vectors()).T, model.score_history(train, np.arange(n_items)), eps=1e-4
+        )
     newcomer, _ = model.recommend_history(sp.csr_matrix((1, n_items), dtype=np.float32), N=n_items)
     test_eq(np.sort(newcomer[0]), np.arange(n_items))  # an empty history still gets the whole catalog, once each
     test_fail(lambda: model.recommend_history(train.T.tocsr()), contains="item columns")
@@ -94,14 +115,23 @@ def _check_history_contract(model, train, heldout, items, scores, personalised):
         n_good = heldout.getnnz(axis=1)
         top, _ = model.recommend_history(train, N=int(n_good.max()))
         for u in np.flatnonzero(n_good):
-            assert ((top[u, :n_good[u]] + u) % 2 == 0).all(), f"history {u} should get items of its own parity first, got {top[u]}"
+            assert ((top[u, : n_good[u]] + u) % 2 == 0).all(), (
+                f"history {u} should get items of its own parity first, got {top[u]}"
+            )
 
 # %% ../nbs/04_testing.ipynb #f619c3a5
 def checkerboard_dataset():
     "A Dataset matching the checkerboard's 12 users and 10 items (the hybrid's features read the item and user tables)."
     train, _ = checkerboard()
     rows, cols = train.nonzero()
-    interactions = pd.DataFrame({"user_id": rows.astype(str), "item_id": cols.astype(str), "rating": 1.0, "timestamp": np.nan})
-    items = pd.DataFrame({"item_id": np.arange(10).astype(str), "title": [f"item {i}" for i in range(10)],
-                          "genres": ["even" if i % 2 == 0 else "odd" for i in range(10)]})
+    interactions = pd.DataFrame(
+        {"user_id": rows.astype(str), "item_id": cols.astype(str), "rating": 1.0, "timestamp": np.nan}
+    )
+    items = pd.DataFrame(
+        {
+            "item_id": np.arange(10).astype(str),
+            "title": [f"item {i}" for i in range(10)],
+            "genres": ["even" if i % 2 == 0 else "odd" for i in range(10)],
+        }
+    )
     return build_dataset("checkerboard", interactions, items)

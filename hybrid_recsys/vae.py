@@ -24,6 +24,7 @@ __all__ = ['MultVAENet', 'vae_loss', 'MultVAE']
 # %% ../nbs/08a_vae.ipynb #cf81bdb9
 class MultVAENet(nn.Module):
     "Encoder (items -> hidden -> mean and log-variance of the latent) and decoder (latent -> hidden -> item logits)."
+
     def __init__(self, n_items: int, hidden: int, latent: int, dropout: float):
         super().__init__()
         self.encoder, self.to_latent = nn.Linear(n_items, hidden), nn.Linear(hidden, 2 * latent)
@@ -31,45 +32,63 @@ class MultVAENet(nn.Module):
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, histories: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        "(item logits, latent mean, latent log-variance) of a batch of binary histories; sampled in training, the mean otherwise."
+        """(item logits, latent mean, latent log-variance) of a batch of binary histories; sampled in training, the mean
+        otherwise."""
         hidden = torch.tanh(self.encoder(self.dropout(F.normalize(histories, dim=1))))
         mean, log_variance = self.to_latent(hidden).chunk(2, dim=-1)
         latent = mean + torch.randn_like(mean) * torch.exp(0.5 * log_variance) if self.training else mean
         return self.decoder(torch.tanh(self.from_latent(latent))), mean, log_variance
 
+
 def vae_loss(logits, histories, mean, log_variance, beta: float) -> torch.Tensor:
     "Multinomial negative log-likelihood plus beta times the KL divergence from N(0, I), averaged over the batch."
     likelihood = (F.log_softmax(logits, 1) * histories).sum(1)
-    kl = -0.5 * (1 + log_variance - mean ** 2 - log_variance.exp()).sum(1)
+    kl = -0.5 * (1 + log_variance - mean**2 - log_variance.exp()).sum(1)
     return (-likelihood + beta * kl).mean()
 
 # %% ../nbs/08a_vae.ipynb #a09e5dc9
 class MultVAE(Recommender):
     "Variational autoencoder with a multinomial likelihood over each user's history (Liang et al., 2018)."
+
     name = "multvae"
     supports_validation = True  # fit(train, valid_csr=...) early-stops on validation NDCG@10
     history_exact = True
 
-    def __init__(self,
-                 hidden: int = 600,  # encoder and decoder hidden size
-                 latent: int = 200,  # latent size
-                 dropout: float = 0.5,  # dropout on the input history while training
-                 beta: float = 0.2,  # cap of the KL weight
-                 anneal_epochs: int = 20,  # epochs over which the KL weight rises from 0 to `beta`
-                 lr: float = 1e-3,  # Adam learning rate
-                 weight_decay: float = 0.0,  # Adam L2 penalty
-                 batch_size: int = 256,  # users per step
-                 epochs: int = 100,  # maximum epochs (exact number when fitted without validation)
-                 patience: int = 10,  # epochs without validation improvement before stopping
-                 seed: int = 42,  # weights, order, dropout and sampling
-                 device: str = "auto",  # 'auto' (GPU when present), 'cpu', 'cuda'
-                ):
-        if min(hidden, latent, batch_size, epochs) < 1: raise ConfigError("MultVAE hidden, latent, batch_size and epochs must be positive")
-        if not 0 <= dropout < 1: raise ConfigError(f"MultVAE dropout must be in [0, 1), got {dropout}")
-        if beta < 0 or anneal_epochs < 0: raise ConfigError(f"MultVAE beta and anneal_epochs must be at least 0, got {beta} and {anneal_epochs}")
-        self.params = dict(hidden=int(hidden), latent=int(latent), dropout=float(dropout), beta=float(beta), anneal_epochs=int(anneal_epochs),
-                           lr=float(lr), weight_decay=float(weight_decay), batch_size=int(batch_size), epochs=int(epochs),
-                           patience=int(patience), seed=int(seed), device=device)
+    def __init__(
+        self,
+        hidden: int = 600,  # encoder and decoder hidden size
+        latent: int = 200,  # latent size
+        dropout: float = 0.5,  # dropout on the input history while training
+        beta: float = 0.2,  # cap of the KL weight
+        anneal_epochs: int = 20,  # epochs over which the KL weight rises from 0 to `beta`
+        lr: float = 1e-3,  # Adam learning rate
+        weight_decay: float = 0.0,  # Adam L2 penalty
+        batch_size: int = 256,  # users per step
+        epochs: int = 100,  # maximum epochs (exact number when fitted without validation)
+        patience: int = 10,  # epochs without validation improvement before stopping
+        seed: int = 42,  # weights, order, dropout and sampling
+        device: str = "auto",  # 'auto' (GPU when present), 'cpu', 'cuda'
+    ):
+        if min(hidden, latent, batch_size, epochs) < 1:
+            raise ConfigError("MultVAE hidden, latent, batch_size and epochs must be positive")
+        if not 0 <= dropout < 1:
+            raise ConfigError(f"MultVAE dropout must be in [0, 1), got {dropout}")
+        if beta < 0 or anneal_epochs < 0:
+            raise ConfigError(f"MultVAE beta and anneal_epochs must be at least 0, got {beta} and {anneal_epochs}")
+        self.params = dict(
+            hidden=int(hidden),
+            latent=int(latent),
+            dropout=float(dropout),
+            beta=float(beta),
+            anneal_epochs=int(anneal_epochs),
+            lr=float(lr),
+            weight_decay=float(weight_decay),
+            batch_size=int(batch_size),
+            epochs=int(epochs),
+            patience=int(patience),
+            seed=int(seed),
+            device=device,
+        )
         self.device = torch.device(torch_device(device))
 
     def _new_net(self, n_items: int) -> MultVAENet:
@@ -77,21 +96,24 @@ class MultVAE(Recommender):
         return MultVAENet(n_items, p["hidden"], p["latent"], p["dropout"]).to(self.device)
 
     def _dense(self, rows: sp.csr_matrix) -> torch.Tensor:
-        dense = rows.toarray().astype(np.float32); dense[dense != 0] = 1.0
+        dense = rows.toarray().astype(np.float32)
+        dense[dense != 0] = 1.0
         return torch.as_tensor(dense, device=self.device)
 
 # %% ../nbs/08a_vae.ipynb #a2b4c62c
 @patch
-def fit(self: MultVAE,
-        train_csr: sp.csr_matrix,  # users x items training interactions (binarised)
-        valid_csr: sp.csr_matrix | None = None,  # held-out interactions to early-stop on
-        valid_items: np.ndarray | None = None,  # items ranked at validation (None = all)
-        progress: bool = True,  # an epoch progress bar on stderr
-       ) -> MultVAE:
+def fit(
+    self: MultVAE,
+    train_csr: sp.csr_matrix,  # users x items training interactions (binarised)
+    valid_csr: sp.csr_matrix | None = None,  # held-out interactions to early-stop on
+    valid_items: np.ndarray | None = None,  # items ranked at validation (None = all)
+    progress: bool = True,  # an epoch progress bar on stderr
+) -> MultVAE:
     "Train; with `valid_csr`, keep the weights of the best validation NDCG@10 epoch."
     train_csr = self.remember_training(train_csr)
     p = self.params
-    torch.manual_seed(p["seed"]); rng = np.random.default_rng(p["seed"])
+    torch.manual_seed(p["seed"])
+    rng = np.random.default_rng(p["seed"])
     self.net = self._new_net(self.n_items)
     optimizer = torch.optim.Adam(self.net.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
     users = np.flatnonzero(np.diff(train_csr.indptr) > 0)  # a user without history teaches nothing
@@ -103,16 +125,20 @@ def fit(self: MultVAE,
         beta = p["beta"] * min(1.0, (epoch + 1) / p["anneal_epochs"]) if p["anneal_epochs"] else p["beta"]
         order, total = rng.permutation(users), 0.0
         for start in range(0, len(order), p["batch_size"]):
-            histories = self._dense(train_csr[order[start:start + p["batch_size"]]])
+            histories = self._dense(train_csr[order[start : start + p["batch_size"]]])
             logits, mean, log_variance = self.net(histories)
             loss = vae_loss(logits, histories, mean, log_variance, beta)
-            optimizer.zero_grad(); loss.backward(); optimizer.step()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
             total += loss.item() * len(histories)
         self.net.eval()
         record = {"epoch": epoch + 1, "loss": total / max(len(order), 1), "beta": beta}
-        if track_validation(self, record, stopping, valid, train_csr): break
+        if track_validation(self, record, stopping, valid, train_csr):
+            break
         bar.set_postfix({k: round(v, 4) for k, v in record.items() if k != "epoch"})
-    if self.best_state is not None: self.net.load_state_dict(self.best_state)
+    if self.best_state is not None:
+        self.net.load_state_dict(self.best_state)
     del self.best_state
     self.net.eval()
     return self
@@ -122,15 +148,31 @@ def fit(self: MultVAE,
 @torch.no_grad()
 def score_histories(self: MultVAE, history_csr):
     history_csr = sp.csr_matrix(history_csr)
-    return np.vstack([self.net(self._dense(history_csr[s:s + 1024]))[0].cpu().numpy() for s in range(0, history_csr.shape[0], 1024)]
-                     or [np.zeros((0, self.n_items), np.float32)])
+    return np.vstack(
+        [
+            self.net(self._dense(history_csr[s : s + 1024]))[0].cpu().numpy()
+            for s in range(0, history_csr.shape[0], 1024)
+        ]
+        or [np.zeros((0, self.n_items), np.float32)]
+    )
+
 
 @patch
-def score_users(self: MultVAE, user_ids: np.ndarray) -> np.ndarray: return self.score_histories(self.train_csr[user_ids])
+def score_users(self: MultVAE, user_ids: np.ndarray) -> np.ndarray:
+    return self.score_histories(self.train_csr[user_ids])
 
 # %% ../nbs/08a_vae.ipynb #9d2e34e2
-_ARRAY_NAMES = {"item_encoder": "encoder.weight", "encoder_bias": "encoder.bias", "to_latent_weight": "to_latent.weight", "to_latent_bias": "to_latent.bias",
-                "from_latent_weight": "from_latent.weight", "from_latent_bias": "from_latent.bias", "item_decoder": "decoder.weight", "item_bias": "decoder.bias"}
+_ARRAY_NAMES = {
+    "item_encoder": "encoder.weight",
+    "encoder_bias": "encoder.bias",
+    "to_latent_weight": "to_latent.weight",
+    "to_latent_bias": "to_latent.bias",
+    "from_latent_weight": "from_latent.weight",
+    "from_latent_bias": "from_latent.bias",
+    "item_decoder": "decoder.weight",
+    "item_bias": "decoder.bias",
+}
+
 
 @patch
 def state_arrays(self: MultVAE) -> dict:
@@ -140,11 +182,18 @@ def state_arrays(self: MultVAE) -> dict:
     arrays["item_encoder"] = arrays["item_encoder"].T.copy()  # (n_items, hidden)
     return arrays
 
+
 @patch
 def set_state_arrays(self: MultVAE, arrays: dict):
     self.net = self._new_net(arrays["item_encoder"].shape[0])
-    state = {key: torch.as_tensor(arrays[name].T.copy() if name == "item_encoder" else arrays[name]) for name, key in _ARRAY_NAMES.items()}
-    self.net.load_state_dict(state); self.net.eval()
+    state = {
+        key: torch.as_tensor(arrays[name].T.copy() if name == "item_encoder" else arrays[name])
+        for name, key in _ARRAY_NAMES.items()
+    }
+    self.net.load_state_dict(state)
+    self.net.eval()
+
 
 @patch
-def item_vectors(self: MultVAE) -> np.ndarray: return self.net.decoder.weight.detach().cpu().numpy()  # (n_items, hidden)
+def item_vectors(self: MultVAE) -> np.ndarray:
+    return self.net.decoder.weight.detach().cpu().numpy()  # (n_items, hidden)

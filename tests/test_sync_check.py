@@ -50,3 +50,21 @@ def test_private_check_passes_and_a_private_read_fails(tmp_path):
     assert "hybrid_recsys/reader.py:4: reads ._cache" in result.stdout
     (copy / "hybrid_recsys" / "reader.py").write_text("class Box:\n    def __init__(self): self._cache = {}\n    def same(self, other): return other._cache\n")
     assert check().returncode == 0  # a module reading its own class's private member of another instance is its own business
+
+
+def test_line_check_passes_and_fails_on_an_unformatted_cell_or_long_lines(tmp_path):
+    "tools/check_lines.py: the project passes; a notebook cell the formatter would change fails, and so do long library lines past 1%."
+    copy = _project_copy(tmp_path)
+    shutil.copy2(ROOT / "ruff.toml", copy)
+    shutil.copy2(ROOT / "tools" / "check_lines.py", copy / "tools")
+    check = lambda: subprocess.run([sys.executable, str(copy / "tools" / "check_lines.py")], capture_output=True, text=True)
+    assert check().returncode == 0, check().stderr
+    notebook = copy / "nbs" / "00_core.ipynb"
+    original = notebook.read_text()
+    notebook.write_text(original.replace('"#| hide\\n",', '"#| hide\\n",\n    "x=[1,2 ,3]\\n",', 1))  # a cell as no formatter leaves it
+    result = check()
+    assert result.returncode != 0 and "not formatted" in result.stderr and "00_core.ipynb" in result.stdout + result.stderr
+    notebook.write_text(original)
+    (copy / "hybrid_recsys" / "long.py").write_text("\n".join(f"x{n} = '{'a' * 130}'" for n in range(400)) + "\n")
+    result = check()
+    assert result.returncode != 0 and "over 120 characters" in result.stderr

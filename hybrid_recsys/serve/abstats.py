@@ -19,15 +19,23 @@ __all__ = ['attributed', 'list_outcomes', 'welch', 'users_needed', 'srm', 'mean_
            'format_interval', 'report_markdown']
 
 # %% ../../nbs/serve/25_abstats.ipynb #886e4aa2
-def attributed(exposures: pd.DataFrame,  # `EventStore.exposures` rows that were served (status ok)
-               events: pd.DataFrame,  # the exposed users' events (`EventStore.user_events`)
-               window_s: float,  # attribution window for events without a request id
-              ) -> pd.DataFrame:
+def attributed(
+    exposures: pd.DataFrame,  # `EventStore.exposures` rows that were served (status ok)
+    events: pd.DataFrame,  # the exposed users' events (`EventStore.user_events`)
+    window_s: float,  # attribution window for events without a request id
+) -> pd.DataFrame:
     "One row per event that answers a list: request_id, user_id, item_id, type, position (0-based) in that list."
-    shown = exposures[["request_id", "user_id", "items", "served_at"]].explode("items").rename(columns={"items": "item_id"}).dropna(subset=["item_id"])
+    shown = (
+        exposures[["request_id", "user_id", "items", "served_at"]]
+        .explode("items")
+        .rename(columns={"items": "item_id"})
+        .dropna(subset=["item_id"])
+    )
     shown = shown.astype({"item_id": str})  # no list yet: an empty column of floats, which no merge on ids would take
     shown["position"] = shown.groupby("request_id").cumcount()
-    named = events.dropna(subset=["request_id"]).merge(shown[["request_id", "item_id", "position"]], on=["request_id", "item_id"])
+    named = events.dropna(subset=["request_id"]).merge(
+        shown[["request_id", "item_id", "position"]], on=["request_id", "item_id"]
+    )
     loose = events[events["request_id"].isna()].drop(columns="request_id").merge(shown, on=["user_id", "item_id"])
     loose = loose[(loose["served_at"] <= loose["timestamp"]) & (loose["timestamp"] <= loose["served_at"] + window_s)]
     loose = loose.sort_values("served_at").drop_duplicates("seq", keep="last")  # the latest list that showed the item
@@ -35,99 +43,173 @@ def attributed(exposures: pd.DataFrame,  # `EventStore.exposures` rows that were
     return pd.concat([named[columns], loose[columns]], ignore_index=True).drop_duplicates("seq")
 
 # %% ../../nbs/serve/25_abstats.ipynb #5c8e0726
-def list_outcomes(exposures: pd.DataFrame, answers: pd.DataFrame,
-                  click_types=("click",),  # event types that count as a click
-                  conversion_types=("purchase",),  # event types that count as a conversion
-                 ) -> pd.DataFrame:
-    "Per served list: user_id, variant, clicks (distinct items clicked), converted (0/1), and for interleaved lists the clicks credited to each team."
+def list_outcomes(
+    exposures: pd.DataFrame,
+    answers: pd.DataFrame,
+    click_types=("click",),  # event types that count as a click
+    conversion_types=("purchase",),  # event types that count as a conversion
+) -> pd.DataFrame:
+    """Per served list: user_id, variant, clicks (distinct items clicked), converted (0/1), and for interleaved lists
+    the clicks credited to each team."""
     clicks = answers[answers["type"].isin(click_types)].drop_duplicates(["request_id", "item_id"])
     bought = answers[answers["type"].isin(conversion_types)]
     out = exposures[["request_id", "user_id", "variant", "teams"]].copy()
     out["clicks"] = out["request_id"].map(clicks.groupby("request_id").size()).fillna(0).astype(int)
     out["converted"] = out["request_id"].isin(bought["request_id"]).astype(int)
     credit = clicks.merge(out[["request_id", "teams"]], on="request_id")
-    credit["team"] = [teams[p] if isinstance(teams, list) else None for teams, p in zip(credit["teams"], credit["position"])]
-    out["credits"] = out["request_id"].map(credit.dropna(subset=["team"]).groupby("request_id")["team"].agg(lambda t: dict(pd.Series(t).value_counts())))
+    credit["team"] = [
+        teams[p] if isinstance(teams, list) else None for teams, p in zip(credit["teams"], credit["position"])
+    ]
+    out["credits"] = out["request_id"].map(
+        credit.dropna(subset=["team"]).groupby("request_id")["team"].agg(lambda t: dict(pd.Series(t).value_counts()))
+    )
     return out.drop(columns="teams")
 
 # %% ../../nbs/serve/25_abstats.ipynb #dd204efb
 def welch(control: np.ndarray, treatment: np.ndarray, alpha: float = 0.05) -> dict:
     "Welch's difference of means (treatment - control): difference, interval, p-value."
     from scipy import stats
+
     a, b = np.asarray(control, np.float64), np.asarray(treatment, np.float64)
-    if len(a) < 2 or len(b) < 2: return {"difference": float(b.mean() - a.mean()) if len(a) and len(b) else None, "low": None, "high": None, "p": None}
+    if len(a) < 2 or len(b) < 2:
+        return {
+            "difference": float(b.mean() - a.mean()) if len(a) and len(b) else None,
+            "low": None,
+            "high": None,
+            "p": None,
+        }
     va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
     se = math.sqrt(va + vb)
-    if se == 0: return {"difference": float(b.mean() - a.mean()), "low": None, "high": None, "p": None}
-    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    if se == 0:
+        return {"difference": float(b.mean() - a.mean()), "low": None, "high": None, "p": None}
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
     difference, t = float(b.mean() - a.mean()), stats.t.ppf(1 - alpha / 2, df)
-    return {"difference": difference, "low": float(difference - t * se), "high": float(difference + t * se), "p": float(2 * stats.t.sf(abs(difference) / se, df))}
+    return {
+        "difference": difference,
+        "low": float(difference - t * se),
+        "high": float(difference + t * se),
+        "p": float(2 * stats.t.sf(abs(difference) / se, df)),
+    }
+
 
 def users_needed(sd: float, difference: float, alpha: float = 0.05, power: float = 0.8, arms: int = 2) -> int | None:
-    "Users per variant to detect `difference` in a per-user mean with standard deviation `sd` (arms=1: a paired, one-sample test)."
+    """Users per variant to detect `difference` in a per-user mean with standard deviation `sd` (arms=1: a paired,
+    one-sample test)."""
     from scipy.stats import norm
-    if not difference or not np.isfinite(sd): return None
+
+    if not difference or not np.isfinite(sd):
+        return None
     z = norm.ppf(1 - alpha / 2) + norm.ppf(power)
     return int(math.ceil(arms * (z * sd / abs(difference)) ** 2))
+
 
 def srm(observed: list[int], shares: list[float]) -> dict:
     "Sample-ratio-mismatch check: chi-square of users per variant against the shares; mismatch when p < 0.001."
     from scipy.stats import chisquare
+
     observed, shares = np.asarray(observed, np.float64), np.asarray(shares, np.float64)
     expected, open_ = observed.sum() * shares, shares > 0
-    if observed[~open_].sum() > 0: p = 0.0  # users in a variant with no share: broken by definition
-    elif observed.sum() == 0 or open_.sum() < 2: p = None  # nothing to compare
-    else: p = float(chisquare(observed[open_], expected[open_]).pvalue)
-    return {"observed": observed.astype(int).tolist(), "expected": expected.round(1).tolist(), "p": p, "mismatch": p is not None and p < 0.001}
+    if observed[~open_].sum() > 0:
+        p = 0.0  # users in a variant with no share: broken by definition
+    elif observed.sum() == 0 or open_.sum() < 2:
+        p = None  # nothing to compare
+    else:
+        p = float(chisquare(observed[open_], expected[open_]).pvalue)
+    return {
+        "observed": observed.astype(int).tolist(),
+        "expected": expected.round(1).tolist(),
+        "p": p,
+        "mismatch": p is not None and p < 0.001,
+    }
 
 # %% ../../nbs/serve/25_abstats.ipynb #73378493
 def mean_interval(values: np.ndarray, alpha: float = 0.05) -> dict:
     from scipy import stats
+
     values = np.asarray(values, np.float64)
-    if len(values) < 2: return {"mean": float(values.mean()) if len(values) else None, "low": None, "high": None}
+    if len(values) < 2:
+        return {"mean": float(values.mean()) if len(values) else None, "low": None, "high": None}
     half = stats.t.ppf(1 - alpha / 2, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values))
     return {"mean": float(values.mean()), "low": float(values.mean() - half), "high": float(values.mean() + half)}
 
+
 def outcomes_per_user(outcomes: pd.DataFrame) -> pd.DataFrame:
-    "Per user and variant: lists, click-through (share of lists clicked) and conversion (share of lists that led to a purchase)."
+    """Per user and variant: lists, click-through (share of lists clicked) and conversion (share of lists that led to a
+    purchase)."""
     grouped = outcomes.assign(clicked=(outcomes["clicks"] > 0).astype(float)).groupby(["variant", "user_id"])
-    return grouped.agg(lists=("request_id", "size"), ctr=("clicked", "mean"), conversion=("converted", "mean")).reset_index()
+    return grouped.agg(
+        lists=("request_id", "size"), ctr=("clicked", "mean"), conversion=("converted", "mean")
+    ).reset_index()
 
 # %% ../../nbs/serve/25_abstats.ipynb #12a6bc53
-def experiment_outcomes(store: EventStore, name: str, click_types=("click",), conversion_types=("purchase",)) -> tuple[ExperimentRecord, pd.DataFrame, pd.DataFrame]:
+def experiment_outcomes(
+    store: EventStore, name: str, click_types=("click",), conversion_types=("purchase",)
+) -> tuple[ExperimentRecord, pd.DataFrame, pd.DataFrame]:
     "An experiment's record, its exposures (every row, failures too) and its served lists' outcomes."
     record = stored_experiment(store, name)
     exposures = store.exposures(name)
     served = exposures[exposures["status"] == "ok"]
     users = sorted(served["user_id"].dropna().unique())
-    events = pd.concat([store.user_events(users[s:s + 5000]) for s in range(0, max(len(users), 1), 5000)], ignore_index=True)  # bounded IN lists
+    events = pd.concat(
+        [store.user_events(users[s : s + 5000]) for s in range(0, max(len(users), 1), 5000)], ignore_index=True
+    )  # bounded IN lists
     answers = attributed(served, events, record.experiment.attribution_s)
     return record, exposures, list_outcomes(served, answers, click_types, conversion_types)
 
 # %% ../../nbs/serve/25_abstats.ipynb #a391ce6f
-def experiment_report(store: EventStore, name: str, mde: float | None = None, click_types=("click",), conversion_types=("purchase",)) -> dict:
-    "Everything an experiment's decision needs, JSON-ready: per variant, comparisons with intervals, SRM, guardrails, sample size."
-    return report_of(*experiment_outcomes(store, name, click_types, conversion_types), mde, click_types, conversion_types)
+def experiment_report(
+    store: EventStore, name: str, mde: float | None = None, click_types=("click",), conversion_types=("purchase",)
+) -> dict:
+    """Everything an experiment's decision needs, JSON-ready: per variant, comparisons with intervals, SRM, guardrails,
+    sample size."""
+    return report_of(
+        *experiment_outcomes(store, name, click_types, conversion_types), mde, click_types, conversion_types
+    )
 
-def report_of(record: ExperimentRecord, exposures: pd.DataFrame, outcomes: pd.DataFrame,  # `experiment_outcomes`
-              mde: float | None = None, click_types=("click",), conversion_types=("purchase",)) -> dict:
+
+def report_of(
+    record: ExperimentRecord,
+    exposures: pd.DataFrame,
+    outcomes: pd.DataFrame,  # `experiment_outcomes`
+    mde: float | None = None,
+    click_types=("click",),
+    conversion_types=("purchase",),
+) -> dict:
     "The report of outcomes already read (the dashboard reads them once for the report and the series over time)."
     experiment, name = record.experiment, record.experiment.name
-    report = {"experiment": name, "mode": experiment.mode, "status": record.status, "started_at": record.started_at, "stopped_at": record.stopped_at,
-              "lists": int(len(outcomes)), "click_types": list(click_types), "conversion_types": list(conversion_types)}
+    report = {
+        "experiment": name,
+        "mode": experiment.mode,
+        "status": record.status,
+        "started_at": record.started_at,
+        "stopped_at": record.stopped_at,
+        "lists": int(len(outcomes)),
+        "click_types": list(click_types),
+        "conversion_types": list(conversion_types),
+    }
     names = [v.name for v in experiment.variants] if experiment.mode == "ab" else [INTERLEAVED]
     users = outcomes_per_user(outcomes)
     report["variants"] = []
     for variant in names:
         rows, mine = exposures[exposures["variant"] == variant], users[users["variant"] == variant]
         latency = rows.loc[rows["status"] == "ok", "latency_ms"]
-        report["variants"].append({"variant": variant, "share": experiment.variant(variant).share if variant != INTERLEAVED else None,
-                                   "users": int(len(mine)), "lists": int((rows["status"] == "ok").sum()), "errors": int((rows["status"] != "ok").sum()),
-                                   "error_rate": float((rows["status"] != "ok").mean()) if len(rows) else None,
-                                   "latency_p99_ms": float(np.percentile(latency, 99)) if len(latency) else None,
-                                   "ctr": mean_interval(mine["ctr"]), "conversion": mean_interval(mine["conversion"])})
-    if experiment.mode == "ab": report.update(_ab_statistics(experiment, users, mde))
-    else: report["interleaving"] = interleaving_statistics(experiment, outcomes, mde)
+        report["variants"].append(
+            {
+                "variant": variant,
+                "share": experiment.variant(variant).share if variant != INTERLEAVED else None,
+                "users": int(len(mine)),
+                "lists": int((rows["status"] == "ok").sum()),
+                "errors": int((rows["status"] != "ok").sum()),
+                "error_rate": float((rows["status"] != "ok").mean()) if len(rows) else None,
+                "latency_p99_ms": float(np.percentile(latency, 99)) if len(latency) else None,
+                "ctr": mean_interval(mine["ctr"]),
+                "conversion": mean_interval(mine["conversion"]),
+            }
+        )
+    if experiment.mode == "ab":
+        report.update(_ab_statistics(experiment, users, mde))
+    else:
+        report["interleaving"] = interleaving_statistics(experiment, outcomes, mde)
     return report
 
 # %% ../../nbs/serve/25_abstats.ipynb #3755a78a
@@ -139,62 +221,143 @@ def _ab_statistics(experiment: Experiment, users: pd.DataFrame, mde: float | Non
         mine = users[users["variant"] == variant.name]
         for metric in ("ctr", "conversion"):
             test = welch(base[metric], mine[metric])
-            comparisons.append({"variant": variant.name, "against": control, "metric": metric, **test,
-                                "significant": test["p"] is not None and test["p"] < 0.05})
-        pooled = float(np.sqrt((base["ctr"].var(ddof=1) + mine["ctr"].var(ddof=1)) / 2)) if len(base) > 1 and len(mine) > 1 else float("nan")
+            comparisons.append(
+                {
+                    "variant": variant.name,
+                    "against": control,
+                    "metric": metric,
+                    **test,
+                    "significant": test["p"] is not None and test["p"] < 0.05,
+                }
+            )
+        pooled = (
+            float(np.sqrt((base["ctr"].var(ddof=1) + mine["ctr"].var(ddof=1)) / 2))
+            if len(base) > 1 and len(mine) > 1
+            else float("nan")
+        )
         difference = mde if mde is not None else (comparisons[-2]["difference"] or 0.0)
-        sizes.append({"variant": variant.name, "metric": "ctr", "difference": difference, "sd": pooled, "users_per_variant": users_needed(pooled, difference)})
+        sizes.append(
+            {
+                "variant": variant.name,
+                "metric": "ctr",
+                "difference": difference,
+                "sd": pooled,
+                "users_per_variant": users_needed(pooled, difference),
+            }
+        )
     counts = [int((users["variant"] == v.name).sum()) for v in experiment.variants]
-    return {"comparisons": comparisons, "srm": srm(counts, [v.share for v in experiment.variants]), "sample_size": sizes}
+    return {
+        "comparisons": comparisons,
+        "srm": srm(counts, [v.share for v in experiment.variants]),
+        "sample_size": sizes,
+    }
 
 # %% ../../nbs/serve/25_abstats.ipynb #3eb5ea67
 def interleaving_statistics(experiment: Experiment, outcomes: pd.DataFrame, mde: float | None) -> dict:
-    "Clicks credited to each team; per user, the share of their credited clicks the first variant won, tested against 1/2."
+    """Clicks credited to each team; per user, the share of their credited clicks the first variant won, tested against
+    1/2."""
     from scipy.stats import binomtest
+
     first, second = (v.name for v in experiment.variants)
     credits = outcomes["credits"].dropna()
-    a = np.array([c.get(first, 0) for c in credits], np.float64); b = np.array([c.get(second, 0) for c in credits], np.float64)
+    a = np.array([c.get(first, 0) for c in credits], np.float64)
+    b = np.array([c.get(second, 0) for c in credits], np.float64)
     per_user = outcomes.dropna(subset=["credits"]).assign(a=a, b=b).groupby("user_id")[["a", "b"]].sum()
     decided = per_user[per_user["a"] != per_user["b"]]
     wins = int((decided["a"] > decided["b"]).sum())
     test = binomtest(wins, len(decided), 0.5) if len(decided) else None
     interval = test.proportion_ci(0.95) if test is not None else None
-    preference = (per_user["a"] - per_user["b"]) / (per_user["a"] + per_user["b"])  # per user with clicks: +1 all for the first, -1 all for the second
+    preference = (per_user["a"] - per_user["b"]) / (
+        per_user["a"] + per_user["b"]
+    )  # per user with clicks: +1 all for the first, -1 all for the second
     difference = mde if mde is not None else float(preference.mean()) if len(preference) else 0.0
-    return {"variants": [first, second], "lists_with_clicks": int(len(credits)), "clicks": {first: int(a.sum()), second: int(b.sum())},
-            "users_with_clicks": int(len(per_user)), "users_preferring": {first: wins, second: int(len(decided) - wins)}, "ties": int(len(per_user) - len(decided)),
-            "win_rate": wins / len(decided) if len(decided) else None, "low": interval.low if interval else None, "high": interval.high if interval else None,
-            "p": float(test.pvalue) if test is not None else None, "significant": test is not None and test.pvalue < 0.05,
-            "preference": mean_interval(preference), "users_needed": users_needed(float(preference.std(ddof=1)) if len(preference) > 1 else float("nan"), difference, arms=1)}
+    return {
+        "variants": [first, second],
+        "lists_with_clicks": int(len(credits)),
+        "clicks": {first: int(a.sum()), second: int(b.sum())},
+        "users_with_clicks": int(len(per_user)),
+        "users_preferring": {first: wins, second: int(len(decided) - wins)},
+        "ties": int(len(per_user) - len(decided)),
+        "win_rate": wins / len(decided) if len(decided) else None,
+        "low": interval.low if interval else None,
+        "high": interval.high if interval else None,
+        "p": float(test.pvalue) if test is not None else None,
+        "significant": test is not None and test.pvalue < 0.05,
+        "preference": mean_interval(preference),
+        "users_needed": users_needed(
+            float(preference.std(ddof=1)) if len(preference) > 1 else float("nan"), difference, arms=1
+        ),
+    }
 
 # %% ../../nbs/serve/25_abstats.ipynb #33564542
-def format_number(value, digits: int = 4) -> str: return "" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
+def format_number(value, digits: int = 4) -> str:
+    return "" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
+
+
 def format_interval(value: dict, digits: int = 4) -> str:
-    return "" if value.get("mean") is None else f"{format_number(value['mean'], digits)} [{format_number(value['low'], digits)}, {format_number(value['high'], digits)}]"
+    return (
+        ""
+        if value.get("mean") is None
+        else f"{format_number(value['mean'], digits)} [{format_number(value['low'], digits)}, {format_number(value['high'], digits)}]"
+    )
+
 
 def report_markdown(report: dict) -> str:
     "An experiment report as markdown (what `hybrid-recsys ab report` prints)."
-    lines = [f"experiment {report['experiment']} ({report['mode']}, {report['status']}): {report['lists']} lists served", "",
-             "| variant | share | users | lists | errors | latency p99 (ms) | click-through per user [95% CI] | conversion per user [95% CI] |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"experiment {report['experiment']} ({report['mode']}, {report['status']}): {report['lists']} lists served",
+        "",
+        "| variant | share | users | lists | errors | latency p99 (ms) | click-through per user [95% CI] | conversion "
+        "per user [95% CI] |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for v in report["variants"]:
         share = "" if v["share"] is None else f"{v['share']:g}"
-        lines.append(f"| {v['variant']} | {share} | {v['users']} | {v['lists']} | {v['errors']} | {format_number(v['latency_p99_ms'], 1)} | {format_interval(v['ctr'])} | {format_interval(v['conversion'])} |")
+        lines.append(
+            f"| {v['variant']} | {share} | {v['users']} | {v['lists']} | {v['errors']} | "
+            f"{format_number(v['latency_p99_ms'], 1)} | {format_interval(v['ctr'])} | "
+            f"{format_interval(v['conversion'])} |"
+        )
     if "comparisons" in report:
-        lines += ["", "| variant | against | metric | difference [95% CI] | p | significant at 0.05 |", "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "| variant | against | metric | difference [95% CI] | p | significant at 0.05 |",
+            "|---|---|---|---|---|---|",
+        ]
         for c in report["comparisons"]:
-            lines.append(f"| {c['variant']} | {c['against']} | {c['metric']} | {format_number(c['difference'])} [{format_number(c['low'])}, {format_number(c['high'])}] | {format_number(c['p'])} | {'yes' if c['significant'] else 'no'} |")
+            lines.append(
+                f"| {c['variant']} | {c['against']} | {c['metric']} | {format_number(c['difference'])} "
+                f"[{format_number(c['low'])}, {format_number(c['high'])}] | {format_number(c['p'])} | "
+                f"{'yes' if c['significant'] else 'no'} |"
+            )
         check = report["srm"]
-        verdict = "MISMATCH: the split itself is broken; trust no difference above" if check["mismatch"] else "no mismatch"
-        lines += ["", f"sample ratio: users per variant {check['observed']}, expected {check['expected']}; chi-square p = {format_number(check['p'])}: {verdict}"]
+        verdict = (
+            "MISMATCH: the split itself is broken; trust no difference above" if check["mismatch"] else "no mismatch"
+        )
+        lines += [
+            "",
+            f"sample ratio: users per variant {check['observed']}, expected {check['expected']}; chi-square p = "
+            f"{format_number(check['p'])}: {verdict}",
+        ]
         for size in report["sample_size"]:
-            lines.append(f"users per variant to detect a click-through difference of {format_number(size['difference'])} ({size['variant']}; 80% power, alpha 0.05): "
-                         f"{size['users_per_variant'] if size['users_per_variant'] is not None else 'n/a'}")
+            lines.append(
+                f"users per variant to detect a click-through difference of {format_number(size['difference'])} "
+                f"({size['variant']}; 80% power, alpha 0.05): "
+                f"{size['users_per_variant'] if size['users_per_variant'] is not None else 'n/a'}"
+            )
     else:
         result = report["interleaving"]
         a, b = result["variants"]
-        lines += ["", f"clicks credited: {a} {result['clicks'][a]}, {b} {result['clicks'][b]}, over {result['lists_with_clicks']} lists with clicks",
-                  f"users preferring {a}: {result['users_preferring'][a]}, {b}: {result['users_preferring'][b]}, ties: {result['ties']}; "
-                  f"{a}'s win rate {format_number(result['win_rate'])} [{format_number(result['low'])}, {format_number(result['high'])}], sign test p = {format_number(result['p'])}",
-                  f"mean preference for {a} (+1 all its clicks, -1 all {b}'s) {format_interval(result['preference'])}; "
-                  f"users with clicks needed to detect it (80% power, alpha 0.05): {result['users_needed'] if result['users_needed'] is not None else 'n/a'}"]
+        lines += [
+            "",
+            f"clicks credited: {a} {result['clicks'][a]}, {b} {result['clicks'][b]}, over "
+            f"{result['lists_with_clicks']} lists with clicks",
+            f"users preferring {a}: {result['users_preferring'][a]}, {b}: {result['users_preferring'][b]}, ties: "
+            f"{result['ties']}; "
+            f"{a}'s win rate {format_number(result['win_rate'])} [{format_number(result['low'])}, "
+            f"{format_number(result['high'])}], sign test p = {format_number(result['p'])}",
+            f"mean preference for {a} (+1 all its clicks, -1 all {b}'s) {format_interval(result['preference'])}; "
+            "users with clicks needed to detect it (80% power, alpha 0.05): "
+            f"{result['users_needed'] if result['users_needed'] is not None else 'n/a'}",
+        ]
     return "\n".join(lines)

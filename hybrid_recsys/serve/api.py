@@ -24,9 +24,28 @@ from pydantic import BaseModel, BeforeValidator, Field, field_validator
 
 from ..core import HRSError, NotFound, Unanswerable, get_logger, json_text, one_line, project_root
 from .dashboard import mount_dashboard
-from .guards import (ApiKeys, Forbidden, Guard, GuardedH11, Unauthorized, env_number, evicted_connections, key_dependency,
-                                        largest_json)
-from .events import IMAGE_TYPES, Conflict, Event, EventStore, ImageRefused, ItemUpdate, RawId, Text, latest_event_time
+from hybrid_recsys.serve.guards import (
+    ApiKeys,
+    Forbidden,
+    Guard,
+    GuardedH11,
+    Unauthorized,
+    env_number,
+    evicted_connections,
+    key_dependency,
+    largest_json,
+)
+from hybrid_recsys.serve.events import (
+    IMAGE_TYPES,
+    Conflict,
+    Event,
+    EventStore,
+    ImageRefused,
+    ItemUpdate,
+    RawId,
+    Text,
+    latest_event_time,
+)
 from .live import LiveRecommender
 from .abstats import experiment_report
 from .online import ExposureLog, Experiments, Listing, exposure_row
@@ -43,10 +62,14 @@ __all__ = ['log', 'MAX_K', 'K', 'TEXT_PATTERN', 'ERRORS', 'BODY_ERRORS', 'WRITE_
 log = get_logger("hybrid_recsys.serve.api")
 MAX_K = 100  # the most items one request may ask for
 
+
 def _json_integer(value):
-    "What JSON Schema calls an integer: 15 and 15.0, but neither true nor \"15\" (which pydantic's lax mode would take)."
-    if isinstance(value, float) and value.is_integer(): return int(value)
-    if isinstance(value, (bool, str)): raise ValueError("expected an integer")
+    """What JSON Schema calls an integer: 15 and 15.0, but neither true nor \"15\" (which pydantic's lax mode would
+    take)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, (bool, str)):
+        raise ValueError("expected an integer")
     return value
 
 # %% ../../nbs/serve/29_api.ipynb #b97ccb7e
@@ -55,13 +78,21 @@ class Item(BaseModel):
     title: str
     year: int | None = None
     genres: list[str] = []
-    image: str | None = Field(None, description="The item's picture: the service's own /items/{id}/image for a file it serves, or the URL the catalog gave; null without one")
+    image: str | None = Field(
+        None,
+        description="The item's picture: the service's own /items/{id}/image for a file it serves, or the URL the "
+        "catalog gave; null without one",
+    )
 
 # %% ../../nbs/serve/29_api.ipynb #1e58655a
 class ScoredItem(Item):
     score: float = Field(description="Higher is better; comparable within one response")
-    sources: list[str] = Field(default=[], description="For recommendations: the stage-1 sources (or the query) that proposed the item")
-    source_ranks: dict[str, int] = Field(default={}, description="For recommendations: each proposing source's 0-based rank of the item")
+    sources: list[str] = Field(
+        default=[], description="For recommendations: the stage-1 sources (or the query) that proposed the item"
+    )
+    source_ranks: dict[str, int] = Field(
+        default={}, description="For recommendations: each proposing source's 0-based rank of the item"
+    )
 
 # %% ../../nbs/serve/29_api.ipynb #8d245985
 class Recommendations(BaseModel):
@@ -70,13 +101,23 @@ class Recommendations(BaseModel):
     k: int
     items: list[ScoredItem]
     experiment: str | None = Field(None, description="The online experiment this user is in, if any")
-    variant: str | None = Field(None, description="The user's variant in it ('interleaved': a list merged from two variants)")
+    variant: str | None = Field(
+        None, description="The user's variant in it ('interleaved': a list merged from two variants)"
+    )
 
 # %% ../../nbs/serve/29_api.ipynb #7197ed82
 class NewUser(BaseModel):
     "A user we have never seen: what they like and/or what they are looking for (neither: the most popular items)."
-    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"liked_items": ["50", "181"], "query": "space adventure", "k": 10}]}}
-    liked_items: list[RawId] = Field(default=[], max_length=1000, description="Raw ids of items the user likes (strings, or integers for numeric ids)")
+
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {"examples": [{"liked_items": ["50", "181"], "query": "space adventure", "k": 10}]},
+    }
+    liked_items: list[RawId] = Field(
+        default=[],
+        max_length=1000,
+        description="Raw ids of items the user likes (strings, or integers for numeric ids)",
+    )
     query: Text | None = Field(None, max_length=1000, description="Free text describing what the user wants")
     k: Annotated[int, BeforeValidator(_json_integer)] = Field(10, ge=1, le=MAX_K)
 
@@ -88,16 +129,22 @@ class NewUser(BaseModel):
 # %% ../../nbs/serve/29_api.ipynb #e2eeca8f
 class EventBatch(BaseModel):
     "Events stored together, all or nothing."
+
     model_config = {"extra": "forbid"}
     events: list[Event] = Field(..., min_length=1, max_length=1000, description="1 to 1,000 events")
+
 
 class Ingest(BaseModel):
     accepted: int = Field(description="New events stored")
     duplicates: int = Field(description="Events whose event_id was stored before: recognised, not stored again")
 
+
 class ImageStored(BaseModel):
-    image: str = Field(description="The name to give as an item's `image` (PUT /items/{item_id}): uploads/<sha256>.<format>")
+    image: str = Field(
+        description="The name to give as an item's `image` (PUT /items/{item_id}): uploads/<sha256>.<format>"
+    )
     bytes: int
+
 
 class ItemStored(BaseModel):
     item: Item = Field(description="The item as it is served from now on")
@@ -108,37 +155,70 @@ class ItemStored(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     bundle: str = Field(description="The served path's name (never the full path: /health is public)")
-    version: str | None = Field(None, description="The name of the immutable bundle version the served path named at load")
+    version: str | None = Field(
+        None, description="The name of the immutable bundle version the served path named at load"
+    )
     created: str | None
     dataset: str | None
     protocol: str | None
     n_users: int
     n_items: int
-    loaded_at: str = Field(description="When what is served last changed: a bundle loaded or swapped in, or an item added")
+    loaded_at: str = Field(
+        description="When what is served last changed: a bundle loaded or swapped in, or an item added"
+    )
     metrics: dict = {}
+
 
 K = Query(10, ge=1, le=MAX_K, description=f"How many items (1 to {MAX_K})")
 TEXT_PATTERN = r"[^\s\x1c-\x1f]"  # some character that is not space; \x1c-\x1f are space to Python and not to Rust's regex (which pydantic uses)
+
+
 def id_path(example: str):  # a new one per route: FastAPI names it after its parameter
-    return PathParam(..., min_length=1, max_length=200, description="A raw id", openapi_examples={"known": {"summary": "an id of this bundle", "value": example}})
+    return PathParam(
+        ...,
+        min_length=1,
+        max_length=200,
+        description="A raw id",
+        openapi_examples={"known": {"summary": "an id of this bundle", "value": example}},
+    )
+
 
 class Error(BaseModel):
     detail: str = Field(description="What was wrong, in one sentence")
 
-ERRORS = {400: {"model": Error, "description": "A request this bundle cannot answer"}, 404: {"model": Error, "description": "Unknown id"},
-          503: {"model": Error, "description": "Overloaded: retry after the Retry-After header's seconds"}}
-BODY_ERRORS = {408: {"model": Error, "description": "The body did not arrive in time"}, 413: {"model": Error, "description": "The body is over the size limit"}}
+
+ERRORS = {
+    400: {"model": Error, "description": "A request this bundle cannot answer"},
+    404: {"model": Error, "description": "Unknown id"},
+    503: {"model": Error, "description": "Overloaded: retry after the Retry-After header's seconds"},
+}
+BODY_ERRORS = {
+    408: {"model": Error, "description": "The body did not arrive in time"},
+    413: {"model": Error, "description": "The body is over the size limit"},
+}
+
+
 class Refused(HRSError):
     "A new bundle that cannot be served (the current one stays)."
 
-WRITE_ERRORS = {400: ERRORS[400], 404: {"model": Error, "description": "An event names an item this service does not hold (the batch is refused)"}, 401: {"model": Error, "description": "No API key"}, 403: {"model": Error, "description": "A wrong API key, or a service that takes no writes"},
-                409: {"model": Error, "description": "An event_id already stored with other content (the batch is refused)"},
-                503: {"model": Error, "description": "Overloaded, or the event database is unavailable: retry after Retry-After seconds"}}
+
+WRITE_ERRORS = {
+    400: ERRORS[400],
+    404: {"model": Error, "description": "An event names an item this service does not hold (the batch is refused)"},
+    401: {"model": Error, "description": "No API key"},
+    403: {"model": Error, "description": "A wrong API key, or a service that takes no writes"},
+    409: {"model": Error, "description": "An event_id already stored with other content (the batch is refused)"},
+    503: {
+        "model": Error,
+        "description": "Overloaded, or the event database is unavailable: retry after Retry-After seconds",
+    },
+}
 
 # %% ../../nbs/serve/29_api.ipynb #cedbbcea
 def docs_assets() -> Path:
     "The folder of the packaged Swagger UI 5 assets."
     import fastapi_offline
+
     return Path(fastapi_offline.__file__).parent / "static"
 
 # %% ../../nbs/serve/29_api.ipynb #cf8c5ff1
@@ -147,93 +227,186 @@ def _mount_docs(app: FastAPI):
 
     @app.get("/docs", include_in_schema=False)
     def docs():
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="hybrid_recsys API", swagger_js_url="/docs-assets/swagger-ui-bundle.js",
-                                   swagger_css_url="/docs-assets/swagger-ui.css", swagger_favicon_url="/docs-assets/favicon.png",
-                                   swagger_ui_parameters={"validatorUrl": None})  # no badge from the online validator
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="hybrid_recsys API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon.png",
+            swagger_ui_parameters={"validatorUrl": None},
+        )  # no badge from the online validator
 
 # %% ../../nbs/serve/29_api.ipynb #9e1d0a02
 def _excerpt(value, limit: int = 80) -> str:
     "A rejected input as a short piece of text."
-    text = (value if isinstance(value, str) else repr(value)).encode("utf-8", "backslashreplace").decode()  # a lone surrogate shown as \\ud800
+    text = (
+        (value if isinstance(value, str) else repr(value)).encode("utf-8", "backslashreplace").decode()
+    )  # a lone surrogate shown as \\ud800
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 # %% ../../nbs/serve/29_api.ipynb #9e1d0a03
 class Overloaded(Exception):
     "More requests waiting than the queue holds."
 
+
 class Compute:
-    "A bounded pool for the work of requests, off the event loop: `await compute(fn, ...)` for one call, `await compute.batched(fn, item, key)` to share one."
+    """A bounded pool for the work of requests, off the event loop: `await compute(fn, ...)` for one call, `await
+    compute.batched(fn, item, key)` to share one."""
+
     def __init__(self, threads: int = 1, max_queue: int = 64, max_batch: int = 32):
-        self.pool, self.max_queue, self.max_batch = ThreadPoolExecutor(threads, thread_name_prefix="compute"), max_queue, max_batch
-        self.pending, self.waiting, self.lock = 0, {}, threading.Lock()  # pending: requests admitted; only the event loop's thread touches it
+        self.pool, self.max_queue, self.max_batch = (
+            ThreadPoolExecutor(threads, thread_name_prefix="compute"),
+            max_queue,
+            max_batch,
+        )
+        self.pending, self.waiting, self.lock = (
+            0,
+            {},
+            threading.Lock(),
+        )  # pending: requests admitted; only the event loop's thread touches it
 
     def _admit(self):
-        if self.pending >= self.max_queue: raise Overloaded(f"{self.pending} requests are already waiting; retry shortly")
+        if self.pending >= self.max_queue:
+            raise Overloaded(f"{self.pending} requests are already waiting; retry shortly")
 
     async def __call__(self, fn, *args):
-        self._admit(); self.pending += 1
-        try: return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
-        finally: self.pending -= 1
+        self._admit()
+        self.pending += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+        finally:
+            self.pending -= 1
 
 # %% ../../nbs/serve/29_api.ipynb #937bc7f3
 @patch
-async def batched(self: Compute,
-                  fn,  # fn(items, key) -> one result (or exception, raised to that request alone) per item, computed for all at once
-                  item,  # this request's part (a user id)
-                  key=None,  # requests share a call only with the same fn and key (the list length k)
-                 ):
-    "This request's result of `fn(items, key)`, computed in one call with every request for the same fn and key still waiting for the thread."
-    self._admit(); self.pending += 1
+async def batched(
+    self: Compute,
+    fn,  # fn(items, key) -> one result (or exception, raised to that request alone) per item, computed for all at once
+    item,  # this request's part (a user id)
+    key=None,  # requests share a call only with the same fn and key (the list length k)
+):
+    """This request's result of `fn(items, key)`, computed in one call with every request for the same fn and key still
+    waiting for the thread."""
+    self._admit()
+    self.pending += 1
     loop = asyncio.get_running_loop()
     answer = loop.create_future()
     with self.lock:
         waiting = self.waiting.setdefault((fn, key), [])
         waiting.append((item, answer))
         first = len(waiting) == 1
-    if first: self.pool.submit(self._run_batches, loop, fn, key)  # the thread takes whatever waits for (fn, key) when it gets there
-    try: return await answer
-    finally: self.pending -= 1
+    if first:
+        self.pool.submit(
+            self._run_batches, loop, fn, key
+        )  # the thread takes whatever waits for (fn, key) when it gets there
+    try:
+        return await answer
+    finally:
+        self.pending -= 1
 
 # %% ../../nbs/serve/29_api.ipynb #b5fcdfee
 @patch
 def _run_batches(self: Compute, loop, fn, key):
-    "On a compute thread: every request waiting for (fn, key), in calls of at most `max_batch`; each answer handed back to the loop."
-    with self.lock: waiting = self.waiting.pop((fn, key), [])
+    """On a compute thread: every request waiting for (fn, key), in calls of at most `max_batch`; each answer handed
+    back to the loop."""
+    with self.lock:
+        waiting = self.waiting.pop((fn, key), [])
     for start in range(0, len(waiting), self.max_batch):
-        batch = waiting[start:start + self.max_batch]
-        try: outcomes = [(future.set_exception if isinstance(result, Exception) else future.set_result, result)  # an exception fails its own request only
-                         for (_, future), result in zip(batch, fn([item for item, _ in batch], key), strict=True)]
-        except Exception as error: outcomes = [(future.set_exception, error) for _, future in batch]
-        for settle, value in outcomes: loop.call_soon_threadsafe(_settle, settle, value)
+        batch = waiting[start : start + self.max_batch]
+        try:
+            outcomes = [
+                (
+                    future.set_exception if isinstance(result, Exception) else future.set_result,
+                    result,
+                )  # an exception fails its own request only
+                for (_, future), result in zip(batch, fn([item for item, _ in batch], key), strict=True)
+            ]
+        except Exception as error:
+            outcomes = [(future.set_exception, error) for _, future in batch]
+        for settle, value in outcomes:
+            loop.call_soon_threadsafe(_settle, settle, value)
+
 
 def _settle(settle, value):
-    try: settle(value)
-    except asyncio.InvalidStateError: pass  # the request was cancelled (its client went away) while it waited
+    try:
+        settle(value)
+    except asyncio.InvalidStateError:
+        pass  # the request was cancelled (its client went away) while it waited
 
 # %% ../../nbs/serve/29_api.ipynb #2b91c6ef
 class ServiceMetrics:
     "The service's Prometheus metrics, in a registry of their own."
+
     def __init__(self):
         from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
         self.registry = registry = CollectorRegistry()
-        self.requests = Counter("hrs_http_requests", "HTTP requests answered", ["method", "route", "status"], registry=registry)
-        self.latency = Histogram("hrs_http_request_duration_seconds", "Time to answer, by route", ["route"], registry=registry,
-                                 buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0))
+        self.requests = Counter(
+            "hrs_http_requests", "HTTP requests answered", ["method", "route", "status"], registry=registry
+        )
+        self.latency = Histogram(
+            "hrs_http_request_duration_seconds",
+            "Time to answer, by route",
+            ["route"],
+            registry=registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0),
+        )
         self.events = Counter("hrs_events_ingested", "Events stored, by type", ["type"], registry=registry)
-        self.duplicates = Counter("hrs_events_duplicate", "Events received again (same event_id) and not stored twice", registry=registry)
-        self.database_errors = Counter("hrs_database_errors", "Event-database operations that failed", ["operation"], registry=registry)
+        self.duplicates = Counter(
+            "hrs_events_duplicate", "Events received again (same event_id) and not stored twice", registry=registry
+        )
+        self.database_errors = Counter(
+            "hrs_database_errors", "Event-database operations that failed", ["operation"], registry=registry
+        )
         self.pending = Gauge("hrs_compute_pending", "Requests computing or waiting for compute", registry=registry)
-        self.bundle = Gauge("hrs_bundle_info", "The bundle in service (value 1)", ["bundle", "version", "dataset"], registry=registry)
-        self.items = Counter("hrs_items_updated", "Items added or changed through PUT /items", ["kind"], registry=registry)
-        self.swaps = Counter("hrs_bundle_swaps", "Bundle reloads, by outcome (swapped, refused)", ["outcome"], registry=registry)
-        self.lists = Counter("hrs_experiment_lists", "Lists served in an online experiment, by variant", ["experiment", "variant"], registry=registry)
-        self.exposures_written = Gauge("hrs_exposures_written", "Served lists written to the exposure log since start", registry=registry)
-        self.exposure_queue = Gauge("hrs_exposure_queue", "Served lists waiting to be written to the exposure log", registry=registry)
-        self.exposure_waits = Gauge("hrs_exposure_waits", "Requests that waited for room in the exposure log's queue (back-pressure) since start", registry=registry)
-        self.followed = Counter("hrs_events_followed", "Events other processes stored, folded in here (replicas over one database)", registry=registry)
-        self.variant_memory = Gauge("hrs_variant_bundle_bytes", "Memory a variant's own bundle added to the process", ["experiment", "variant"], registry=registry)
-        self.kept_lists = Gauge("hrs_lists", "Lists since start, by whether they were found kept or computed (warming included)", ["outcome"], registry=registry)
-        self.idle_closed = Gauge("hrs_idle_connections_closed", "Idle connections closed to make room past a connection cap, since start", registry=registry)
+        self.bundle = Gauge(
+            "hrs_bundle_info", "The bundle in service (value 1)", ["bundle", "version", "dataset"], registry=registry
+        )
+        self.items = Counter(
+            "hrs_items_updated", "Items added or changed through PUT /items", ["kind"], registry=registry
+        )
+        self.swaps = Counter(
+            "hrs_bundle_swaps", "Bundle reloads, by outcome (swapped, refused)", ["outcome"], registry=registry
+        )
+        self.lists = Counter(
+            "hrs_experiment_lists",
+            "Lists served in an online experiment, by variant",
+            ["experiment", "variant"],
+            registry=registry,
+        )
+        self.exposures_written = Gauge(
+            "hrs_exposures_written", "Served lists written to the exposure log since start", registry=registry
+        )
+        self.exposure_queue = Gauge(
+            "hrs_exposure_queue", "Served lists waiting to be written to the exposure log", registry=registry
+        )
+        self.exposure_waits = Gauge(
+            "hrs_exposure_waits",
+            "Requests that waited for room in the exposure log's queue (back-pressure) since start",
+            registry=registry,
+        )
+        self.followed = Counter(
+            "hrs_events_followed",
+            "Events other processes stored, folded in here (replicas over one database)",
+            registry=registry,
+        )
+        self.variant_memory = Gauge(
+            "hrs_variant_bundle_bytes",
+            "Memory a variant's own bundle added to the process",
+            ["experiment", "variant"],
+            registry=registry,
+        )
+        self.kept_lists = Gauge(
+            "hrs_lists",
+            "Lists since start, by whether they were found kept or computed (warming included)",
+            ["outcome"],
+            registry=registry,
+        )
+        self.idle_closed = Gauge(
+            "hrs_idle_connections_closed",
+            "Idle connections closed to make room past a connection cap, since start",
+            registry=registry,
+        )
 
     def serving_lists(self, live):
         "Read the live recommender's list counts, and this process's connection account, when scraped."
@@ -251,26 +424,36 @@ class ServiceMetrics:
         "Point hrs_variant_bundle_bytes at the running experiment's variants."
         self.variant_memory.clear()
         experiment, arms = experiments.running
-        for name, arm in arms.items(): self.variant_memory.labels(experiment.name, name).set(arm.memory_bytes)
+        for name, arm in arms.items():
+            self.variant_memory.labels(experiment.name, name).set(arm.memory_bytes)
 
     def serving(self, bundle):
         "Point hrs_bundle_info at the bundle now in service."
         self.bundle.clear()
-        self.bundle.labels(bundle.folder.name, bundle.version.name if bundle.version else "", str(bundle.manifest.get("dataset"))).set(1)
+        self.bundle.labels(
+            bundle.folder.name, bundle.version.name if bundle.version else "", str(bundle.manifest.get("dataset"))
+        ).set(1)
 
 # %% ../../nbs/serve/29_api.ipynb #0e6d72a3
 class Measured:
     "ASGI middleware: every answer counted by method, route template and status, and timed by route."
-    def __init__(self, app, metrics: ServiceMetrics): self.app, self.metrics = app, metrics
+
+    def __init__(self, app, metrics: ServiceMetrics):
+        self.app, self.metrics = app, metrics
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http": return await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
         start, method, status = time.perf_counter(), scope["method"], 500
+
         async def record(message):
             nonlocal status
-            if message["type"] == "http.response.start": status = message["status"]
+            if message["type"] == "http.response.start":
+                status = message["status"]
             await send(message)
-        try: await self.app(scope, receive, record)
+
+        try:
+            await self.app(scope, receive, record)
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")  # set by the router on this same scope
             self.metrics.requests.labels(method, route, str(status)).inc()
@@ -278,33 +461,58 @@ class Measured:
 
 # %% ../../nbs/serve/29_api.ipynb #1c2cae5c
 def _handle_errors(app: FastAPI, metrics: ServiceMetrics):
-    "Every error a known JSON answer: 4xx naming what was wrong, 503 with Retry-After when busy, an opaque 500 for bugs."
-    def answer(status: int, detail, headers: dict | None = None): return JSONResponse(status_code=status, content={"detail": detail}, headers=headers)
+    """Every error a known JSON answer: 4xx naming what was wrong, 503 with Retry-After when busy, an opaque 500 for
+    bugs."""
+
+    def answer(status: int, detail, headers: dict | None = None):
+        return JSONResponse(status_code=status, content={"detail": detail}, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError):
-        return answer(422, [{"loc": list(e.get("loc", ())), "msg": _excerpt(e.get("msg", ""), 300), "type": e.get("type", "invalid"),
-                             **({"input": _excerpt(e["input"])} if "input" in e else {})} for e in error.errors()[:10]])
+        return answer(
+            422,
+            [
+                {
+                    "loc": list(e.get("loc", ())),
+                    "msg": _excerpt(e.get("msg", ""), 300),
+                    "type": e.get("type", "invalid"),
+                    **({"input": _excerpt(e["input"])} if "input" in e else {}),
+                }
+                for e in error.errors()[:10]
+            ],
+        )
 
     for kind, status in ((NotFound, 404), (Unanswerable, 400), (Forbidden, 403), (Conflict, 409), (Refused, 409)):
         app.add_exception_handler(kind, lambda request, error, status=status: answer(status, str(error)))
-    app.add_exception_handler(Unauthorized, lambda request, error: answer(401, str(error), {"WWW-Authenticate": "Bearer"}))
+    app.add_exception_handler(
+        Unauthorized, lambda request, error: answer(401, str(error), {"WWW-Authenticate": "Bearer"})
+    )
     app.add_exception_handler(Overloaded, lambda request, error: answer(503, str(error), {"Retry-After": "1"}))
     app.add_exception_handler(ImageRefused, lambda request, error: answer(error.status, str(error)))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException):
         headers = dict(error.headers or {})
-        if error.status_code == 405:  # Starlette names the methods of the first route that matched the path; a path may have several
+        if (
+            error.status_code == 405
+        ):  # Starlette names the methods of the first route that matched the path; a path may have several
             path = request.url.path
-            methods = {m for route in request.app.routes if isinstance(route, APIRoute) and route.path_regex.match(path) for m in route.methods}
-            if methods: headers["Allow"] = ", ".join(sorted(methods))
+            methods = {
+                m
+                for route in request.app.routes
+                if isinstance(route, APIRoute) and route.path_regex.match(path)
+                for m in route.methods
+            }
+            if methods:
+                headers["Allow"] = ", ".join(sorted(methods))
         return answer(error.status_code, error.detail, headers or None)
 
     @app.exception_handler(sa.exc.SQLAlchemyError)
     async def _database(request: Request, error: sa.exc.SQLAlchemyError):
         metrics.database_errors.labels(getattr(request.scope.get("route"), "path", "unmatched")).inc()
-        log.error(f"{request.method} {request.url.path}: event database error ({type(error).__name__}: {one_line(error)})")
+        log.error(
+            f"{request.method} {request.url.path}: event database error ({type(error).__name__}: {one_line(error)})"
+        )
         return answer(503, "the event database is unavailable; retry shortly", {"Retry-After": "5"})
 
     @app.exception_handler(Exception)
@@ -314,38 +522,51 @@ def _handle_errors(app: FastAPI, metrics: ServiceMetrics):
 
 # %% ../../nbs/serve/29_api.ipynb #555eab17
 def _load_warm(folder: Path) -> Bundle:
-    "A bundle loaded and every road it serves run once (vector indexes built, the encoder loaded), so its first request is not slow."
+    """A bundle loaded and every road it serves run once (vector indexes built, the encoder loaded), so its first
+    request is not slow."""
     bundle = load_bundle(folder)
     bundle.recommend_users([0], 1)
     bundle.recommend_histories(bundle.model.train_csr[[0]], 1, [0])
-    if "content" in bundle.model.generator.sources: bundle.search(bundle.items["title"].iloc[0], 1)
+    if "content" in bundle.model.generator.sources:
+        bundle.search(bundle.items["title"].iloc[0], 1)
     return bundle
 
+
 def _refreeze():
-    "After a swap in a process whose heap was frozen: freeze what is loaded now. The old bundle goes by reference counting; a full collection to find the few cycles it leaves (56 objects) would stop every thread for about 220 ms."
-    if gc.get_freeze_count(): gc.freeze()
+    """After a swap in a process whose heap was frozen: freeze what is loaded now. The old bundle goes by reference
+    counting; a full collection to find the few cycles it leaves (56 objects) would stop every thread for about 220
+    ms."""
+    if gc.get_freeze_count():
+        gc.freeze()
+
 
 class Reloader:
-    "Serves the bundle the served path (models/latest) names now: loaded and warmed off the request threads, then swapped in on the writer's thread, so no request is dropped or fails."
+    """Serves the bundle the served path (models/latest) names now: loaded and warmed off the request threads, then
+    swapped in on the writer's thread, so no request is dropped or fails."""
+
     def __init__(self, live: LiveRecommender, writes: Compute, metrics: ServiceMetrics):
         self.live, self.writes, self.metrics = live, writes, metrics
         self.lock = asyncio.Lock()  # one reload at a time
         self.refused: Path | None = None  # the version last refused: the watcher does not retry it
 
     async def reload(self) -> bool:
-        "Swap to the version the path names now; False when that is the one in service. `Refused` (409) for a bundle that cannot be served."
+        """Swap to the version the path names now; False when that is the one in service. `Refused` (409) for a bundle
+        that cannot be served."""
         async with self.lock:
             current = self.live.bundle
             target = current.folder.resolve()
-            if target == current.version: return False
-            try: bundle = await asyncio.to_thread(_load_warm, current.folder)
+            if target == current.version:
+                return False
+            try:
+                bundle = await asyncio.to_thread(_load_warm, current.folder)
             except HRSError as error:
                 self.refused = target
                 self.metrics.swaps.labels("refused").inc()
                 log.error(f"bundle {target.name} refused, still serving {current.version.name}: {one_line(error)}")
                 raise Refused(f"{one_line(error)}; still serving {current.version.name}") from None
             await self.writes(self.live.swap, bundle)
-            self.metrics.serving(bundle); self.metrics.swaps.labels("swapped").inc()
+            self.metrics.serving(bundle)
+            self.metrics.swaps.labels("swapped").inc()
             await asyncio.to_thread(_refreeze)
             return True
 
@@ -356,85 +577,152 @@ class Reloader:
             try:
                 bundle = self.live.bundle
                 target = bundle.folder.resolve()
-                if target != bundle.version and target != self.refused: await self.reload()
-            except Refused: pass  # logged; retried once the path names another version
-            except Exception: log.exception("watching the bundle path")
+                if target != bundle.version and target != self.refused:
+                    await self.reload()
+            except Refused:
+                pass  # logged; retried once the path names another version
+            except Exception:
+                log.exception("watching the bundle path")
 
 # %% ../../nbs/serve/29_api.ipynb #39ddbd10
 def _openapi_with_the_clock(app: FastAPI):
-    "Serve the OpenAPI document with the bound that moves with the clock filled in at each request: the latest timestamp an event may carry."
+    """Serve the OpenAPI document with the bound that moves with the clock filled in at each request: the latest
+    timestamp an event may carry."""
     build = app.openapi
+
     def openapi() -> dict:
         schema = build()  # built once, then this one dict
         for shape in schema["components"]["schemas"]["Event"]["oneOf"]:
             shape["properties"]["timestamp"]["anyOf"][0]["maximum"] = math.floor(latest_event_time())
         return schema
+
     app.openapi = openapi
 
 # %% ../../nbs/serve/29_api.ipynb #5a9739d4
 def body_limits(app: FastAPI, binary_bytes: int) -> list[tuple]:
-    "(methods, path regex, route, bytes) of every documented route with a body: the largest JSON body its schema allows, or `binary_bytes` for raw bytes."
+    """(methods, path regex, route, bytes) of every documented route with a body: the largest JSON body its schema
+    allows, or `binary_bytes` for raw bytes."""
     schema = app.openapi()
     definitions, limits = schema.get("components", {}).get("schemas", {}), []
     for route in app.routes:
-        if not isinstance(route, APIRoute) or not route.include_in_schema: continue
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
         for method in route.methods:
             body = schema["paths"].get(route.path_format, {}).get(method.lower(), {}).get("requestBody")
-            if body is None: continue
+            if body is None:
+                continue
             json_body = body["content"].get("application/json")
-            limits.append(({method}, route.path_regex, route, largest_json(json_body["schema"], definitions) if json_body else binary_bytes))
+            limits.append(
+                (
+                    {method},
+                    route.path_regex,
+                    route,
+                    largest_json(json_body["schema"], definitions) if json_body else binary_bytes,
+                )
+            )
     return limits
+
 
 def keyed_routes(app: FastAPI, *checks) -> list[tuple]:
     "(methods, path regex, route) of the routes that depend on one of `checks` (key dependencies)."
-    return [(route.methods, route.path_regex, route) for route in app.routes
-            if isinstance(route, APIRoute) and any(d.dependency in checks for d in route.dependencies)]
+    return [
+        (route.methods, route.path_regex, route)
+        for route in app.routes
+        if isinstance(route, APIRoute) and any(d.dependency in checks for d in route.dependencies)
+    ]
 
 # %% ../../nbs/serve/29_api.ipynb #a5c82599
-def create_app(bundle: Bundle,
-               compute: Compute | None = None,  # where requests' work runs (default: HRS_COMPUTE_THREADS threads, HRS_MAX_QUEUE waiting)
-               store: EventStore | None = None,  # the event store; None: the bundle alone, and no writes
-               keys: ApiKeys | None = None,  # who may write (default: HRS_API_KEYS, HRS_PROTECT_READS)
-               watch_s: float | None = None,  # how often to check whether the bundle's path names a new version (default HRS_WATCH_S, 2 s; 0: never)
-               follow_s: float | None = None,  # how often to read what other processes stored in the database (default HRS_FOLLOW_S, 0.2 s; 0: never)
-              ) -> FastAPI:
-    "The FastAPI application serving a loaded bundle and the events since, behind `Measured` and `Guard`; it swaps in a newly published bundle, and serves the running online experiment, by itself."
+def create_app(
+    bundle: Bundle,
+    compute: Compute
+    | None = None,  # where requests' work runs (default: HRS_COMPUTE_THREADS threads, HRS_MAX_QUEUE waiting)
+    store: EventStore | None = None,  # the event store; None: the bundle alone, and no writes
+    keys: ApiKeys | None = None,  # who may write (default: HRS_API_KEYS, HRS_PROTECT_READS)
+    watch_s: float
+    | None = None,  # how often to check whether the bundle's path names a new version (default HRS_WATCH_S, 2 s; 0: never)
+    follow_s: float
+    | None = None,  # how often to read what other processes stored in the database (default HRS_FOLLOW_S, 0.2 s; 0: never)
+) -> FastAPI:
+    """The FastAPI application serving a loaded bundle and the events since, behind `Measured` and `Guard`; it swaps in
+    a newly published bundle, and serves the running online experiment, by itself."""
     compute = compute or Compute(env_number("HRS_COMPUTE_THREADS", 1), env_number("HRS_MAX_QUEUE", 64))
-    writes = Compute(1, env_number("HRS_MAX_WRITE_QUEUE", 64))  # one writer: batches commit one after another; items and swaps wait their turn
+    writes = Compute(
+        1, env_number("HRS_MAX_WRITE_QUEUE", 64)
+    )  # one writer: batches commit one after another; items and swaps wait their turn
     keys, live, metrics = keys or ApiKeys.from_env(), LiveRecommender(bundle, store), ServiceMetrics()
     watch_s = float(os.environ.get("HRS_WATCH_S", 2.0)) if watch_s is None else watch_s
     follow_s = float(os.environ.get("HRS_FOLLOW_S", 0.2)) if follow_s is None else follow_s
     reloader = Reloader(live, writes, metrics)
     experiments = Experiments(live, store, load=_load_warm)
     exposures = ExposureLog(store) if store is not None else None
-    experiments.refresh(); metrics.experiment(experiments)
+    experiments.refresh()
+    metrics.experiment(experiments)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        tasks = [asyncio.create_task(reloader.watch(watch_s)), asyncio.create_task(_watch_experiments(experiments, metrics, watch_s))] if watch_s > 0 else []
-        if store is not None and follow_s > 0: tasks.append(asyncio.create_task(_follow_others(experiments, writes, metrics, follow_s)))
-        if live.max_lists: tasks.append(asyncio.create_task(_warm_lists(live, compute)))
+        tasks = (
+            [
+                asyncio.create_task(reloader.watch(watch_s)),
+                asyncio.create_task(_watch_experiments(experiments, metrics, watch_s)),
+            ]
+            if watch_s > 0
+            else []
+        )
+        if store is not None and follow_s > 0:
+            tasks.append(asyncio.create_task(_follow_others(experiments, writes, metrics, follow_s)))
+        if live.max_lists:
+            tasks.append(asyncio.create_task(_warm_lists(live, compute)))
         yield
-        for task in tasks: task.cancel()
-        if exposures is not None: await asyncio.to_thread(exposures.close)  # every served list written before the process ends
+        for task in tasks:
+            task.cancel()
+        if exposures is not None:
+            await asyncio.to_thread(exposures.close)  # every served list written before the process ends
 
-    app = FastAPI(title="hybrid_recsys", version=__import__("hybrid_recsys").__version__, docs_url=None, redoc_url=None, redirect_slashes=False, lifespan=lifespan,
-                  description="A two-stage hybrid recommender that learns from feedback events: candidates from collaborative filtering, "
-                              "content embeddings and popularity, re-ranked by a neural ranker. Ids are the raw ids of your data.")
-    _mount_docs(app); _handle_errors(app, metrics); _openapi_with_the_clock(app)
+    app = FastAPI(
+        title="hybrid_recsys",
+        version=__import__("hybrid_recsys").__version__,
+        docs_url=None,
+        redoc_url=None,
+        redirect_slashes=False,
+        lifespan=lifespan,
+        description="A two-stage hybrid recommender that learns from feedback events: candidates from collaborative "
+        "filtering, "
+        "content embeddings and popularity, re-ranked by a neural ranker. Ids are the raw ids of your data.",
+    )
+    _mount_docs(app)
+    _handle_errors(app, metrics)
+    _openapi_with_the_clock(app)
     metrics.pending.set_function(lambda: compute.pending + writes.pending)
-    metrics.serving(bundle); metrics.serving_lists(live)
-    if exposures is not None: metrics.logging(exposures)
-    app.state.live, app.state.reloader, app.state.experiments, app.state.exposures = live, reloader, experiments, exposures
-    reads, key = [Depends(key_dependency(keys, reads=True))] if keys.protect_reads else [], Depends(key_dependency(keys))
+    metrics.serving(bundle)
+    metrics.serving_lists(live)
+    if exposures is not None:
+        metrics.logging(exposures)
+    app.state.live, app.state.reloader, app.state.experiments, app.state.exposures = (
+        live,
+        reloader,
+        experiments,
+        exposures,
+    )
+    reads, key = (
+        [Depends(key_dependency(keys, reads=True))] if keys.protect_reads else [],
+        Depends(key_dependency(keys)),
+    )
     _service_routes(app, live, compute, metrics)
     _read_routes(app, live, experiments, compute, _recorder(exposures), metrics, reads)
     _write_routes(app, live, experiments, writes, key, metrics, reloader)
     _experiment_routes(app, experiments, store, reads)
-    mount_dashboard(app, live, experiments, store, keys, compute, writes)  # /dashboard: pages over the same library calls
-    app.add_middleware(Guard, max_body=env_number("HRS_MAX_BODY_BYTES", 64 * 1024), timeout_s=env_number("HRS_REQUEST_TIMEOUT_S", 10.0, float),
-                       limits=body_limits(app, live.images.max_upload), keyed=keyed_routes(app, key.dependency, *[r.dependency for r in reads]), keys=keys,
-                       budget=env_number("HRS_MAX_BUFFERED_BYTES", 256 * 2**20))
+    mount_dashboard(
+        app, live, experiments, store, keys, compute, writes
+    )  # /dashboard: pages over the same library calls
+    app.add_middleware(
+        Guard,
+        max_body=env_number("HRS_MAX_BODY_BYTES", 64 * 1024),
+        timeout_s=env_number("HRS_REQUEST_TIMEOUT_S", 10.0, float),
+        limits=body_limits(app, live.images.max_upload),
+        keyed=keyed_routes(app, key.dependency, *[r.dependency for r in reads]),
+        keys=keys,
+        budget=env_number("HRS_MAX_BUFFERED_BYTES", 256 * 2**20),
+    )
     app.add_middleware(Measured, metrics=metrics)
     return app
 
@@ -442,13 +730,28 @@ def create_app(bundle: Bundle,
 def _health(live: LiveRecommender) -> Health:
     served = live.served
     bundle, manifest = served.bundle, served.bundle.manifest
-    return Health(status="ok", bundle=bundle.folder.name, version=bundle.version.name if bundle.version else None, created=manifest.get("created"),
-                  dataset=manifest.get("dataset"), protocol=manifest.get("protocol"), n_users=len(bundle.user_lookup), n_items=len(bundle.item_lookup),
-                  loaded_at=time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(served.since)), metrics=manifest.get("metrics", {}).get("stage2", {}))
+    return Health(
+        status="ok",
+        bundle=bundle.folder.name,
+        version=bundle.version.name if bundle.version else None,
+        created=manifest.get("created"),
+        dataset=manifest.get("dataset"),
+        protocol=manifest.get("protocol"),
+        n_users=len(bundle.user_lookup),
+        n_items=len(bundle.item_lookup),
+        loaded_at=time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(served.since)),
+        metrics=manifest.get("metrics", {}).get("stage2", {}),
+    )
+
 
 def _service_routes(app: FastAPI, live: LiveRecommender, compute: Compute, metrics: ServiceMetrics):
     "Liveness, readiness and metrics: never behind a key."
-    @app.get("/health", response_model=Health, summary="Liveness, and what is being served (answered on the event loop, never queued)")
+
+    @app.get(
+        "/health",
+        response_model=Health,
+        summary="Liveness, and what is being served (answered on the event loop, never queued)",
+    )
     async def health():
         return _health(live)
 
@@ -458,92 +761,247 @@ def _service_routes(app: FastAPI, live: LiveRecommender, compute: Compute, metri
         await compute(bundle.recommend_user, bundle.user_lookup[0], 1)
         return {"ready": True}
 
-    @app.get("/metrics", summary="Prometheus metrics (text format)", response_class=PlainTextResponse,
-             responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}})
+    @app.get(
+        "/metrics",
+        summary="Prometheus metrics (text format)",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
     async def prometheus():
         from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 # %% ../../nbs/serve/29_api.ipynb #d6cc6b84
-def _read_routes(app: FastAPI, live: LiveRecommender, experiments: Experiments, compute: Compute, record, metrics: ServiceMetrics, dependencies: list):
-    "Recommendations (each list logged), items, similar items and search: each one library call on the bundle in service when the request came."
+def _read_routes(
+    app: FastAPI,
+    live: LiveRecommender,
+    experiments: Experiments,
+    compute: Compute,
+    record,
+    metrics: ServiceMetrics,
+    dependencies: list,
+):
+    """Recommendations (each list logged), items, similar items and search: each one library call on the bundle in
+    service when the request came."""
     user_example, item_example = live.bundle.user_lookup[0], live.bundle.item_lookup[0]
-    @app.get("/users/{user_id}/recommendations", response_model=Recommendations, dependencies=dependencies, responses={404: ERRORS[404], 503: ERRORS[503]},
-             summary="Top-k items for a user, from their history in the bundle and every event since (a user new to the bundle, with events, included)")
+
+    @app.get(
+        "/users/{user_id}/recommendations",
+        response_model=Recommendations,
+        dependencies=dependencies,
+        responses={404: ERRORS[404], 503: ERRORS[503]},
+        summary="Top-k items for a user, from their history in the bundle and every event since (a user new to the "
+        "bundle, with events, included)",
+    )
     async def user_recommendations(user_id: str = id_path(user_example), k: int = K):
         request_id, start = uuid.uuid4().hex, time.perf_counter()
         assigned = experiments.assign(user_id)
-        try: listing = await compute.batched(experiments.recommend, (user_id, request_id), (k, *assigned))
+        try:
+            listing = await compute.batched(experiments.recommend, (user_id, request_id), (k, *assigned))
         except Exception as error:
-            await record(exposure_row(request_id, user_id, assigned, k, (time.perf_counter() - start) * 1000, status=type(error).__name__))
+            await record(
+                exposure_row(
+                    request_id, user_id, assigned, k, (time.perf_counter() - start) * 1000, status=type(error).__name__
+                )
+            )
             raise
-        await record(exposure_row(request_id, user_id, (listing.experiment, listing.variant), k, (time.perf_counter() - start) * 1000, listing))
-        if listing.experiment: metrics.lists.labels(listing.experiment, listing.variant).inc()
-        return Recommendations(request_id=request_id, user_id=user_id, k=k, items=listing.items, experiment=listing.experiment, variant=listing.variant)
+        await record(
+            exposure_row(
+                request_id,
+                user_id,
+                (listing.experiment, listing.variant),
+                k,
+                (time.perf_counter() - start) * 1000,
+                listing,
+            )
+        )
+        if listing.experiment:
+            metrics.lists.labels(listing.experiment, listing.variant).inc()
+        return Recommendations(
+            request_id=request_id,
+            user_id=user_id,
+            k=k,
+            items=listing.items,
+            experiment=listing.experiment,
+            variant=listing.variant,
+        )
 
-    @app.post("/recommendations", response_model=Recommendations, summary="Top-k items for a newcomer, from liked items and/or a query",
-              dependencies=dependencies, responses={**ERRORS, **BODY_ERRORS})
+    @app.post(
+        "/recommendations",
+        response_model=Recommendations,
+        summary="Top-k items for a newcomer, from liked items and/or a query",
+        dependencies=dependencies,
+        responses={**ERRORS, **BODY_ERRORS},
+    )
     async def new_user_recommendations(body: NewUser):
         request_id, start = uuid.uuid4().hex, time.perf_counter()
         items = await compute(live.bundle.recommend_new, body.liked_items, body.query, body.k)
-        await record(exposure_row(request_id, None, (None, None), body.k, (time.perf_counter() - start) * 1000, Listing(items)))
+        await record(
+            exposure_row(request_id, None, (None, None), body.k, (time.perf_counter() - start) * 1000, Listing(items))
+        )
         return Recommendations(request_id=request_id, user_id=None, k=body.k, items=items)
 
-    @app.get("/items/{item_id}", response_model=Item, summary="One item", dependencies=dependencies, responses={404: ERRORS[404]})
+    @app.get(
+        "/items/{item_id}",
+        response_model=Item,
+        summary="One item",
+        dependencies=dependencies,
+        responses={404: ERRORS[404]},
+    )
     async def item(item_id: str = id_path(item_example)):
         bundle = live.bundle
         return Item(**bundle.describe(bundle.item_index(item_id)))
 
-    @app.get("/items/{item_id}/image", summary="An item's image, when it is a file in the service's image folder (a URL is in the item's record instead)",
-             dependencies=dependencies, response_class=Response, responses={200: {"content": {t: {"schema": {"type": "string", "format": "binary"}} for t in IMAGE_TYPES.values()}},
-                                                                            404: {"model": Error, "description": "Unknown item, or no image file for it"}})
+    @app.get(
+        "/items/{item_id}/image",
+        summary="An item's image, when it is a file in the service's image folder (a URL is in the item's record "
+        "instead)",
+        dependencies=dependencies,
+        response_class=Response,
+        responses={
+            200: {"content": {t: {"schema": {"type": "string", "format": "binary"}} for t in IMAGE_TYPES.values()}},
+            404: {"model": Error, "description": "Unknown item, or no image file for it"},
+        },
+    )
     async def item_image(item_id: str = id_path(item_example)):
         hit = live.cached_image(item_id)  # served before and unchanged: from memory, here
-        content, media_type = hit if hit is not None else await asyncio.to_thread(live.image, item_id)  # file reading: never on the event loop
-        return Response(content, media_type=media_type, headers={"Cache-Control": f"{'private' if dependencies else 'public'}, max-age=3600",  # behind a key: no shared cache
-                                                                  "X-Content-Type-Options": "nosniff"})
+        content, media_type = (
+            hit if hit is not None else await asyncio.to_thread(live.image, item_id)
+        )  # file reading: never on the event loop
+        return Response(
+            content,
+            media_type=media_type,
+            headers={
+                "Cache-Control": f"{'private' if dependencies else 'public'}, max-age=3600",  # behind a key: no shared cache
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
 
-    @app.get("/items/{item_id}/similar", response_model=list[ScoredItem], summary="Items similar to one item, by content or by collaborative vectors",
-             dependencies=dependencies, responses=ERRORS)
-    async def similar(item_id: str = id_path(item_example), k: int = K, by: Literal["content", "image", "cf"] = Query("content", description="content: text (and image) vectors; image: image vectors alone (items with an image); cf: ALS item factors")):
+    @app.get(
+        "/items/{item_id}/similar",
+        response_model=list[ScoredItem],
+        summary="Items similar to one item, by content or by collaborative vectors",
+        dependencies=dependencies,
+        responses=ERRORS,
+    )
+    async def similar(
+        item_id: str = id_path(item_example),
+        k: int = K,
+        by: Literal["content", "image", "cf"] = Query(
+            "content",
+            description="content: text (and image) vectors; image: image vectors alone (items with an image); cf: ALS "
+            "item factors",
+        ),
+    ):
         return await compute(live.bundle.similar, item_id, k, by)
 
-    @app.get("/search", response_model=list[ScoredItem], summary="Items matching free text, through the content encoder", dependencies=dependencies, responses=ERRORS)
-    async def search(q: str = Query(..., min_length=1, max_length=1000, pattern=TEXT_PATTERN, description="Free text (not only spaces)"), k: int = K):
-        return await compute(live.bundle.search, q, k)  # the content model says what it cannot answer (no content model: 400)
+    @app.get(
+        "/search",
+        response_model=list[ScoredItem],
+        summary="Items matching free text, through the content encoder",
+        dependencies=dependencies,
+        responses=ERRORS,
+    )
+    async def search(
+        q: str = Query(
+            ..., min_length=1, max_length=1000, pattern=TEXT_PATTERN, description="Free text (not only spaces)"
+        ),
+        k: int = K,
+    ):
+        return await compute(
+            live.bundle.search, q, k
+        )  # the content model says what it cannot answer (no content model: 400)
 
 # %% ../../nbs/serve/29_api.ipynb #e6822a53
-def _write_routes(app: FastAPI, live: LiveRecommender, experiments: Experiments, writes: Compute, key, metrics: ServiceMetrics, reloader: Reloader):
-    "Feedback events, items and reloads: each behind a key, on the one writer's thread; acknowledged only once committed."
-    @app.post("/events", response_model=Ingest, dependencies=[key], responses={**WRITE_ERRORS, **BODY_ERRORS},
-              summary="Store up to 1,000 feedback events, all or nothing; a resent event_id is recognised and not stored twice")
+def _write_routes(
+    app: FastAPI,
+    live: LiveRecommender,
+    experiments: Experiments,
+    writes: Compute,
+    key,
+    metrics: ServiceMetrics,
+    reloader: Reloader,
+):
+    """Feedback events, items and reloads: each behind a key, on the one writer's thread; acknowledged only once
+    committed."""
+
+    @app.post(
+        "/events",
+        response_model=Ingest,
+        dependencies=[key],
+        responses={**WRITE_ERRORS, **BODY_ERRORS},
+        summary="Store up to 1,000 feedback events, all or nothing; a resent event_id is recognised and not stored "
+        "twice",
+    )
     async def events(batch: EventBatch):
-        ingested = await writes(experiments.ingest, batch.events)  # every variant with a bundle of its own folds them in too
-        for kind, count in Counter(row.type for row in ingested.rows).items(): metrics.events.labels(kind).inc(count)
+        ingested = await writes(
+            experiments.ingest, batch.events
+        )  # every variant with a bundle of its own folds them in too
+        for kind, count in Counter(row.type for row in ingested.rows).items():
+            metrics.events.labels(kind).inc(count)
         metrics.duplicates.inc(ingested.duplicates)
         return Ingest(accepted=ingested.accepted, duplicates=ingested.duplicates)
 
-    @app.put("/items/{item_id}", response_model=ItemStored, status_code=200, dependencies=[key],
-             responses={201: {"model": ItemStored, "description": "A new item"}, **{s: e for s, e in WRITE_ERRORS.items() if s != 409}, **BODY_ERRORS},
-             summary="Add an item, or a new version of one: its content vector is computed and it is recommended and searchable at once")
+    @app.put(
+        "/items/{item_id}",
+        response_model=ItemStored,
+        status_code=200,
+        dependencies=[key],
+        responses={
+            201: {"model": ItemStored, "description": "A new item"},
+            **{s: e for s, e in WRITE_ERRORS.items() if s != 409},
+            **BODY_ERRORS,
+        },
+        summary="Add an item, or a new version of one: its content vector is computed and it is recommended and "
+        "searchable at once",
+    )
     async def put_item(body: ItemUpdate, response: Response, item_id: str = id_path(live.bundle.item_lookup[0])):
         created, version = await writes(experiments.put_item, item_id, body)
         metrics.items.labels("added" if created else "changed").inc()
-        if created: response.status_code = 201
+        if created:
+            response.status_code = 201
         bundle = live.bundle
         return ItemStored(item=Item(**bundle.describe(bundle.item_index(item_id))), created=created, version=version)
 
-    @app.post("/images", response_model=ImageStored, status_code=201, dependencies=[key],
-              openapi_extra={"requestBody": {"required": True, "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in IMAGE_TYPES.values()}}},
-              responses={**{s: e for s, e in WRITE_ERRORS.items() if s not in (404, 409)}, **BODY_ERRORS, 415: {"model": Error, "description": "Not a JPEG, PNG, WebP or GIF image"}},
-              summary="Upload an item image (its bytes as the body): checked and kept in the service's image folder; give the answer's `image` in PUT /items/{item_id}")
+    @app.post(
+        "/images",
+        response_model=ImageStored,
+        status_code=201,
+        dependencies=[key],
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in IMAGE_TYPES.values()},
+            }
+        },
+        responses={
+            **{s: e for s, e in WRITE_ERRORS.items() if s not in (404, 409)},
+            **BODY_ERRORS,
+            415: {"model": Error, "description": "Not a JPEG, PNG, WebP or GIF image"},
+        },
+        summary="Upload an item image (its bytes as the body): checked and kept in the service's image folder; give "
+        "the answer's `image` in PUT /items/{item_id}",
+    )
     async def upload_image(request: Request):
         content = await request.body()
         name = await writes(live.images.store, content)
         return ImageStored(image=name, bytes=len(content))
 
-    @app.post("/admin/reload", response_model=Health, dependencies=[key], responses={**WRITE_ERRORS, 409: {"model": Error, "description": "The bundle at the served path cannot be served; the current one stays"}},
-              summary="Serve the bundle the served path (models/latest) names now, without dropping a request; the service also does this by itself within HRS_WATCH_S")
+    @app.post(
+        "/admin/reload",
+        response_model=Health,
+        dependencies=[key],
+        responses={
+            **WRITE_ERRORS,
+            409: {
+                "model": Error,
+                "description": "The bundle at the served path cannot be served; the current one stays",
+            },
+        },
+        summary="Serve the bundle the served path (models/latest) names now, without dropping a request; the service "
+        "also does this by itself within HRS_WATCH_S",
+    )
     async def reload():
         await reloader.reload()
         return _health(live)
@@ -556,65 +1014,125 @@ class ExperimentSummary(BaseModel):
     started_at: float
     stopped_at: float | None = None
 
+
 class ExperimentsState(BaseModel):
     running: dict | None = Field(description="The running experiment's configuration, as this process serves it")
-    error: str | None = Field(description="Why the experiment stored as running is not served here (everyone gets the default meanwhile)")
-    variants: list[dict] = Field(description="Each variant served: its bundle, and the memory its own bundle added to the process")
+    error: str | None = Field(
+        description="Why the experiment stored as running is not served here (everyone gets the default meanwhile)"
+    )
+    variants: list[dict] = Field(
+        description="Each variant served: its bundle, and the memory its own bundle added to the process"
+    )
     stored: list[ExperimentSummary]
 
+
 def _recorder(exposures: ExposureLog | None):
-    "How a route logs a served list: queued without waiting; off the event loop, waiting for room, when the queue is full."
+    """How a route logs a served list: queued without waiting; off the event loop, waiting for room, when the queue is
+    full."""
+
     async def record(row: dict):
-        if exposures is not None and not exposures.offer(row): await asyncio.to_thread(exposures.put, row)
+        if exposures is not None and not exposures.offer(row):
+            await asyncio.to_thread(exposures.put, row)
+
     return record
 
+
 async def _watch_experiments(experiments: Experiments, metrics: ServiceMetrics, every_s: float):
-    "Read the running experiment from the store every `every_s` seconds; a new one's bundles load off the request threads."
+    """Read the running experiment from the store every `every_s` seconds; a new one's bundles load off the request
+    threads."""
     while True:
         await asyncio.sleep(every_s)
         try:
-            if await asyncio.to_thread(experiments.refresh): metrics.experiment(experiments)
-        except Exception: log.exception("watching the experiments")
+            if await asyncio.to_thread(experiments.refresh):
+                metrics.experiment(experiments)
+        except Exception:
+            log.exception("watching the experiments")
+
 
 async def _follow_others(experiments: Experiments, writes: Compute, metrics: ServiceMetrics, every_s: float):
-    "Replicas over one database: every `every_s` seconds, the events and items other processes stored are served here too (on the writer's thread)."
+    """Replicas over one database: every `every_s` seconds, the events and items other processes stored are served here
+    too (on the writer's thread)."""
     while True:
         await asyncio.sleep(every_s)
         try:
             events, _ = await writes(experiments.follow)
             metrics.followed.inc(events)
-        except Overloaded: pass  # the writer is busy with batches: the next round reads what this one would have
-        except Exception: log.exception("following the other processes")
+        except Overloaded:
+            pass  # the writer is busy with batches: the next round reads what this one would have
+        except Exception:
+            log.exception("following the other processes")
+
 
 async def _warm_lists(live: LiveRecommender, compute: Compute):
-    "In the compute thread's idle time, the default list (k 10) of every user `LiveRecommender.warm_all` queues whenever a new bundle or item comes into service."
+    """In the compute thread's idle time, the default list (k 10) of every user `LiveRecommender.warm_all` queues
+    whenever a new bundle or item comes into service."""
     served = None
     while True:
-        if live.served is not served: served = live.served; live.warm_all()
-        while compute.pending: await asyncio.sleep(0.002)  # requests first: this only fills the gaps between them
-        try: warmed = await asyncio.get_running_loop().run_in_executor(compute.pool, live.warm)  # on the compute thread, never counted against requests
-        except Exception: log.exception("warming the lists"); warmed = 0
-        if not warmed: await asyncio.sleep(0.02)
-
+        if live.served is not served:
+            served = live.served
+            live.warm_all()
+        while compute.pending:
+            await asyncio.sleep(0.002)  # requests first: this only fills the gaps between them
+        try:
+            warmed = await asyncio.get_running_loop().run_in_executor(
+                compute.pool, live.warm
+            )  # on the compute thread, never counted against requests
+        except Exception:
+            log.exception("warming the lists")
+            warmed = 0
+        if not warmed:
+            await asyncio.sleep(0.02)
 
 # %% ../../nbs/serve/29_api.ipynb #a87b6fc8
 def _experiment_routes(app: FastAPI, experiments: Experiments, store: EventStore | None, dependencies: list):
     "What runs, and each experiment's report (started and stopped with `hybrid-recsys ab`)."
-    @app.get("/experiments", response_model=ExperimentsState, dependencies=dependencies,
-             summary="The running online experiment (each variant's bundle and memory), why a stored one is not served, and every experiment stored")
+
+    @app.get(
+        "/experiments",
+        response_model=ExperimentsState,
+        dependencies=dependencies,
+        summary="The running online experiment (each variant's bundle and memory), why a stored one is not served, and "
+        "every experiment stored",
+    )
     async def experiments_state():
         stored = await asyncio.to_thread(store.experiments) if store is not None else []
-        return ExperimentsState(**experiments.describe(), stored=[ExperimentSummary(name=r.experiment.name, mode=r.experiment.mode, status=r.status,
-                                                                                    started_at=r.started_at, stopped_at=r.stopped_at) for r in stored])
+        return ExperimentsState(
+            **experiments.describe(),
+            stored=[
+                ExperimentSummary(
+                    name=r.experiment.name,
+                    mode=r.experiment.mode,
+                    status=r.status,
+                    started_at=r.started_at,
+                    stopped_at=r.stopped_at,
+                )
+                for r in stored
+            ],
+        )
 
-    @app.get("/experiments/{name}/report", dependencies=dependencies, responses={**ERRORS, 200: {"content": {"application/json": {"schema": {"type": "object"}}}}},
-             summary="An experiment's report: per variant, users, lists, click-through and conversion per user with intervals, errors and latency; "
-                     "the comparisons with the control; the sample-ratio-mismatch check; sample sizes (interleaving: credited clicks, preference, sign test)")
-    async def report(name: str = PathParam(..., max_length=64, description="The experiment's name"),
-                     mde: float | None = Query(None, gt=0, le=1, description="The difference in click-through to size the test for (default: the one observed)")):
-        if store is None: raise Unanswerable("this service has no event store")
-        return Response(json_text(await asyncio.to_thread(experiment_report, store, name, mde)), media_type="application/json")
-
+    @app.get(
+        "/experiments/{name}/report",
+        dependencies=dependencies,
+        responses={**ERRORS, 200: {"content": {"application/json": {"schema": {"type": "object"}}}}},
+        summary="An experiment's report: per variant, users, lists, click-through and conversion per user with "
+        "intervals, errors and latency; "
+        "the comparisons with the control; the sample-ratio-mismatch check; sample sizes (interleaving: credited "
+        "clicks, preference, sign test)",
+    )
+    async def report(
+        name: str = PathParam(..., max_length=64, description="The experiment's name"),
+        mde: float | None = Query(
+            None,
+            gt=0,
+            le=1,
+            description="The difference in click-through to size the test for (default: the one observed)",
+        ),
+    ):
+        if store is None:
+            raise Unanswerable("this service has no event store")
+        return Response(
+            json_text(await asyncio.to_thread(experiment_report, store, name, mde)), media_type="application/json"
+        )
 
 # %% ../../nbs/serve/29_api.ipynb #20892403
 def model_dir() -> Path:
@@ -623,45 +1141,69 @@ def model_dir() -> Path:
 
 # %% ../../nbs/serve/29_api.ipynb #21b9c928
 def single_threaded():
-    "One compute thread per library (BLAS, OpenMP, torch, FAISS): the server answers one request at a time, fastest that way."
+    """One compute thread per library (BLAS, OpenMP, torch, FAISS): the server answers one request at a time, fastest
+    that way."""
     import faiss, torch
     from threadpoolctl import threadpool_limits
+
     threadpool_limits(1)
-    torch.set_num_threads(1); faiss.omp_set_num_threads(1)
+    torch.set_num_threads(1)
+    faiss.omp_set_num_threads(1)
 
 # %% ../../nbs/serve/29_api.ipynb #87ef1b1d
 def load_app(folder: Path | str | None = None) -> FastAPI:
-    "Load the bundle (once), open the event store ($HRS_DATABASE_URL, else data/events.sqlite) and build the app; `HRSError` for a bad bundle or database."
+    """Load the bundle (once), open the event store ($HRS_DATABASE_URL, else data/events.sqlite) and build the app;
+    `HRSError` for a bad bundle or database."""
     single_threaded()
     bundle = _load_warm(Path(folder or model_dir()))  # every road run once: the first request is not slow
     store = EventStore()
     app = create_app(bundle, store=store)
-    log.info(f"serving {bundle.folder} ({bundle.version}): {len(bundle.user_lookup)} users, {len(app.state.live.bundle.item_lookup)} items; events in {store.url}")
-    gc.collect(); gc.freeze()  # what is loaded lives as long as the process (until a swap): no full collection walks it again
+    log.info(
+        f"serving {bundle.folder} ({bundle.version}): {len(bundle.user_lookup)} users, "
+        f"{len(app.state.live.bundle.item_lookup)} items; events in {store.url}"
+    )
+    gc.collect()
+    gc.freeze()  # what is loaded lives as long as the process (until a swap): no full collection walks it again
     return app
 
 # %% ../../nbs/serve/29_api.ipynb #c915c98d
 _app = None
+
+
 def __getattr__(name: str):
     "Module attribute `app`, built on first access (what uvicorn does at start-up)."
     global _app
-    if name != "app": raise AttributeError(f"module 'hybrid_recsys.serve.api' has no attribute {name!r}")
+    if name != "app":
+        raise AttributeError(f"module 'hybrid_recsys.serve.api' has no attribute {name!r}")
     if _app is None:
-        try: _app = load_app()
+        try:
+            _app = load_app()
         except HRSError as error:
-            sys.stderr.write(f"error: cannot start the service: {error}\n"); sys.stderr.flush()
+            sys.stderr.write(f"error: cannot start the service: {error}\n")
+            sys.stderr.flush()
             raise SystemExit(2) from None
     return _app
 
 # %% ../../nbs/serve/29_api.ipynb #5e7e0a03
-def serve(host: str = "127.0.0.1", port: int = 8000,
-          workers: int = 1,  # processes, each loading the bundle
-          max_connections: int = 1000,  # open connections per process past which the longest idle is closed (`Connections`)
-          log_level: str = "info",
-          app: str = "hybrid_recsys.api:app",  # the ASGI app as an import string (benchmarks/hello.py serves a baseline the same way)
-         ):
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,  # processes, each loading the bundle
+    max_connections: int = 1000,  # open connections per process past which the longest idle is closed (`Connections`)
+    log_level: str = "info",
+    app: str = "hybrid_recsys.api:app",  # the ASGI app as an import string (benchmarks/hello.py serves a baseline the same way)
+):
     "Serve the bundle at $HRS_MODEL_DIR (default models/latest) with uvicorn, header deadlines and connection caps."
     import uvicorn
+
     os.environ["HRS_MAX_CONNECTIONS"] = str(max_connections)  # every worker reads it (`process_connections`)
-    uvicorn.run(app, host=host, port=port, workers=workers, http=GuardedH11, timeout_keep_alive=5, log_level=log_level,
-                backlog=max(2048, 2 * max_connections))
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        workers=workers,
+        http=GuardedH11,
+        timeout_keep_alive=5,
+        log_level=log_level,
+        backlog=max(2048, 2 * max_connections),
+    )

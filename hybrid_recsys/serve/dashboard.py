@@ -18,8 +18,15 @@ from pydantic import ValidationError
 from ..core import HRSError, NotFound, Unanswerable, get_logger, one_line, project_root
 from .events import EVENT_TYPES, Event, EventStore, ImageRefused
 from .live import LiveRecommender, merged_history
-from .abstats import (experiment_outcomes, format_interval, format_number, interleaving_statistics, mean_interval,
-                                         outcomes_per_user, report_of)
+from hybrid_recsys.serve.abstats import (
+    experiment_outcomes,
+    format_interval,
+    format_number,
+    interleaving_statistics,
+    mean_interval,
+    outcomes_per_user,
+    report_of,
+)
 from .online import INTERLEAVED, BundleView, Experiments, Overrides, stored_experiments
 from ..pipeline import Bundle
 
@@ -32,52 +39,107 @@ __all__ = ['log', 'OFFLINE_COLUMNS', 'MAX_K', 'PACKAGE', 'COOKIE', 'SESSION_S', 
 # %% ../../nbs/serve/27_dashboard.ipynb #b7b6b567
 log = get_logger("hybrid_recsys.serve.dashboard")
 
+
 def _finite(value):
     return None if value is None or not np.isfinite(value) else round(float(value), 6)
 
+
 def line_chart(labels: list, series: dict[str, list], y_title: str, x_title: str = "", dashed: tuple = ()) -> dict:
     "A Chart.js line chart: one line per series (names in `dashed` drawn dashed, e.g. interval bounds)."
-    datasets = [{"label": name, "data": [_finite(v) for v in values], "spanGaps": False, "pointRadius": 2, "tension": 0,
-                 **({"borderDash": [4, 4], "pointRadius": 0} if name in dashed else {})} for name, values in series.items()]
-    return {"type": "line", "data": {"labels": list(labels), "datasets": datasets},
-            "options": {"animation": False, "maintainAspectRatio": False, "scales": {"y": {"beginAtZero": True, "title": {"display": True, "text": y_title}},
-                                                                                    "x": {"title": {"display": bool(x_title), "text": x_title}}}}}
+    datasets = [
+        {
+            "label": name,
+            "data": [_finite(v) for v in values],
+            "spanGaps": False,
+            "pointRadius": 2,
+            "tension": 0,
+            **({"borderDash": [4, 4], "pointRadius": 0} if name in dashed else {}),
+        }
+        for name, values in series.items()
+    ]
+    return {
+        "type": "line",
+        "data": {"labels": list(labels), "datasets": datasets},
+        "options": {
+            "animation": False,
+            "maintainAspectRatio": False,
+            "scales": {
+                "y": {"beginAtZero": True, "title": {"display": True, "text": y_title}},
+                "x": {"title": {"display": bool(x_title), "text": x_title}},
+            },
+        },
+    }
+
 
 def bar_chart(labels: list, series: dict[str, list], y_title: str) -> dict:
     "A Chart.js bar chart: one group of bars per label, one bar per series."
     chart = line_chart(labels, series, y_title)
-    for dataset in chart["data"]["datasets"]: dataset.pop("tension"); dataset.pop("pointRadius"); dataset.pop("spanGaps")
+    for dataset in chart["data"]["datasets"]:
+        dataset.pop("tension")
+        dataset.pop("pointRadius")
+        dataset.pop("spanGaps")
     return {**chart, "type": "bar"}
+
 
 def scatter_chart(points: dict[str, tuple[float, float]], x_title: str, y_title: str) -> dict:
     "A Chart.js scatter chart: one labelled point per name."
-    datasets = [{"label": name, "data": [{"x": _finite(x), "y": _finite(y)}], "pointRadius": 6} for name, (x, y) in points.items()]
-    return {"type": "scatter", "data": {"datasets": datasets},
-            "options": {"animation": False, "maintainAspectRatio": False, "scales": {"x": {"title": {"display": True, "text": x_title}},
-                                                                                    "y": {"title": {"display": True, "text": y_title}}}}}
+    datasets = [
+        {"label": name, "data": [{"x": _finite(x), "y": _finite(y)}], "pointRadius": 6}
+        for name, (x, y) in points.items()
+    ]
+    return {
+        "type": "scatter",
+        "data": {"datasets": datasets},
+        "options": {
+            "animation": False,
+            "maintainAspectRatio": False,
+            "scales": {
+                "x": {"title": {"display": True, "text": x_title}},
+                "y": {"title": {"display": True, "text": y_title}},
+            },
+        },
+    }
 
 # %% ../../nbs/serve/27_dashboard.ipynb #dae17bf3
 def bundle_card(bundle: Bundle, role: str = "served") -> dict:
     "Where a bundle came from: dataset, protocol, when it was built and from which commit, and its size."
     manifest = bundle.manifest
-    return {"role": role, "folder": bundle.folder.name, "version": bundle.version.name if bundle.version else None,
-            "dataset": manifest.get("dataset"), "protocol": manifest.get("protocol"), "created": manifest.get("created"),
-            "commit": manifest.get("git_commit"), "n_users": len(bundle.user_lookup), "n_items": len(bundle.item_lookup)}
+    return {
+        "role": role,
+        "folder": bundle.folder.name,
+        "version": bundle.version.name if bundle.version else None,
+        "dataset": manifest.get("dataset"),
+        "protocol": manifest.get("protocol"),
+        "created": manifest.get("created"),
+        "commit": manifest.get("git_commit"),
+        "n_users": len(bundle.user_lookup),
+        "n_items": len(bundle.item_lookup),
+    }
+
 
 OFFLINE_COLUMNS = ("precision@10", "recall@10", "ndcg@10", "map@10", "avg_popularity@10")
 
+
 def offline_table(bundle: Bundle, columns: tuple = OFFLINE_COLUMNS) -> list[dict]:
-    "The bundle's test metrics against the models it was compared with, each {mean, low, high}; the hybrid alone when none were."
+    """The bundle's test metrics against the models it was compared with, each {mean, low, high}; the hybrid alone when
+    none were."""
     manifest = bundle.manifest
-    compared = manifest.get("compared") or {"hybrid": {"metrics": {n: {"mean": v} for n, v in manifest.get("metrics", {}).get("stage2", {}).items()}}}
-    return [{"model": model, **{column: record["metrics"].get(column) for column in columns}} for model, record in compared.items()]
+    compared = manifest.get("compared") or {
+        "hybrid": {"metrics": {n: {"mean": v} for n, v in manifest.get("metrics", {}).get("stage2", {}).items()}}
+    }
+    return [
+        {"model": model, **{column: record["metrics"].get(column) for column in columns}}
+        for model, record in compared.items()
+    ]
 
 # %% ../../nbs/serve/27_dashboard.ipynb #6af27a00
-def activity(store: EventStore,
-             minutes: int = 30,  # how far back
-             now: float | None = None,  # the end of the window (default: now)
-            ) -> dict:
-    "The last `minutes`: per minute, lists served per second, latency p50/p99 (ms) and error rate, and events stored by type."
+def activity(
+    store: EventStore,
+    minutes: int = 30,  # how far back
+    now: float | None = None,  # the end of the window (default: now)
+) -> dict:
+    """The last `minutes`: per minute, lists served per second, latency p50/p99 (ms) and error rate, and events stored
+    by type."""
     now = time.time() if now is None else now
     start = (math.floor(now / 60) - minutes + 1) * 60.0  # whole minutes, the current one last
     served, counted = store.served_between(start, start + 60 * minutes), store.events_per_minute(start)
@@ -86,47 +148,66 @@ def activity(store: EventStore,
     which = ((at - start) // 60).astype(np.int64)
     order = np.argsort(which, kind="stable")
     bounds = np.searchsorted(which[order], np.arange(minutes + 1))
-    per_minute = [order[bounds[m]:bounds[m + 1]] for m in range(minutes)]
+    per_minute = [order[bounds[m] : bounds[m + 1]] for m in range(minutes)]
     events = {kind: [0] * minutes for kind in sorted({r[1] for r in counted})}
     for m, kind, count in counted:
-        if 0 <= int(m) < minutes: events[kind][int(m)] += int(count)
-    return {"labels": [time.strftime("%H:%M", time.localtime(start + 60 * m)) for m in range(minutes)],
-            "per_second": [len(rows) / 60.0 for rows in per_minute],
-            "p50_ms": [float(np.percentile(latency[rows], 50)) if len(rows) else None for rows in per_minute],
-            "p99_ms": [float(np.percentile(latency[rows], 99)) if len(rows) else None for rows in per_minute],
-            "error_rate": [float(failed[rows].mean()) if len(rows) else None for rows in per_minute],
-            "events": events, "lists": int(len(served)), "events_total": int(sum(map(sum, events.values())))}
+        if 0 <= int(m) < minutes:
+            events[kind][int(m)] += int(count)
+    return {
+        "labels": [time.strftime("%H:%M", time.localtime(start + 60 * m)) for m in range(minutes)],
+        "per_second": [len(rows) / 60.0 for rows in per_minute],
+        "p50_ms": [float(np.percentile(latency[rows], 50)) if len(rows) else None for rows in per_minute],
+        "p99_ms": [float(np.percentile(latency[rows], 99)) if len(rows) else None for rows in per_minute],
+        "error_rate": [float(failed[rows].mean()) if len(rows) else None for rows in per_minute],
+        "events": events,
+        "lists": int(len(served)),
+        "events_total": int(sum(map(sum, events.values()))),
+    }
 
 # %% ../../nbs/serve/27_dashboard.ipynb #73739873
 _runs: dict = {}
 
+
 def mlflow_run(bundle: Bundle, tracking_uri: str | None = None) -> dict | None:
     "The MLflow run that built this bundle version ({run_id, experiment_id, url}), or None; looked up once per version."
     version = bundle.version.name if bundle.version else None
-    if version is None: return None
+    if version is None:
+        return None
     uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{project_root() / 'mlflow.db'}"
-    if (version, uri) in _runs: return _runs[version, uri]
+    if (version, uri) in _runs:
+        return _runs[version, uri]
     found = None
     if not (uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///")).exists()):
         try:
             from mlflow.tracking import MlflowClient
+
             client = MlflowClient(uri)
             experiments = [e.experiment_id for e in client.search_experiments()]
-            runs = client.search_runs(experiments, f"tags.bundle_version = '{version}'", max_results=1) if experiments else []
+            runs = (
+                client.search_runs(experiments, f"tags.bundle_version = '{version}'", max_results=1)
+                if experiments
+                else []
+            )
             if runs:
                 base = os.environ.get("HRS_MLFLOW_UI", "http://127.0.0.1:5000").rstrip("/")
-                found = {"run_id": runs[0].info.run_id, "experiment_id": runs[0].info.experiment_id,
-                         "url": f"{base}/#/experiments/{runs[0].info.experiment_id}/runs/{runs[0].info.run_id}"}
-        except Exception as error: log.warning(f"MLflow run of bundle {version}: {one_line(error)}")
+                found = {
+                    "run_id": runs[0].info.run_id,
+                    "experiment_id": runs[0].info.experiment_id,
+                    "url": f"{base}/#/experiments/{runs[0].info.experiment_id}/runs/{runs[0].info.run_id}",
+                }
+        except Exception as error:
+            log.warning(f"MLflow run of bundle {version}: {one_line(error)}")
     _runs[version, uri] = found
     return found
 
 # %% ../../nbs/serve/27_dashboard.ipynb #66e59544
 def over_time(record, exposures: pd.DataFrame, outcomes: pd.DataFrame, points: int = 12) -> dict:
-    "The report's main figure at `points` moments from the first list to the last: a Chart.js line chart and the rows behind it."
+    """The report's main figure at `points` moments from the first list to the last: a Chart.js line chart and the rows
+    behind it."""
     experiment = record.experiment
     served = outcomes.merge(exposures[["request_id", "served_at"]], on="request_id")
-    if served.empty: return {"labels": [], "series": {}}
+    if served.empty:
+        return {"labels": [], "series": {}}
     cuts = np.linspace(served["served_at"].min(), served["served_at"].max(), points + 1)[1:]
     labels = [time.strftime("%H:%M:%S", time.localtime(c)) for c in cuts]
     series = {}
@@ -137,74 +218,154 @@ def over_time(record, exposures: pd.DataFrame, outcomes: pd.DataFrame, points: i
             figures = {v.name: mean_interval(users.loc[users["variant"] == v.name, "ctr"]) for v in experiment.variants}
         else:
             result = interleaving_statistics(experiment, upto, None)
-            figures = {f"{result['variants'][0]} win rate": {"mean": result["win_rate"], "low": result["low"], "high": result["high"]}}
+            figures = {
+                f"{result['variants'][0]} win rate": {
+                    "mean": result["win_rate"],
+                    "low": result["low"],
+                    "high": result["high"],
+                }
+            }
         for name, figure in figures.items():
-            for part, suffix in (("mean", ""), ("low", " low"), ("high", " high")): series.setdefault(name + suffix, []).append(figure[part])
+            for part, suffix in (("mean", ""), ("low", " low"), ("high", " high")):
+                series.setdefault(name + suffix, []).append(figure[part])
     return {"labels": labels, "series": series}
 
+
 def experiment_view(store: EventStore, name: str | None = None, points: int = 12) -> dict:
-    "Every stored experiment, and one (the named, else the running, else the newest) with its report and its course over time."
+    """Every stored experiment, and one (the named, else the running, else the newest) with its report and its course
+    over time."""
     records = stored_experiments(store)
-    if not records: return {"experiments": [], "report": None, "over_time": None, "markdown": None}
-    if name is None: name = next((r.experiment.name for r in records if r.status == "running"), max(records, key=lambda r: r.started_at).experiment.name)
+    if not records:
+        return {"experiments": [], "report": None, "over_time": None, "markdown": None}
+    if name is None:
+        name = next(
+            (r.experiment.name for r in records if r.status == "running"),
+            max(records, key=lambda r: r.started_at).experiment.name,
+        )
     record, exposures, outcomes = experiment_outcomes(store, name)
     report = report_of(record, exposures, outcomes)
     course = over_time(record, exposures, outcomes, points)
     title = "click-through per user" if record.experiment.mode == "ab" else "win rate (share of users preferring it)"
-    chart = line_chart(course["labels"], course["series"], title, dashed=tuple(n for n in course["series"] if n.endswith((" low", " high"))))
-    return {"experiments": [{"name": r.experiment.name, "mode": r.experiment.mode, "status": r.status, "started_at": r.started_at,
-                             "variants": [{"name": v.name, "share": v.share, "bundle": v.bundle} for v in r.experiment.variants]} for r in records],
-            "report": report, "over_time": course, "chart": chart, "experiment": record.experiment.model_dump()}
+    chart = line_chart(
+        course["labels"],
+        course["series"],
+        title,
+        dashed=tuple(n for n in course["series"] if n.endswith((" low", " high"))),
+    )
+    return {
+        "experiments": [
+            {
+                "name": r.experiment.name,
+                "mode": r.experiment.mode,
+                "status": r.status,
+                "started_at": r.started_at,
+                "variants": [{"name": v.name, "share": v.share, "bundle": v.bundle} for v in r.experiment.variants],
+            }
+            for r in records
+        ],
+        "report": report,
+        "over_time": course,
+        "chart": chart,
+        "experiment": record.experiment.model_dump(),
+    }
 
 # %% ../../nbs/serve/27_dashboard.ipynb #c2ce614c
 MAX_K = 100
 
+
 def parse_k(text, default: int = 10) -> int:
     "A list length from a URL: a whole number from 1 to MAX_K, else `Unanswerable` saying so."
-    if text is None or str(text).strip() == "": return default
-    try: k = int(str(text).strip())
-    except ValueError: k = None
-    if k is None or not 1 <= k <= MAX_K: raise Unanswerable(f"k must be a whole number from 1 to {MAX_K} (got {str(text)[:20]!r})")
+    if text is None or str(text).strip() == "":
+        return default
+    try:
+        k = int(str(text).strip())
+    except ValueError:
+        k = None
+    if k is None or not 1 <= k <= MAX_K:
+        raise Unanswerable(f"k must be a whole number from 1 to {MAX_K} (got {str(text)[:20]!r})")
     return k
+
 
 def _listed(records: list[dict]) -> list[dict]:
     "Records for a page: the item, its score, and 'source #rank' (1-based) for each source that proposed it."
-    return [{**r, "proposed": [f"{name} #{rank + 1}" for name, rank in sorted(r.get("source_ranks", {}).items(), key=lambda s: s[1])]} for r in records]
+    return [
+        {
+            **r,
+            "proposed": [
+                f"{name} #{rank + 1}" for name, rank in sorted(r.get("source_ranks", {}).items(), key=lambda s: s[1])
+            ],
+        }
+        for r in records
+    ]
 
 # %% ../../nbs/serve/27_dashboard.ipynb #f814d67e
-def user_view(live: LiveRecommender, experiments: Experiments | None, user_id: str, k: int = 10, history_limit: int = 30,
-              stage1: BundleView | None = None,  # the fused-candidates view (kept by the caller: it is rebuilt only when the bundle changes)
-             ) -> dict:
-    "A user's history (newest events first) and their lists: stage 1 alone, both stages, and each variant's of a running experiment."
+def user_view(
+    live: LiveRecommender,
+    experiments: Experiments | None,
+    user_id: str,
+    k: int = 10,
+    history_limit: int = 30,
+    stage1: BundleView
+    | None = None,  # the fused-candidates view (kept by the caller: it is rebuilt only when the bundle changes)
+) -> dict:
+    """A user's history (newest events first) and their lists: stage 1 alone, both stages, and each variant's of a
+    running experiment."""
     user_id = str(user_id).strip()
-    if not user_id: raise Unanswerable("enter a user id")
+    if not user_id:
+        raise Unanswerable("enter a user id")
     bundle = live.bundle
     user = int(bundle.user_lookup.get_indexer([user_id])[0])
     state = live.user_events([user_id])[0]
-    if user < 0 and not state: raise NotFound(f"unknown user id {user_id[:100]!r}: not in the bundle, and no events")
+    if user < 0 and not state:
+        raise NotFound(f"unknown user id {user_id[:100]!r}: not in the bundle, and no events")
     items, weights = merged_history(bundle, user, state)
     weight = dict(zip(items, weights))
     recent = [i for i in reversed(list(state.values)) if i in weight]
     rest = sorted((i for i in items if i not in state.values), key=lambda i: -weight[i])
-    history = [{**bundle.describe(i), "weight": weight[i], "from": "event" if i in state.values else "bundle"} for i in (recent + rest)[:history_limit]]
-    (both, _), = live.listings([user_id], k)
-    (fused, _), = live.listings([user_id], k, stage1 or BundleView(Overrides(rerank=False)))
+    history = [
+        {**bundle.describe(i), "weight": weight[i], "from": "event" if i in state.values else "bundle"}
+        for i in (recent + rest)[:history_limit]
+    ]
+    ((both, _),) = live.listings([user_id], k)
+    ((fused, _),) = live.listings([user_id], k, stage1 or BundleView(Overrides(rerank=False)))
     variants, assigned = [], (None, None)
     if experiments is not None:
         assigned = experiments.assign(user_id)
         experiment, arms = experiments.running
         for name, arm in arms.items():
-            (records, _), = arm.live.listings([user_id], k, arm.view)
-            variants.append({"variant": name, "assigned": name == assigned[1] or assigned[1] == INTERLEAVED, "items": _listed(records)})
-    return {"user_id": user_id, "in_bundle": user >= 0, "events": len(state.values) + len(state.disliked), "history_size": len(items),
-            "history": history, "stage1": _listed(fused), "stage2": _listed(both), "experiment": assigned[0], "variant": assigned[1], "variants": variants}
+            ((records, _),) = arm.live.listings([user_id], k, arm.view)
+            variants.append(
+                {
+                    "variant": name,
+                    "assigned": name == assigned[1] or assigned[1] == INTERLEAVED,
+                    "items": _listed(records),
+                }
+            )
+    return {
+        "user_id": user_id,
+        "in_bundle": user >= 0,
+        "events": len(state.values) + len(state.disliked),
+        "history_size": len(items),
+        "history": history,
+        "stage1": _listed(fused),
+        "stage2": _listed(both),
+        "experiment": assigned[0],
+        "variant": assigned[1],
+        "variants": variants,
+    }
 
 # %% ../../nbs/serve/27_dashboard.ipynb #7a627ce7
 def add_event(experiments: Experiments, user_id: str, item_id: str, kind: str, value: str | None = None) -> str:
     "Store one event from the page's form (validated as `POST /events` validates it); its event id."
     try:
-        event = Event(event_id=f"dashboard-{uuid.uuid4().hex}", user_id=str(user_id).strip(), item_id=str(item_id).strip(), type=kind,
-                      value=float(value) if value not in (None, "") else None, timestamp=time.time())
+        event = Event(
+            event_id=f"dashboard-{uuid.uuid4().hex}",
+            user_id=str(user_id).strip(),
+            item_id=str(item_id).strip(),
+            type=kind,
+            value=float(value) if value not in (None, "") else None,
+            timestamp=time.time(),
+        )
     except (ValidationError, ValueError) as error:
         raise Unanswerable(f"the event is not valid: {one_line(error)}") from None
     experiments.ingest([event])
@@ -214,40 +375,68 @@ def add_event(experiments: Experiments, user_id: str, item_id: str, kind: str, v
 def _rank_of(item_id: str, records: list[dict]) -> int | None:
     return next((p + 1 for p, r in enumerate(records) if r["item_id"] == item_id), None)
 
+
 def _answer(call):
     "A call's records, or the message of why it cannot be answered (a bundle without content vectors, say)."
-    try: return call()
-    except (Unanswerable, NotFound) as error: return str(error)
+    try:
+        return call()
+    except (Unanswerable, NotFound) as error:
+        return str(error)
+
 
 def appearances(live: LiveRecommender, item_id: str, k: int = 10, sample: int = 100, seed: int = 0) -> dict:
-    "Where an item appears: searching its title, in its content neighbours' similar lists, in the top k of a sample of users."
+    """Where an item appears: searching its title, in its content neighbours' similar lists, in the top k of a sample of
+    users."""
     bundle = live.bundle
     title = bundle.describe(bundle.item_index(item_id))["title"]
     search = _answer(lambda: bundle.search(title, k))
     neighbours = _answer(lambda: bundle.similar(item_id, 6, "content"))
-    back = [] if isinstance(neighbours, str) else [
-        {"item_id": n["item_id"], "title": n["title"], "rank": _rank_of(item_id, bundle.similar(n["item_id"], k, "content"))}
-        for n in neighbours if n["item_id"] != item_id][:5]
-    users = np.random.default_rng(seed).choice(len(bundle.user_lookup), min(sample, len(bundle.user_lookup)), replace=False)
+    back = (
+        []
+        if isinstance(neighbours, str)
+        else [
+            {
+                "item_id": n["item_id"],
+                "title": n["title"],
+                "rank": _rank_of(item_id, bundle.similar(n["item_id"], k, "content")),
+            }
+            for n in neighbours
+            if n["item_id"] != item_id
+        ][:5]
+    )
+    users = np.random.default_rng(seed).choice(
+        len(bundle.user_lookup), min(sample, len(bundle.user_lookup)), replace=False
+    )
     ranks = [_rank_of(item_id, records) for records in bundle.recommend_users(np.sort(users), k)]
-    return {"search_rank": None if isinstance(search, str) else _rank_of(item_id, search), "search_error": search if isinstance(search, str) else None,
-            "neighbours": back, "users_sampled": len(users), "users_listing": sum(r is not None for r in ranks),
-            "best_user_rank": min((r for r in ranks if r is not None), default=None)}
+    return {
+        "search_rank": None if isinstance(search, str) else _rank_of(item_id, search),
+        "search_error": search if isinstance(search, str) else None,
+        "neighbours": back,
+        "users_sampled": len(users),
+        "users_listing": sum(r is not None for r in ranks),
+        "best_user_rank": min((r for r in ranks if r is not None), default=None),
+    }
+
 
 def item_view(live: LiveRecommender, item_id: str, k: int = 10) -> dict:
     "An item, its neighbours by content, by picture and by collaborative vectors, and where it appears."
     item_id = str(item_id).strip()
-    if not item_id: raise Unanswerable("enter an item id")
+    if not item_id:
+        raise Unanswerable("enter an item id")
     bundle = live.bundle
     item = bundle.item_index(item_id)  # NotFound names it
     image = bundle.items["image_path"].iloc[item] if "image_path" in bundle.items else None
-    return {"item": {**bundle.describe(item), "image": None if pd.isna(image) else str(image)},
-            "similar": {by: _answer(lambda by=by: bundle.similar(item_id, k, by)) for by in ("content", "image", "cf")},
-            "appears": appearances(live, item_id, k)}
+    return {
+        "item": {**bundle.describe(item), "image": None if pd.isna(image) else str(image)},
+        "similar": {by: _answer(lambda by=by: bundle.similar(item_id, k, by)) for by in ("content", "image", "cf")},
+        "appears": appearances(live, item_id, k),
+    }
+
 
 def search_view(live: LiveRecommender, query: str, k: int = 10) -> list[dict] | str:
     "Items matching free text, or why there are none to show."
-    if not str(query).strip(): raise Unanswerable("enter words to search for")
+    if not str(query).strip():
+        raise Unanswerable("enter words to search for")
     return _answer(lambda: live.bundle.search(str(query).strip(), k))
 
 # %% ../../nbs/serve/27_dashboard.ipynb #35a9a475
@@ -258,135 +447,256 @@ def model_view(bundle: Bundle) -> dict:
     recall = {}
     for key, value in stage1.items():
         source, _, metric = key.partition(":")
-        if source != "union size": recall.setdefault(source, {})[int(metric.split("@")[1])] = value
+        if source != "union size":
+            recall.setdefault(source, {})[int(metric.split("@")[1])] = value
     ns = sorted({n for values in recall.values() for n in values})
     compared = manifest.get("compared") or {}
     mean = lambda model, name: (compared[model]["metrics"].get(name) or {}).get("mean")
     curves = manifest.get("curves", {}).get("re-ranker", [])
     members = sorted({r.get("member", 0) for r in curves})
     epochs = sorted({r["epoch"] for r in curves})
-    by_member = lambda name: {f"member {m}": [next((r.get(name) for r in curves if r.get("member", 0) == m and r["epoch"] == e), None) for e in epochs] for m in members}
-    charts = {"recall": bar_chart([f"recall@{n}" for n in ns], {source: [values.get(n) for n in ns] for source, values in recall.items()}, "stage-1 recall")}
+    by_member = lambda name: {
+        f"member {m}": [
+            next((r.get(name) for r in curves if r.get("member", 0) == m and r["epoch"] == e), None) for e in epochs
+        ]
+        for m in members
+    }
+    charts = {
+        "recall": bar_chart(
+            [f"recall@{n}" for n in ns],
+            {source: [values.get(n) for n in ns] for source, values in recall.items()},
+            "stage-1 recall",
+        )
+    }
     if compared:
         depth = max(len(r["ndcg_curve"]) for r in compared.values())
-        charts["ndcg"] = line_chart(list(range(1, depth + 1)), {m: r["ndcg_curve"] for m, r in compared.items()}, "NDCG@K", "K")
-        charts["popularity"] = scatter_chart({m: (mean(m, "avg_popularity@10"), mean(m, "ndcg@10")) for m in compared},
-                                             "mean popularity of the top 10 (training interactions per item)", "NDCG@10")
+        charts["ndcg"] = line_chart(
+            list(range(1, depth + 1)), {m: r["ndcg_curve"] for m, r in compared.items()}, "NDCG@K", "K"
+        )
+        charts["popularity"] = scatter_chart(
+            {m: (mean(m, "avg_popularity@10"), mean(m, "ndcg@10")) for m in compared},
+            "mean popularity of the top 10 (training interactions per item)",
+            "NDCG@10",
+        )
     if curves:
         charts["training"] = line_chart(epochs, by_member("loss"), "training loss", "epoch")
         charts["validation"] = line_chart(epochs, by_member("valid_ndcg@10"), "validation NDCG@10", "epoch")
-    return {"stage2": manifest.get("metrics", {}).get("stage2", {}), "recall": recall, "ns": ns,
-            "union_size": {n: stage1.get(f"union size:recall@{n}") for n in ns}, "compared": offline_table(bundle) if compared else [], "charts": charts}
+    return {
+        "stage2": manifest.get("metrics", {}).get("stage2", {}),
+        "recall": recall,
+        "ns": ns,
+        "union_size": {n: stage1.get(f"union size:recall@{n}") for n in ns},
+        "compared": offline_table(bundle) if compared else [],
+        "charts": charts,
+    }
 
 # %% ../../nbs/serve/27_dashboard.ipynb #00d2daf8
 import hybrid_recsys.serve
+
 PACKAGE = Path(hybrid_recsys.serve.__file__).parent  # the serving wing's folder: its templates/ and static/
 COOKIE = "hrs_dashboard_session"
 SESSION_S = 12 * 3600  # how long a dashboard sign-in lasts
+
 
 def templates():
     "The dashboard's Jinja2 templates, with the filters the report's text uses (`format_number`, `format_interval`)."
     from fastapi.templating import Jinja2Templates
     from markupsafe import Markup
+
     found = Jinja2Templates(directory=PACKAGE / "templates" / "dashboard")
-    found.env.filters.update(number=format_number, interval=format_interval,
-                             chart=lambda chart: Markup(json.dumps(chart, allow_nan=False).replace("<", "\\\\u003c")),  # safe inside <script>
-                             when=lambda t: time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t)) if t else "")
+    found.env.filters.update(
+        number=format_number,
+        interval=format_interval,
+        chart=lambda chart: Markup(
+            json.dumps(chart, allow_nan=False).replace("<", "\\\\u003c")
+        ),  # safe inside <script>
+        when=lambda t: time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t)) if t else "",
+    )
     return found
 
+
 def session_token(key: str, expires: int | None = None) -> str:
-    "What the dashboard's cookie holds after a sign-in with `key`: when it expires and an HMAC of that under the key, never the key itself."
+    """What the dashboard's cookie holds after a sign-in with `key`: when it expires and an HMAC of that under the key,
+    never the key itself."""
     expires = int(time.time()) + SESSION_S if expires is None else expires
     return f"{expires}.{hmac.new(key.encode('utf-8', 'surrogateescape'), f'hrs-dashboard:{expires}'.encode(), hashlib.sha256).hexdigest()}"
 
+
 def check_session(keys, token: str | None):
     "Nothing for a session token made with one of the service's keys and not expired; `HRSError` saying why otherwise."
-    if not keys.keys: raise HRSError("this service takes no writes: start it with HRS_API_KEYS set")
+    if not keys.keys:
+        raise HRSError("this service takes no writes: start it with HRS_API_KEYS set")
     expires, _, signature = (token or "").partition(".")
-    if not token: raise HRSError("sign in to the dashboard with an API key first")
-    if not expires.isdigit() or int(expires) < time.time(): raise HRSError("the dashboard session has expired: sign in again")
+    if not token:
+        raise HRSError("sign in to the dashboard with an API key first")
+    if not expires.isdigit() or int(expires) < time.time():
+        raise HRSError("the dashboard session has expired: sign in again")
     made = [session_token(key.decode("utf-8", "surrogateescape"), int(expires)).partition(".")[2] for key in keys.keys]
-    if not any([hmac.compare_digest(signature, m) for m in made]): raise HRSError("the dashboard session is not valid: sign in again")  # a list: every key compared
+    if not any([hmac.compare_digest(signature, m) for m in made]):
+        raise HRSError("the dashboard session is not valid: sign in again")  # a list: every key compared
+
 
 def _allowed(keys, request) -> bool:
     "Whether a page may be shown: always without keys; with keys, to a request whose cookie holds a valid session."
-    if not keys.keys: return True
-    try: check_session(keys, request.cookies.get(COOKIE)); return True
-    except HRSError: return False
+    if not keys.keys:
+        return True
+    try:
+        check_session(keys, request.cookies.get(COOKIE))
+        return True
+    except HRSError:
+        return False
+
 
 async def _form(request) -> dict[str, str]:
     "An url-encoded form's fields (the last value of each)."
-    return {name: values[-1] for name, values in parse_qs((await request.body()).decode("utf-8", "replace"), keep_blank_values=True).items()}
+    return {
+        name: values[-1]
+        for name, values in parse_qs((await request.body()).decode("utf-8", "replace"), keep_blank_values=True).items()
+    }
 
 # %% ../../nbs/serve/27_dashboard.ipynb #c9f0edc4
 class Site:
-    "What every page needs: the service's parts, the templates, and how a page is rendered, refused or answered with a message."
-    def __init__(self, live: LiveRecommender, experiments: Experiments, store: EventStore | None, keys, compute, writes):
-        self.live, self.experiments, self.store, self.keys, self.compute, self.writes = live, experiments, store, keys, compute, writes
+    """What every page needs: the service's parts, the templates, and how a page is rendered, refused or answered with a
+    message."""
+
+    def __init__(
+        self, live: LiveRecommender, experiments: Experiments, store: EventStore | None, keys, compute, writes
+    ):
+        self.live, self.experiments, self.store, self.keys, self.compute, self.writes = (
+            live,
+            experiments,
+            store,
+            keys,
+            compute,
+            writes,
+        )
         self.pages, self.stage1 = templates(), BundleView(Overrides(rerank=False))
 
     def render(self, request, name: str, start: float, status: int = 200, **context):
         "A page, with the server time its numbers took (on the page, and in a Server-Timing header with the rendering)."
         server_ms = (time.perf_counter() - start) * 1000
-        response = self.pages.TemplateResponse(request, name, {"page": name.removesuffix(".html"), "server_ms": server_ms, "writable": bool(self.keys.keys),
-                                                               "has_store": self.store is not None, **context}, status_code=status)
-        response.headers["Server-Timing"] = f"view;dur={server_ms:.1f}, total;dur={(time.perf_counter() - start) * 1000:.1f}"
+        response = self.pages.TemplateResponse(
+            request,
+            name,
+            {
+                "page": name.removesuffix(".html"),
+                "server_ms": server_ms,
+                "writable": bool(self.keys.keys),
+                "has_store": self.store is not None,
+                **context,
+            },
+            status_code=status,
+        )
+        response.headers["Server-Timing"] = (
+            f"view;dur={server_ms:.1f}, total;dur={(time.perf_counter() - start) * 1000:.1f}"
+        )
         return response
 
     def refused(self, request, start: float):
         "The login form, for a request without a valid key where keys are configured (None: go on)."
-        if _allowed(self.keys, request): return None
+        if _allowed(self.keys, request):
+            return None
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return self.render(request, "login.html", start, 401, next=target, message=None)
 
     def may_write(self, request) -> str | None:
         "Why this request may not write (no keys configured, or no valid key in its cookie); None when it may."
-        try: check_session(self.keys, request.cookies.get(COOKIE))
-        except HRSError as error: return str(error)
+        try:
+            check_session(self.keys, request.cookies.get(COOKIE))
+        except HRSError as error:
+            return str(error)
 
     async def attempt(self, fn, *args):
         "(result, None), or (None, (status, message)) for input a view cannot answer."
-        try: return await self.compute(fn, *args), None
-        except NotFound as error: return None, (404, str(error))
-        except Unanswerable as error: return None, (400, str(error))
+        try:
+            return await self.compute(fn, *args), None
+        except NotFound as error:
+            return None, (404, str(error))
+        except Unanswerable as error:
+            return None, (400, str(error))
 
 # %% ../../nbs/serve/27_dashboard.ipynb #cecc3272
 def _overview_route(app, site: Site):
     @app.get("/dashboard", include_in_schema=False)
-    async def overview(request: Request):  # the MLflow lookup off the compute thread: its first call imports MLflow (seconds), which requests must not wait for
+    async def overview(
+        request: Request,
+    ):  # the MLflow lookup off the compute thread: its first call imports MLflow (seconds), which requests must not wait for
         start = time.perf_counter()
-        if refused := site.refused(request, start): return refused
+        if refused := site.refused(request, start):
+            return refused
         bundle, (experiment, arms) = site.live.bundle, site.experiments.running
-        cards = [bundle_card(bundle)] + [bundle_card(arm.live.bundle, f"variant {name}") for name, arm in arms.items() if arm.live is not site.live]
+        cards = [bundle_card(bundle)] + [
+            bundle_card(arm.live.bundle, f"variant {name}") for name, arm in arms.items() if arm.live is not site.live
+        ]
         seen = await site.compute(activity, site.store) if site.store is not None else None
         counts = await site.compute(site.store.counts) if site.store is not None else {}
-        charts = {} if seen is None else {
-            "traffic": line_chart(seen["labels"], {"lists per second": seen["per_second"]}, "lists served per second"),
-            "latency": line_chart(seen["labels"], {"p50": seen["p50_ms"], "p99": seen["p99_ms"]}, "latency (ms)"),
-            "errors": line_chart(seen["labels"], {"error rate": seen["error_rate"]}, "share of lists that failed"),
-            "events": bar_chart(seen["labels"], seen["events"] or {"(none)": [0] * len(seen["labels"])}, "events stored per minute")}
-        return site.render(request, "overview.html", start, cards=cards, offline=offline_table(bundle), columns=OFFLINE_COLUMNS, activity=seen,
-                           charts=charts, counts=counts, run=await asyncio.to_thread(mlflow_run, bundle), experiment=experiment)
+        charts = (
+            {}
+            if seen is None
+            else {
+                "traffic": line_chart(
+                    seen["labels"], {"lists per second": seen["per_second"]}, "lists served per second"
+                ),
+                "latency": line_chart(seen["labels"], {"p50": seen["p50_ms"], "p99": seen["p99_ms"]}, "latency (ms)"),
+                "errors": line_chart(seen["labels"], {"error rate": seen["error_rate"]}, "share of lists that failed"),
+                "events": bar_chart(
+                    seen["labels"], seen["events"] or {"(none)": [0] * len(seen["labels"])}, "events stored per minute"
+                ),
+            }
+        )
+        return site.render(
+            request,
+            "overview.html",
+            start,
+            cards=cards,
+            offline=offline_table(bundle),
+            columns=OFFLINE_COLUMNS,
+            activity=seen,
+            charts=charts,
+            counts=counts,
+            run=await asyncio.to_thread(mlflow_run, bundle),
+            experiment=experiment,
+        )
 
 # %% ../../nbs/serve/27_dashboard.ipynb #7a7d80bb
 def _experiment_routes(app, site: Site):
     @app.get("/dashboard/experiments", include_in_schema=False)
     async def experiments_page(request: Request, name: str | None = None):
         start = time.perf_counter()
-        if refused := site.refused(request, start): return refused
-        if site.store is None: return site.render(request, "experiments.html", start, view=None, message="this service has no event store")
+        if refused := site.refused(request, start):
+            return refused
+        if site.store is None:
+            return site.render(request, "experiments.html", start, view=None, message="this service has no event store")
         view, problem = await site.attempt(experiment_view, site.store, (name or "").strip()[:64] or None)
-        return site.render(request, "experiments.html", start, *(problem[:1] if problem else ()), view=view, message=problem and problem[1],
-                           stopped=request.query_params.get("stopped"))
+        return site.render(
+            request,
+            "experiments.html",
+            start,
+            *(problem[:1] if problem else ()),
+            view=view,
+            message=problem and problem[1],
+            stopped=request.query_params.get("stopped"),
+        )
 
     @app.post("/dashboard/experiments/{name}/stop", include_in_schema=False)
     async def stop(request: Request, name: str):
         start = time.perf_counter()
-        if refused := site.refused(request, start): return refused
-        if denied := site.may_write(request): return site.render(request, "experiments.html", start, 403, view=None, message=denied)
+        if refused := site.refused(request, start):
+            return refused
+        if denied := site.may_write(request):
+            return site.render(request, "experiments.html", start, 403, view=None, message=denied)
         if site.store is None or not await site.writes(site.store.stop_experiment, name):
-            return site.render(request, "experiments.html", start, 404, view=None, message=f"no running experiment {name[:64]!r} to stop")
-        await site.writes(site.experiments.refresh)  # this process serves the default at once; other workers within HRS_WATCH_S
+            return site.render(
+                request,
+                "experiments.html",
+                start,
+                404,
+                view=None,
+                message=f"no running experiment {name[:64]!r} to stop",
+            )
+        await site.writes(
+            site.experiments.refresh
+        )  # this process serves the default at once; other workers within HRS_WATCH_S
         return RedirectResponse(f"/dashboard/experiments?{urlencode({'name': name, 'stopped': '1'})}", status_code=303)
 
 # %% ../../nbs/serve/27_dashboard.ipynb #006e97ae
@@ -394,53 +704,111 @@ def _user_routes(app, site: Site):
     @app.get("/dashboard/users", include_in_schema=False)
     async def users_page(request: Request, user: str | None = None, k: str | None = None, before: str | None = None):
         start = time.perf_counter()
-        if refused := site.refused(request, start): return refused
-        if user is None: return site.render(request, "users.html", start, view=None, message=None, user="", k=10, event_types=EVENT_TYPES)
+        if refused := site.refused(request, start):
+            return refused
+        if user is None:
+            return site.render(
+                request, "users.html", start, view=None, message=None, user="", k=10, event_types=EVENT_TYPES
+            )
         shown_k, problem = None, None
-        try: shown_k = parse_k(k)
-        except Unanswerable as error: problem = (400, str(error))
+        try:
+            shown_k = parse_k(k)
+        except Unanswerable as error:
+            problem = (400, str(error))
         view = None
-        if problem is None: view, problem = await site.attempt(user_view, site.live, site.experiments, user, shown_k, 30, site.stage1)
+        if problem is None:
+            view, problem = await site.attempt(user_view, site.live, site.experiments, user, shown_k, 30, site.stage1)
         previous = [i for i in (before or "").split(",") if i][:MAX_K]
-        return site.render(request, "users.html", start, *(problem[:1] if problem else ()), view=view, message=problem and problem[1], user=user[:200],
-                           k=shown_k or 10, before=previous, event_types=EVENT_TYPES)
+        return site.render(
+            request,
+            "users.html",
+            start,
+            *(problem[:1] if problem else ()),
+            view=view,
+            message=problem and problem[1],
+            user=user[:200],
+            k=shown_k or 10,
+            before=previous,
+            event_types=EVENT_TYPES,
+        )
 
     @app.post("/dashboard/users/events", include_in_schema=False)
     async def user_event(request: Request):
         start = time.perf_counter()
-        if refused := site.refused(request, start): return refused
+        if refused := site.refused(request, start):
+            return refused
         form = await _form(request)
         user, k = form.get("user", ""), form.get("k", "10")
         problem = (403, denied) if (denied := site.may_write(request)) else None
         if problem is None:
-            try: await site.writes(add_event, site.experiments, user, form.get("item", ""), form.get("type", ""), form.get("value"))
-            except NotFound as error: problem = (404, str(error))  # an item the service does not hold
-            except Unanswerable as error: problem = (400, str(error))
-        if problem: return site.render(request, "users.html", start, problem[0], view=None, message=problem[1], user=user[:200], k=10, event_types=EVENT_TYPES)
-        return RedirectResponse(f"/dashboard/users?{urlencode({'user': user, 'k': k, 'before': form.get('before', '')})}", status_code=303)
+            try:
+                await site.writes(
+                    add_event, site.experiments, user, form.get("item", ""), form.get("type", ""), form.get("value")
+                )
+            except NotFound as error:
+                problem = (404, str(error))  # an item the service does not hold
+            except Unanswerable as error:
+                problem = (400, str(error))
+        if problem:
+            return site.render(
+                request,
+                "users.html",
+                start,
+                problem[0],
+                view=None,
+                message=problem[1],
+                user=user[:200],
+                k=10,
+                event_types=EVENT_TYPES,
+            )
+        return RedirectResponse(
+            f"/dashboard/users?{urlencode({'user': user, 'k': k, 'before': form.get('before', '')})}", status_code=303
+        )
 
 # %% ../../nbs/serve/27_dashboard.ipynb #c5f8d80c
 def _item_routes(app, site: Site):
     @app.get("/dashboard/items", include_in_schema=False)
     async def items_page(request: Request, item: str | None = None, q: str | None = None, k: str | None = None):
         start = time.perf_counter()
-        if refused := site.refused(request, start): return refused
+        if refused := site.refused(request, start):
+            return refused
         view, results, problem, shown_k = None, None, None, 10
-        try: shown_k = parse_k(k)
-        except Unanswerable as error: problem = (400, str(error))
-        if problem is None and item is not None: view, problem = await site.attempt(item_view, site.live, item, shown_k)
-        if problem is None and q is not None: results, problem = await site.attempt(search_view, site.live, q, shown_k)
+        try:
+            shown_k = parse_k(k)
+        except Unanswerable as error:
+            problem = (400, str(error))
+        if problem is None and item is not None:
+            view, problem = await site.attempt(item_view, site.live, item, shown_k)
+        if problem is None and q is not None:
+            results, problem = await site.attempt(search_view, site.live, q, shown_k)
         added = await site.compute(site.store.items_since) if site.store is not None else None
         recent = [] if added is None else added.tail(10).iloc[::-1].to_dict("records")
-        return site.render(request, "items.html", start, *(problem[:1] if problem else ()), view=view, results=results, message=problem and problem[1],
-                           item=(item or "")[:200], q=(q or "")[:200], k=shown_k, recent=recent)
+        return site.render(
+            request,
+            "items.html",
+            start,
+            *(problem[:1] if problem else ()),
+            view=view,
+            results=results,
+            message=problem and problem[1],
+            item=(item or "")[:200],
+            q=(q or "")[:200],
+            k=shown_k,
+            recent=recent,
+        )
 
     @app.get("/dashboard/images/{item_id}", include_in_schema=False)
     async def image(request: Request, item_id: str):
-        "An item's image, when it is a file in the service's image folder (a URL is linked, never fetched); behind the dashboard's key like every page."
-        if not _allowed(site.keys, request): return HTMLResponse("sign in to the dashboard first", status_code=401)
-        try: content, media_type = await asyncio.to_thread(site.live.image, item_id)  # file reading: never on the thread that computes lists
-        except (NotFound, ImageRefused): return HTMLResponse("no image on this server", status_code=404)
+        """An item's image, when it is a file in the service's image folder (a URL is linked, never fetched); behind the
+        dashboard's key like every page."""
+        if not _allowed(site.keys, request):
+            return HTMLResponse("sign in to the dashboard first", status_code=401)
+        try:
+            content, media_type = await asyncio.to_thread(
+                site.live.image, item_id
+            )  # file reading: never on the thread that computes lists
+        except (NotFound, ImageRefused):
+            return HTMLResponse("no image on this server", status_code=404)
         return Response(content, media_type=media_type, headers={"X-Content-Type-Options": "nosniff"})
 
 # %% ../../nbs/serve/27_dashboard.ipynb #5c583aa7
@@ -448,7 +816,8 @@ def _model_and_login_routes(app, site: Site):
     @app.get("/dashboard/models", include_in_schema=False)
     async def models_page(request: Request):
         start = time.perf_counter()
-        if refused := site.refused(request, start): return refused
+        if refused := site.refused(request, start):
+            return refused
         bundle = site.live.bundle
         return site.render(request, "models.html", start, view=model_view(bundle), card=bundle_card(bundle))
 
@@ -457,11 +826,16 @@ def _model_and_login_routes(app, site: Site):
         start = time.perf_counter()
         form = await _form(request)
         target = form.get("next", "/dashboard")
-        if not target.startswith("/dashboard"): target = "/dashboard"  # never sent elsewhere
-        try: site.keys.check(form.get("key"))
-        except HRSError as error: return site.render(request, "login.html", start, 403, next=target, message=str(error))
+        if not target.startswith("/dashboard"):
+            target = "/dashboard"  # never sent elsewhere
+        try:
+            site.keys.check(form.get("key"))
+        except HRSError as error:
+            return site.render(request, "login.html", start, 403, next=target, message=str(error))
         response = RedirectResponse(target, status_code=303)
-        response.set_cookie(COOKIE, session_token(form["key"]), max_age=SESSION_S, httponly=True, samesite="strict", path="/dashboard")
+        response.set_cookie(
+            COOKIE, session_token(form["key"]), max_age=SESSION_S, httponly=True, samesite="strict", path="/dashboard"
+        )
         return response
 
     @app.post("/dashboard/logout", include_in_schema=False)
@@ -470,12 +844,22 @@ def _model_and_login_routes(app, site: Site):
         response.delete_cookie(COOKIE, path="/dashboard")
         return response
 
-def mount_dashboard(app, live: LiveRecommender, experiments: Experiments, store: EventStore | None,
-                    keys,  # the service's `ApiKeys`
-                    compute, writes):  # the service's `Compute` queues, for reads and for writes
-    "Serve the dashboard's pages under /dashboard, and its scripts and styles (Chart.js among them) under /dashboard/static."
+
+def mount_dashboard(
+    app,
+    live: LiveRecommender,
+    experiments: Experiments,
+    store: EventStore | None,
+    keys,  # the service's `ApiKeys`
+    compute,
+    writes,
+):  # the service's `Compute` queues, for reads and for writes
+    """Serve the dashboard's pages under /dashboard, and its scripts and styles (Chart.js among them) under
+    /dashboard/static."""
     from fastapi.staticfiles import StaticFiles
+
     app.mount("/dashboard/static", StaticFiles(directory=PACKAGE / "static"), name="dashboard-static")
     site = Site(live, experiments, store, keys, compute, writes)
-    for add in (_overview_route, _experiment_routes, _user_routes, _item_routes, _model_and_login_routes): add(app, site)
+    for add in (_overview_route, _experiment_routes, _user_routes, _item_routes, _model_and_login_routes):
+        add(app, site)
     return site

@@ -13,7 +13,16 @@ from typing import Annotated, Literal
 import pandas as pd
 import sqlalchemy as sa
 from fastcore.basics import patch
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints, WithJsonSchema, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from ..core import ConfigError, HRSError, NotFound, data_dir, first_repeat, get_logger, one_line
 from ..data import image_format, posters_dir
@@ -30,19 +39,32 @@ __all__ = ['ID_PATTERN', 'RawId', 'Text', 'EVENT_TYPES', 'DEFAULT_WEIGHTS', 'FUT
 # %% ../../nbs/serve/20_events.ipynb #d01e76aa
 def _id_text(value):
     "A raw id from JSON: strings as they are, integers as their decimal text (booleans and floats are refused)."
-    if isinstance(value, int) and not isinstance(value, bool): return str(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
     return value
+
 
 def _unicode(value):
-    "Text must encode as UTF-8 (JSON can carry a lone surrogate such as \\ud800, which no encoder, log or database can write)."
+    """Text must encode as UTF-8 (JSON can carry a lone surrogate such as \\ud800, which no encoder, log or database can
+    write)."""
     if isinstance(value, str):
-        try: value.encode("utf-8")
-        except UnicodeEncodeError: raise ValueError("text must be valid Unicode (it holds a lone surrogate)") from None
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("text must be valid Unicode (it holds a lone surrogate)") from None
     return value
 
+
 ID_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"  # no control character, not only white space
-RawId = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=ID_PATTERN), BeforeValidator(_id_text), AfterValidator(_unicode),  # constraints first
-                  WithJsonSchema({"anyOf": [{"type": "string", "minLength": 1, "maxLength": 200, "pattern": ID_PATTERN}, {"type": "integer"}]})]  # integers welcome
+RawId = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200, pattern=ID_PATTERN),
+    BeforeValidator(_id_text),
+    AfterValidator(_unicode),  # constraints first
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "minLength": 1, "maxLength": 200, "pattern": ID_PATTERN}, {"type": "integer"}]}
+    ),
+]  # integers welcome
 Text = Annotated[str, AfterValidator(_unicode)]
 
 # %% ../../nbs/serve/20_events.ipynb #036651d3
@@ -58,211 +80,349 @@ def event_weights(spec: str | None = None) -> dict[str, float]:
         name, _, number = part.partition("=")
         name = name.strip()
         if name not in DEFAULT_WEIGHTS:
-            raise ConfigError(f"HRS_EVENT_WEIGHTS: unknown event type {name!r}; expected one of {', '.join(DEFAULT_WEIGHTS)} (a rating weighs its value)")
-        try: weights[name] = float(number)
-        except ValueError: raise ConfigError(f"HRS_EVENT_WEIGHTS: {name}={number.strip()!r}: expected a number") from None
-        if not math.isfinite(weights[name]) or weights[name] < 0: raise ConfigError(f"HRS_EVENT_WEIGHTS: {name}={number.strip()}: expected a number of at least 0")
+            raise ConfigError(
+                f"HRS_EVENT_WEIGHTS: unknown event type {name!r}; expected one of {', '.join(DEFAULT_WEIGHTS)} (a "
+                "rating weighs its value)"
+            )
+        try:
+            weights[name] = float(number)
+        except ValueError:
+            raise ConfigError(f"HRS_EVENT_WEIGHTS: {name}={number.strip()!r}: expected a number") from None
+        if not math.isfinite(weights[name]) or weights[name] < 0:
+            raise ConfigError(f"HRS_EVENT_WEIGHTS: {name}={number.strip()}: expected a number of at least 0")
     return weights
 
 # %% ../../nbs/serve/20_events.ipynb #3e7e86f6
 FUTURE_TOLERANCE_S = 300.0  # how far ahead of the server's clock an event's time may be (clocks differ a little)
 EARLIEST_S = -2208988800.0  # 1900-01-01
 
+
 def latest_event_time() -> float:
-    "The latest time an event may carry now: the server's clock plus HRS_EVENT_FUTURE_S (the service's OpenAPI document states it too)."
+    """The latest time an event may carry now: the server's clock plus HRS_EVENT_FUTURE_S (the service's OpenAPI
+    document states it too)."""
     return time.time() + float(os.environ.get("HRS_EVENT_FUTURE_S", FUTURE_TOLERANCE_S))
 
 # %% ../../nbs/serve/20_events.ipynb #6b1ed25e
 def _rating_schema(schema: dict):
-    "Event's JSON schema as two shapes, so that it states what validation enforces: a rating has a numeric value; other types may have one."
+    """Event's JSON schema as two shapes, so that it states what validation enforces: a rating has a numeric value;
+    other types may have one."""
     shape = {key: schema.pop(key) for key in ("properties", "required", "additionalProperties", "type")}
     others = [t for t in EVENT_TYPES if t != "rating"]
-    rating = {**shape, "properties": {**shape["properties"], "type": {"const": "rating"}, "value": {"type": "number"}}, "required": shape["required"] + ["value"]}
+    rating = {
+        **shape,
+        "properties": {**shape["properties"], "type": {"const": "rating"}, "value": {"type": "number"}},
+        "required": shape["required"] + ["value"],
+    }
     schema["oneOf"] = [{**shape, "properties": {**shape["properties"], "type": {"enum": others}}}, rating]
-    schema["examples"] = [{"event_id": "e-1", "user_id": "1", "item_id": "50", "type": "click"}, {"event_id": "e-2", "user_id": "1", "item_id": "50", "type": "rating", "value": 4}]
+    schema["examples"] = [
+        {"event_id": "e-1", "user_id": "1", "item_id": "50", "type": "click"},
+        {"event_id": "e-2", "user_id": "1", "item_id": "50", "type": "rating", "value": 4},
+    ]
+
 
 class Event(BaseModel):
     "One feedback event, as a client sends it."
+
     model_config = {"extra": "forbid", "json_schema_extra": _rating_schema}
-    event_id: RawId = Field(description="Chosen by the client and unique: a resend with the same id is recognised and never counted twice")
+    event_id: RawId = Field(
+        description="Chosen by the client and unique: a resend with the same id is recognised and never counted twice"
+    )
     user_id: RawId
     item_id: RawId
     type: Literal[EVENT_TYPES]
-    value: float | None = Field(None, strict=True, description="For a rating, the rating (required); for other types optional, stored as it is")
-    timestamp: float | None = Field(None, strict=True, ge=EARLIEST_S, description=f"When it happened, in seconds since the epoch (UTC), from 1900 to at most "
-                                    f"HRS_EVENT_FUTURE_S ({FUTURE_TOLERANCE_S:g} by default) seconds ahead of the server's clock; default: when the server receives it")
+    value: float | None = Field(
+        None, strict=True, description="For a rating, the rating (required); for other types optional, stored as it is"
+    )
+    timestamp: float | None = Field(
+        None,
+        strict=True,
+        ge=EARLIEST_S,
+        description=f"When it happened, in seconds since the epoch (UTC), from 1900 to at most "
+        f"HRS_EVENT_FUTURE_S ({FUTURE_TOLERANCE_S:g} by default) seconds ahead of the server's clock; default: when "
+        "the server receives it",
+    )
     request_id: Annotated[str, StringConstraints(max_length=64), AfterValidator(_unicode)] | None = Field(
-        None, description="The request_id of the recommendation list this event answers, if any")
+        None, description="The request_id of the recommendation list this event answers, if any"
+    )
 
     @field_validator("value")
     @classmethod
     def _finite(cls, value):
-        if value is not None and not math.isfinite(value): raise ValueError("expected a finite number")
+        if value is not None and not math.isfinite(value):
+            raise ValueError("expected a finite number")
         return value
 
     @field_validator("timestamp")
     @classmethod
     def _plausible(cls, value):
-        if value is None: return value
+        if value is None:
+            return value
         latest = latest_event_time()
         if not (EARLIEST_S <= value <= latest):
-            raise ValueError(f"expected a time from 1900-01-01 to at most {latest - time.time():g} s from now, got {value:g} "
-                             f"({'milliseconds instead of seconds?' if value > latest else 'before 1900'})")
+            raise ValueError(
+                f"expected a time from 1900-01-01 to at most {latest - time.time():g} s from now, got {value:g} "
+                f"({'milliseconds instead of seconds?' if value > latest else 'before 1900'})"
+            )
         return value
 
     @model_validator(mode="after")
     def _rating_has_value(self):
-        if self.type == "rating" and self.value is None: raise ValueError("a rating needs its value (e.g. \"value\": 4)")
+        if self.type == "rating" and self.value is None:
+            raise ValueError("a rating needs its value (e.g. \"value\": 4)")
         return self
 
 # %% ../../nbs/serve/20_events.ipynb #d861112f
 class ItemUpdate(BaseModel):
     "A new item, or a new version of one (the latest version wins)."
-    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"title": "Arrival", "year": 2016, "genres": ["Drama", "Sci-Fi"],
-                                                                            "text": "A linguist learns the language of visitors from space."}]}}
+
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "title": "Arrival",
+                    "year": 2016,
+                    "genres": ["Drama", "Sci-Fi"],
+                    "text": "A linguist learns the language of visitors from space.",
+                }
+            ]
+        },
+    }
     title: Annotated[str, StringConstraints(min_length=1, max_length=500), AfterValidator(_unicode)]
-    text: Annotated[str, StringConstraints(max_length=5000), AfterValidator(_unicode)] = Field("", description="A description, embedded by the content encoder with the title")
-    genres: list[Annotated[str, StringConstraints(min_length=1, max_length=50), AfterValidator(_unicode)]] = Field([], max_length=30)
+    text: Annotated[str, StringConstraints(max_length=5000), AfterValidator(_unicode)] = Field(
+        "", description="A description, embedded by the content encoder with the title"
+    )
+    genres: list[Annotated[str, StringConstraints(min_length=1, max_length=50), AfterValidator(_unicode)]] = Field(
+        [], max_length=30
+    )
     year: int | None = Field(None, ge=1800, le=2200)
     image: Annotated[str, StringConstraints(max_length=2000), AfterValidator(_unicode)] | None = Field(
-        None, description="A URL (stored for clients, never fetched), or a path in the service's image folder (HRS_IMAGE_ROOT): "
-                          "the name POST /images gave an uploaded image, or a path relative to that folder")
+        None,
+        description="A URL (stored for clients, never fetched), or a path in the service's image folder "
+        "(HRS_IMAGE_ROOT): "
+        "the name POST /images gave an uploaded image, or a path relative to that folder",
+    )
 
 # %% ../../nbs/serve/20_events.ipynb #15975a90
 log = get_logger("hybrid_recsys.serve.events")
-IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}  # what the service stores and serves
+IMAGE_TYPES = {
+    "JPEG": "image/jpeg",
+    "PNG": "image/png",
+    "WEBP": "image/webp",
+    "GIF": "image/gif",
+}  # what the service stores and serves
 MAX_UPLOAD_BYTES = 10 * 2**20  # the largest image POST /images takes (HRS_MAX_UPLOAD_BYTES)
 IMAGE_CACHE_BYTES = 64 * 2**20  # image bytes kept in memory for serving (HRS_IMAGE_CACHE_BYTES; 0: none)
 
+
 class ImageRefused(HRSError):
     "An item image the service will not take or show; `status` is how a service answers (403, 404, 413 or 415)."
+
     def __init__(self, message: str, status: int):
-        super().__init__(message); self.status = status
+        super().__init__(message)
+        self.status = status
 
 # %% ../../nbs/serve/20_events.ipynb #b1515cd9
 def image_type(content: bytes, whole: bool = True) -> str:
-    "The media type of an image's bytes (`whole`: every pixel decoded, so a truncated file is refused too); `ImageRefused` (415) otherwise."
-    try: kind = image_format(content, whole)
+    """The media type of an image's bytes (`whole`: every pixel decoded, so a truncated file is refused too);
+    `ImageRefused` (415) otherwise."""
+    try:
+        kind = image_format(content, whole)
     except Exception as error:  # Pillow raises many kinds for bytes that are not an image, a bomb among them
-        raise ImageRefused(f"not an image ({type(error).__name__}: {one_line(error)[:200]}); expected {', '.join(IMAGE_TYPES)}", 415) from None
-    if kind not in IMAGE_TYPES: raise ImageRefused(f"a {kind} image; expected {', '.join(IMAGE_TYPES)}", 415)
+        raise ImageRefused(
+            f"not an image ({type(error).__name__}: {one_line(error)[:200]}); expected {', '.join(IMAGE_TYPES)}", 415
+        ) from None
+    if kind not in IMAGE_TYPES:
+        raise ImageRefused(f"a {kind} image; expected {', '.join(IMAGE_TYPES)}", 415)
     return IMAGE_TYPES[kind]
 
 # %% ../../nbs/serve/20_events.ipynb #2a6da9bf
 class ImageFolder:
-    "The folders item images may be read from (the first also holds uploads), and the files never opened whatever the folders hold."
-    def __init__(self, roots: list | None = None,  # default $HRS_IMAGE_ROOT (folders separated by ':'), else <data>/images and the ML-1M posters' folder
-                 protected: list = (),  # paths never opened (the event database and its journals), compared by device and inode
-                 max_upload: int | None = None,  # bytes; default $HRS_MAX_UPLOAD_BYTES, else MAX_UPLOAD_BYTES
-                 cache_bytes: int | None = None):  # images served from memory, in bytes; default $HRS_IMAGE_CACHE_BYTES, else IMAGE_CACHE_BYTES
+    """The folders item images may be read from (the first also holds uploads), and the files never opened whatever the
+    folders hold."""
+
+    def __init__(
+        self,
+        roots: list
+        | None = None,  # default $HRS_IMAGE_ROOT (folders separated by ':'), else <data>/images and the ML-1M posters' folder
+        protected: list = (),  # paths never opened (the event database and its journals), compared by device and inode
+        max_upload: int | None = None,  # bytes; default $HRS_MAX_UPLOAD_BYTES, else MAX_UPLOAD_BYTES
+        cache_bytes: int | None = None,
+    ):  # images served from memory, in bytes; default $HRS_IMAGE_CACHE_BYTES, else IMAGE_CACHE_BYTES
         import collections, threading
-        if roots is None: roots = [r for r in os.environ.get("HRS_IMAGE_ROOT", "").split(os.pathsep) if r] or [data_dir() / "images", posters_dir()]
+
+        if roots is None:
+            roots = [r for r in os.environ.get("HRS_IMAGE_ROOT", "").split(os.pathsep) if r] or [
+                data_dir() / "images",
+                posters_dir(),
+            ]
         self.roots = [Path(r).expanduser().resolve() for r in roots]
         self.protected = [Path(p) for p in protected]
         self.max_upload = max_upload or int(os.environ.get("HRS_MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES))
-        self.cache_bytes = int(os.environ.get("HRS_IMAGE_CACHE_BYTES", IMAGE_CACHE_BYTES)) if cache_bytes is None else int(cache_bytes)
-        self.served = collections.OrderedDict()  # image -> (resolved path, file signature, bytes, media type), least recently served first
+        self.cache_bytes = (
+            int(os.environ.get("HRS_IMAGE_CACHE_BYTES", IMAGE_CACHE_BYTES)) if cache_bytes is None else int(cache_bytes)
+        )
+        self.served = (
+            collections.OrderedDict()
+        )  # image -> (resolved path, file signature, bytes, media type), least recently served first
         self.served_bytes, self.served_lock = 0, threading.Lock()
 
     def _is_protected(self, info: os.stat_result) -> bool:
         for path in self.protected:
-            try: other = os.stat(path)
-            except OSError: continue
-            if (other.st_dev, other.st_ino) == (info.st_dev, info.st_ino): return True
+            try:
+                other = os.stat(path)
+            except OSError:
+                continue
+            if (other.st_dev, other.st_ino) == (info.st_dev, info.st_ino):
+                return True
         return False
 
 # %% ../../nbs/serve/20_events.ipynb #ebd1f11e
 @patch
 def locate(self: ImageFolder, image: str) -> Path:
-    "The file an image path names (relative: to the first folder that has it), resolved, symbolic links too; `ImageRefused` unless it is a regular, unprotected file inside a folder."
+    """The file an image path names (relative: to the first folder that has it), resolved, symbolic links too;
+    `ImageRefused` unless it is a regular, unprotected file inside a folder."""
     import stat
+
     given = Path(image).expanduser()
     candidates = [given] if given.is_absolute() else [root / given for root in self.roots]
     for candidate in candidates:
-        try: resolved = candidate.resolve(strict=True)
-        except (OSError, RuntimeError, ValueError): continue  # missing, a loop of links, a NUL in the name
+        try:
+            resolved = candidate.resolve(strict=True)
+        except (OSError, RuntimeError, ValueError):
+            continue  # missing, a loop of links, a NUL in the name
         if not any(resolved.is_relative_to(root) for root in self.roots):
-            raise ImageRefused(f"image {image[:200]!r} is outside the service's image folder (HRS_IMAGE_ROOT); upload it with POST /images", 403)
+            raise ImageRefused(
+                f"image {image[:200]!r} is outside the service's image folder (HRS_IMAGE_ROOT); upload it with POST "
+                "/images",
+                403,
+            )
         info = os.stat(resolved)  # opens nothing
-        if self._is_protected(info): raise ImageRefused(f"image {image[:200]!r} is not an image file this service may read", 403)
-        if not stat.S_ISREG(info.st_mode): raise ImageRefused(f"image {image[:200]!r} is not a regular file", 404)
+        if self._is_protected(info):
+            raise ImageRefused(f"image {image[:200]!r} is not an image file this service may read", 403)
+        if not stat.S_ISREG(info.st_mode):
+            raise ImageRefused(f"image {image[:200]!r} is not a regular file", 404)
         return resolved
     raise ImageRefused(f"image {image[:200]!r}: no such file in the service's image folder", 404)
 
 # %% ../../nbs/serve/20_events.ipynb #eaa96b5c
 @patch
 def read(self: ImageFolder, image: str) -> tuple[bytes, str]:
-    "An image file's bytes and media type (its header checked, not every pixel), for serving, from memory while the file is unchanged; `ImageRefused` for a path `locate` refuses or bytes that are not an image."
-    if (hit := self.cached(image)) is not None: return hit
+    """An image file's bytes and media type (its header checked, not every pixel), for serving, from memory while the
+    file is unchanged; `ImageRefused` for a path `locate` refuses or bytes that are not an image."""
+    if (hit := self.cached(image)) is not None:
+        return hit
     path = self.locate(image)
-    try: signature, content = _signature(os.stat(path)), read_image_bytes(path)  # stat first: a file replaced meanwhile is read again next time
-    except OSError as error: raise ImageRefused(f"image {image[:200]!r} cannot be read ({one_line(error)})", 404) from None
+    try:
+        signature, content = (
+            _signature(os.stat(path)),
+            read_image_bytes(path),
+        )  # stat first: a file replaced meanwhile is read again next time
+    except OSError as error:
+        raise ImageRefused(f"image {image[:200]!r} cannot be read ({one_line(error)})", 404) from None
     kind = image_type(content, whole=False)
     self._remember(image, path, signature, content, kind)
     return content, kind
 
-def _signature(info: os.stat_result) -> tuple: return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns
+
+def _signature(info: os.stat_result) -> tuple:
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns
+
 
 @patch
 def cached(self: ImageFolder, image: str) -> tuple[bytes, str] | None:
-    "An image read before, from memory, when its file is still the one read (one `stat` of the resolved path, no read: cheap enough for the event loop); None otherwise."
+    """An image read before, from memory, when its file is still the one read (one `stat` of the resolved path, no read:
+    cheap enough for the event loop); None otherwise."""
     entry = self.served.get(image)
-    if entry is None: return None
+    if entry is None:
+        return None
     path, signature, content, kind = entry
-    try: unchanged = _signature(os.stat(path)) == signature  # replaced, rewritten, or a link put in its place: read (and checked) again
-    except OSError: unchanged = False
+    try:
+        unchanged = (
+            _signature(os.stat(path)) == signature
+        )  # replaced, rewritten, or a link put in its place: read (and checked) again
+    except OSError:
+        unchanged = False
     with self.served_lock:
-        if not unchanged: self._forget(image); return None
-        if image in self.served: self.served.move_to_end(image)
+        if not unchanged:
+            self._forget(image)
+            return None
+        if image in self.served:
+            self.served.move_to_end(image)
     return content, kind
+
 
 @patch
 def _remember(self: ImageFolder, image: str, path: Path, signature: tuple, content: bytes, kind: str):
-    if len(content) > self.cache_bytes // 16: return  # a few large files would evict every poster
+    if len(content) > self.cache_bytes // 16:
+        return  # a few large files would evict every poster
     with self.served_lock:
         self._forget(image)
-        self.served[image] = (path, signature, content, kind); self.served_bytes += len(content)
-        while self.served_bytes > self.cache_bytes: self._forget(next(iter(self.served)))
+        self.served[image] = (path, signature, content, kind)
+        self.served_bytes += len(content)
+        while self.served_bytes > self.cache_bytes:
+            self._forget(next(iter(self.served)))
+
 
 @patch
 def _forget(self: ImageFolder, image: str):  # under served_lock
     entry = self.served.pop(image, None)
-    if entry is not None: self.served_bytes -= len(entry[2])
+    if entry is not None:
+        self.served_bytes -= len(entry[2])
+
 
 @patch
 def check(self: ImageFolder, image: str | None) -> str | None:
-    "An item's image as a client gave it, once it is a URL or an image file the service may read: `ImageRefused` otherwise (before anything is stored)."
-    if image is None or is_url(image): return image
+    """An item's image as a client gave it, once it is a URL or an image file the service may read: `ImageRefused`
+    otherwise (before anything is stored)."""
+    if image is None or is_url(image):
+        return image
     content, _ = self.read(image)
     image_type(content)  # every pixel: a truncated file is refused now, not at encoding
     return image
 
+
 @patch
 def file(self: ImageFolder, image) -> str | None:
-    "What the image encoder and the service may use for a stored image: a URL as it is, a file's resolved path, or None (logged) for anything else."
-    if image is None or pd.isna(image) or not str(image): return None
-    if is_url(str(image)): return str(image)
-    try: return str(self.locate(str(image)))
+    """What the image encoder and the service may use for a stored image: a URL as it is, a file's resolved path, or
+    None (logged) for anything else."""
+    if image is None or pd.isna(image) or not str(image):
+        return None
+    if is_url(str(image)):
+        return str(image)
+    try:
+        return str(self.locate(str(image)))
     except ImageRefused as error:
-        log.warning(f"{error}: the item is served without it"); return None
+        log.warning(f"{error}: the item is served without it")
+        return None
 
 # %% ../../nbs/serve/20_events.ipynb #36669bd0
 @patch
 def store(self: ImageFolder, content: bytes) -> str:
-    "Keep uploaded image bytes (decoded whole first) in the first folder as uploads/<sha256>.<format>, written whole or not at all; the name to give as an item's `image`."
+    """Keep uploaded image bytes (decoded whole first) in the first folder as uploads/<sha256>.<format>, written whole
+    or not at all; the name to give as an item's `image`."""
     import hashlib, tempfile
-    if len(content) > self.max_upload: raise ImageRefused(f"the image is {len(content):,} bytes; the limit is {self.max_upload:,} (HRS_MAX_UPLOAD_BYTES)", 413)
+
+    if len(content) > self.max_upload:
+        raise ImageRefused(
+            f"the image is {len(content):,} bytes; the limit is {self.max_upload:,} (HRS_MAX_UPLOAD_BYTES)", 413
+        )
     kind = image_type(content)
     name = f"uploads/{hashlib.sha256(content).hexdigest()}.{kind.split('/')[1].replace('jpeg', 'jpg')}"
     target = self.roots[0] / name
-    if target.is_file() and target.stat().st_size == len(content): return name  # stored before: the same bytes
+    if target.is_file() and target.stat().st_size == len(content):
+        return name  # stored before: the same bytes
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=".upload-", dir=target.parent)
     try:
-        with os.fdopen(handle, "wb") as file: file.write(content); file.flush(); os.fsync(file.fileno())
+        with os.fdopen(handle, "wb") as file:
+            file.write(content)
+            file.flush()
+            os.fsync(file.fileno())
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return name
 
 # %% ../../nbs/serve/20_events.ipynb #97cd4ac0
@@ -272,44 +432,69 @@ def database_url() -> str:
 
 # %% ../../nbs/serve/20_events.ipynb #1c9c109c
 def _sqlite_pragmas(connection, _record):
-    connection.isolation_level = None  # the driver issues no BEGIN of its own: `_sqlite_begin` does (SQLAlchemy's pysqlite recipe)
+    connection.isolation_level = (
+        None  # the driver issues no BEGIN of its own: `_sqlite_begin` does (SQLAlchemy's pysqlite recipe)
+    )
     cursor = connection.cursor()
     cursor.execute("PRAGMA busy_timeout=10000")
     _wal(cursor)
-    for pragma in ("synchronous=FULL", "foreign_keys=ON"): cursor.execute(f"PRAGMA {pragma}")
+    for pragma in ("synchronous=FULL", "foreign_keys=ON"):
+        cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 
+
 def _wal(cursor, wait_s: float = 10.0):
-    "Switch a new database file to WAL. SQLite answers 'locked' at once, without its busy handler, while another process switches it: retry."
+    """Switch a new database file to WAL. SQLite answers 'locked' at once, without its busy handler, while another
+    process switches it: retry."""
     deadline = time.monotonic() + wait_s
     while True:
-        try: cursor.execute("PRAGMA journal_mode=WAL"); return
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
         except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() > deadline: raise
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
             time.sleep(random.uniform(0.005, 0.05))
 
+
 def _sqlite_begin(connection):
-    "A writer takes SQLite's write lock when its transaction begins, so two writers queue instead of one failing on upgrade."
+    """A writer takes SQLite's write lock when its transaction begins, so two writers queue instead of one failing on
+    upgrade."""
     connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get("writer") else "BEGIN")
 
+
 def connect(url: str | None = None) -> sa.Engine:
-    "An engine for the event store's database (SQLite pragmas set on every connection; the folder of an SQLite file made)."
+    """An engine for the event store's database (SQLite pragmas set on every connection; the folder of an SQLite file
+    made)."""
     url = url or database_url()
-    try: parsed = sa.engine.make_url(url)
-    except sa.exc.ArgumentError: raise ConfigError(f"HRS_DATABASE_URL {url!r}: not a database URL (e.g. postgresql+psycopg://user:pw@host/db)") from None
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        raise ConfigError(
+            f"HRS_DATABASE_URL {url!r}: not a database URL (e.g. postgresql+psycopg://user:pw@host/db)"
+        ) from None
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
-        raise ConfigError(f"HRS_DATABASE_URL: {parsed.get_backend_name()!r} databases are not supported; use sqlite or postgresql")
+        raise ConfigError(
+            f"HRS_DATABASE_URL: {parsed.get_backend_name()!r} databases are not supported; use sqlite or postgresql"
+        )
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    try: engine = sa.create_engine(parsed, pool_pre_ping=parsed.get_backend_name() != "sqlite")  # a file does not go stale; a server connection may
-    except ModuleNotFoundError as error: raise ConfigError(f"HRS_DATABASE_URL: its driver is not installed ({error.name})") from None
+    try:
+        engine = sa.create_engine(
+            parsed, pool_pre_ping=parsed.get_backend_name() != "sqlite"
+        )  # a file does not go stale; a server connection may
+    except ModuleNotFoundError as error:
+        raise ConfigError(f"HRS_DATABASE_URL: its driver is not installed ({error.name})") from None
     if parsed.get_backend_name() == "sqlite":
-        sa.event.listen(engine, "connect", _sqlite_pragmas); sa.event.listen(engine, "begin", _sqlite_begin)
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 # %% ../../nbs/serve/20_events.ipynb #ba7cb94f
 metadata = sa.MetaData()
-events_table = sa.Table("events", metadata,
+events_table = sa.Table(
+    "events",
+    metadata,
     sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
     sa.Column("event_id", sa.String(200), nullable=False, unique=True),
     sa.Column("user_id", sa.String(200), nullable=False),
@@ -319,10 +504,13 @@ events_table = sa.Table("events", metadata,
     sa.Column("timestamp", sa.Float, nullable=False),  # seconds since the epoch
     sa.Column("request_id", sa.String(64), nullable=True),
     sa.Column("received_at", sa.Float, nullable=False),
-    sa.Index("events_by_user", "user_id", "seq"))
+    sa.Index("events_by_user", "user_id", "seq"),
+)
 
 # %% ../../nbs/serve/20_events.ipynb #7fb2abe1
-item_versions_table = sa.Table("item_versions", metadata,
+item_versions_table = sa.Table(
+    "item_versions",
+    metadata,
     sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
     sa.Column("item_id", sa.String(200), nullable=False, index=True),
     sa.Column("title", sa.String(500), nullable=False),
@@ -330,18 +518,29 @@ item_versions_table = sa.Table("item_versions", metadata,
     sa.Column("genres", sa.Text, nullable=False),  # '|'-separated, as in the data files
     sa.Column("year", sa.Integer, nullable=True),
     sa.Column("image", sa.Text, nullable=True),
-    sa.Column("received_at", sa.Float, nullable=False))
-schema_table = sa.Table("schema_version", sa.MetaData(), sa.Column("version", sa.Integer, primary_key=True),
-                        sa.Column("applied_at", sa.Float, nullable=False), sa.Column("description", sa.String(200), nullable=False))
+    sa.Column("received_at", sa.Float, nullable=False),
+)
+schema_table = sa.Table(
+    "schema_version",
+    sa.MetaData(),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("applied_at", sa.Float, nullable=False),
+    sa.Column("description", sa.String(200), nullable=False),
+)
 
 # %% ../../nbs/serve/20_events.ipynb #e9535261
-experiments_table = sa.Table("experiments", metadata,
+experiments_table = sa.Table(
+    "experiments",
+    metadata,
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("spec", sa.Text, nullable=False),  # the configuration, as JSON
     sa.Column("status", sa.String(16), nullable=False),  # running | stopped
     sa.Column("started_at", sa.Float, nullable=False),
-    sa.Column("stopped_at", sa.Float, nullable=True))
-exposures_table = sa.Table("exposures", metadata,
+    sa.Column("stopped_at", sa.Float, nullable=True),
+)
+exposures_table = sa.Table(
+    "exposures",
+    metadata,
     sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
     sa.Column("request_id", sa.String(64), nullable=False, unique=True),
     sa.Column("user_id", sa.String(200), nullable=True),  # None: a newcomer's list
@@ -349,31 +548,48 @@ exposures_table = sa.Table("exposures", metadata,
     sa.Column("variant", sa.String(64), nullable=True),
     sa.Column("items", sa.Text, nullable=False),  # JSON list of item ids, best first
     sa.Column("teams", sa.Text, nullable=True),  # JSON list: the variant behind each item (interleaving)
-    sa.Column("propensities", sa.Text, nullable=True),  # JSON list: each item's chance of its position (a stochastic policy)
+    sa.Column(
+        "propensities", sa.Text, nullable=True
+    ),  # JSON list: each item's chance of its position (a stochastic policy)
     sa.Column("history_seq", sa.BigInteger, nullable=True),  # the newest event of the history the list came from
     sa.Column("k", sa.Integer, nullable=False),
     sa.Column("latency_ms", sa.Float, nullable=False),
     sa.Column("status", sa.String(40), nullable=False),  # ok, or the error the request ended with
     sa.Column("served_at", sa.Float, nullable=False),
-    sa.Index("exposures_by_experiment", "experiment", "variant"))
-
+    sa.Index("exposures_by_experiment", "experiment", "variant"),
+)
 
 # %% ../../nbs/serve/20_events.ipynb #6c7cd67b
-def _create_v1(connection): metadata.create_all(connection, tables=[events_table, item_versions_table])
-def _create_v2(connection): metadata.create_all(connection, tables=[experiments_table, exposures_table])
-def _create_v3(connection):  # the dashboard reads the last minutes of both; plain DDL, so the tables' metadata (and v1, v2) stay as they were
-    for name, table, column in (("events_by_time", "events", "received_at"), ("exposures_by_time", "exposures", "served_at")):
+def _create_v1(connection):
+    metadata.create_all(connection, tables=[events_table, item_versions_table])
+
+
+def _create_v2(connection):
+    metadata.create_all(connection, tables=[experiments_table, exposures_table])
+
+
+def _create_v3(
+    connection,
+):  # the dashboard reads the last minutes of both; plain DDL, so the tables' metadata (and v1, v2) stay as they were
+    for name, table, column in (
+        ("events_by_time", "events", "received_at"),
+        ("exposures_by_time", "exposures", "served_at"),
+    ):
         connection.execute(sa.text(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({column})"))
 
-MIGRATIONS = [(1, "events and item versions", _create_v1), (2, "experiments and exposures", _create_v2),
-              (3, "events and exposures indexed by time", _create_v3)]  # (version, what it does, fn(connection)); append, never edit
 
+MIGRATIONS = [
+    (1, "events and item versions", _create_v1),
+    (2, "experiments and exposures", _create_v2),
+    (3, "events and exposures indexed by time", _create_v3),
+]  # (version, what it does, fn(connection)); append, never edit
 
 # %% ../../nbs/serve/20_events.ipynb #84697a5f
 def schema_version(engine: sa.Engine) -> int:
     "The database's schema version (0: empty)."
     with engine.connect() as connection:
-        if not sa.inspect(connection).has_table("schema_version"): return 0
+        if not sa.inspect(connection).has_table("schema_version"):
+            return 0
         return connection.execute(sa.select(sa.func.max(schema_table.c.version))).scalar() or 0
 
 # %% ../../nbs/serve/20_events.ipynb #9a69b5c6
@@ -382,15 +598,22 @@ def migrate(engine: sa.Engine) -> int:
     known = MIGRATIONS[-1][0]
     for version, description, apply in MIGRATIONS:
         with engine.connect().execution_options(writer=True) as connection, connection.begin():
-            if engine.dialect.name == "postgresql": connection.execute(sa.text("SELECT pg_advisory_xact_lock(7277111)"))  # replicas migrate one at a time
+            if engine.dialect.name == "postgresql":
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(7277111)"))  # replicas migrate one at a time
             schema_table.create(connection, checkfirst=True)
             current = connection.execute(sa.select(sa.func.max(schema_table.c.version))).scalar() or 0
             if current > known:
-                raise HRSError(f"event database {engine.url.render_as_string(hide_password=True)}: schema version {current} is newer than this "
-                               f"hybrid_recsys knows ({known}); upgrade hybrid_recsys")
-            if current >= version: continue
+                raise HRSError(
+                    f"event database {engine.url.render_as_string(hide_password=True)}: schema version {current} is "
+                    "newer than this "
+                    f"hybrid_recsys knows ({known}); upgrade hybrid_recsys"
+                )
+            if current >= version:
+                continue
             apply(connection)
-            connection.execute(schema_table.insert().values(version=version, applied_at=time.time(), description=description))
+            connection.execute(
+                schema_table.insert().values(version=version, applied_at=time.time(), description=description)
+            )
             log.info(f"event database: schema version {version} ({description})")
     return known
 
@@ -402,6 +625,7 @@ class Conflict(HRSError):
 @dataclass
 class Ingested:
     "What `add_events` did with a batch."
+
     accepted: int  # new events stored
     duplicates: int  # events whose id was already stored (with the same content)
     rows: list  # the new events as stored, in seq order: rows with .seq, .event_id, .user_id, .item_id, .type, .value, .timestamp, .request_id (no frame: this is the streaming path)
@@ -409,29 +633,40 @@ class Ingested:
 # %% ../../nbs/serve/20_events.ipynb #62edb455
 EVENT_COLUMNS = ["seq", "event_id", "user_id", "item_id", "type", "value", "timestamp", "request_id"]
 
+
 def _frame(rows) -> pd.DataFrame:
     "Event rows as a frame with the stable column order (empty frames too)."
     return pd.DataFrame([tuple(r) for r in rows], columns=EVENT_COLUMNS)
 
 # %% ../../nbs/serve/20_events.ipynb #f34a2c78
 class EventStore:
-    "Events and item versions in a database: batches added all or nothing and idempotently; reads by user and by sequence number."
+    """Events and item versions in a database: batches added all or nothing and idempotently; reads by user and by
+    sequence number."""
+
     def __init__(self, url: str | None = None):  # SQLAlchemy URL; default $HRS_DATABASE_URL, else data/events.sqlite
         self.engine = connect(url)
         self.url = self.engine.url.render_as_string(hide_password=True)  # for messages and logs: never the password
-        try: migrate(self.engine)
+        try:
+            migrate(self.engine)
         except sa.exc.SQLAlchemyError as error:
-            raise HRSError(f"event database {self.url}: cannot open it ({type(error).__name__}: {one_line(error)})") from None
+            raise HRSError(
+                f"event database {self.url}: cannot open it ({type(error).__name__}: {one_line(error)})"
+            ) from None
 
-    def __repr__(self): return f"EventStore({self.url})"
-    def close(self): self.engine.dispose()
+    def __repr__(self):
+        return f"EventStore({self.url})"
+
+    def close(self):
+        self.engine.dispose()
 
 # %% ../../nbs/serve/20_events.ipynb #dacaf4fe
 @patch
 def files(self: EventStore) -> list[Path]:
-    "The files of an SQLite database and its journals (nothing else in the process may open them: `ImageFolder` refuses them); [] for a server."
+    """The files of an SQLite database and its journals (nothing else in the process may open them: `ImageFolder`
+    refuses them); [] for a server."""
     database = self.engine.url.database
-    if self.engine.dialect.name != "sqlite" or database in (None, "", ":memory:"): return []
+    if self.engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
+        return []
     path = Path(database).expanduser().resolve()
     return [path] + [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
 
@@ -439,147 +674,245 @@ def files(self: EventStore) -> list[Path]:
 def _check_batch(events: list[Event]):
     "A batch names each event id once (a client bug otherwise, and which of two contents would win?)."
     if (repeat := first_repeat([e.event_id for e in events])) is not None:
-        raise Conflict(f"events {repeat[0]} and {repeat[1]} of the batch have the same event_id {events[repeat[0]].event_id!r}")
+        raise Conflict(
+            f"events {repeat[0]} and {repeat[1]} of the batch have the same event_id {events[repeat[0]].event_id!r}"
+        )
+
 
 def _same_event(stored, event: Event) -> bool:
     return (stored.user_id, stored.item_id, stored.type) == (event.user_id, event.item_id, event.type) and (
-        stored.value == event.value or (stored.value is None and event.value is None))
+        stored.value == event.value or (stored.value is None and event.value is None)
+    )
 
 # %% ../../nbs/serve/20_events.ipynb #e94fed5f
 def insert_or_skip(connection, table: sa.Table, key: str):
-    "INSERT ... ON CONFLICT (key) DO NOTHING in the connection's dialect (SQLite or PostgreSQL): a row whose key is stored is skipped, as the unique index decides."
+    """INSERT ... ON CONFLICT (key) DO NOTHING in the connection's dialect (SQLite or PostgreSQL): a row whose key is
+    stored is skipped, as the unique index decides."""
     from sqlalchemy.dialects import postgresql, sqlite
-    return (sqlite if connection.dialect.name == "sqlite" else postgresql).insert(table).on_conflict_do_nothing(index_elements=[key])
+
+    return (
+        (sqlite if connection.dialect.name == "sqlite" else postgresql)
+        .insert(table)
+        .on_conflict_do_nothing(index_elements=[key])
+    )
+
 
 def _insert_new(connection, rows: list[dict]) -> list:
     "The rows of a batch that were new (under any concurrency), as stored."
-    return connection.execute(insert_or_skip(connection, events_table, "event_id").returning(*[events_table.c[c] for c in EVENT_COLUMNS]), rows).all()
+    return connection.execute(
+        insert_or_skip(connection, events_table, "event_id").returning(*[events_table.c[c] for c in EVENT_COLUMNS]),
+        rows,
+    ).all()
+
 
 def _check_repeats(connection, repeats: list[Event]):
-    "Events whose id was already stored must be the stored events: else `Conflict` (and the transaction, new rows included, rolls back)."
-    stored = {r.event_id: r for r in connection.execute(sa.select(events_table).where(events_table.c.event_id.in_([e.event_id for e in repeats])))}
+    """Events whose id was already stored must be the stored events: else `Conflict` (and the transaction, new rows
+    included, rolls back)."""
+    stored = {
+        r.event_id: r
+        for r in connection.execute(
+            sa.select(events_table).where(events_table.c.event_id.in_([e.event_id for e in repeats]))
+        )
+    }
     for event in repeats:
         if not _same_event(stored[event.event_id], event):
             row = stored[event.event_id]
-            raise Conflict(f"event_id {event.event_id!r} is already stored with other content (user {row.user_id!r}, item {row.item_id!r}, "
-                           f"type {row.type!r}); an event id names one event")
+            raise Conflict(
+                f"event_id {event.event_id!r} is already stored with other content (user {row.user_id!r}, item "
+                f"{row.item_id!r}, "
+                f"type {row.type!r}); an event id names one event"
+            )
 
 # %% ../../nbs/serve/20_events.ipynb #f19887fe
 @patch
 def add_events(self: EventStore, events: list[Event], received_at: float | None = None) -> Ingested:
-    "Store a batch in one transaction (all or nothing); duplicates of stored events are skipped, conflicting reuse of an id raises `Conflict`."
+    """Store a batch in one transaction (all or nothing); duplicates of stored events are skipped, conflicting reuse of
+    an id raises `Conflict`."""
     _check_batch(events)
     received_at = time.time() if received_at is None else received_at
-    rows = [{"event_id": e.event_id, "user_id": e.user_id, "item_id": e.item_id, "type": e.type, "value": e.value,
-             "timestamp": received_at if e.timestamp is None else e.timestamp, "request_id": e.request_id, "received_at": received_at} for e in events]
+    rows = [
+        {
+            "event_id": e.event_id,
+            "user_id": e.user_id,
+            "item_id": e.item_id,
+            "type": e.type,
+            "value": e.value,
+            "timestamp": received_at if e.timestamp is None else e.timestamp,
+            "request_id": e.request_id,
+            "received_at": received_at,
+        }
+        for e in events
+    ]
     with self.engine.connect().execution_options(writer=True) as connection, connection.begin():
         inserted = _insert_new(connection, rows) if rows else []
         new_ids = {r.event_id for r in inserted}
         repeats = [e for e in events if e.event_id not in new_ids]
-        if repeats: _check_repeats(connection, repeats)
+        if repeats:
+            _check_repeats(connection, repeats)
     return Ingested(len(inserted), len(repeats), sorted(inserted, key=lambda r: r.seq))
 
 # %% ../../nbs/serve/20_events.ipynb #c502fbb2
 @patch
 def events_since(self: EventStore, after_seq: int = 0, limit: int | None = None) -> pd.DataFrame:
     "Events with seq > after_seq, in commit order (at most `limit`)."
-    query = sa.select(*[events_table.c[c] for c in EVENT_COLUMNS]).where(events_table.c.seq > after_seq).order_by(events_table.c.seq)
-    with self.engine.connect() as connection: return _frame(connection.execute(query.limit(limit) if limit else query))
+    query = (
+        sa.select(*[events_table.c[c] for c in EVENT_COLUMNS])
+        .where(events_table.c.seq > after_seq)
+        .order_by(events_table.c.seq)
+    )
+    with self.engine.connect() as connection:
+        return _frame(connection.execute(query.limit(limit) if limit else query))
 
 # %% ../../nbs/serve/20_events.ipynb #ec3406dc
 @patch
-def events_received(self: EventStore, since: float, after_seq: int = 0,
-                    users: list[str] | None = None,  # only these users' events (through the by-user index); None: everyone's
-                   ) -> list:
-    "Events stored at or after `since` (`received_at`, the storing process's clock) with seq > after_seq, as plain rows in seq order: what a replica reads to follow the others."
-    query = (sa.select(*[events_table.c[c] for c in EVENT_COLUMNS]).where(events_table.c.received_at >= since, events_table.c.seq > after_seq)
-             .order_by(events_table.c.seq))
-    if users is not None: query = query.where(events_table.c.user_id.in_([str(u) for u in users]))
-    with self.engine.connect() as connection: return list(connection.execute(query))
+def events_received(
+    self: EventStore,
+    since: float,
+    after_seq: int = 0,
+    users: list[str] | None = None,  # only these users' events (through the by-user index); None: everyone's
+) -> list:
+    """Events stored at or after `since` (`received_at`, the storing process's clock) with seq > after_seq, as plain
+    rows in seq order: what a replica reads to follow the others."""
+    query = (
+        sa.select(*[events_table.c[c] for c in EVENT_COLUMNS])
+        .where(events_table.c.received_at >= since, events_table.c.seq > after_seq)
+        .order_by(events_table.c.seq)
+    )
+    if users is not None:
+        query = query.where(events_table.c.user_id.in_([str(u) for u in users]))
+    with self.engine.connect() as connection:
+        return list(connection.execute(query))
 
 # %% ../../nbs/serve/20_events.ipynb #83e96b04
 @patch
 def user_events(self: EventStore, user_ids: list[str], after_seq: int = 0) -> pd.DataFrame:
     "The events of some users with seq > after_seq, in commit order."
-    if not len(user_ids): return _frame([])
-    query = (sa.select(*[events_table.c[c] for c in EVENT_COLUMNS])
-             .where(events_table.c.user_id.in_([str(u) for u in user_ids]), events_table.c.seq > after_seq).order_by(events_table.c.seq))
-    with self.engine.connect() as connection: return _frame(connection.execute(query))
+    if not len(user_ids):
+        return _frame([])
+    query = (
+        sa.select(*[events_table.c[c] for c in EVENT_COLUMNS])
+        .where(events_table.c.user_id.in_([str(u) for u in user_ids]), events_table.c.seq > after_seq)
+        .order_by(events_table.c.seq)
+    )
+    with self.engine.connect() as connection:
+        return _frame(connection.execute(query))
 
 # %% ../../nbs/serve/20_events.ipynb #f80c8a1d
 @patch
 def users_since(self: EventStore, after_seq: int = 0) -> set[str]:
     "The users with at least one event with seq > after_seq."
     query = sa.select(events_table.c.user_id).where(events_table.c.seq > after_seq).distinct()
-    with self.engine.connect() as connection: return set(connection.execute(query).scalars())
+    with self.engine.connect() as connection:
+        return set(connection.execute(query).scalars())
 
 # %% ../../nbs/serve/20_events.ipynb #bc239d4e
 @patch
 def last_seq(self: EventStore) -> int:
     "The sequence number of the newest stored event (0 when there is none)."
-    with self.engine.connect() as connection: return connection.execute(sa.select(sa.func.max(events_table.c.seq))).scalar() or 0
+    with self.engine.connect() as connection:
+        return connection.execute(sa.select(sa.func.max(events_table.c.seq))).scalar() or 0
+
 
 @patch
 def counts(self: EventStore) -> dict[str, int]:
     "How many events of each type are stored."
     with self.engine.connect() as connection:
-        return {t: n for t, n in connection.execute(sa.select(events_table.c.type, sa.func.count()).group_by(events_table.c.type))}
+        return {
+            t: n
+            for t, n in connection.execute(
+                sa.select(events_table.c.type, sa.func.count()).group_by(events_table.c.type)
+            )
+        }
+
 
 def _minute(column, start: float, dialect: str):
-    "A row's whole minute since `start`, in SQL (times at or after `start`: SQLite's CAST truncates, PostgreSQL's rounds, so it floors)."
+    """A row's whole minute since `start`, in SQL (times at or after `start`: SQLite's CAST truncates, PostgreSQL's
+    rounds, so it floors)."""
     offset = (column - start) / 60.0
     return sa.cast(sa.func.floor(offset), sa.Integer) if dialect == "postgresql" else sa.cast(offset, sa.Integer)
+
 
 @patch
 def events_per_minute(self: EventStore, start: float) -> list[tuple[int, str, int]]:
     "(minute since `start`, type, count) of the events received since `start` (seconds)."
     minute = _minute(events_table.c.received_at, start, self.engine.dialect.name).label("minute")
-    query = sa.select(minute, events_table.c.type, sa.func.count()).where(events_table.c.received_at >= start).group_by(minute, events_table.c.type)
-    with self.engine.connect() as connection: return [(int(m), kind, int(n)) for m, kind, n in connection.execute(query)]
+    query = (
+        sa.select(minute, events_table.c.type, sa.func.count())
+        .where(events_table.c.received_at >= start)
+        .group_by(minute, events_table.c.type)
+    )
+    with self.engine.connect() as connection:
+        return [(int(m), kind, int(n)) for m, kind, n in connection.execute(query)]
+
 
 @patch
 def served_between(self: EventStore, start: float, end: float) -> pd.DataFrame:
     "The lists served in [start, end) (seconds): when, how long they took (ms) and their status, one row per list."
     columns = [exposures_table.c.served_at, exposures_table.c.latency_ms, exposures_table.c.status]
     query = sa.select(*columns).where(exposures_table.c.served_at >= start, exposures_table.c.served_at < end)
-    with self.engine.connect() as connection: return pd.DataFrame([tuple(r) for r in connection.execute(query)], columns=[c.name for c in columns])
+    with self.engine.connect() as connection:
+        return pd.DataFrame([tuple(r) for r in connection.execute(query)], columns=[c.name for c in columns])
 
 # %% ../../nbs/serve/20_events.ipynb #df45bfbe
 ITEM_COLUMNS = ["seq", "item_id", "title", "text", "genres", "year", "image"]
+
 
 @patch
 def put_item(self: EventStore, item_id: str, item: ItemUpdate) -> int:
     "Store a new version of an item; its sequence number."
     with self.engine.connect().execution_options(writer=True) as connection, connection.begin():
-        return connection.execute(item_versions_table.insert().values(
-            item_id=str(item_id), title=item.title, text=item.text, genres="|".join(item.genres), year=item.year, image=item.image,
-            received_at=time.time()).returning(item_versions_table.c.seq)).scalar_one()
+        return connection.execute(
+            item_versions_table.insert()
+            .values(
+                item_id=str(item_id),
+                title=item.title,
+                text=item.text,
+                genres="|".join(item.genres),
+                year=item.year,
+                image=item.image,
+                received_at=time.time(),
+            )
+            .returning(item_versions_table.c.seq)
+        ).scalar_one()
 
 # %% ../../nbs/serve/20_events.ipynb #1da45d07
 @patch
 def items_since(self: EventStore, after_seq: int = 0) -> pd.DataFrame:
-    "The latest version of each item updated after `after_seq` (one row per item, in the order of their latest versions)."
-    latest = (sa.select(sa.func.max(item_versions_table.c.seq)).where(item_versions_table.c.seq > after_seq)
-              .group_by(item_versions_table.c.item_id)).scalar_subquery()
-    query = sa.select(*[item_versions_table.c[c] for c in ITEM_COLUMNS]).where(item_versions_table.c.seq.in_(latest)).order_by(item_versions_table.c.seq)
-    with self.engine.connect() as connection: return pd.DataFrame([tuple(r) for r in connection.execute(query)], columns=ITEM_COLUMNS)
+    """The latest version of each item updated after `after_seq` (one row per item, in the order of their latest
+    versions)."""
+    latest = (
+        sa.select(sa.func.max(item_versions_table.c.seq))
+        .where(item_versions_table.c.seq > after_seq)
+        .group_by(item_versions_table.c.item_id)
+    ).scalar_subquery()
+    query = (
+        sa.select(*[item_versions_table.c[c] for c in ITEM_COLUMNS])
+        .where(item_versions_table.c.seq.in_(latest))
+        .order_by(item_versions_table.c.seq)
+    )
+    with self.engine.connect() as connection:
+        return pd.DataFrame([tuple(r) for r in connection.execute(query)], columns=ITEM_COLUMNS)
 
 # %% ../../nbs/serve/20_events.ipynb #st0rex01
 @dataclass
 class ExperimentRow:
     "An experiment as stored: its configuration as JSON, and its state."
+
     name: str
     spec: str  # the configuration (`serve.online.Experiment`) as JSON
     status: str  # running | stopped
     started_at: float
     stopped_at: float | None
 
+
 @patch
 def experiment_rows(self: EventStore, name: str | None = None, running: bool = False) -> list[ExperimentRow]:
     "Stored experiments, oldest first: every one, the one named `name`, or (`running`) the one running."
     query = sa.select(experiments_table).order_by(experiments_table.c.started_at)
-    if name is not None: query = query.where(experiments_table.c.name == name)
-    if running: query = query.where(experiments_table.c.status == "running")
+    if name is not None:
+        query = query.where(experiments_table.c.name == name)
+    if running:
+        query = query.where(experiments_table.c.status == "running")
     with self.engine.connect() as connection:
         return [ExperimentRow(r.name, r.spec, r.status, r.started_at, r.stopped_at) for r in connection.execute(query)]
 
@@ -588,47 +921,76 @@ def experiment_rows(self: EventStore, name: str | None = None, running: bool = F
 def _writing(store: EventStore):
     "A writer's transaction; on PostgreSQL also a lock, so that two starts cannot both see no running experiment."
     with store.engine.connect().execution_options(writer=True) as connection, connection.begin():
-        if store.engine.dialect.name == "postgresql": connection.execute(sa.text("SELECT pg_advisory_xact_lock(7277112)"))
+        if store.engine.dialect.name == "postgresql":
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(7277112)"))
         yield connection
+
 
 @patch
 def start_experiment(self: EventStore, name: str, spec: str) -> bool:
-    "Start experiment `name` with configuration `spec` (JSON, compared as text); False when it already runs exactly so. `ConfigError` when it runs with another configuration, was stopped, or another one runs."
+    """Start experiment `name` with configuration `spec` (JSON, compared as text); False when it already runs exactly
+    so. `ConfigError` when it runs with another configuration, was stopped, or another one runs."""
     with _writing(self) as connection:
         for row in connection.execute(sa.select(experiments_table)):
             if row.name == name and row.status == "running":
-                if row.spec == spec: return False
-                raise ConfigError(f"experiment {name!r} is running with another configuration; changing it would move users between variants: "
-                                  f"stop it (hybrid-recsys ab stop {name}) and start a new one under another name")
-            if row.name == name: raise ConfigError(f"experiment {name!r} was stopped; its results are final: start a new one under another name")
-            if row.status == "running": raise ConfigError(f"experiment {row.name!r} is running: stop it first (one experiment runs at a time)")
-        connection.execute(experiments_table.insert().values(name=name, spec=spec, status="running", started_at=time.time(), stopped_at=None))
+                if row.spec == spec:
+                    return False
+                raise ConfigError(
+                    f"experiment {name!r} is running with another configuration; changing it would move users between "
+                    "variants: "
+                    f"stop it (hybrid-recsys ab stop {name}) and start a new one under another name"
+                )
+            if row.name == name:
+                raise ConfigError(
+                    f"experiment {name!r} was stopped; its results are final: start a new one under another name"
+                )
+            if row.status == "running":
+                raise ConfigError(f"experiment {row.name!r} is running: stop it first (one experiment runs at a time)")
+        connection.execute(
+            experiments_table.insert().values(
+                name=name, spec=spec, status="running", started_at=time.time(), stopped_at=None
+            )
+        )
     return True
+
 
 @patch
 def stop_experiment(self: EventStore, name: str) -> bool:
     "Stop a running experiment (its users get the default from the next request); False when it was stopped already."
     with _writing(self) as connection:
         row = connection.execute(sa.select(experiments_table).where(experiments_table.c.name == name)).first()
-        if row is None: raise NotFound(f"no experiment {name!r}")  # not the database URL: this reaches public answers
-        if row.status != "running": return False
-        connection.execute(experiments_table.update().where(experiments_table.c.name == name).values(status="stopped", stopped_at=time.time()))
+        if row is None:
+            raise NotFound(f"no experiment {name!r}")  # not the database URL: this reaches public answers
+        if row.status != "running":
+            return False
+        connection.execute(
+            experiments_table.update()
+            .where(experiments_table.c.name == name)
+            .values(status="stopped", stopped_at=time.time())
+        )
     return True
 
 # %% ../../nbs/serve/20_events.ipynb #st0rex03
 @patch
 def add_exposures(self: EventStore, rows: list[dict]) -> int:
-    "Store served lists (`exposures_table` columns) in one transaction; a request id already stored is skipped. The number stored."
-    if not rows: return 0
+    """Store served lists (`exposures_table` columns) in one transaction; a request id already stored is skipped. The
+    number stored."""
+    if not rows:
+        return 0
     with self.engine.connect().execution_options(writer=True) as connection, connection.begin():
         inserted = insert_or_skip(connection, exposures_table, "request_id").returning(exposures_table.c.seq)
         return len(connection.execute(inserted, rows).all())  # (executemany leaves rowcount at -1 on PostgreSQL)
 
+
 @patch
 def exposures(self: EventStore, experiment: str | None = None) -> pd.DataFrame:
-    "Stored exposures (one experiment's, or all), in the order they were written; items, teams and propensities as lists."
+    """Stored exposures (one experiment's, or all), in the order they were written; items, teams and propensities as
+    lists."""
     query = sa.select(exposures_table).order_by(exposures_table.c.seq)
-    if experiment is not None: query = query.where(exposures_table.c.experiment == experiment)
-    with self.engine.connect() as connection: frame = pd.DataFrame(connection.execute(query).mappings().all(), columns=[c.name for c in exposures_table.c])
-    for column in ("items", "teams", "propensities"): frame[column] = [None if v is None else json.loads(v) for v in frame[column]]
+    if experiment is not None:
+        query = query.where(exposures_table.c.experiment == experiment)
+    with self.engine.connect() as connection:
+        frame = pd.DataFrame(connection.execute(query).mappings().all(), columns=[c.name for c in exposures_table.c])
+    for column in ("items", "teams", "propensities"):
+        frame[column] = [None if v is None else json.loads(v) for v in frame[column]]
     return frame

@@ -24,57 +24,88 @@ __all__ = ['Unauthorized', 'Forbidden', 'ApiKeys', 'key_dependency', 'env_number
 class Unauthorized(HRSError):
     "No API key where one is needed; a service answers 401."
 
+
 class Forbidden(HRSError):
     "A key that is not one of the service's, or a service that takes no writes; a service answers 403."
 
 # %% ../../nbs/serve/28_guards.ipynb #8ec2119b
 class ApiKeys:
     "The keys that may write, and whether reads need one too."
+
     def __init__(self, keys=(), protect_reads: bool = False):
         self.keys = [k.strip().encode() for k in keys if k.strip()]
         self.protect_reads = protect_reads
-        if protect_reads and not self.keys: raise HRSError("HRS_PROTECT_READS is set but HRS_API_KEYS names no key: nobody could read")
+        if protect_reads and not self.keys:
+            raise HRSError("HRS_PROTECT_READS is set but HRS_API_KEYS names no key: nobody could read")
 
     @classmethod
     def from_env(cls) -> ApiKeys:
         "$HRS_API_KEYS (comma-separated) and $HRS_PROTECT_READS."
-        return cls(os.environ.get("HRS_API_KEYS", "").split(","), os.environ.get("HRS_PROTECT_READS", "") not in ("", "0", "false", "False"))
+        return cls(
+            os.environ.get("HRS_API_KEYS", "").split(","),
+            os.environ.get("HRS_PROTECT_READS", "") not in ("", "0", "false", "False"),
+        )
 
     def check(self, key: str | None):
-        "Nothing for a valid key; `Unauthorized` without one, `Forbidden` with a wrong one or when no key is configured."
-        if not self.keys: raise Forbidden("this service takes no writes: start it with HRS_API_KEYS set")
-        if not key: raise Unauthorized("this endpoint needs an API key: send the header `Authorization: Bearer <key>`")
+        """Nothing for a valid key; `Unauthorized` without one, `Forbidden` with a wrong one or when no key is
+        configured."""
+        if not self.keys:
+            raise Forbidden("this service takes no writes: start it with HRS_API_KEYS set")
+        if not key:
+            raise Unauthorized("this endpoint needs an API key: send the header `Authorization: Bearer <key>`")
         given = key.encode("utf-8", "surrogateescape")
-        if not any([hmac.compare_digest(given, k) for k in self.keys]): raise Forbidden("the API key is not valid")  # a list: every key compared
+        if not any([hmac.compare_digest(given, k) for k in self.keys]):
+            raise Forbidden("the API key is not valid")  # a list: every key compared
 
 # %% ../../nbs/serve/28_guards.ipynb #d082b7bf
 _bearer = HTTPBearer(auto_error=False, description="An API key from HRS_API_KEYS")
 
+
 def key_dependency(keys: ApiKeys, reads: bool = False):
     "A FastAPI dependency checking the request's key: always for writes; for reads only under HRS_PROTECT_READS."
+
     async def check(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)):
-        if reads and not keys.protect_reads: return
+        if reads and not keys.protect_reads:
+            return
         keys.check(credentials.credentials if credentials else None)
+
     return check
 
 # %% ../../nbs/serve/28_guards.ipynb #9e1d0a04
 def env_number(name: str, default, kind=int):
     raw = os.environ.get(name)
-    if raw is None: return default
-    try: value = kind(raw)
-    except ValueError: raise HRSError(f"{name}={raw!r}: expected a {'whole ' if kind is int else ''}number") from None
-    if value <= 0: raise HRSError(f"{name}={raw!r}: expected a positive number")
+    if raw is None:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise HRSError(f"{name}={raw!r}: expected a {'whole ' if kind is int else ''}number") from None
+    if value <= 0:
+        raise HRSError(f"{name}={raw!r}: expected a positive number")
     return value
+
 
 async def send_error(send, status: int, detail: str, headers: list | None = None):
     body = JSONResponse(content={"detail": detail}).body
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"connection", b"close"), *(headers or [])]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+                *(headers or []),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 # %% ../../nbs/serve/28_guards.ipynb #46a4ee1c
 class Connections:
-    "A server process's open connections by last activity: past the caps, the longest idle one is closed; a connection over a cap with none to close is refused work."
+    """A server process's open connections by last activity: past the caps, the longest idle one is closed; a connection
+    over a cap with none to close is refused work."""
+
     def __init__(self, max_total: int = 1000, max_per_client: int | None = None):
         self.max_total, self.max_per_client = max_total, max_per_client or max(max_total // 2, 1)
         self.open: OrderedDict = OrderedDict()  # protocol -> its client's address, least recently active first
@@ -90,60 +121,83 @@ class Connections:
 # %% ../../nbs/serve/28_guards.ipynb #c5c4dbf5
 @patch
 def opened(self: Connections, protocol):
-    "Count a new connection; make room past a cap by closing the longest idle one (of its client, or of anyone), else mark it over."
+    """Count a new connection; make room past a cap by closing the longest idle one (of its client, or of anyone), else
+    mark it over."""
     host = protocol.client[0] if protocol.client else None
-    self.open[protocol] = host; self.per_client[host] += 1
-    if not self._room(protocol): self.over[protocol.client] = protocol
+    self.open[protocol] = host
+    self.per_client[host] += 1
+    if not self._room(protocol):
+        self.over[protocol.client] = protocol
+
 
 @patch
 def _room(self: Connections, protocol) -> bool:
     "Whether `protocol` is within both caps, after closing the longest idle connections that stand in the way."
     host = self.open.get(protocol)
     while self.per_client[host] > self.max_per_client:
-        if not self._close_idle(protocol, host): return False
+        if not self._close_idle(protocol, host):
+            return False
     while len(self.open) > self.max_total:
-        if not self._close_idle(protocol, None): return False
+        if not self._close_idle(protocol, None):
+            return False
     return True
+
 
 @patch
 def _close_idle(self: Connections, keep, host) -> bool:
     "Close the connection idle longest (of `host`, or anyone's), never `keep`; whether there was one."
     for other, other_host in self.open.items():
         if other is not keep and (host is None or other_host == host) and other.idle():
-            self.closed(other); other.shutdown(); self.evicted += 1
+            self.closed(other)
+            other.shutdown()
+            self.evicted += 1
             return True
     return False
 
 # %% ../../nbs/serve/28_guards.ipynb #373f4497
 @patch
 def active(self: Connections, protocol):
-    if protocol in self.open: self.open.move_to_end(protocol)
+    if protocol in self.open:
+        self.open.move_to_end(protocol)
+
 
 @patch
 def closed(self: Connections, protocol):
     host = self.open.pop(protocol, _MISSING)
-    if host is _MISSING: return  # counted out already (closed to make room)
+    if host is _MISSING:
+        return  # counted out already (closed to make room)
     self.per_client[host] -= 1
-    if not self.per_client[host]: del self.per_client[host]
+    if not self.per_client[host]:
+        del self.per_client[host]
     self.over.pop(protocol.client, None)
+
 
 @patch
 def refuses(self: Connections, client) -> bool:
-    "Whether a request on this connection must be refused: it came past a cap, and there is still no idle connection to close for it."
+    """Whether a request on this connection must be refused: it came past a cap, and there is still no idle connection
+    to close for it."""
     protocol = self.over.get(client)
-    if protocol is None: return False
-    if self._room(protocol): del self.over[client]; return False
+    if protocol is None:
+        return False
+    if self._room(protocol):
+        del self.over[client]
+        return False
     return True
+
 
 _MISSING = object()
 
 _connections: Connections | None = None  # this process's, once `serve`'s protocol has seen a connection
 
+
 def process_connections() -> Connections:
-    "The open connections of this server process (`serve` counts them; configured from the environment, which `serve` sets for every worker)."
+    """The open connections of this server process (`serve` counts them; configured from the environment, which `serve`
+    sets for every worker)."""
     global _connections
-    if _connections is None: _connections = Connections.from_env()
+    if _connections is None:
+        _connections = Connections.from_env()
     return _connections
+
 
 def evicted_connections() -> int:
     "Idle connections this process closed to make room past a cap (0 where `serve`'s protocol never counted one)."
@@ -151,112 +205,189 @@ def evicted_connections() -> int:
 
 # %% ../../nbs/serve/28_guards.ipynb #c719eff0
 def largest_json(schema: dict, definitions: dict) -> int:
-    "An upper bound on the bytes of any JSON text valid under `schema` (its $refs in `definitions`), however a client writes it: every character escaped (\\uXXXX, 12 bytes for one outside the BMP), a space after each separator; a number as 32 characters."
-    if "$ref" in schema: return largest_json(definitions[schema["$ref"].split("/")[-1]], definitions)
+    """An upper bound on the bytes of any JSON text valid under `schema` (its $refs in `definitions`), however a client
+    writes it: every character escaped (\\uXXXX, 12 bytes for one outside the BMP), a space after each separator; a
+    number as 32 characters."""
+    if "$ref" in schema:
+        return largest_json(definitions[schema["$ref"].split("/")[-1]], definitions)
     for key in ("anyOf", "oneOf"):
-        if key in schema: return max(largest_json(s, definitions) for s in schema[key])
-    if "enum" in schema or "const" in schema: return max(len(json_text(v)) * 6 for v in schema.get("enum", [schema.get("const")]))
+        if key in schema:
+            return max(largest_json(s, definitions) for s in schema[key])
+    if "enum" in schema or "const" in schema:
+        return max(len(json_text(v)) * 6 for v in schema.get("enum", [schema.get("const")]))
     kind = schema.get("type")
-    if kind in ("number", "integer", "boolean", "null"): return 32
+    if kind in ("number", "integer", "boolean", "null"):
+        return 32
     if kind == "string":
-        if "maxLength" not in schema: raise HRSError(f"a string without maxLength has no largest size ({schema.get('title', schema)})")
+        if "maxLength" not in schema:
+            raise HRSError(f"a string without maxLength has no largest size ({schema.get('title', schema)})")
         return 2 + 12 * schema["maxLength"]
     if kind == "array":
-        if "maxItems" not in schema: raise HRSError(f"an array without maxItems has no largest size ({schema.get('title', schema)})")
+        if "maxItems" not in schema:
+            raise HRSError(f"an array without maxItems has no largest size ({schema.get('title', schema)})")
         return 2 + schema["maxItems"] * (largest_json(schema["items"], definitions) + 2)
-    if kind == "object": return 2 + sum(6 * len(name) + 6 + largest_json(value, definitions) for name, value in schema.get("properties", {}).items())
+    if kind == "object":
+        return 2 + sum(
+            6 * len(name) + 6 + largest_json(value, definitions) for name, value in schema.get("properties", {}).items()
+        )
     raise HRSError(f"no largest size for schema {schema}")
 
 # %% ../../nbs/serve/28_guards.ipynb #9e1d0a05
 class Guard:
-    "ASGI middleware: the request body read whole, under a size limit (per route where `limits` says) and a deadline, before the app sees it; HEAD answered as GET."
-    def __init__(self, app, max_body: int = 64 * 1024, timeout_s: float = 10.0,
-                 limits: list[tuple] | None = None,  # (methods, path regex, route, bytes): routes with a limit of their own (`body_limits`)
-                 keyed: list[tuple] | None = None,  # (methods, path regex, route): routes that need a key, checked with `keys` before a byte of the body is read
-                 keys: ApiKeys | None = None,
-                 budget: int = 256 * 2**20):  # bytes of bodies held at once over all requests; past it, 503
-        self.app, self.max_body, self.timeout_s, self.limits, self.keyed, self.keys = app, max_body, timeout_s, limits or [], keyed or [], keys
+    """ASGI middleware: the request body read whole, under a size limit (per route where `limits` says) and a deadline,
+    before the app sees it; HEAD answered as GET."""
+
+    def __init__(
+        self,
+        app,
+        max_body: int = 64 * 1024,
+        timeout_s: float = 10.0,
+        limits: list[tuple]
+        | None = None,  # (methods, path regex, route, bytes): routes with a limit of their own (`body_limits`)
+        keyed: list[tuple]
+        | None = None,  # (methods, path regex, route): routes that need a key, checked with `keys` before a byte of the body is read
+        keys: ApiKeys | None = None,
+        budget: int = 256 * 2**20,
+    ):  # bytes of bodies held at once over all requests; past it, 503
+        self.app, self.max_body, self.timeout_s, self.limits, self.keyed, self.keys = (
+            app,
+            max_body,
+            timeout_s,
+            limits or [],
+            keyed or [],
+            keys,
+        )
         self.budget, self.held = budget, 0  # `held`: only the event loop's thread touches it
 
     def _limit(self, scope) -> int:
         for methods, pattern, route, limit in self.limits:
             if scope["method"] in methods and pattern.match(scope["path"]):
-                scope["route"] = route  # what `Measured` labels a refusal with (the router sets it again when the request gets there)
+                scope["route"] = (
+                    route  # what `Measured` labels a refusal with (the router sets it again when the request gets there)
+                )
                 return limit
         return self.max_body
 
     def _refusal(self, scope) -> tuple | None:
         "(status, detail, headers) for a request to a keyed route without a valid key, else None."
-        keyed = [route for methods, pattern, route in self.keyed if scope["method"] in methods and pattern.match(scope["path"])]
-        if self.keys is None or not keyed: return None
+        keyed = [
+            route
+            for methods, pattern, route in self.keyed
+            if scope["method"] in methods and pattern.match(scope["path"])
+        ]
+        if self.keys is None or not keyed:
+            return None
         scope["route"] = keyed[0]
         scheme, _, credentials = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1").partition(" ")
-        try: self.keys.check(credentials.strip() if scheme.lower() == "bearer" else None)
-        except Unauthorized as error: return 401, str(error), [(b"www-authenticate", b"Bearer")]
-        except Forbidden as error: return 403, str(error), []
+        try:
+            self.keys.check(credentials.strip() if scheme.lower() == "bearer" else None)
+        except Unauthorized as error:
+            return 401, str(error), [(b"www-authenticate", b"Bearer")]
+        except Forbidden as error:
+            return 403, str(error), []
 
 # %% ../../nbs/serve/28_guards.ipynb #337a999e
 @patch
 async def __call__(self: Guard, scope, receive, send):
-    if scope["type"] != "http": return await self.app(scope, receive, send)
-    if _connections is not None and scope["path"] not in ("/health", "/ready") and _connections.refuses(scope.get("client")):
-        return await send_error(send, 503, "the server is at its connection limit; retry shortly", [(b"retry-after", b"1")])
+    if scope["type"] != "http":
+        return await self.app(scope, receive, send)
+    if (
+        _connections is not None
+        and scope["path"] not in ("/health", "/ready")
+        and _connections.refuses(scope.get("client"))
+    ):
+        return await send_error(
+            send, 503, "the server is at its connection limit; retry shortly", [(b"retry-after", b"1")]
+        )
     head = scope["method"] == "HEAD"
-    if head: scope["method"] = "GET"  # in place: the router records the matched route on this same scope (`Measured` reads it)
+    if head:
+        scope["method"] = (
+            "GET"  # in place: the router records the matched route on this same scope (`Measured` reads it)
+        )
     max_body = self._limit(scope)
-    if (refused := self._refusal(scope)) is not None: return await send_error(send, *refused)
+    if (refused := self._refusal(scope)) is not None:
+        return await send_error(send, *refused)
     length = dict(scope["headers"]).get(b"content-length")
     if length is not None and (not length.isdigit() or int(length) > max_body):
-        if length.isdigit(): return await send_error(send, 413, f"the request body is {int(length):,} bytes; the limit is {max_body:,} bytes")
+        if length.isdigit():
+            return await send_error(
+                send, 413, f"the request body is {int(length):,} bytes; the limit is {max_body:,} bytes"
+            )
         return await send_error(send, 400, "the Content-Length header is not a number")
     held = int(length) if length is not None else 0
     if held and self.held + held > self.budget:
-        return await send_error(send, 503, "too many request bodies are being received; retry shortly", [(b"retry-after", b"1")])
+        return await send_error(
+            send, 503, "too many request bodies are being received; retry shortly", [(b"retry-after", b"1")]
+        )
     self.held += held
-    try: await self._read_and_call(scope, receive, send, head, max_body, held)
-    finally: self.held -= held
+    try:
+        await self._read_and_call(scope, receive, send, head, max_body, held)
+    finally:
+        self.held -= held
 
 # %% ../../nbs/serve/28_guards.ipynb #2161c6b3
 @patch
 async def _read_and_call(self: Guard, scope, receive, send, head: bool, max_body: int, reserved: int):
-    "Read the body (under the deadline, the limit and, for a chunked body, the budget), then call the app with it replayed."
+    """Read the body (under the deadline, the limit and, for a chunked body, the budget), then call the app with it
+    replayed."""
     chunks, size, deadline, extra = [], 0, time.monotonic() + self.timeout_s, 0
     try:
         while True:
-            try: message = await asyncio.wait_for(receive(), max(deadline - time.monotonic(), 0.001))
-            except asyncio.TimeoutError: return await send_error(send, 408, f"the request body did not arrive within {self.timeout_s:g} s")
-            if message["type"] == "http.disconnect": return
+            try:
+                message = await asyncio.wait_for(receive(), max(deadline - time.monotonic(), 0.001))
+            except asyncio.TimeoutError:
+                return await send_error(send, 408, f"the request body did not arrive within {self.timeout_s:g} s")
+            if message["type"] == "http.disconnect":
+                return
             size += len(message.get("body", b""))
-            if size > max_body: return await send_error(send, 413, f"the request body is over the limit of {max_body:,} bytes")
+            if size > max_body:
+                return await send_error(send, 413, f"the request body is over the limit of {max_body:,} bytes")
             if size > reserved + extra:  # a chunked body: held as it arrives
                 grow = size - reserved - extra
-                if self.held + grow > self.budget: return await send_error(send, 503, "too many request bodies are being received; retry shortly", [(b"retry-after", b"1")])
-                self.held += grow; extra += grow
+                if self.held + grow > self.budget:
+                    return await send_error(
+                        send, 503, "too many request bodies are being received; retry shortly", [(b"retry-after", b"1")]
+                    )
+                self.held += grow
+                extra += grow
             chunks.append(message.get("body", b""))
-            if not message.get("more_body", False): break
+            if not message.get("more_body", False):
+                break
         body, replayed = b"".join(chunks), False
 
         async def replay():
             nonlocal replayed
-            if not replayed: replayed = True; return {"type": "http.request", "body": body, "more_body": False}
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
         async def quiet(message):  # HEAD: the headers of GET's answer, no body
-            if head and message["type"] == "http.response.body": message = {**message, "body": b""}
+            if head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
+
         await self.app(scope, replay, quiet if head else send)
-    finally: self.held -= extra
+    finally:
+        self.held -= extra
 
 # %% ../../nbs/serve/28_guards.ipynb #5e7e0a02
 @functools.cache
-def _header_timeout_s() -> float: return env_number("HRS_REQUEST_TIMEOUT_S", 10.0, float)  # read once per process
+def _header_timeout_s() -> float:
+    return env_number("HRS_REQUEST_TIMEOUT_S", 10.0, float)  # read once per process
+
 
 class HeaderDeadline:
-    "Mixin for a uvicorn HTTP protocol: close a connection whose request headers take longer than HRS_REQUEST_TIMEOUT_S; count connections (`Connections`); no Nagle delay."
+    """Mixin for a uvicorn HTTP protocol: close a connection whose request headers take longer than
+    HRS_REQUEST_TIMEOUT_S; count connections (`Connections`); no Nagle delay."""
+
     def connection_made(self, transport):
         super().connection_made(transport)
         connection = transport.get_extra_info("socket")
-        if connection is not None and connection.family in (socket.AF_INET, socket.AF_INET6):  # uvicorn --workers loses TCP_NODELAY
+        if connection is not None and connection.family in (
+            socket.AF_INET,
+            socket.AF_INET6,
+        ):  # uvicorn --workers loses TCP_NODELAY
             connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._timeout, self._deadline = _header_timeout_s(), None
         self._arm()
@@ -265,29 +396,40 @@ class HeaderDeadline:
     def data_received(self, data: bytes):
         process_connections().active(self)
         super().data_received(data)
-        if self.cycle is None or self.cycle.response_complete: self._arm()  # bytes of headers not yet complete
-        else: self._disarm()  # the headers are in: from here `Guard` times the body
+        if self.cycle is None or self.cycle.response_complete:
+            self._arm()  # bytes of headers not yet complete
+        else:
+            self._disarm()  # the headers are in: from here `Guard` times the body
 
     def connection_lost(self, exc):
-        self._disarm(); process_connections().closed(self); super().connection_lost(exc)
+        self._disarm()
+        process_connections().closed(self)
+        super().connection_lost(exc)
 
     def idle(self) -> bool:
-        "No request in progress (a keep-alive connection between requests, or headers still trickling in): closing it loses nothing."
+        """No request in progress (a keep-alive connection between requests, or headers still trickling in): closing it
+        loses nothing."""
         return self.cycle is None or self.cycle.response_complete
 
     def _arm(self):
-        if self._deadline is None: self._deadline = self.loop.call_later(self._timeout, self._too_slow)
+        if self._deadline is None:
+            self._deadline = self.loop.call_later(self._timeout, self._too_slow)
 
     def _disarm(self):
-        if self._deadline is not None: self._deadline.cancel(); self._deadline = None
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
 
     def _too_slow(self):
         self._deadline = None
         if self.cycle is None or self.cycle.response_complete:
             body = f'{{"detail": "the request headers did not arrive within {self._timeout:g} s"}}'.encode()
-            self.transport.write(b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
-                                 b"connection: close\r\n\r\n%s" % (len(body), body))
+            self.transport.write(
+                b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
+                b"connection: close\r\n\r\n%s" % (len(body), body)
+            )
         self.transport.close()
+
 
 class GuardedH11(HeaderDeadline, H11Protocol):
     "uvicorn's h11 protocol with a deadline on request headers."

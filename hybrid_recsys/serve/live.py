@@ -26,135 +26,201 @@ __all__ = ['log', 'UserEvents', 'Served', 'LiveRecommender', 'merged_history', '
 # %% ../../nbs/serve/21_live.ipynb #2d3adb32
 log = get_logger("hybrid_recsys.serve.live")
 
+
 @dataclass
 class UserEvents:
     "One user's events newer than the bundle, folded: item confidences, dislikes, and the newest sequence number seen."
+
     values: dict[int, float] = field(default_factory=dict)  # contiguous item id -> confidence
     disliked: set[int] = field(default_factory=set)
     last_seq: int = 0
-    vectors: dict | None = None  # the history's fold-in vectors under the served bundle (source -> vector), kept until the next fold
+    vectors: dict | None = (
+        None  # the history's fold-in vectors under the served bundle (source -> vector), kept until the next fold
+    )
 
-    def __bool__(self): return bool(self.values or self.disliked)
-    def copy(self) -> UserEvents: return UserEvents(dict(self.values), set(self.disliked), self.last_seq, self.vectors)
+    def __bool__(self):
+        return bool(self.values or self.disliked)
+
+    def copy(self) -> UserEvents:
+        return UserEvents(dict(self.values), set(self.disliked), self.last_seq, self.vectors)
 
 # %% ../../nbs/serve/21_live.ipynb #b669332f
 @patch
 def fold(self: UserEvents, rows, item_index, weights: dict[str, float]):
-    "Fold event rows (seq order; records with .seq, .item_id, .type, .value, or a frame of them) newer than `last_seq` in: the largest weight per item, dislikes set aside."
+    """Fold event rows (seq order; records with .seq, .item_id, .type, .value, or a frame of them) newer than `last_seq`
+    in: the largest weight per item, dislikes set aside."""
     for row in rows.itertuples(index=False) if isinstance(rows, pd.DataFrame) else rows:
-        if row.seq <= self.last_seq: continue
+        if row.seq <= self.last_seq:
+            continue
         self.last_seq, self.vectors = int(row.seq), None  # the history changes: its vectors are computed again
         item = item_index(row.item_id)
-        if item is None: continue  # an item this bundle does not hold (stored for another bundle)
+        if item is None:
+            continue  # an item this bundle does not hold (stored for another bundle)
         if row.type == "dislike":
-            self.disliked.add(item); self.values.pop(item, None); continue
+            self.disliked.add(item)
+            self.values.pop(item, None)
+            continue
         weight = float(row.value) if row.type == "rating" else weights[row.type]
-        if weight <= 0: continue  # a type configured to carry no evidence
+        if weight <= 0:
+            continue  # a type configured to carry no evidence
         self.values[item] = max(self.values.get(item, 0.0), weight)
         self.disliked.discard(item)
-
 
 # %% ../../nbs/serve/21_live.ipynb #dead44c1
 @dataclass
 class Served:
-    "One bundle in service and what the live loop keeps for it; replaced whole when the bundle changes (new items, a hot swap), so a request that took it keeps one consistent view."
+    """One bundle in service and what the live loop keeps for it; replaced whole when the bundle changes (new items, a
+    hot swap), so a request that took it keeps one consistent view."""
+
     bundle: Bundle
     watermark: int  # events up to this sequence number are in the bundle
     active: set  # users with events newer than the bundle: nobody else needs a read
     users: OrderedDict = field(default_factory=OrderedDict)  # raw user id -> `UserEvents`, least recently used first
     since: float = field(default_factory=time.time)  # when this came into service
     items_seq: int = 0  # the newest stored item version this bundle holds
-    lists: OrderedDict = field(default_factory=OrderedDict)  # (view, user, their newest event, late reads, k) -> list: once per history (`listings`)
+    lists: OrderedDict = field(
+        default_factory=OrderedDict
+    )  # (view, user, their newest event, late reads, k) -> list: once per history (`listings`)
 
     def item(self, raw) -> int | None:
-        try: return self.bundle.item_index(raw)
-        except NotFound: return None
+        try:
+            return self.bundle.item_index(raw)
+        except NotFound:
+            return None
 
     def user(self, raw) -> int:
-        try: return self.bundle.user_index(raw)
-        except NotFound: return -1
+        try:
+            return self.bundle.user_index(raw)
+        except NotFound:
+            return -1
+
 
 class LiveRecommender:
-    "A bundle plus the events since it was trained: recommendations from each user's bundle history and newer events; items added and bundles swapped while serving."
-    def __init__(self, bundle: Bundle,
-                 store: EventStore | None = None,  # where events are stored; None: the bundle alone, no writes
-                 weights: dict[str, float] | None = None,  # event type -> confidence (default `event_weights()`)
-                 max_users: int = 100_000,  # users whose newer events are kept in memory (least recently used dropped)
-                 preload_events: int = 1_000_000,  # at most this many newer events: every user's state is read at start, in one query
-                 images: ImageFolder | None = None,  # where item images may be read (default: $HRS_IMAGE_ROOT, the store's files protected)
-                 max_lists: int | None = None,  # lists kept between a user's events (default $HRS_LIST_CACHE, else 20,000; 0: none)
-                ):
+    """A bundle plus the events since it was trained: recommendations from each user's bundle history and newer events;
+    items added and bundles swapped while serving."""
+
+    def __init__(
+        self,
+        bundle: Bundle,
+        store: EventStore | None = None,  # where events are stored; None: the bundle alone, no writes
+        weights: dict[str, float] | None = None,  # event type -> confidence (default `event_weights()`)
+        max_users: int = 100_000,  # users whose newer events are kept in memory (least recently used dropped)
+        preload_events: int = 1_000_000,  # at most this many newer events: every user's state is read at start, in one query
+        images: ImageFolder
+        | None = None,  # where item images may be read (default: $HRS_IMAGE_ROOT, the store's files protected)
+        max_lists: int
+        | None = None,  # lists kept between a user's events (default $HRS_LIST_CACHE, else 20,000; 0: none)
+    ):
         self.store, self.max_users, self.preload_events = store, max_users, preload_events
         self.max_lists = int(os.environ.get("HRS_LIST_CACHE", 20_000)) if max_lists is None else max_lists
         self.images = images or ImageFolder(protected=store.files() if store is not None else [])
         self.weights = event_weights() if weights is None else weights
-        self.recent: deque = deque(maxlen=10_000)  # the newest rows observed, to top up users loaded while they committed
+        self.recent: deque = deque(
+            maxlen=10_000
+        )  # the newest rows observed, to top up users loaded while they committed
         self.lock = threading.Lock()
-        self.seen: dict[int, float] = {}  # seq -> when observed, for the events of the last seconds (`follow` reads them again)
-        self.late: dict[str, int] = {}  # user -> how often a late commit made their state be read again (part of a kept list's key)
-        self.to_warm: OrderedDict = OrderedDict()  # users whose lists are worth computing before they ask (`warm_all`, `warm`)
-        self.lists_read, self.lists_computed = 0, 0  # requests' lists found kept, and computed (the service's metrics read them)
+        self.seen: dict[
+            int, float
+        ] = {}  # seq -> when observed, for the events of the last seconds (`follow` reads them again)
+        self.late: dict[
+            str, int
+        ] = {}  # user -> how often a late commit made their state be read again (part of a kept list's key)
+        self.to_warm: OrderedDict = (
+            OrderedDict()
+        )  # users whose lists are worth computing before they ask (`warm_all`, `warm`)
+        self.lists_read, self.lists_computed = (
+            0,
+            0,
+        )  # requests' lists found kept, and computed (the service's metrics read them)
         self.followed_at = time.time()  # before the bundle's events are read: `follow` starts from here
         self.served = self._serve(bundle)
 
     @property
-    def bundle(self) -> Bundle: return self.served.bundle
+    def bundle(self) -> Bundle:
+        return self.served.bundle
+
     @property
-    def watermark(self) -> int: return self.served.watermark
+    def watermark(self) -> int:
+        return self.served.watermark
+
     @property
-    def users(self) -> OrderedDict: return self.served.users
+    def users(self) -> OrderedDict:
+        return self.served.users
 
 # %% ../../nbs/serve/21_live.ipynb #3e32ffb2
 @patch
 def observe(self: LiveRecommender, rows: list):
-    "Events just committed (`Ingested.rows`, or another replica's, seq order): folded into every cached user they concern, and remembered a while; each event once."
-    if not rows: return
+    """Events just committed (`Ingested.rows`, or another replica's, seq order): folded into every cached user they
+    concern, and remembered a while; each event once."""
+    if not rows:
+        return
     now = time.time()
     with self.lock:
-        rows = [row for row in rows if row.seq not in self.seen]  # observed already (`follow` may read this process's own events first)
+        rows = [
+            row for row in rows if row.seq not in self.seen
+        ]  # observed already (`follow` may read this process's own events first)
         by_user: dict[str, list] = {}
-        for row in rows: by_user.setdefault(row.user_id, []).append(row)  # plain records: a frame's groupby costs more than the fold on this path
+        for row in rows:
+            by_user.setdefault(row.user_id, []).append(
+                row
+            )  # plain records: a frame's groupby costs more than the fold on this path
         served = self.served
         self.recent.extend(rows)
         self.seen.update((row.seq, now) for row in rows)
         served.active.update(by_user)
         for user_id, user_rows in by_user.items():
-            if (state := served.users.get(user_id)) is None: continue
-            if user_rows[0].seq <= state.last_seq:  # older than what it holds (another replica committed late): read again when asked
-                del served.users[user_id]; self.late[user_id] = self.late.get(user_id, 0) + 1  # and their kept lists are not used again
-            else: state.fold(user_rows, served.item, self.weights)
-
+            if (state := served.users.get(user_id)) is None:
+                continue
+            if (
+                user_rows[0].seq <= state.last_seq
+            ):  # older than what it holds (another replica committed late): read again when asked
+                del served.users[user_id]
+                self.late[user_id] = self.late.get(user_id, 0) + 1  # and their kept lists are not used again
+            else:
+                state.fold(user_rows, served.item, self.weights)
 
 # %% ../../nbs/serve/21_live.ipynb #50814252
 @patch
 def user_events(self: LiveRecommender, raw_users: list[str], served: Served | None = None) -> list[UserEvents]:
-    "Each user's newer events (a copy) under `served` (default: the bundle in service): from the cache, or read from the store once (and topped up from what was observed meanwhile)."
+    """Each user's newer events (a copy) under `served` (default: the bundle in service): from the cache, or read from
+    the store once (and topped up from what was observed meanwhile)."""
     served = served or self.served
     with self.lock:
         missing = [u for u in dict.fromkeys(raw_users) if u not in served.users and u in served.active]
         for user in raw_users:
-            if user in served.users: served.users.move_to_end(user)
+            if user in served.users:
+                served.users.move_to_end(user)
     if missing and self.store is not None:
         stored = self.store.user_events(missing, after_seq=served.watermark)
         with self.lock:
             wanted = set(missing)
             recent = [r for r in self.recent if r.user_id in wanted]
             for user in missing:
-                if user in served.users: continue  # loaded meanwhile by another request
+                if user in served.users:
+                    continue  # loaded meanwhile by another request
                 state = UserEvents(last_seq=served.watermark)
                 state.fold(stored[stored["user_id"] == user], served.item, self.weights)
                 state.fold([r for r in recent if r.user_id == user], served.item, self.weights)
                 served.users[user] = state
-            while len(served.users) > self.max_users: served.users.popitem(last=False)
-    with self.lock: return [served.users[user].copy() if user in served.users else UserEvents() for user in raw_users]  # copies: `observe` goes on folding
+            while len(served.users) > self.max_users:
+                served.users.popitem(last=False)
+    with self.lock:
+        return [
+            served.users[user].copy() if user in served.users else UserEvents() for user in raw_users
+        ]  # copies: `observe` goes on folding
 
 # %% ../../nbs/serve/21_live.ipynb #32194f24
 @patch
 def catch_up(self: LiveRecommender, raw_users: list[str], lookback_s: float = 5.0) -> list:
-    "These users' events that other processes stored and this one has not observed, observed now: a user's next list holds what they just did, whichever worker or replica answers."
-    if self.store is None or not len(raw_users): return []
-    rows = self.store.events_received(self.followed_at - lookback_s, self.served.watermark, list(dict.fromkeys(str(u) for u in raw_users)))
-    with self.lock: new = [row for row in rows if row.seq not in self.seen]
+    """These users' events that other processes stored and this one has not observed, observed now: a user's next list
+    holds what they just did, whichever worker or replica answers."""
+    if self.store is None or not len(raw_users):
+        return []
+    rows = self.store.events_received(
+        self.followed_at - lookback_s, self.served.watermark, list(dict.fromkeys(str(u) for u in raw_users))
+    )
+    with self.lock:
+        new = [row for row in rows if row.seq not in self.seen]
     self.observe(new)
     return new
 
@@ -165,14 +231,19 @@ def merged_history(bundle: Bundle, user: int, state: UserEvents) -> tuple[list[i
     if user >= 0:
         row = bundle.model.train_csr[user]
         values = dict(zip(row.indices.tolist(), row.data.tolist()))
-    for item, weight in state.values.items(): values[item] = max(values.get(item, 0.0), weight)
-    for item in state.disliked: values.pop(item, None)
+    for item, weight in state.values.items():
+        values[item] = max(values.get(item, 0.0), weight)
+    for item in state.disliked:
+        values.pop(item, None)
     return list(values), list(values.values())
 
 # %% ../../nbs/serve/21_live.ipynb #8badda6d
 @patch
-def _fold_in(self: LiveRecommender, served: Served, raw_users: list[str], states: list[UserEvents], history_csr) -> dict:
-    "The histories' fold-in vectors: kept ones reused, the others computed in one call and kept on the cached users they belong to (while nothing newer was folded)."
+def _fold_in(
+    self: LiveRecommender, served: Served, raw_users: list[str], states: list[UserEvents], history_csr
+) -> dict:
+    """The histories' fold-in vectors: kept ones reused, the others computed in one call and kept on the cached users
+    they belong to (while nothing newer was folded)."""
     missing = [j for j, state in enumerate(states) if state.vectors is None]
     if missing:
         computed = served.bundle.model.generator.history_vectors(history_csr[missing])
@@ -180,7 +251,8 @@ def _fold_in(self: LiveRecommender, served: Served, raw_users: list[str], states
             for row, j in enumerate(missing):
                 states[j].vectors = {name: v[row] for name, v in computed.items()}
                 cached = served.users.get(raw_users[j])
-                if cached is not None and cached.last_seq == states[j].last_seq: cached.vectors = states[j].vectors
+                if cached is not None and cached.last_seq == states[j].last_seq:
+                    cached.vectors = states[j].vectors
     return {name: np.stack([state.vectors[name] for state in states]) for name in states[0].vectors}
 
 # %% ../../nbs/serve/21_live.ipynb #b6eb3ae0
@@ -188,44 +260,56 @@ def _fold_in(self: LiveRecommender, served: Served, raw_users: list[str], states
 def _kept(self: LiveRecommender, served: Served, key: tuple) -> list[dict] | None:
     "A kept list (call under the lock)."
     records = served.lists.get(key)
-    if records is not None: served.lists.move_to_end(key)
+    if records is not None:
+        served.lists.move_to_end(key)
     return records
+
 
 @patch
 def _keep(self: LiveRecommender, served: Served, key: tuple, records: list[dict]):
     "Keep a list, the least recently used going past `max_lists` (call under the lock)."
     served.lists[key] = records
-    while len(served.lists) > self.max_lists: served.lists.popitem(last=False)
+    while len(served.lists) > self.max_lists:
+        served.lists.popitem(last=False)
 
 # %% ../../nbs/serve/21_live.ipynb #da616410
 @patch
-def _compute_lists(self: LiveRecommender, served: Served, view, raw_users: list, users: list[int], states: list[UserEvents], k: int) -> list:
-    "Each user's list computed: the indexed road for bundle users with nothing newer, the fold-in road for the others; a `NotFound` for neither."
+def _compute_lists(
+    self: LiveRecommender, served: Served, view, raw_users: list, users: list[int], states: list[UserEvents], k: int
+) -> list:
+    """Each user's list computed: the indexed road for bundle users with nothing newer, the fold-in road for the others;
+    a `NotFound` for neither."""
     bundle = served.bundle if view is None else view(served.bundle)
     out: list = [None] * len(raw_users)
     indexed = [p for p, (u, s) in enumerate(zip(users, states)) if u >= 0 and not s]
     fresh = [p for p, s in enumerate(states) if s]
     for p, (u, s) in enumerate(zip(users, states)):
-        if u < 0 and not s: out[p] = NotFound(f"unknown user id {str(raw_users[p])[:100]!r} (not in the bundle, and no events)")
+        if u < 0 and not s:
+            out[p] = NotFound(f"unknown user id {str(raw_users[p])[:100]!r} (not in the bundle, and no events)")
     if indexed:
-        for p, records in zip(indexed, bundle.recommend_users([users[p] for p in indexed], k)): out[p] = records
+        for p, records in zip(indexed, bundle.recommend_users([users[p] for p in indexed], k)):
+            out[p] = records
     if fresh:
         histories = [merged_history(bundle, users[p], states[p]) for p in fresh]
         history_csr = histories_csr([h[0] for h in histories], bundle.model.n_items, [h[1] for h in histories])
         extra = max(len(states[p].disliked) for p in fresh)
         vectors = self._fold_in(served, [str(raw_users[p]) for p in fresh], [states[p] for p in fresh], history_csr)
-        for p, records in zip(fresh, bundle.recommend_histories(history_csr, k + extra, [users[p] for p in fresh], vectors)):
+        for p, records in zip(
+            fresh, bundle.recommend_histories(history_csr, k + extra, [users[p] for p in fresh], vectors)
+        ):
             out[p] = [r for r in records if bundle.item_index(r["item_id"]) not in states[p].disliked][:k]
     return out
 
 # %% ../../nbs/serve/21_live.ipynb #7cf827aa
 @patch
-def listings(self: LiveRecommender,
-             raw_users: list[str],  # raw user ids (strings)
-             k: int = 10,  # list length
-             view=None,  # bundle -> the bundle to rank with (an experiment variant's `BundleView`); None: the served bundle as it is
-            ) -> list[tuple[list[dict] | NotFound, int]]:
-    "Each user's list, from their bundle history and newer events, with the newest event that history holds (the bundle's watermark when none); a `NotFound` in place of a user with neither. Lists are shared: never change one."
+def listings(
+    self: LiveRecommender,
+    raw_users: list[str],  # raw user ids (strings)
+    k: int = 10,  # list length
+    view=None,  # bundle -> the bundle to rank with (an experiment variant's `BundleView`); None: the served bundle as it is
+) -> list[tuple[list[dict] | NotFound, int]]:
+    """Each user's list, from their bundle history and newer events, with the newest event that history holds (the
+    bundle's watermark when none); a `NotFound` in place of a user with neither. Lists are shared: never change one."""
     self.catch_up(raw_users)  # what another worker or replica stored for them a moment ago
     served = self.served  # one bundle for the whole call, even if another is swapped in meanwhile
     users = [served.user(u) for u in raw_users]  # -1: not in the bundle
@@ -234,14 +318,23 @@ def listings(self: LiveRecommender,
     with self.lock:
         out = [self._kept(served, key) for key in keys]
         missing = [p for p, records in enumerate(out) if records is None]
-        self.lists_read, self.lists_computed = self.lists_read + len(out) - len(missing), self.lists_computed + len(missing)
-    for p, records in zip(missing, self._compute_lists(served, view, [raw_users[p] for p in missing], [users[p] for p in missing],
-                                                        [states[p] for p in missing], k)):
+        self.lists_read, self.lists_computed = (
+            self.lists_read + len(out) - len(missing),
+            self.lists_computed + len(missing),
+        )
+    for p, records in zip(
+        missing,
+        self._compute_lists(
+            served, view, [raw_users[p] for p in missing], [users[p] for p in missing], [states[p] for p in missing], k
+        ),
+    ):
         out[p] = records
     with self.lock:
         for p in missing:
-            if not isinstance(out[p], Exception) and self.max_lists: self._keep(served, keys[p], out[p])
+            if not isinstance(out[p], Exception) and self.max_lists:
+                self._keep(served, keys[p], out[p])
     return [(records, max(state.last_seq, served.watermark)) for records, state in zip(out, states)]
+
 
 @patch
 def recommend_users(self: LiveRecommender, raw_users: list[str], k: int = 10, view=None) -> list[list[dict] | NotFound]:
@@ -251,116 +344,181 @@ def recommend_users(self: LiveRecommender, raw_users: list[str], k: int = 10, vi
 # %% ../../nbs/serve/21_live.ipynb #e6dd37f1
 @patch
 def warm_all(self: LiveRecommender):
-    "Queue every user worth a list before they ask (a new bundle or item): those with events, then the bundle's, most training interactions first, at most `max_lists`."
+    """Queue every user worth a list before they ask (a new bundle or item): those with events, then the bundle's, most
+    training interactions first, at most `max_lists`."""
     served = self.served
     counts = np.diff(served.bundle.model.train_csr.indptr)
     ranked = served.bundle.user_lookup[np.argsort(-counts, kind="stable")]
     with self.lock:
-        for user in list(dict.fromkeys([*sorted(served.active), *ranked]))[:self.max_lists]: self.to_warm.setdefault(user, None)
+        for user in list(dict.fromkeys([*sorted(served.active), *ranked]))[: self.max_lists]:
+            self.to_warm.setdefault(user, None)
+
 
 @patch
 def warm(self: LiveRecommender, k: int = 10, batch: int = 8) -> int:
     "Compute and keep the default lists of the next `batch` users queued to warm; how many there were."
-    with self.lock: users = [self.to_warm.popitem(last=False)[0] for _ in range(min(batch, len(self.to_warm)))]
-    if users: self.listings(users, k)
+    with self.lock:
+        users = [self.to_warm.popitem(last=False)[0] for _ in range(min(batch, len(self.to_warm)))]
+    if users:
+        self.listings(users, k)
     return len(users)
 
 # %% ../../nbs/serve/21_live.ipynb #aef19031
 class UnknownItems(NotFound):
     "Events that name items the bundle does not hold; `positions` says which events of the batch."
+
     def __init__(self, positions: list[int], items: list[str]):
         self.positions, self.items = positions, items
         shown = ", ".join(f"events[{p}].item_id {i[:100]!r}" for p, i in list(zip(positions, items))[:5])
-        super().__init__(f"{shown}{', ...' if len(positions) > 5 else ''}: not an item of this service ({len(positions)} event(s) of the batch; none was stored; add an item with PUT /items/{{item_id}})")
+        super().__init__(
+            f"{shown}{', ...' if len(positions) > 5 else ''}: not an item of this service ({len(positions)} event(s) "
+            f"of the batch; none was stored; add an item with PUT /items/{{item_id}})"
+        )
 
 # %% ../../nbs/serve/21_live.ipynb #a30a9834
 @patch
 def ingest(self: LiveRecommender, events: list[Event]) -> Ingested:
     "Store a batch (all or nothing, idempotent) and fold what was stored into the cached users."
-    if self.store is None: raise Unanswerable("this service has no event store")
+    if self.store is None:
+        raise Unanswerable("this service has no event store")
     served = self.served
     unknown = [(p, e.item_id) for p, e in enumerate(events) if served.item(e.item_id) is None]
-    if unknown: raise UnknownItems([p for p, _ in unknown], [i for _, i in unknown])
+    if unknown:
+        raise UnknownItems([p for p, _ in unknown], [i for _, i in unknown])
     ingested = self.store.add_events(events)
     self.observe(ingested.rows)
     return ingested
 
 # %% ../../nbs/serve/21_live.ipynb #214b343a
-def item_frame(versions: pd.DataFrame,
-               images: ImageFolder,  # where an image path may point: any other is dropped (the item keeps its text), never opened
-              ) -> pd.DataFrame:
-    "Stored item versions (`EventStore.items_since` columns) as rows of a bundle's item table, the text composed as the data reader composes it."
+def item_frame(
+    versions: pd.DataFrame,
+    images: ImageFolder,  # where an image path may point: any other is dropped (the item keeps its text), never opened
+) -> pd.DataFrame:
+    """Stored item versions (`EventStore.items_since` columns) as rows of a bundle's item table, the text composed as
+    the data reader composes it."""
     years = pd.to_numeric(versions["year"], errors="coerce")
-    return pd.DataFrame({"item_id": versions["item_id"].astype(str), "title": versions["title"], "year": years, "genres": versions["genres"],
-                         "text": [item_text(t, y, g, d) for t, y, g, d in zip(versions["title"], years, versions["genres"], versions["text"])],
-                         "image_path": [images.file(image) for image in versions["image"]]})
+    return pd.DataFrame(
+        {
+            "item_id": versions["item_id"].astype(str),
+            "title": versions["title"],
+            "year": years,
+            "genres": versions["genres"],
+            "text": [
+                item_text(t, y, g, d)
+                for t, y, g, d in zip(versions["title"], years, versions["genres"], versions["text"])
+            ],
+            "image_path": [images.file(image) for image in versions["image"]],
+        }
+    )
+
 
 def update_frame(item_id: str, item: ItemUpdate) -> pd.DataFrame:
     "One `ItemUpdate` as stored item versions are read back."
-    return pd.DataFrame([{"item_id": str(item_id), "title": item.title, "text": item.text, "genres": "|".join(item.genres), "year": item.year, "image": item.image}])
+    return pd.DataFrame(
+        [
+            {
+                "item_id": str(item_id),
+                "title": item.title,
+                "text": item.text,
+                "genres": "|".join(item.genres),
+                "year": item.year,
+                "image": item.image,
+            }
+        ]
+    )
 
 # %% ../../nbs/serve/21_live.ipynb #783e0f18
 @patch
 def _serve(self: LiveRecommender, bundle: Bundle) -> Served:
-    "What serving `bundle` needs: the item versions stored since it was made, applied; and who has events newer than it."
+    """What serving `bundle` needs: the item versions stored since it was made, applied; and who has events newer than
+    it."""
     watermark, items_seq = int(bundle.manifest.get("events_through", 0)), int(bundle.manifest.get("items_through", 0))
-    if self.store is None: return Served(bundle, watermark, set())
+    if self.store is None:
+        return Served(bundle, watermark, set())
     items = self.store.items_since(items_seq)
     if not items.empty:
         bundle = bundle.with_items(item_frame(items, self.images))
         log.info(f"{len(items)} item(s) stored since the bundle was made added to it")
         items_seq = int(items["seq"].max())
     events = self.store.events_since(watermark, limit=self.preload_events + 1)
-    if len(events) > self.preload_events: return Served(bundle, watermark, self.store.users_since(watermark), items_seq=items_seq)  # too many: each user on first request
+    if len(events) > self.preload_events:
+        return Served(
+            bundle, watermark, self.store.users_since(watermark), items_seq=items_seq
+        )  # too many: each user on first request
     served = Served(bundle, watermark, set(events["user_id"]), items_seq=items_seq)
-    if len(served.active) <= self.max_users:  # everyone's newer events fit: folded now, instead of one read per user under load
+    if (
+        len(served.active) <= self.max_users
+    ):  # everyone's newer events fit: folded now, instead of one read per user under load
         for user_id, rows in events.groupby("user_id", sort=False):
             state = UserEvents(last_seq=watermark)
             state.fold(rows, served.item, self.weights)
             served.users[user_id] = state
     return served
 
+
 @patch
-def put_item(self: LiveRecommender, item_id: str, item: ItemUpdate,
-             stored: int | None = None,  # the version's sequence number, when another recommender on the same store stored it already
-            ) -> tuple[bool, int]:
-    "Add or change an item, served at once: (whether it is new, the stored version's sequence number). Call from the writer's thread."
-    if self.store is None: raise Unanswerable("this service has no event store")
+def put_item(
+    self: LiveRecommender,
+    item_id: str,
+    item: ItemUpdate,
+    stored: int
+    | None = None,  # the version's sequence number, when another recommender on the same store stored it already
+) -> tuple[bool, int]:
+    """Add or change an item, served at once: (whether it is new, the stored version's sequence number). Call from the
+    writer's thread."""
+    if self.store is None:
+        raise Unanswerable("this service has no event store")
     served = self.served
     created = served.item(item_id) is None
-    self.images.check(item.image)  # an image outside the image folder, or not an image: refused before anything is stored
-    bundle = served.bundle.with_items(item_frame(update_frame(item_id, item), self.images))  # an item that cannot be encoded is not stored
+    self.images.check(
+        item.image
+    )  # an image outside the image folder, or not an image: refused before anything is stored
+    bundle = served.bundle.with_items(
+        item_frame(update_frame(item_id, item), self.images)
+    )  # an item that cannot be encoded is not stored
     seq = self.store.put_item(item_id, item) if stored is None else stored
     with self.lock:
         if not created:  # a changed item's content vector moves the profiles of the histories that hold it
-            for state in served.users.values(): state.vectors = None
-        self.served = Served(bundle, served.watermark, served.active, served.users, items_seq=max(served.items_seq, seq))  # items only append: users' states stay valid
+            for state in served.users.values():
+                state.vectors = None
+        self.served = Served(
+            bundle, served.watermark, served.active, served.users, items_seq=max(served.items_seq, seq)
+        )  # items only append: users' states stay valid
     return created, seq
+
 
 @patch
 def swap(self: LiveRecommender, bundle: Bundle) -> Served:
-    "Serve `bundle` from now on (a hot swap; call from the writer's thread): requests in flight finish on the bundle they took."
+    """Serve `bundle` from now on (a hot swap; call from the writer's thread): requests in flight finish on the bundle
+    they took."""
     served = self._serve(bundle)
-    with self.lock: self.served = served
+    with self.lock:
+        self.served = served
     log.info(f"now serving {bundle.version or bundle.folder} (events through {served.watermark})")
     return served
 
 # %% ../../nbs/serve/21_live.ipynb #4d862a3b
 @patch
 def image(self: LiveRecommender, item_id: str) -> tuple[bytes, str]:
-    "An item's image file for serving, (bytes, media type): `NotFound` for an unknown item; `ImageRefused` (404) when it has none the image folder allows."
+    """An item's image file for serving, (bytes, media type): `NotFound` for an unknown item; `ImageRefused` (404) when
+    it has none the image folder allows."""
     path = self._image_file(item_id)
-    if path is None: raise ImageRefused(f"item {str(item_id)[:100]!r} has no image file on this server", 404)
-    try: return self.images.read(path)
+    if path is None:
+        raise ImageRefused(f"item {str(item_id)[:100]!r} has no image file on this server", 404)
+    try:
+        return self.images.read(path)
     except ImageRefused as error:  # the bundle names a file the image folder does not allow: logged, and not served
         log.warning(f"item {str(item_id)[:100]!r}: {error}")
         raise ImageRefused(f"item {str(item_id)[:100]!r} has no image file on this server", 404) from None
 
+
 @patch
 def cached_image(self: LiveRecommender, item_id: str) -> tuple[bytes, str] | None:
-    "`image` when the image folder holds the file's bytes in memory, unchanged (no read: fit for the event loop); None when it must be read."
+    """`image` when the image folder holds the file's bytes in memory, unchanged (no read: fit for the event loop); None
+    when it must be read."""
     path = self._image_file(item_id)
     return None if path is None else self.images.cached(path)
+
 
 @patch
 def _image_file(self: LiveRecommender, item_id: str) -> str | None:
@@ -373,27 +531,40 @@ def _image_file(self: LiveRecommender, item_id: str) -> str | None:
 # %% ../../nbs/serve/21_live.ipynb #ca6cd3a9
 @patch
 def follow(self: LiveRecommender, lookback_s: float = 5.0) -> list:
-    "Events other processes stored since the last call (replicas over one database), observed here too; the rows new to this process."
-    if self.store is None: return []
+    """Events other processes stored since the last call (replicas over one database), observed here too; the rows new
+    to this process."""
+    if self.store is None:
+        return []
     now = time.time()
-    rows = self.store.events_received(self.followed_at - lookback_s, self.served.watermark)  # by time: commits can land out of seq order
-    with self.lock: new = [row for row in rows if row.seq not in self.seen]
+    rows = self.store.events_received(
+        self.followed_at - lookback_s, self.served.watermark
+    )  # by time: commits can land out of seq order
+    with self.lock:
+        new = [row for row in rows if row.seq not in self.seen]
     self.observe(new)
     with self.lock:
         self.followed_at = now
-        for seq in [seq for seq, at in self.seen.items() if at < now - 2 * lookback_s]: del self.seen[seq]  # past the window: never read again
+        for seq in [seq for seq, at in self.seen.items() if at < now - 2 * lookback_s]:
+            del self.seen[seq]  # past the window: never read again
     return new
+
 
 @patch
 def follow_items(self: LiveRecommender) -> int:
-    "Item versions other processes stored since the newest this one serves, added to the bundle in service (call from the writer's thread); how many."
+    """Item versions other processes stored since the newest this one serves, added to the bundle in service (call from
+    the writer's thread); how many."""
     served = self.served
     versions = self.store.items_since(served.items_seq) if self.store is not None else None
-    if versions is None or versions.empty: return 0
+    if versions is None or versions.empty:
+        return 0
     bundle = served.bundle.with_items(item_frame(versions, self.images))
     with self.lock:
-        if any(served.item(i) is not None for i in versions["item_id"]):  # a changed item moves the profiles of the histories that hold it
-            for state in served.users.values(): state.vectors = None
-        self.served = Served(bundle, served.watermark, served.active, served.users, items_seq=int(versions["seq"].max()))
+        if any(
+            served.item(i) is not None for i in versions["item_id"]
+        ):  # a changed item moves the profiles of the histories that hold it
+            for state in served.users.values():
+                state.vectors = None
+        self.served = Served(
+            bundle, served.watermark, served.active, served.users, items_seq=int(versions["seq"].max())
+        )
     return len(versions)
-

@@ -30,9 +30,11 @@ __all__ = ['log', 'Name', 'INTERLEAVED', 'stable_hash', 'unit_hash', 'Overrides'
 # %% ../../nbs/serve/24_online.ipynb #649f87d7
 log = get_logger("hybrid_recsys.serve.online")
 
+
 def stable_hash(text: str) -> int:
     "A 64-bit hash of `text` that every process and machine agrees on (Python's `hash` is salted per process)."
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+
 
 def unit_hash(salt: str, user_id: str) -> float:
     "A user's place in [0, 1) under `salt`."
@@ -42,16 +44,24 @@ def unit_hash(salt: str, user_id: str) -> float:
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 INTERLEAVED = "interleaved"  # the variant of a user in an interleaving experiment: both
 
+
 class Overrides(BaseModel):
     "How a variant changes the bundle it serves, sharing every fitted part of it."
+
     model_config = {"extra": "forbid"}
     rerank: bool = True  # False: the candidates in their fused stage-1 order
-    sources: list[str] | None = Field(None, min_length=1)  # only these of the bundle's stage-1 sources, in their fused order (no re-ranking)
-    temperature: float | None = Field(None, gt=0, le=100)  # a stochastic policy: Plackett-Luce sampling over the final scores divided by this
+    sources: list[str] | None = Field(
+        None, min_length=1
+    )  # only these of the bundle's stage-1 sources, in their fused order (no re-ranking)
+    temperature: float | None = Field(
+        None, gt=0, le=100
+    )  # a stochastic policy: Plackett-Luce sampling over the final scores divided by this
     pool: int = Field(30, ge=2, le=1000)  # with a temperature: the list is sampled from this many best items
+
 
 class Variant(BaseModel):
     "One arm of an experiment."
+
     model_config = {"extra": "forbid"}
     name: Name
     share: float | None = Field(None, ge=0, le=1)  # the share of the experiment's users (ab mode)
@@ -61,84 +71,117 @@ class Variant(BaseModel):
 # %% ../../nbs/serve/24_online.ipynb #31bf744a
 class Experiment(BaseModel):
     "An online experiment: who is in it, how they are split, what each variant serves."
+
     model_config = {"extra": "forbid"}
     name: Name
     mode: Literal["ab", "interleave"] = "ab"
     variants: list[Variant] = Field(min_length=2, max_length=10)
     salt: str | None = None  # default: the name (a new experiment, a new split)
     traffic: float = Field(1.0, gt=0, le=1)  # the share of all users in the experiment; the others get the default
-    attribution_s: float = Field(1800.0, gt=0)  # an event without a request id counts for the latest list shown to its user with its item, at most this long before
+    attribution_s: float = Field(
+        1800.0, gt=0
+    )  # an event without a request id counts for the latest list shown to its user with its item, at most this long before
 
     @model_validator(mode="after")
     def _consistent(self):
         names = [v.name for v in self.variants]
-        if len(set(names)) < len(names): raise ValueError(f"variant names must differ, got {names}")
+        if len(set(names)) < len(names):
+            raise ValueError(f"variant names must differ, got {names}")
         shares = [v.share for v in self.variants]
         if self.mode == "ab":
-            if None in shares: raise ValueError(f"every variant of an ab experiment needs a share (variant {names[shares.index(None)]!r} has none)")
-            if abs(sum(shares) - 1) > 1e-6: raise ValueError(f"the variants' shares add up to {sum(shares):g}, not 1")
+            if None in shares:
+                raise ValueError(
+                    f"every variant of an ab experiment needs a share (variant {names[shares.index(None)]!r} has none)"
+                )
+            if abs(sum(shares) - 1) > 1e-6:
+                raise ValueError(f"the variants' shares add up to {sum(shares):g}, not 1")
         else:
-            if len(self.variants) != 2: raise ValueError(f"interleaving merges two variants, got {len(self.variants)}")
-            if shares != [None, None]: raise ValueError("interleaving shows both variants to every user: give no shares")
-            if any(v.overrides.temperature for v in self.variants): raise ValueError("interleaving merges deterministic lists: no temperature")
+            if len(self.variants) != 2:
+                raise ValueError(f"interleaving merges two variants, got {len(self.variants)}")
+            if shares != [None, None]:
+                raise ValueError("interleaving shows both variants to every user: give no shares")
+            if any(v.overrides.temperature for v in self.variants):
+                raise ValueError("interleaving merges deterministic lists: no temperature")
         return self
 
     @property
-    def key(self) -> str: return self.salt or self.name
+    def key(self) -> str:
+        return self.salt or self.name
 
 # %% ../../nbs/serve/24_online.ipynb #9b6200d6
 @patch
 def variant_of(self: Experiment, user_id: str) -> str | None:
-    "The user's variant ('interleaved' in an interleaving experiment), or None for a user outside the experiment's traffic."
-    if self.traffic < 1 and unit_hash(self.key + "\x1ftraffic", user_id) >= self.traffic: return None
-    if self.mode == "interleave": return INTERLEAVED
+    """The user's variant ('interleaved' in an interleaving experiment), or None for a user outside the experiment's
+    traffic."""
+    if self.traffic < 1 and unit_hash(self.key + "\x1ftraffic", user_id) >= self.traffic:
+        return None
+    if self.mode == "interleave":
+        return INTERLEAVED
     place, edge = unit_hash(self.key, user_id), 0.0
     for variant in self.variants:
         edge += variant.share
-        if place < edge: return variant.name
+        if place < edge:
+            return variant.name
     return self.variants[-1].name  # shares that add up to 1 - 1e-12
+
 
 @patch
 def variant(self: Experiment, name: str) -> Variant:
     for variant in self.variants:
-        if variant.name == name: return variant
-    raise NotFound(f"experiment {self.name!r} has no variant {name!r} (it has {', '.join(v.name for v in self.variants)})")
+        if variant.name == name:
+            return variant
+    raise NotFound(
+        f"experiment {self.name!r} has no variant {name!r} (it has {', '.join(v.name for v in self.variants)})"
+    )
 
 # %% ../../nbs/serve/24_online.ipynb #a7ad0b5f
 def parse_experiment(spec: dict | str | Path) -> Experiment:
     "An experiment from a YAML file or a dict; `ConfigError` naming the file and the field otherwise."
     import yaml
+
     where = "experiment"
     if isinstance(spec, (str, Path)):
         where = str(spec)
-        try: spec = yaml.safe_load(Path(spec).read_text())
-        except FileNotFoundError: raise ConfigError(f"{where}: no such experiment file") from None
-        except yaml.YAMLError as error: raise ConfigError(f"{where}: not valid YAML ({one_line(error)})") from None
-    if not isinstance(spec, dict): raise ConfigError(f"{where}: expected a mapping of keys, got {type(spec).__name__}")
-    try: return Experiment.model_validate(spec)
-    except ValidationError as error: raise ConfigError(error_line(where, error, Experiment)) from None
+        try:
+            spec = yaml.safe_load(Path(spec).read_text())
+        except FileNotFoundError:
+            raise ConfigError(f"{where}: no such experiment file") from None
+        except yaml.YAMLError as error:
+            raise ConfigError(f"{where}: not valid YAML ({one_line(error)})") from None
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{where}: expected a mapping of keys, got {type(spec).__name__}")
+    try:
+        return Experiment.model_validate(spec)
+    except ValidationError as error:
+        raise ConfigError(error_line(where, error, Experiment)) from None
 
 # %% ../../nbs/serve/24_online.ipynb #87816e1b
 @dataclass
 class ExperimentRecord:
     "A stored experiment and its state."
+
     experiment: Experiment
     status: str  # running | stopped
     started_at: float
     stopped_at: float | None
 
+
 def _record(row: ExperimentRow) -> ExperimentRecord:
     return ExperimentRecord(Experiment.model_validate_json(row.spec), row.status, row.started_at, row.stopped_at)
+
 
 def stored_experiments(store: EventStore) -> list[ExperimentRecord]:
     "Every experiment stored, oldest first."
     return [_record(row) for row in store.experiment_rows()]
 
+
 def stored_experiment(store: EventStore, name: str) -> ExperimentRecord:
     "The experiment named `name`; `NotFound` when there is none."
     found = store.experiment_rows(name)
-    if not found: raise NotFound(f"no experiment {name!r}")  # not the database URL: this reaches public answers
+    if not found:
+        raise NotFound(f"no experiment {name!r}")  # not the database URL: this reaches public answers
     return _record(found[0])
+
 
 def running_experiment(store: EventStore) -> Experiment | None:
     "The experiment that runs, if one does."
@@ -153,28 +196,34 @@ def start_experiment(store: EventStore, experiment: Experiment) -> bool:
 # %% ../../nbs/serve/24_online.ipynb #aa56bb27
 class BundleView:
     "A variant's view of whatever bundle is in service, rebuilt when that bundle changes."
+
     def __init__(self, overrides: Overrides):
         self.overrides, self.cache = overrides, (None, None)  # (bundle, its view): one tuple, swapped whole
 
     def __call__(self, bundle: Bundle) -> Bundle:
         made_for, view = self.cache
-        if made_for is bundle: return view
+        if made_for is bundle:
+            return view
         model = bundle.model
-        if self.overrides.sources: model = model.sources_only(self.overrides.sources)
-        elif not self.overrides.rerank: model = model.stage1_only()
+        if self.overrides.sources:
+            model = model.sources_only(self.overrides.sources)
+        elif not self.overrides.rerank:
+            model = model.stage1_only()
         view = copy.copy(bundle)
         view.model = model
         self.cache = (bundle, view)
         return view
 
 # %% ../../nbs/serve/24_online.ipynb #be681b25
-def plackett_luce(scores: np.ndarray,  # (m,) the best items' scores, best first (-inf: no item)
-                  k: int,  # list length
-                  temperature: float,  # larger: closer to uniform
-                  rng: np.random.Generator,
-                  draws: int = 1000,  # draws that estimate the propensities
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    "A sampled list (positions into `scores`) and each shown item's propensity at its position, estimated over the shown draw and `draws` more."
+def plackett_luce(
+    scores: np.ndarray,  # (m,) the best items' scores, best first (-inf: no item)
+    k: int,  # list length
+    temperature: float,  # larger: closer to uniform
+    rng: np.random.Generator,
+    draws: int = 1000,  # draws that estimate the propensities
+) -> tuple[np.ndarray, np.ndarray]:
+    """A sampled list (positions into `scores`) and each shown item's propensity at its position, estimated over the
+    shown draw and `draws` more."""
     logits = np.asarray(scores, np.float64)[np.isfinite(scores)] / temperature
     k = min(k, len(logits))
     noisy = logits + rng.gumbel(size=(draws + 1, len(logits)))
@@ -184,28 +233,41 @@ def plackett_luce(scores: np.ndarray,  # (m,) the best items' scores, best first
 
 # %% ../../nbs/serve/24_online.ipynb #05b6cd3b
 def team_draft(first: list, second: list, k: int, rng: np.random.Generator) -> tuple[list, list[int]]:
-    "The interleaved list of two rankings (lists of ids, best first) and the team (0: first, 1: second) of each of its items."
+    """The interleaved list of two rankings (lists of ids, best first) and the team (0: first, 1: second) of each of its
+    items."""
     merged, teams, taken, heads, picks = [], [], set(), [0, 0], [0, 0]
     rankings = (first, second)
+
     def next_of(team):
         ranking = rankings[team]
-        while heads[team] < len(ranking) and ranking[heads[team]] in taken: heads[team] += 1
+        while heads[team] < len(ranking) and ranking[heads[team]] in taken:
+            heads[team] += 1
         return ranking[heads[team]] if heads[team] < len(ranking) else None
+
     while len(merged) < k:
         order = (0, 1) if picks[0] < picks[1] or (picks[0] == picks[1] and rng.random() < 0.5) else (1, 0)
         for team in order if picks[0] == picks[1] else order[:1]:
             item = next_of(team)
-            if item is None: item, team = next_of(1 - team), 1 - team  # one ranking ran out: the other goes on
-            if item is None or len(merged) == k: break
-            merged.append(item); teams.append(team); taken.add(item); picks[team] += 1
-        if next_of(0) is None and next_of(1) is None: break
+            if item is None:
+                item, team = next_of(1 - team), 1 - team  # one ranking ran out: the other goes on
+            if item is None or len(merged) == k:
+                break
+            merged.append(item)
+            teams.append(team)
+            taken.add(item)
+            picks[team] += 1
+        if next_of(0) is None and next_of(1) is None:
+            break
     return merged, teams
 
 # %% ../../nbs/serve/24_online.ipynb #3125dfef
 class ExposureLog:
-    "Served lists written by one thread in batches: `offer` never waits; `put` waits for room (counted) rather than lose a row."
-    def __init__(self, store: EventStore, max_queue: int = 100_000, batch: int = 1000,
-                 gather_s: float = 0.25):  # how long the writer gathers rows before a transaction: a few per second, not one per list
+    """Served lists written by one thread in batches: `offer` never waits; `put` waits for room (counted) rather than
+    lose a row."""
+
+    def __init__(
+        self, store: EventStore, max_queue: int = 100_000, batch: int = 1000, gather_s: float = 0.25
+    ):  # how long the writer gathers rows before a transaction: a few per second, not one per list
         self.store, self.batch, self.gather_s = store, batch, gather_s
         self.queue: queue.Queue = queue.Queue(max_queue)
         self.written, self.waits, self.retries = 0, 0, 0
@@ -214,8 +276,11 @@ class ExposureLog:
 
     def offer(self, row: dict) -> bool:
         "Queue a row if there is room (True); False: the caller must `put` it."
-        try: self.queue.put_nowait(row); return True
-        except queue.Full: return False
+        try:
+            self.queue.put_nowait(row)
+            return True
+        except queue.Full:
+            return False
 
     def put(self, row: dict):
         "Queue a row, waiting for room (back-pressure, counted)."
@@ -225,34 +290,44 @@ class ExposureLog:
 # %% ../../nbs/serve/24_online.ipynb #03ed0b9e
 @patch
 def _run(self: ExposureLog):
-    "The writer: the first row and what is queued `gather_s` later (at most `batch`), written until it is stored; None in the queue ends it once everything before it is written."
+    """The writer: the first row and what is queued `gather_s` later (at most `batch`), written until it is stored; None
+    in the queue ends it once everything before it is written."""
     done = False
     while not done:
         rows = [self.queue.get()]
-        if rows[0] is not None and self.queue.qsize() < self.batch: time.sleep(self.gather_s)  # asleep, not waiting on the queue: a list does not wake this thread
+        if rows[0] is not None and self.queue.qsize() < self.batch:
+            time.sleep(self.gather_s)  # asleep, not waiting on the queue: a list does not wake this thread
         while len(rows) < self.batch and rows[-1] is not None:
-            try: rows.append(self.queue.get_nowait())
-            except queue.Empty: break
+            try:
+                rows.append(self.queue.get_nowait())
+            except queue.Empty:
+                break
         done = rows[-1] is None
         rows = [r for r in rows if r is not None]
         while rows:
-            try: self.store.add_exposures(rows); self.written += len(rows); rows = []
+            try:
+                self.store.add_exposures(rows)
+                self.written += len(rows)
+                rows = []
             except sa.exc.SQLAlchemyError as error:
                 self.retries += 1
                 log.error(f"exposure log: {len(rows)} row(s) not written yet ({one_line(error)}); retrying in 1 s")
                 time.sleep(1.0)
+
 
 @patch
 def close(self: ExposureLog, timeout_s: float = 60.0):
     "Write everything queued, then stop the writer."
     self.queue.put(None)
     self.thread.join(timeout_s)
-    if self.thread.is_alive(): log.error(f"exposure log: {self.queue.qsize()} row(s) still queued after {timeout_s:g} s")
+    if self.thread.is_alive():
+        log.error(f"exposure log: {self.queue.qsize()} row(s) still queued after {timeout_s:g} s")
 
 # %% ../../nbs/serve/24_online.ipynb #bddd5175
 @dataclass
 class Listing:
     "One served list, and what the exposure log records about it."
+
     items: list[dict]  # the records, best first
     experiment: str | None = None
     variant: str | None = None
@@ -260,31 +335,64 @@ class Listing:
     propensities: list[float] | None = None  # a stochastic policy: each item's chance of being shown at its position
     history_seq: int = 0  # the newest event of the user's history the list was computed from
 
-def exposure_row(request_id: str, user_id: str | None, assigned: tuple, k: int, latency_ms: float, listing: Listing | None = None, status: str = "ok") -> dict:
-    "The exposure log's row for one request: `assigned` is (experiment, variant); `listing` None for a request that failed with `status`."
+
+def exposure_row(
+    request_id: str,
+    user_id: str | None,
+    assigned: tuple,
+    k: int,
+    latency_ms: float,
+    listing: Listing | None = None,
+    status: str = "ok",
+) -> dict:
+    """The exposure log's row for one request: `assigned` is (experiment, variant); `listing` None for a request that
+    failed with `status`."""
     dump = lambda value: None if value is None else json.dumps(value)
-    return {"request_id": request_id, "user_id": user_id, "experiment": assigned[0], "variant": assigned[1],
-            "items": json.dumps([r["item_id"] for r in listing.items] if listing else []), "teams": dump(listing and listing.teams),
-            "propensities": dump(listing and listing.propensities), "history_seq": listing.history_seq if listing else None, "k": k,
-            "latency_ms": float(latency_ms), "status": status, "served_at": time.time()}
+    return {
+        "request_id": request_id,
+        "user_id": user_id,
+        "experiment": assigned[0],
+        "variant": assigned[1],
+        "items": json.dumps([r["item_id"] for r in listing.items] if listing else []),
+        "teams": dump(listing and listing.teams),
+        "propensities": dump(listing and listing.propensities),
+        "history_seq": listing.history_seq if listing else None,
+        "k": k,
+        "latency_ms": float(latency_ms),
+        "status": status,
+        "served_at": time.time(),
+    }
 
 # %% ../../nbs/serve/24_online.ipynb #2e0f3ae8
 def _rss_bytes() -> int:
     "This process's resident memory (Linux; 0 where /proc is missing)."
     import os
-    try: return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError): return 0
+
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
 
 def check_compatible(bundle: Bundle, served: Bundle, where: str):
-    "A variant's bundle must know the served bundle's dataset and items (events and lists name them): `ConfigError` naming the variant otherwise."
+    """A variant's bundle must know the served bundle's dataset and items (events and lists name them): `ConfigError`
+    naming the variant otherwise."""
     mine, theirs = bundle.manifest.get("dataset"), served.manifest.get("dataset")
-    if mine != theirs: raise ConfigError(f"{where}: bundle {bundle.folder} was trained on dataset {mine!r}, the service serves {theirs!r}")
+    if mine != theirs:
+        raise ConfigError(
+            f"{where}: bundle {bundle.folder} was trained on dataset {mine!r}, the service serves {theirs!r}"
+        )
     missing = sorted(set(served.item_lookup) - set(bundle.item_lookup))
-    if missing: raise ConfigError(f"{where}: bundle {bundle.folder} lacks {len(missing)} item(s) the service serves (e.g. {missing[0]!r})")
+    if missing:
+        raise ConfigError(
+            f"{where}: bundle {bundle.folder} lacks {len(missing)} item(s) the service serves (e.g. {missing[0]!r})"
+        )
+
 
 @dataclass
 class Arm:
     "A variant ready to serve."
+
     variant: Variant
     live: LiveRecommender  # the service's own, or one over the variant's bundle
     view: BundleView | None  # its overrides (None: the bundle as it is)
@@ -293,7 +401,10 @@ class Arm:
 # %% ../../nbs/serve/24_online.ipynb #b75258da
 class Experiments:
     "The running experiment, ready to serve: each user's variant, and each variant's lists."
-    def __init__(self, live: LiveRecommender, store: EventStore | None = None, load=load_bundle):  # load: folder -> Bundle (the service warms it too)
+
+    def __init__(
+        self, live: LiveRecommender, store: EventStore | None = None, load=load_bundle
+    ):  # load: folder -> Bundle (the service warms it too)
         self.live, self.store, self.load = live, store, load
         self.running: tuple = (None, {})  # (Experiment, variant name -> Arm): replaced whole
         self.error: str | None = None  # why the stored running experiment is not served
@@ -308,73 +419,102 @@ class Experiments:
 # %% ../../nbs/serve/24_online.ipynb #c3895710
 @patch
 def arms(self: Experiments, experiment: Experiment) -> dict[str, Arm]:
-    "Each variant made ready: its bundle loaded and checked, its view built; `ConfigError` naming the variant that cannot be."
+    """Each variant made ready: its bundle loaded and checked, its view built; `ConfigError` naming the variant that
+    cannot be."""
     arms = {}
     for variant in experiment.variants:
         where, live, memory = f"experiment {experiment.name!r}, variant {variant.name!r}", self.live, 0
         if variant.bundle is not None:
             before = _rss_bytes()
-            try: bundle = self.load(Path(variant.bundle))
-            except HRSError as error: raise ConfigError(f"{where}: {one_line(error)}") from None
+            try:
+                bundle = self.load(Path(variant.bundle))
+            except HRSError as error:
+                raise ConfigError(f"{where}: {one_line(error)}") from None
             check_compatible(bundle, self.live.bundle, where)
-            live, memory = LiveRecommender(bundle, self.store, self.live.weights, images=self.live.images), max(_rss_bytes() - before, 0)
+            live, memory = (
+                LiveRecommender(bundle, self.store, self.live.weights, images=self.live.images),
+                max(_rss_bytes() - before, 0),
+            )
         overrides = variant.overrides
         view = BundleView(overrides) if overrides.sources or not overrides.rerank else None
         if view is not None:
-            try: view(live.bundle)
-            except HRSError as error: raise ConfigError(f"{where}: {one_line(error)}") from None
+            try:
+                view(live.bundle)
+            except HRSError as error:
+                raise ConfigError(f"{where}: {one_line(error)}") from None
         arms[variant.name] = Arm(variant, live, view, memory)
     return arms
 
 # %% ../../nbs/serve/24_online.ipynb #3919f240
 def _named(message: str, experiment: Experiment) -> str:
-    "A message about an experiment with each variant's bundle named by its folder's name, not its place on disk (`GET /experiments` is public)."
+    """A message about an experiment with each variant's bundle named by its folder's name, not its place on disk (`GET
+    /experiments` is public)."""
     for variant in experiment.variants:
         if variant.bundle is not None:
             for place in sorted({str(Path(variant.bundle).resolve()), variant.bundle}, key=len, reverse=True):
                 message = message.replace(place, Path(variant.bundle).name)
     return message
 
+
 @patch
 def refresh(self: Experiments) -> bool:
     "Serve what the store says runs now (call off the request threads: it may load bundles); True when that changed."
     stored = running_experiment(self.store) if self.store is not None else None
     current, _ = self.running
-    if stored == current or (stored is not None and stored == self.failed): return False
+    if stored == current or (stored is not None and stored == self.failed):
+        return False
     if stored is None:
         self.running, self.error, self.failed = (None, {}), None, None
-        log.info(f"experiment {current.name!r} stopped: everyone gets the default"); return True
-    try: arms = self.arms(stored)
+        log.info(f"experiment {current.name!r} stopped: everyone gets the default")
+        return True
+    try:
+        arms = self.arms(stored)
     except ConfigError as error:
         self.running, self.error, self.failed = (None, {}), _named(str(error), stored), stored
-        log.error(f"{error}; everyone gets the default"); return True
+        log.error(f"{error}; everyone gets the default")
+        return True
     self.running, self.error, self.failed = (stored, arms), None, None
-    for arm in {id(a.live): a for a in arms.values() if a.live is not self.live}.values(): arm.live.observe(list(self.live.recent))  # events stored while it loaded
-    log.info(f"experiment {stored.name!r} ({stored.mode}) running: {', '.join(arms)}"); return True
+    for arm in {id(a.live): a for a in arms.values() if a.live is not self.live}.values():
+        arm.live.observe(list(self.live.recent))  # events stored while it loaded
+    log.info(f"experiment {stored.name!r} ({stored.mode}) running: {', '.join(arms)}")
+    return True
 
 # %% ../../nbs/serve/24_online.ipynb #d419020e
 def request_rng(request_id: str) -> np.random.Generator:
     return np.random.default_rng(stable_hash(request_id))
 
+
 @patch
-def recommend(self: Experiments,
-              requests: list[tuple[str, str]],  # (user id, request id) of each request
-              key: tuple,  # (k, experiment, variant) shared by all of them (`assign`)
-             ) -> list[Listing | NotFound]:
+def recommend(
+    self: Experiments,
+    requests: list[tuple[str, str]],  # (user id, request id) of each request
+    key: tuple,  # (k, experiment, variant) shared by all of them (`assign`)
+) -> list[Listing | NotFound]:
     "Each request's list under its variant: a `NotFound` in place of a user with no history."
     k, name, variant = key
     experiment, arms = self.running
     users = [user for user, _ in requests]
-    if experiment is None or experiment.name != name or (variant != INTERLEAVED and variant not in arms):  # stopped meanwhile: the default
-        return [r if isinstance(r, Exception) else Listing(r, history_seq=seq) for r, seq in self.live.listings(users, k)]
-    if variant == INTERLEAVED: return self._interleave(experiment, arms, requests, k)
+    if (
+        experiment is None or experiment.name != name or (variant != INTERLEAVED and variant not in arms)
+    ):  # stopped meanwhile: the default
+        return [
+            r if isinstance(r, Exception) else Listing(r, history_seq=seq) for r, seq in self.live.listings(users, k)
+        ]
+    if variant == INTERLEAVED:
+        return self._interleave(experiment, arms, requests, k)
     arm, overrides = arms[variant], arms[variant].variant.overrides
     out = []
-    for (user, request_id), (records, seq) in zip(requests, arm.live.listings(users, overrides.pool if overrides.temperature else k, arm.view)):
-        if isinstance(records, Exception): out.append(records); continue
+    for (user, request_id), (records, seq) in zip(
+        requests, arm.live.listings(users, overrides.pool if overrides.temperature else k, arm.view)
+    ):
+        if isinstance(records, Exception):
+            out.append(records)
+            continue
         propensities = None
         if overrides.temperature:
-            shown, chances = plackett_luce(np.array([r["score"] for r in records], np.float64), k, overrides.temperature, request_rng(request_id))
+            shown, chances = plackett_luce(
+                np.array([r["score"] for r in records], np.float64), k, overrides.temperature, request_rng(request_id)
+            )
             records, propensities = [records[i] for i in shown], [float(c) for c in chances]
         out.append(Listing(records, name, variant, None, propensities, seq))
     return out
@@ -386,12 +526,18 @@ def _interleave(self: Experiments, experiment: Experiment, arms: dict, requests:
     users = [user for user, _ in requests]
     first, second = (arms[v.name] for v in experiment.variants)
     out = []
-    for (user, request_id), (a, seq), (b, _) in zip(requests, first.live.listings(users, k, first.view), second.live.listings(users, k, second.view)):
-        if isinstance(a, Exception) or isinstance(b, Exception): out.append(a if isinstance(a, Exception) else b); continue
+    for (user, request_id), (a, seq), (b, _) in zip(
+        requests, first.live.listings(users, k, first.view), second.live.listings(users, k, second.view)
+    ):
+        if isinstance(a, Exception) or isinstance(b, Exception):
+            out.append(a if isinstance(a, Exception) else b)
+            continue
         merged, teams = team_draft([r["item_id"] for r in a], [r["item_id"] for r in b], k, request_rng(request_id))
         records = {r["item_id"]: r for r in b} | {r["item_id"]: r for r in a}
         names = (first.variant.name, second.variant.name)
-        out.append(Listing([records[i] for i in merged], experiment.name, INTERLEAVED, [names[t] for t in teams], None, seq))
+        out.append(
+            Listing([records[i] for i in merged], experiment.name, INTERLEAVED, [names[t] for t in teams], None, seq)
+        )
     return out
 
 # %% ../../nbs/serve/24_online.ipynb #fbd773d9
@@ -400,41 +546,62 @@ def _own_lives(self: Experiments) -> list[LiveRecommender]:
     "The live recommenders of variants with a bundle of their own."
     return list({id(arm.live): arm.live for arm in self.running[1].values() if arm.live is not self.live}.values())
 
+
 @patch
 def ingest(self: Experiments, events: list):
     "Store a batch through the service's live recommender; every variant with its own bundle folds it in too."
     ingested = self.live.ingest(events)
-    for live in self._own_lives(): live.observe(ingested.rows)
+    for live in self._own_lives():
+        live.observe(ingested.rows)
     return ingested
+
 
 @patch
 def put_item(self: Experiments, item_id: str, item) -> tuple[bool, int]:
     "Add or change an item in the service's bundle and in every variant's."
     created, seq = self.live.put_item(item_id, item)
-    for live in self._own_lives(): live.put_item(item_id, item, stored=seq)
+    for live in self._own_lives():
+        live.put_item(item_id, item, stored=seq)
     return created, seq
+
 
 @patch
 def describe(self: Experiments) -> dict:
-    "What runs, for `GET /experiments`: the experiment, each variant's bundle (by name) and memory, or why the stored one is not served."
+    """What runs, for `GET /experiments`: the experiment, each variant's bundle (by name) and memory, or why the stored
+    one is not served."""
     experiment, arms = self.running
-    return {"running": public_spec(experiment) if experiment else None, "error": self.error,
-            "variants": [{"name": name, "bundle": (arm.live.bundle.version or arm.live.bundle.folder).name, "memory_bytes": arm.memory_bytes}
-                         for name, arm in arms.items()]}
+    return {
+        "running": public_spec(experiment) if experiment else None,
+        "error": self.error,
+        "variants": [
+            {
+                "name": name,
+                "bundle": (arm.live.bundle.version or arm.live.bundle.folder).name,
+                "memory_bytes": arm.memory_bytes,
+            }
+            for name, arm in arms.items()
+        ],
+    }
+
 
 def public_spec(experiment: Experiment) -> dict:
-    "An experiment's configuration for public answers: each variant's bundle by its folder's name, never its place on disk."
+    """An experiment's configuration for public answers: each variant's bundle by its folder's name, never its place on
+    disk."""
     spec = experiment.model_dump()
     for variant in spec["variants"]:
-        if variant["bundle"] is not None: variant["bundle"] = Path(variant["bundle"]).name
+        if variant["bundle"] is not None:
+            variant["bundle"] = Path(variant["bundle"]).name
     return spec
+
 
 @patch
 def follow(self: Experiments) -> tuple[int, int]:
-    "What other replicas stored since the last call, served here too, by every variant (call from the writer's thread): (events, item versions)."
+    """What other replicas stored since the last call, served here too, by every variant (call from the writer's
+    thread): (events, item versions)."""
     rows = self.live.follow()
-    for live in self._own_lives(): live.observe(rows)
+    for live in self._own_lives():
+        live.observe(rows)
     items = self.live.follow_items()
-    for live in self._own_lives(): live.follow_items()
+    for live in self._own_lives():
+        live.follow_items()
     return len(rows), items
-

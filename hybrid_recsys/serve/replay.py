@@ -30,27 +30,47 @@ __all__ = ['log', 'raw_interactions', 'temporal_split', 'temporal_bundle', 'next
 def raw_interactions(dataset: Dataset, rows=None) -> pd.DataFrame:
     "Interactions with raw ids: user_id, item_id, rating, timestamp (all rows, or the given positions)."
     inter = dataset.interactions if rows is None else dataset.interactions.iloc[rows]
-    return pd.DataFrame({"user_id": dataset.user_ids[inter["user"]].astype(str), "item_id": dataset.item_ids[inter["item"]].astype(str),
-                         "rating": inter["rating"].to_numpy(np.float32), "timestamp": inter["timestamp"].to_numpy(np.float64)})
+    return pd.DataFrame(
+        {
+            "user_id": dataset.user_ids[inter["user"]].astype(str),
+            "item_id": dataset.item_ids[inter["item"]].astype(str),
+            "rating": inter["rating"].to_numpy(np.float32),
+            "timestamp": inter["timestamp"].to_numpy(np.float64),
+        }
+    )
+
 
 def temporal_split(dataset: Dataset, share: float = 0.5) -> tuple[pd.DataFrame, pd.DataFrame]:
     "(earlier, later) raw interactions: those at or before the `share` quantile of time, and the rest in time order."
-    if not 0 < share < 1: raise HRSError(f"share must be in (0, 1), got {share}")
+    if not 0 < share < 1:
+        raise HRSError(f"share must be in (0, 1), got {share}")
     times = dataset.interactions["timestamp"].to_numpy(np.float64)
-    if np.isnan(times).any(): raise HRSError(f"{dataset.name}: replay needs a timestamp on every interaction")
+    if np.isnan(times).any():
+        raise HRSError(f"{dataset.name}: replay needs a timestamp on every interaction")
     order = np.argsort(times, kind="stable")
     cut = int(len(order) * share)
     return raw_interactions(dataset, order[:cut]), raw_interactions(dataset, order[cut:])
 
-def temporal_bundle(dataset: Dataset, folder: Path, earlier: pd.DataFrame, protocol: str = "ms75", params: dict | None = None) -> Path:
+
+def temporal_bundle(
+    dataset: Dataset, folder: Path, earlier: pd.DataFrame, protocol: str = "ms75", params: dict | None = None
+) -> Path:
     "Fit the hybrid on the earlier interactions and publish it at `folder`."
     users = dataset.users.astype({"user_id": str})
     users = users[users["user_id"].isin(set(earlier["user_id"]))].reset_index(drop=True)
     data = make_dataset(dataset.name, earlier, dataset.items, users, dataset.source_hash)
     model = HybridRecommender(data, protocol, **(params or {})).fit(data.to_csr())
-    manifest = {**manifest_header(folder), "dataset": dataset.name, "data_hash": dataset.source_hash, "protocol": protocol, "seed": 42,
-                "trained_on": f"the {len(earlier):,} interactions up to {pd.Timestamp(earlier['timestamp'].max(), unit='s'):%Y-%m-%d %H:%M} (replay)",
-                "config": {"model": "hybrid", "params": model.params}, "n_users": data.n_users, "n_items": data.n_items}
+    manifest = {
+        **manifest_header(folder),
+        "dataset": dataset.name,
+        "data_hash": dataset.source_hash,
+        "protocol": protocol,
+        "seed": 42,
+        "trained_on": f"the {len(earlier):,} interactions up to {pd.Timestamp(earlier['timestamp'].max(), unit='s'):%Y-%m-%d %H:%M} (replay)",
+        "config": {"model": "hybrid", "params": model.params},
+        "n_users": data.n_users,
+        "n_items": data.n_items,
+    }
     return publish_bundle(folder, model, data.items, data.users, manifest)
 
 # %% ../../nbs/serve/23_replay.ipynb #ba699eef
@@ -64,26 +84,40 @@ def next_item_scores(lists: list[list[str]], items: list[str], k: int = 10) -> t
 
 # %% ../../nbs/serve/23_replay.ipynb #53a601d4
 def frozen_lists(folder: Path, stream: pd.DataFrame, k: int = 10) -> list[list[str]]:
-    "What the bundle, frozen, serves before each streamed interaction: its list for a user it knows (never changing), the most popular items otherwise."
+    """What the bundle, frozen, serves before each streamed interaction: its list for a user it knows (never changing),
+    the most popular items otherwise."""
     bundle = load_bundle(folder)
     users = stream["user_id"].unique()
     known = [u for u in users if u in bundle.user_lookup]
-    lists = {u: [r["item_id"] for r in records] for u, records in zip(known, bundle.recommend_users([bundle.user_index(u) for u in known], k))}
+    lists = {
+        u: [r["item_id"] for r in records]
+        for u, records in zip(known, bundle.recommend_users([bundle.user_index(u) for u in known], k))
+    }
     popular = [r["item_id"] for r in bundle.recommend_new(k=k)]
     return [lists.get(u, popular) for u in stream["user_id"]]
 
 # %% ../../nbs/serve/23_replay.ipynb #726d48db
 async def _stream(base: str, key: str, stream: pd.DataFrame, offset: int, out: list, clients: int, k: int, progress):
-    "Replay `stream` (rows in time order) against a server: per user in order, the list, then the interaction as a rating event."
+    """Replay `stream` (rows in time order) against a server: per user in order, the list, then the interaction as a
+    rating event."""
     import aiohttp
+
     by_user = {u: rows for u, rows in stream.groupby("user_id", sort=False).groups.items()}
     queue = iter(by_user.items())
-    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {key}"}, connector=aiohttp.TCPConnector(limit=clients)) as session:
+    async with aiohttp.ClientSession(
+        headers={"Authorization": f"Bearer {key}"}, connector=aiohttp.TCPConnector(limit=clients)
+    ) as session:
+
         async def recommendations(user: str) -> list[str]:
             async with session.get(f"{base}/users/{user}/recommendations", params={"k": str(k)}) as answer:
                 if answer.status == 404:  # nothing known about this user yet
-                    async with session.post(f"{base}/recommendations", json={"k": k}) as popular: return [i["item_id"] for i in (await popular.json())["items"]]
-                if answer.status != 200: raise HRSError(f"replay: GET /users/{user}/recommendations answered {answer.status}: {(await answer.text())[:200]}")
+                    async with session.post(f"{base}/recommendations", json={"k": k}) as popular:
+                        return [i["item_id"] for i in (await popular.json())["items"]]
+                if answer.status != 200:
+                    raise HRSError(
+                        f"replay: GET /users/{user}/recommendations answered {answer.status}: "
+                        f"{(await answer.text())[:200]}"
+                    )
                 return [i["item_id"] for i in (await answer.json())["items"]]
 
         async def client():
@@ -91,48 +125,92 @@ async def _stream(base: str, key: str, stream: pd.DataFrame, offset: int, out: l
                 for position in positions:
                     row = stream.loc[position]
                     out[position] = await recommendations(user)
-                    event = {"event_id": f"replay-{offset + position}", "user_id": user, "item_id": row["item_id"], "type": "rating",
-                             "value": float(row["rating"]), "timestamp": float(row["timestamp"])}
+                    event = {
+                        "event_id": f"replay-{offset + position}",
+                        "user_id": user,
+                        "item_id": row["item_id"],
+                        "type": "rating",
+                        "value": float(row["rating"]),
+                        "timestamp": float(row["timestamp"]),
+                    }
                     async with session.post(f"{base}/events", json={"events": [event]}) as answer:
-                        if answer.status != 200: raise HRSError(f"replay: POST /events answered {answer.status}: {(await answer.text())[:200]}")
+                        if answer.status != 200:
+                            raise HRSError(
+                                f"replay: POST /events answered {answer.status}: {(await answer.text())[:200]}"
+                            )
                     progress.update(1)
+
         await asyncio.gather(*(client() for _ in range(clients)))
 
 # %% ../../nbs/serve/23_replay.ipynb #fd1c3819
 def _free_port() -> int:
     import socket
+
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0)); return s.getsockname()[1]
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
 
 def _start_server(env: dict) -> tuple[subprocess.Popen, str]:
     "`hybrid-recsys serve` on a free port, once /health answers."
     import urllib.request
-    port = _free_port(); base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([str(Path(sys.executable).parent / "hybrid-recsys"), "serve", "--log-level", "warning", "--port", str(port)], env=env)
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "hybrid-recsys"), "serve", "--log-level", "warning", "--port", str(port)],
+        env=env,
+    )
     deadline = time.time() + 180
     while time.time() < deadline:
-        if server.poll() is not None: raise HRSError(f"replay: the server exited with status {server.returncode}")
+        if server.poll() is not None:
+            raise HRSError(f"replay: the server exited with status {server.returncode}")
         try:
-            with urllib.request.urlopen(f"{base}/health", timeout=2): return server, base
-        except OSError: time.sleep(0.3)
-    server.kill(); raise HRSError("replay: the server did not answer /health within 180 s")
+            with urllib.request.urlopen(f"{base}/health", timeout=2):
+                return server, base
+        except OSError:
+            time.sleep(0.3)
+    server.kill()
+    raise HRSError("replay: the server did not answer /health within 180 s")
+
 
 def _health_version(base: str) -> str:
     import json, urllib.request
-    with urllib.request.urlopen(f"{base}/health", timeout=10) as answer: return json.loads(answer.read())["version"]
+
+    with urllib.request.urlopen(f"{base}/health", timeout=10) as answer:
+        return json.loads(answer.read())["version"]
 
 # %% ../../nbs/serve/23_replay.ipynb #e90ca804
-def fresh_lists(folder: Path, stream: pd.DataFrame, work: Path, retrain_at: float | None = None, clients: int = 8, k: int = 10) -> tuple[list, dict]:
-    "Stream through a running server: the list served before each interaction, with fresh histories (and, with `retrain_at`, a retrain once that share of the stream is in)."
+def fresh_lists(
+    folder: Path, stream: pd.DataFrame, work: Path, retrain_at: float | None = None, clients: int = 8, k: int = 10
+) -> tuple[list, dict]:
+    """Stream through a running server: the list served before each interaction, with fresh histories (and, with
+    `retrain_at`, a retrain once that share of the stream is in)."""
     from hybrid_recsys.serve.retrain import retrain
     from hybrid_recsys.serve.events import EventStore
+
     key, database = "replay-key", f"sqlite:///{work / f'events-{retrain_at}.sqlite'}"
-    env = {**os.environ, "HRS_MODEL_DIR": str(folder), "HRS_DATABASE_URL": database, "HRS_API_KEYS": key, "HRS_WATCH_S": "0.5"}
+    env = {
+        **os.environ,
+        "HRS_MODEL_DIR": str(folder),
+        "HRS_DATABASE_URL": database,
+        "HRS_API_KEYS": key,
+        "HRS_WATCH_S": "0.5",
+    }
     server, base = _start_server(env)
     out, info = [None] * len(stream), {}
-    parts = [stream] if retrain_at is None else [stream.iloc[:int(len(stream) * retrain_at)], stream.iloc[int(len(stream) * retrain_at):]]
+    parts = (
+        [stream]
+        if retrain_at is None
+        else [stream.iloc[: int(len(stream) * retrain_at)], stream.iloc[int(len(stream) * retrain_at) :]]
+    )
     try:
-        with tqdm(total=len(stream), desc="replay" + (" (retrain halfway)" if retrain_at else ""), disable=progress_disabled(), leave=False) as progress:
+        with tqdm(
+            total=len(stream),
+            desc="replay" + (" (retrain halfway)" if retrain_at else ""),
+            disable=progress_disabled(),
+            leave=False,
+        ) as progress:
             for n, part in enumerate(parts):
                 if n == 1:
                     before, start = _health_version(base), time.perf_counter()
@@ -140,13 +218,26 @@ def fresh_lists(folder: Path, stream: pd.DataFrame, work: Path, retrain_at: floa
                     info["retrain_s"], info["retrain"] = time.perf_counter() - start, result.reason
                     deadline = time.time() + 120
                     while _health_version(base) == before:
-                        if time.time() > deadline: raise HRSError("replay: the server did not swap to the retrained bundle within 120 s")
+                        if time.time() > deadline:
+                            raise HRSError("replay: the server did not swap to the retrained bundle within 120 s")
                         time.sleep(0.2)
                 local = [None] * len(part)
-                asyncio.run(_stream(base, key, part.reset_index(drop=True), int(part.index[0]) if len(part) else 0, local, clients, k, progress))
-                out[part.index[0]:part.index[0] + len(part)] = local
+                asyncio.run(
+                    _stream(
+                        base,
+                        key,
+                        part.reset_index(drop=True),
+                        int(part.index[0]) if len(part) else 0,
+                        local,
+                        clients,
+                        k,
+                        progress,
+                    )
+                )
+                out[part.index[0] : part.index[0] + len(part)] = local
     finally:
-        server.terminate(); server.wait(timeout=60)
+        server.terminate()
+        server.wait(timeout=60)
     return out, info
 
 # %% ../../nbs/serve/23_replay.ipynb #ac8c2e02
@@ -156,18 +247,23 @@ class ReplayResult:
     table: pd.DataFrame  # per mode: interactions, users, HR@10, NDCG@10, and the paired difference against frozen
     info: dict
 
+
 def _per_user(stream: pd.DataFrame, column: str) -> np.ndarray:
     return stream.groupby("user_id", sort=True)[column].mean().to_numpy()
 
-def replay(dataset: Dataset,
-           share: float = 0.5,  # the earlier share of interactions (by time) that trains the bundle
-           max_events: int | None = None,  # stream only the first this many later interactions (None: all)
-           retrain: bool = True,  # also replay with a retrain halfway through the stream
-           clients: int = 8, k: int = 10,
-           work: Path | None = None,  # scratch folder (default: a temporary one, removed after)
-           params: dict | None = None,  # hybrid parameters (default: the tuned ones)
-          ) -> ReplayResult:
-    "Prequential HR@k and NDCG@k of the next interaction: the bundle frozen, with fresh histories, and with fresh histories and a retrain halfway."
+
+def replay(
+    dataset: Dataset,
+    share: float = 0.5,  # the earlier share of interactions (by time) that trains the bundle
+    max_events: int | None = None,  # stream only the first this many later interactions (None: all)
+    retrain: bool = True,  # also replay with a retrain halfway through the stream
+    clients: int = 8,
+    k: int = 10,
+    work: Path | None = None,  # scratch folder (default: a temporary one, removed after)
+    params: dict | None = None,  # hybrid parameters (default: the tuned ones)
+) -> ReplayResult:
+    """Prequential HR@k and NDCG@k of the next interaction: the bundle frozen, with fresh histories, and with fresh
+    histories and a retrain halfway."""
     scratch = work is None
     work = Path(tempfile.mkdtemp(prefix="hrs-replay-")) if scratch else Path(work)
     try:
@@ -175,15 +271,21 @@ def replay(dataset: Dataset,
         stream = later.iloc[:max_events].reset_index(drop=True) if max_events else later.reset_index(drop=True)
         start = time.perf_counter()
         frozen_folder = temporal_bundle(dataset, work / "frozen", earlier, params=params)
-        info = {"bundle_s": time.perf_counter() - start, "train_interactions": len(earlier),
-                "cut": f"{pd.Timestamp(earlier['timestamp'].max(), unit='s'):%Y-%m-%d}"}
+        info = {
+            "bundle_s": time.perf_counter() - start,
+            "train_interactions": len(earlier),
+            "cut": f"{pd.Timestamp(earlier['timestamp'].max(), unit='s'):%Y-%m-%d}",
+        }
         modes = {"frozen": frozen_lists(frozen_folder, stream, k)}
         modes["fresh histories"], _ = fresh_lists(frozen_folder, stream, work, None, clients, k)
         if retrain:
             shutil.copytree(frozen_folder.resolve(), work / "retrained-base")
             from hybrid_recsys.core import publish_dir
+
             folder = work / "retrained"
-            publish_dir(folder, lambda tmp: shutil.copytree(work / "retrained-base", tmp, dirs_exist_ok=True))  # its own path: the retrain publishes there
+            publish_dir(
+                folder, lambda tmp: shutil.copytree(work / "retrained-base", tmp, dirs_exist_ok=True)
+            )  # its own path: the retrain publishes there
             modes["fresh + retrain halfway"], retrain_info = fresh_lists(folder, stream, work, 0.5, clients, k)
             info.update(retrain_info)
         rows = {}
@@ -194,8 +296,13 @@ def replay(dataset: Dataset,
             for metric in ("hr", "ndcg"):
                 row[f"{metric}@{k}"] = str(bootstrap_mean(_per_user(stream, f"{mode}:{metric}")))
                 if mode != "frozen":
-                    row[f"{metric}@{k} vs frozen"] = str(paired_comparison(_per_user(stream, f"frozen:{metric}"), _per_user(stream, f"{mode}:{metric}")).difference)
+                    row[f"{metric}@{k} vs frozen"] = str(
+                        paired_comparison(
+                            _per_user(stream, f"frozen:{metric}"), _per_user(stream, f"{mode}:{metric}")
+                        ).difference
+                    )
             rows[mode] = row
         return ReplayResult(stream, pd.DataFrame(rows).T.fillna(""), info)
     finally:
-        if scratch: shutil.rmtree(work, ignore_errors=True)
+        if scratch:
+            shutil.rmtree(work, ignore_errors=True)

@@ -18,7 +18,13 @@ from ..data import MOVIELENS, Dataset, load_dataset
 from .events import EventStore, ImageFolder, event_weights
 from ..hybrid import HybridRecommender
 from .live import UserEvents, item_frame
-from ..metrics import PairedComparison, bootstrap_mean, paired_comparison, ranking_metrics, users_with_heldout
+from hybrid_recsys.metrics import (
+    PairedComparison,
+    bootstrap_mean,
+    paired_comparison,
+    ranking_metrics,
+    users_with_heldout,
+)
 from ..pipeline import Bundle, load_bundle, manifest_header, publish_bundle
 
 log = get_logger("hybrid_recsys.serve.retrain")
@@ -30,33 +36,61 @@ __all__ = ['log', 'source_dataset', 'bundle_interactions', 'event_interactions',
 
 # %% ../../nbs/serve/22_retrain.ipynb #e6bb80db
 def source_dataset(manifest: dict) -> Dataset | None:
-    "The dataset a bundle was made from, when it can be read here unchanged (for timestamps and user features); None otherwise."
+    """The dataset a bundle was made from, when it can be read here unchanged (for timestamps and user features); None
+    otherwise."""
     name = manifest.get("dataset")
-    if name not in MOVIELENS: return None
-    try: dataset = load_dataset(name)
+    if name not in MOVIELENS:
+        return None
+    try:
+        dataset = load_dataset(name)
     except HRSError as error:
-        log.warning(f"cannot read {name} ({one_line(error)}): retraining without its timestamps and user features"); return None
+        log.warning(f"cannot read {name} ({one_line(error)}): retraining without its timestamps and user features")
+        return None
     if manifest.get("data_hash") and dataset.source_hash != manifest["data_hash"]:
-        log.warning(f"{name} on this machine differs from the bundle's (data_hash): retraining without its timestamps and user features"); return None
+        log.warning(
+            f"{name} on this machine differs from the bundle's (data_hash): retraining without its timestamps and user "
+            "features"
+        )
+        return None
     return dataset
 
+
 def bundle_interactions(bundle: Bundle, source: Dataset | None = None) -> pd.DataFrame:
-    "What the bundle's model was fitted on, as raw-id rows: user_id, item_id, rating, timestamp (from `source` where it holds the pair, else NaN)."
+    """What the bundle's model was fitted on, as raw-id rows: user_id, item_id, rating, timestamp (from `source` where
+    it holds the pair, else NaN)."""
     coo = bundle.model.train_csr.tocoo()
-    frame = pd.DataFrame({"user_id": bundle.user_lookup[coo.row], "item_id": bundle.item_lookup[coo.col], "rating": coo.data.astype(np.float32)})
-    if source is None: return frame.assign(timestamp=np.nan)
+    frame = pd.DataFrame(
+        {
+            "user_id": bundle.user_lookup[coo.row],
+            "item_id": bundle.item_lookup[coo.col],
+            "rating": coo.data.astype(np.float32),
+        }
+    )
+    if source is None:
+        return frame.assign(timestamp=np.nan)
     inter = source.interactions
-    times = pd.DataFrame({"user_id": source.user_ids[inter["user"]].astype(str), "item_id": source.item_ids[inter["item"]].astype(str),
-                          "timestamp": inter["timestamp"].to_numpy(np.float64)})
+    times = pd.DataFrame(
+        {
+            "user_id": source.user_ids[inter["user"]].astype(str),
+            "item_id": source.item_ids[inter["item"]].astype(str),
+            "timestamp": inter["timestamp"].to_numpy(np.float64),
+        }
+    )
     return frame.merge(times, on=["user_id", "item_id"], how="left")
 
 # %% ../../nbs/serve/22_retrain.ipynb #9a29fade
-def event_interactions(events: pd.DataFrame,  # stored events (`EventStore.events_since`), in sequence order
-                       weights: dict[str, float],  # event type -> confidence
-                      ) -> tuple[pd.DataFrame, set[tuple[str, str]]]:
-    "Events folded per user as the service folds them: (user_id, item_id, rating, timestamp) rows, and the disliked (user, item) pairs."
+def event_interactions(
+    events: pd.DataFrame,  # stored events (`EventStore.events_since`), in sequence order
+    weights: dict[str, float],  # event type -> confidence
+) -> tuple[pd.DataFrame, set[tuple[str, str]]]:
+    """Events folded per user as the service folds them: (user_id, item_id, rating, timestamp) rows, and the disliked
+    (user, item) pairs."""
     rows, disliked = [], set()
-    latest = events.assign(timestamp=pd.to_numeric(events["timestamp"], errors="coerce")).groupby(["user_id", "item_id"])["timestamp"].max()
+    latest = (
+        events.assign(timestamp=pd.to_numeric(events["timestamp"], errors="coerce"))
+        .groupby(["user_id", "item_id"])["timestamp"]
+        .max()
+    )
     for user_id, user_rows in events.groupby("user_id", sort=False):
         state = UserEvents()
         state.fold(user_rows, str, weights)
@@ -64,37 +98,54 @@ def event_interactions(events: pd.DataFrame,  # stored events (`EventStore.event
         disliked |= {(user_id, item) for item in state.disliked}
     return pd.DataFrame(rows, columns=["user_id", "item_id", "rating", "timestamp"]), disliked
 
+
 def merge_interactions(base: pd.DataFrame, events: pd.DataFrame, disliked: set) -> pd.DataFrame:
     "Bundle rows and folded events together: the larger confidence and the later time per pair; disliked pairs removed."
     frame = pd.concat([base, events], ignore_index=True).astype({"user_id": str, "item_id": str})
-    frame = frame.groupby(["user_id", "item_id"], as_index=False, sort=False).agg(rating=("rating", "max"), timestamp=("timestamp", "max"))
+    frame = frame.groupby(["user_id", "item_id"], as_index=False, sort=False).agg(
+        rating=("rating", "max"), timestamp=("timestamp", "max")
+    )
     if disliked:
         keys = pd.MultiIndex.from_frame(frame[["user_id", "item_id"]])
         frame = frame[~keys.isin(list(disliked))]
     return frame.reset_index(drop=True)
 
 # %% ../../nbs/serve/22_retrain.ipynb #fa5bb853
-def make_dataset(name: str,
-                 interactions: pd.DataFrame,  # user_id, item_id, rating, timestamp (raw ids)
-                 items: pd.DataFrame,  # the catalog, row i = item i (a bundle's item table)
-                 users: pd.DataFrame,  # user_id (+ features), row u = user u; every user of `interactions` must be in it
-                 source_hash: str = "",
-                ) -> Dataset:
-    "A `Dataset` numbered as given (the service's numbering: the bundle's users and items first, newcomers after), not re-sorted."
+def make_dataset(
+    name: str,
+    interactions: pd.DataFrame,  # user_id, item_id, rating, timestamp (raw ids)
+    items: pd.DataFrame,  # the catalog, row i = item i (a bundle's item table)
+    users: pd.DataFrame,  # user_id (+ features), row u = user u; every user of `interactions` must be in it
+    source_hash: str = "",
+) -> Dataset:
+    """A `Dataset` numbered as given (the service's numbering: the bundle's users and items first, newcomers after), not
+    re-sorted."""
     user_lookup, item_lookup = pd.Index(users["user_id"].astype(str)), pd.Index(items["item_id"].astype(str))
-    frame = pd.DataFrame({"user": user_lookup.get_indexer(interactions["user_id"].astype(str)).astype(np.int32),
-                          "item": item_lookup.get_indexer(interactions["item_id"].astype(str)).astype(np.int32),
-                          "rating": interactions["rating"].to_numpy(np.float32), "timestamp": interactions["timestamp"].to_numpy(np.float64)})
-    if (frame["user"] < 0).any() or (frame["item"] < 0).any(): raise ValueError("interactions name users or items outside the tables given")
+    frame = pd.DataFrame(
+        {
+            "user": user_lookup.get_indexer(interactions["user_id"].astype(str)).astype(np.int32),
+            "item": item_lookup.get_indexer(interactions["item_id"].astype(str)).astype(np.int32),
+            "rating": interactions["rating"].to_numpy(np.float32),
+            "timestamp": interactions["timestamp"].to_numpy(np.float64),
+        }
+    )
+    if (frame["user"] < 0).any() or (frame["item"] < 0).any():
+        raise ValueError("interactions name users or items outside the tables given")
     table = items.assign(item_id=items["item_id"].astype(str)).reset_index(drop=True)
     table["year"] = pd.to_numeric(table["year"], errors="coerce").astype("Int64")
-    return Dataset(name, frame.sort_values(["user", "item"], kind="stable").reset_index(drop=True), table,
-                   users.assign(user_id=users["user_id"].astype(str)).reset_index(drop=True), source_hash)
+    return Dataset(
+        name,
+        frame.sort_values(["user", "item"], kind="stable").reset_index(drop=True),
+        table,
+        users.assign(user_id=users["user_id"].astype(str)).reset_index(drop=True),
+        source_hash,
+    )
 
 # %% ../../nbs/serve/22_retrain.ipynb #d5e981e2
 @dataclass
 class RetrainData:
     "Everything a retrain learns from and is judged on."
+
     bundle: Bundle  # the serving bundle, with every stored item applied (the catalog the new model will have)
     train: Dataset  # bundle data + the older events (what the candidate learns from)
     full: Dataset  # bundle data + every event (what the published model learns from)
@@ -104,46 +155,68 @@ class RetrainData:
     events_through: int
     items_through: int
 
-def retrain_data(bundle: Bundle, store: EventStore,
-                 holdout: float = 0.2,  # share of the newest events held out for the comparison
-                 weights: dict[str, float] | None = None,  # event type -> confidence (default `event_weights()`)
-                 source: Dataset | None = None,  # the dataset the bundle was made from, for timestamps and user features
-                ) -> RetrainData:
+
+def retrain_data(
+    bundle: Bundle,
+    store: EventStore,
+    holdout: float = 0.2,  # share of the newest events held out for the comparison
+    weights: dict[str, float] | None = None,  # event type -> confidence (default `event_weights()`)
+    source: Dataset | None = None,  # the dataset the bundle was made from, for timestamps and user features
+) -> RetrainData:
     "The training data of a retrain: the bundle's data plus every event stored after it, the newest held out."
-    if not 0 <= holdout < 1: raise HRSError(f"holdout must be in [0, 1), got {holdout}")
+    if not 0 <= holdout < 1:
+        raise HRSError(f"holdout must be in [0, 1), got {holdout}")
     weights = event_weights() if weights is None else weights
     manifest = bundle.manifest
     events_through = store.last_seq()  # a snapshot: events committed while this runs wait for the next retrain
     events = store.events_since(int(manifest.get("events_through", 0)))
     events = events[events["seq"] <= events_through].reset_index(drop=True)
     versions = store.items_since(0)
-    if not versions.empty: bundle = bundle.with_items(item_frame(versions, ImageFolder(protected=store.files())))
+    if not versions.empty:
+        bundle = bundle.with_items(item_frame(versions, ImageFolder(protected=store.files())))
     items_through = int(versions["seq"].max()) if not versions.empty else int(manifest.get("items_through", 0))
     unknown = ~events["item_id"].astype(str).isin(bundle.item_lookup)
-    if unknown.any(): raise HRSError(f"event {events['event_id'][unknown].iloc[0]!r} names item {events['item_id'][unknown].iloc[0]!r}, which no bundle or stored item holds")
+    if unknown.any():
+        raise HRSError(
+            f"event {events['event_id'][unknown].iloc[0]!r} names item {events['item_id'][unknown].iloc[0]!r}, which "
+            "no bundle or stored item holds"
+        )
     n_heldout = int(round(len(events) * holdout))
-    older, newer = events.iloc[:len(events) - n_heldout], events.iloc[len(events) - n_heldout:]
+    older, newer = events.iloc[: len(events) - n_heldout], events.iloc[len(events) - n_heldout :]
     base = bundle_interactions(bundle, source)
     new_users = pd.Index(events["user_id"].astype(str).unique()).difference(bundle.user_lookup, sort=False)
     users = pd.concat([bundle.users[["user_id"]].astype(str), pd.DataFrame({"user_id": new_users})], ignore_index=True)
-    if source is not None: users = users.merge(source.users.astype({"user_id": str}), on="user_id", how="left")  # the user features, where known
+    if source is not None:
+        users = users.merge(
+            source.users.astype({"user_id": str}), on="user_id", how="left"
+        )  # the user features, where known
     name, data_hash = manifest.get("dataset", "data"), manifest.get("data_hash", "")
-    train = make_dataset(name, merge_interactions(base, *event_interactions(older, weights)), bundle.items, users, data_hash)
-    full = make_dataset(name, merge_interactions(base, *event_interactions(events, weights)), bundle.items, users, data_hash)
+    train = make_dataset(
+        name, merge_interactions(base, *event_interactions(older, weights)), bundle.items, users, data_hash
+    )
+    full = make_dataset(
+        name, merge_interactions(base, *event_interactions(events, weights)), bundle.items, users, data_hash
+    )
     labels, _ = event_interactions(newer, weights)
     labels = labels[labels["rating"] > 0]
-    user, item = train.users["user_id"].pipe(pd.Index).get_indexer(labels["user_id"]), bundle.item_lookup.get_indexer(labels["item_id"])
+    user, item = (
+        train.users["user_id"].pipe(pd.Index).get_indexer(labels["user_id"]),
+        bundle.item_lookup.get_indexer(labels["item_id"]),
+    )
     heldout = sp.csr_matrix((np.ones(len(labels), np.float32), (user, item)), shape=(train.n_users, train.n_items))
     seen = train.to_csr(values="binary")
-    heldout = (heldout - heldout.multiply(seen)).tocsr(); heldout.eliminate_zeros()  # what a user had before is not a new find
+    heldout = (heldout - heldout.multiply(seen)).tocsr()
+    heldout.eliminate_zeros()  # what a user had before is not a new find
     return RetrainData(bundle, train, full, heldout, len(events), n_heldout, int(events_through), items_through)
 
 # %% ../../nbs/serve/22_retrain.ipynb #e13c4f45
 def bundle_config(bundle: Bundle) -> dict:
-    "The serving model's configuration, each source pinned to the parameters it was fitted with (a retrain changes the data, nothing else)."
+    """The serving model's configuration, each source pinned to the parameters it was fitted with (a retrain changes the
+    data, nothing else)."""
     params = dict(bundle.model.params)
     params["source_params"] = {name: dict(model.params) for name, model in bundle.model.generator.sources.items()}
     return params
+
 
 def fit_like(bundle: Bundle, dataset: Dataset) -> HybridRecommender:
     "A hybrid with the bundle's configuration, fitted on `dataset`."
@@ -153,6 +226,7 @@ def fit_like(bundle: Bundle, dataset: Dataset) -> HybridRecommender:
 @dataclass
 class Comparison:
     "The serving bundle and a candidate on the same users' held-out events."
+
     users: int
     serving: dict  # metric -> per-user values
     candidate: dict
@@ -166,16 +240,23 @@ class Comparison:
             rows[name] = {metric: str(bootstrap_mean(v)) for metric, v in values.items()}
         return pd.DataFrame(rows).T
 
+
 def compare(data: RetrainData, candidate: HybridRecommender, k: int = 10) -> Comparison:
-    "Rank the held-out users with the serving bundle (their histories folded in) and with the candidate (fitted on them): HR@k and NDCG@k of each."
+    """Rank the held-out users with the serving bundle (their histories folded in) and with the candidate (fitted on
+    them): HR@k and NDCG@k of each."""
     users = users_with_heldout(data.heldout)
     seen = data.train.to_csr()
-    bundle_user = np.where(users < data.bundle.model.n_users, users, -1)  # newcomers to the bundle have no demographics there
+    bundle_user = np.where(
+        users < data.bundle.model.n_users, users, -1
+    )  # newcomers to the bundle have no demographics there
     serving = data.bundle.model.rank_histories(seen[users], k, bundle_user).items
     fresh = candidate.rank_users(users, seen, k).items
     keys = (f"hr@{k}", f"ndcg@{k}")
     pick = lambda m: {key: m[key] for key in keys}
-    s, c = pick(ranking_metrics(serving, data.heldout, users, (k,))), pick(ranking_metrics(fresh, data.heldout, users, (k,)))
+    s, c = (
+        pick(ranking_metrics(serving, data.heldout, users, (k,))),
+        pick(ranking_metrics(fresh, data.heldout, users, (k,))),
+    )
     return Comparison(len(users), s, c, paired_comparison(s[f"ndcg@{k}"], c[f"ndcg@{k}"]), k)
 
 # %% ../../nbs/serve/22_retrain.ipynb #5547a620
@@ -188,39 +269,53 @@ class RetrainResult:
     version: Path | None = None  # the published version's folder
     seconds: dict = field(default_factory=dict)
 
+
 class Busy(HRSError):
     "Another retrain holds the lock for this bundle path."
 
+
 def _lock(folder: Path):
-    "An exclusive, non-blocking lock on a file beside the bundle path (released when the process ends, however it ends)."
+    """An exclusive, non-blocking lock on a file beside the bundle path (released when the process ends, however it
+    ends)."""
     path = folder.parent / f".{folder.name}.retrain.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = open(path, "w")
-    try: fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        handle.close(); raise Busy(f"another retrain of {folder} is running (lock {path}); this one did nothing") from None
+        handle.close()
+        raise Busy(f"another retrain of {folder} is running (lock {path}); this one did nothing") from None
     return handle
 
 # %% ../../nbs/serve/22_retrain.ipynb #d1ede18a
-def retrain(folder: Path | str,  # the served bundle path, e.g. models/latest
-            store: EventStore | None = None,  # default: $HRS_DATABASE_URL, else data/events.sqlite
-            holdout: float = 0.2,  # share of the newest events held out for the comparison
-            min_users: int = 20,  # fewer users with held-out events than this: no judgement possible, refused unless forced
-            force: bool = False,  # publish even if the candidate is worse, or cannot be judged
-            dry_run: bool = False,  # compare, but publish nothing
-            source: Dataset | None = None,  # the bundle's dataset (default: MovieLens by name, when unchanged)
-           ) -> RetrainResult:
-    "Retrain the bundle at `folder` on its data plus the stored events; publish the result at `folder` if it is not worse than the serving one."
+def retrain(
+    folder: Path | str,  # the served bundle path, e.g. models/latest
+    store: EventStore | None = None,  # default: $HRS_DATABASE_URL, else data/events.sqlite
+    holdout: float = 0.2,  # share of the newest events held out for the comparison
+    min_users: int = 20,  # fewer users with held-out events than this: no judgement possible, refused unless forced
+    force: bool = False,  # publish even if the candidate is worse, or cannot be judged
+    dry_run: bool = False,  # compare, but publish nothing
+    source: Dataset | None = None,  # the bundle's dataset (default: MovieLens by name, when unchanged)
+) -> RetrainResult:
+    """Retrain the bundle at `folder` on its data plus the stored events; publish the result at `folder` if it is not
+    worse than the serving one."""
     folder = Path(folder)
     lock = _lock(folder)
     try:
         seconds, start = {}, time.perf_counter()
         bundle = load_bundle(folder)
         store = store or EventStore()
-        data = retrain_data(bundle, store, holdout, source=source if source is not None else source_dataset(bundle.manifest))
+        data = retrain_data(
+            bundle, store, holdout, source=source if source is not None else source_dataset(bundle.manifest)
+        )
         seconds["data"] = time.perf_counter() - start
         if data.n_events == 0 and data.items_through <= int(bundle.manifest.get("items_through", 0)):
-            return RetrainResult(False, f"nothing new since {bundle.version.name} (events through {bundle.manifest.get('events_through', 0)}): nothing to do", data)
+            return RetrainResult(
+                False,
+                f"nothing new since {bundle.version.name} (events through {bundle.manifest.get('events_through', 0)}): "
+                "nothing to do",
+                data,
+            )
         comparison, verdict = None, "no comparison asked for"
         if users_with_heldout(data.heldout).size >= max(min_users, 1):
             start = time.perf_counter()
@@ -228,22 +323,52 @@ def retrain(folder: Path | str,  # the served bundle path, e.g. models/latest
             seconds["compare"] = time.perf_counter() - start
             s, c = (float(np.mean(v[f"ndcg@{comparison.k}"])) for v in (comparison.serving, comparison.candidate))
             verdict = f"NDCG@{comparison.k} on {comparison.users} users' newest events: candidate {c:.4f}, serving {s:.4f} (difference {comparison.paired.difference})"
-            if c < s and not force: return RetrainResult(False, f"refused: the candidate is worse; {verdict}", data, comparison, seconds=seconds)
+            if c < s and not force:
+                return RetrainResult(
+                    False, f"refused: the candidate is worse; {verdict}", data, comparison, seconds=seconds
+                )
         elif not force:
-            return RetrainResult(False, f"refused: {users_with_heldout(data.heldout).size} users have held-out events, fewer than min_users={min_users}; "
-                                        f"nothing to judge the new model by (wait for more events, or force)", data, seconds=seconds)
-        if dry_run: return RetrainResult(False, f"dry run, nothing published; {verdict}", data, comparison, seconds=seconds)
+            return RetrainResult(
+                False,
+                f"refused: {users_with_heldout(data.heldout).size} users have held-out events, fewer than "
+                f"min_users={min_users}; "
+                f"nothing to judge the new model by (wait for more events, or force)",
+                data,
+                seconds=seconds,
+            )
+        if dry_run:
+            return RetrainResult(False, f"dry run, nothing published; {verdict}", data, comparison, seconds=seconds)
         start = time.perf_counter()
         model = fit_like(bundle, data.full)
         seconds["fit"] = time.perf_counter() - start
         old = bundle.manifest
-        manifest = {**manifest_header(folder), "dataset": old.get("dataset"), "data_hash": old.get("data_hash"), "protocol": old.get("protocol"), "seed": old.get("seed"),
-                    "trained_on": f"{bundle.version.name}'s training data plus {data.n_events} stored events (through sequence number {data.events_through})",
-                    "config": {**old.get("config", {}), "params": model.params}, "n_users": data.full.n_users, "n_items": data.full.n_items,
-                    "events_through": data.events_through, "items_through": data.items_through, "retrained_from": bundle.version.name,
-                    "metrics": {"retrain": {f"{who}:{metric}": round(float(np.mean(values)), 5) for who, per in
-                                            (("serving", comparison.serving), ("candidate", comparison.candidate)) for metric, values in per.items()}} if comparison else {},
-                    "verdict": verdict}
+        manifest = {
+            **manifest_header(folder),
+            "dataset": old.get("dataset"),
+            "data_hash": old.get("data_hash"),
+            "protocol": old.get("protocol"),
+            "seed": old.get("seed"),
+            "trained_on": f"{bundle.version.name}'s training data plus {data.n_events} stored events (through sequence number {data.events_through})",
+            "config": {**old.get("config", {}), "params": model.params},
+            "n_users": data.full.n_users,
+            "n_items": data.full.n_items,
+            "events_through": data.events_through,
+            "items_through": data.items_through,
+            "retrained_from": bundle.version.name,
+            "metrics": {
+                "retrain": {
+                    f"{who}:{metric}": round(float(np.mean(values)), 5)
+                    for who, per in (("serving", comparison.serving), ("candidate", comparison.candidate))
+                    for metric, values in per.items()
+                }
+            }
+            if comparison
+            else {},
+            "verdict": verdict,
+        }
         publish_bundle(folder, model, data.full.items, data.full.users, manifest)
-        return RetrainResult(True, f"published {folder.resolve().name}; {verdict}", data, comparison, folder.resolve(), seconds)
-    finally: lock.close()
+        return RetrainResult(
+            True, f"published {folder.resolve().name}; {verdict}", data, comparison, folder.resolve(), seconds
+        )
+    finally:
+        lock.close()

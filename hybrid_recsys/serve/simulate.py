@@ -26,9 +26,12 @@ __all__ = ['log', 'ClickModel', 'heldout_items', 'simulate', 'logged_histories',
 # %% ../../nbs/serve/26_simulate.ipynb #12fc61dc
 log = get_logger("hybrid_recsys.serve.simulate")
 
+
 @dataclass
 class ClickModel:
-    "The position-based click model: examine position j with (1/j)**eta; click a relevant item with `relevant`, another with `noise`; buy a clicked relevant item with `buy`."
+    """The position-based click model: examine position j with (1/j)**eta; click a relevant item with `relevant`,
+    another with `noise`; buy a clicked relevant item with `buy`."""
+
     eta: float = 1.0
     relevant: float = 0.9
     noise: float = 0.02
@@ -49,72 +52,131 @@ class ClickModel:
 def heldout_items(bundle: Bundle, dataset: Dataset) -> dict[str, set[str]]:
     "Each user's interactions in `dataset` that the bundle did not train on (raw ids): what the simulated user likes."
     inter = dataset.interactions
-    users, items = dataset.user_ids[inter["user"].to_numpy()].astype(str), dataset.item_ids[inter["item"].to_numpy()].astype(str)
+    users, items = (
+        dataset.user_ids[inter["user"].to_numpy()].astype(str),
+        dataset.item_ids[inter["item"].to_numpy()].astype(str),
+    )
     rows, cols = bundle.user_lookup.get_indexer(users), bundle.item_lookup.get_indexer(items)
     known = (rows >= 0) & (cols >= 0)
     trained = known & (np.asarray(bundle.model.train_csr[np.maximum(rows, 0), np.maximum(cols, 0)]).ravel() != 0)
     liked: dict[str, set[str]] = {}
-    for user, item in zip(users[~trained], items[~trained]): liked.setdefault(user, set()).add(item)
+    for user, item in zip(users[~trained], items[~trained]):
+        liked.setdefault(user, set()).add(item)
     return liked
 
 # %% ../../nbs/serve/26_simulate.ipynb #9ebcce0b
-async def _play(base: str, key: str, liked: dict, model: ClickModel, users: list, sessions: int, clients: int, k: int, seed: int, run: str) -> list[dict]:
+async def _play(
+    base: str,
+    key: str,
+    liked: dict,
+    model: ClickModel,
+    users: list,
+    sessions: int,
+    clients: int,
+    k: int,
+    seed: int,
+    run: str,
+) -> list[dict]:
     import aiohttp
+
     served, queue = [], iter(users)
-    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {key}"}, connector=aiohttp.TCPConnector(limit=clients)) as session:
+    async with aiohttp.ClientSession(
+        headers={"Authorization": f"Bearer {key}"}, connector=aiohttp.TCPConnector(limit=clients)
+    ) as session:
+
         async def client():
             for user in queue:
                 for number in range(sessions):
                     async with session.get(f"{base}/users/{user}/recommendations", params={"k": str(k)}) as answer:
-                        if answer.status != 200: raise HRSError(f"simulate: GET /users/{user}/recommendations answered {answer.status}: {(await answer.text())[:200]}")
+                        if answer.status != 200:
+                            raise HRSError(
+                                f"simulate: GET /users/{user}/recommendations answered {answer.status}: "
+                                f"{(await answer.text())[:200]}"
+                            )
                         listing = await answer.json()
                     items = [i["item_id"] for i in listing["items"]]
                     rng = np.random.default_rng([seed, int(unit_hash(run, user) * 2**32), number])
                     clicked, bought = model.react(items, liked.get(user, set()), rng)
-                    events = [{"event_id": f"{run}-{listing['request_id']}-{p}-{kind}", "user_id": user, "item_id": items[p], "type": kind, "request_id": listing["request_id"]}
-                              for kind, positions in (("click", clicked), ("purchase", bought)) for p in positions]
+                    events = [
+                        {
+                            "event_id": f"{run}-{listing['request_id']}-{p}-{kind}",
+                            "user_id": user,
+                            "item_id": items[p],
+                            "type": kind,
+                            "request_id": listing["request_id"],
+                        }
+                        for kind, positions in (("click", clicked), ("purchase", bought))
+                        for p in positions
+                    ]
                     if events:
                         async with session.post(f"{base}/events", json={"events": events}) as answer:
-                            if answer.status != 200: raise HRSError(f"simulate: POST /events answered {answer.status}: {(await answer.text())[:200]}")
-                    served.append({"user_id": user, "session": number, "request_id": listing["request_id"], "variant": listing.get("variant"), "items": items,
-                                   "clicks": len(clicked), "purchases": len(bought), "expected_clicks": float(model.chances(items, liked.get(user, set())).sum())})
+                            if answer.status != 200:
+                                raise HRSError(
+                                    f"simulate: POST /events answered {answer.status}: {(await answer.text())[:200]}"
+                                )
+                    served.append(
+                        {
+                            "user_id": user,
+                            "session": number,
+                            "request_id": listing["request_id"],
+                            "variant": listing.get("variant"),
+                            "items": items,
+                            "clicks": len(clicked),
+                            "purchases": len(bought),
+                            "expected_clicks": float(model.chances(items, liked.get(user, set())).sum()),
+                        }
+                    )
+
         await asyncio.gather(*(client() for _ in range(clients)))
     return served
 
 # %% ../../nbs/serve/26_simulate.ipynb #d498449c
-def simulate(base: str,  # the service, e.g. http://127.0.0.1:8000
-             key: str,  # an API key that may write events
-             liked: dict[str, set[str]],  # user -> the items they like (`heldout_items`)
-             model: ClickModel = ClickModel(),
-             sessions: int = 2,  # lists per user, each after the previous one's events
-             clients: int = 8,  # users played at once
-             k: int = 10,
-             seed: int = 0,
-             experiment: Experiment | None = None,  # the running experiment, for `drop`
-             drop: dict[str, float] | None = None,  # variant -> share of its users that never reach the list (an injected fault)
-             run: str = "sim",  # prefix of the event ids (a new run, new ids)
-            ) -> pd.DataFrame:
-    "Play every user of `liked` against the service: one row per list served, with its variant, clicks, purchases and expected clicks."
+def simulate(
+    base: str,  # the service, e.g. http://127.0.0.1:8000
+    key: str,  # an API key that may write events
+    liked: dict[str, set[str]],  # user -> the items they like (`heldout_items`)
+    model: ClickModel = ClickModel(),
+    sessions: int = 2,  # lists per user, each after the previous one's events
+    clients: int = 8,  # users played at once
+    k: int = 10,
+    seed: int = 0,
+    experiment: Experiment | None = None,  # the running experiment, for `drop`
+    drop: dict[str, float] | None = None,  # variant -> share of its users that never reach the list (an injected fault)
+    run: str = "sim",  # prefix of the event ids (a new run, new ids)
+) -> pd.DataFrame:
+    """Play every user of `liked` against the service: one row per list served, with its variant, clicks, purchases and
+    expected clicks."""
     users = sorted(liked)
     if drop:
-        if experiment is None: raise HRSError("simulate: drop needs the experiment, to know each user's variant")
+        if experiment is None:
+            raise HRSError("simulate: drop needs the experiment, to know each user's variant")
         users = [u for u in users if unit_hash(f"{run}\x1fdrop", u) >= drop.get(experiment.variant_of(u) or "", 0.0)]
-    return pd.DataFrame(asyncio.run(_play(base, key, liked, model, users, sessions, clients, k, seed, run)),
-                        columns=["user_id", "session", "request_id", "variant", "items", "clicks", "purchases", "expected_clicks"])
+    return pd.DataFrame(
+        asyncio.run(_play(base, key, liked, model, users, sessions, clients, k, seed, run)),
+        columns=["user_id", "session", "request_id", "variant", "items", "clicks", "purchases", "expected_clicks"],
+    )
 
 # %% ../../nbs/serve/26_simulate.ipynb #e43d1220
-def logged_histories(bundle: Bundle, exposures: pd.DataFrame, events: pd.DataFrame, weights: dict | None = None) -> sp.csr_matrix:
-    "The history each logged list came from: the user's bundle row, with their `events` (`EventStore.user_events`) up to the list's `history_seq` folded in."
+def logged_histories(
+    bundle: Bundle, exposures: pd.DataFrame, events: pd.DataFrame, weights: dict | None = None
+) -> sp.csr_matrix:
+    """The history each logged list came from: the user's bundle row, with their `events` (`EventStore.user_events`) up
+    to the list's `history_seq` folded in."""
     weights = event_weights() if weights is None else weights
-    watermark = int(bundle.manifest.get("events_through", 0))  # events up to it are in the bundle row: folding starts after it
+    watermark = int(
+        bundle.manifest.get("events_through", 0)
+    )  # events up to it are in the bundle row: folding starts after it
     by_user = dict(tuple(events.groupby("user_id")))
+
     def item(raw):
         found = bundle.item_lookup.get_indexer([raw])[0]
         return int(found) if found >= 0 else None
+
     histories = []
     for user, seq in zip(exposures["user_id"], exposures["history_seq"]):
         state, rows = UserEvents(last_seq=watermark), by_user.get(user)
-        if rows is not None: state.fold(rows[rows["seq"] <= seq], item, weights)
+        if rows is not None:
+            state.fold(rows[rows["seq"] <= seq], item, weights)
         histories.append(merged_history(bundle, int(bundle.user_lookup.get_indexer([user])[0]), state))
     return histories_csr([h[0] for h in histories], bundle.model.n_items, [h[1] for h in histories])
 
@@ -123,20 +185,28 @@ def _estimates(clicks: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
     "(IPS, SNIPS) of clicks per list from (lists, positions) clicks and importance weights."
     ips = float((clicks * weights).sum(axis=1).mean())
     totals = weights.sum(axis=0)
-    snips = float(np.sum(np.divide((clicks * weights).sum(axis=0), totals, out=np.zeros(len(totals)), where=totals > 0)))
+    snips = float(
+        np.sum(np.divide((clicks * weights).sum(axis=0), totals, out=np.zeros(len(totals)), where=totals > 0))
+    )
     return ips, snips
 
-def off_policy(shown: list[list[str]],  # each logged list
-               propensities: list[list[float]],  # the logging policy's chance of each shown item at its position
-               clicked: list[set[int]],  # the positions clicked in each logged list
-               targets: list[list[str]],  # the target ranker's list for the same request
-               draws: int = 1000, seed: int = 0) -> dict:
-    "IPS and SNIPS estimates of the target's clicks per list, with 95% bootstrap intervals; `coverage`: the share of its positions the logs can speak for."
+
+def off_policy(
+    shown: list[list[str]],  # each logged list
+    propensities: list[list[float]],  # the logging policy's chance of each shown item at its position
+    clicked: list[set[int]],  # the positions clicked in each logged list
+    targets: list[list[str]],  # the target ranker's list for the same request
+    draws: int = 1000,
+    seed: int = 0,
+) -> dict:
+    """IPS and SNIPS estimates of the target's clicks per list, with 95% bootstrap intervals; `coverage`: the share of
+    its positions the logs can speak for."""
     k = max(len(s) for s in shown)
     clicks, weights = np.zeros((len(shown), k)), np.zeros((len(shown), k))
     for row, (items, chances, hits, target) in enumerate(zip(shown, propensities, clicked, targets)):
         for position, (item, chance) in enumerate(zip(items, chances)):
-            if position < len(target) and target[position] == item: weights[row, position] = 1.0 / chance
+            if position < len(target) and target[position] == item:
+                weights[row, position] = 1.0 / chance
             clicks[row, position] = position in hits
     ips, snips = _estimates(clicks, weights)
     rng, samples = np.random.default_rng(seed), []
@@ -144,31 +214,66 @@ def off_policy(shown: list[list[str]],  # each logged list
         rows = rng.integers(0, len(shown), len(shown))
         samples.append(_estimates(clicks[rows], weights[rows]))
     low, high = np.percentile(np.array(samples), [2.5, 97.5], axis=0)
-    return {"lists": len(shown), "ips": ips, "ips_low": float(low[0]), "ips_high": float(high[0]), "snips": snips, "snips_low": float(low[1]),
-            "snips_high": float(high[1]), "coverage": float((weights > 0).mean()), "logged_clicks_per_list": float(clicks.sum(axis=1).mean())}
+    return {
+        "lists": len(shown),
+        "ips": ips,
+        "ips_low": float(low[0]),
+        "ips_high": float(high[0]),
+        "snips": snips,
+        "snips_low": float(low[1]),
+        "snips_high": float(high[1]),
+        "coverage": float((weights > 0).mean()),
+        "logged_clicks_per_list": float(clicks.sum(axis=1).mean()),
+    }
 
 # %% ../../nbs/serve/26_simulate.ipynb #a543ec84
-def off_policy_report(store: EventStore, bundle: Bundle,
-                      name: str,  # the experiment whose logs are used
-                      variant: str,  # its stochastic variant (the logging policy)
-                      target: Overrides,  # the ranker to judge: a view of the same bundle
-                      liked: dict[str, set[str]] | None = None,  # with the click model: the simulated truth beside the estimates
-                      model: ClickModel = ClickModel(), k: int = 10, draws: int = 1000) -> dict:
-    "IPS and SNIPS estimates of `target`'s clicks per list from a stochastic variant's logs; with `liked`, the truth the simulator knows."
+def off_policy_report(
+    store: EventStore,
+    bundle: Bundle,
+    name: str,  # the experiment whose logs are used
+    variant: str,  # its stochastic variant (the logging policy)
+    target: Overrides,  # the ranker to judge: a view of the same bundle
+    liked: dict[str, set[str]] | None = None,  # with the click model: the simulated truth beside the estimates
+    model: ClickModel = ClickModel(),
+    k: int = 10,
+    draws: int = 1000,
+) -> dict:
+    """IPS and SNIPS estimates of `target`'s clicks per list from a stochastic variant's logs; with `liked`, the truth
+    the simulator knows."""
     from hybrid_recsys.serve.abstats import attributed
     from hybrid_recsys.serve.online import stored_experiment
+
     record = stored_experiment(store, name)
     exposures = store.exposures(name)
-    logged = exposures[(exposures["status"] == "ok") & (exposures["variant"] == variant) & exposures["propensities"].notna()].reset_index(drop=True)
-    if logged.empty: raise HRSError(f"experiment {name!r}: no list of variant {variant!r} was logged with propensities (is its policy stochastic?)")
+    logged = exposures[
+        (exposures["status"] == "ok") & (exposures["variant"] == variant) & exposures["propensities"].notna()
+    ].reset_index(drop=True)
+    if logged.empty:
+        raise HRSError(
+            f"experiment {name!r}: no list of variant {variant!r} was logged with propensities (is its policy "
+            "stochastic?)"
+        )
     events = store.user_events(sorted(logged["user_id"].unique()))  # read once: for the clicks and for the histories
     answers = attributed(logged, events, record.experiment.attribution_s)
     clicked = answers[answers["type"] == "click"].groupby("request_id")["position"].agg(set)
     view = BundleView(target)(bundle)
     users = bundle.user_lookup.get_indexer(logged["user_id"])
-    targets = [[r["item_id"] for r in records] for records in view.recommend_histories(logged_histories(bundle, logged, events), k, users)]
-    result = off_policy(logged["items"].tolist(), logged["propensities"].tolist(), [clicked.get(r, set()) for r in logged["request_id"]], targets, draws)
+    targets = [
+        [r["item_id"] for r in records]
+        for records in view.recommend_histories(logged_histories(bundle, logged, events), k, users)
+    ]
+    result = off_policy(
+        logged["items"].tolist(),
+        logged["propensities"].tolist(),
+        [clicked.get(r, set()) for r in logged["request_id"]],
+        targets,
+        draws,
+    )
     if liked is not None:
-        result["truth"] = float(np.mean([model.chances(t, liked.get(u, set())).sum() for t, u in zip(targets, logged["user_id"])]))
-        result["logging_truth"] = float(np.mean([model.chances(s, liked.get(u, set())).sum() for s, u in zip(logged["items"], logged["user_id"])]))
+        result["truth"] = float(
+            np.mean([model.chances(t, liked.get(u, set())).sum() for t, u in zip(targets, logged["user_id"])])
+        )
+        result["logging_truth"] = float(
+            np.mean([model.chances(s, liked.get(u, set())).sum() for s, u in zip(logged["items"], logged["user_id"])])
+        )
     return result
