@@ -539,6 +539,18 @@ def item_index(self: Bundle, raw) -> int:
     "The contiguous id of a raw item id (`NotFound`, a KeyError, when unknown)."
     return _raw_index(self.item_lookup, raw, "item")
 
+
+@patch
+def user_rows(self: Bundle, raw_ids) -> np.ndarray:
+    "The contiguous ids of many raw user ids at once, -1 where unknown: `user_index` for a column of ids."
+    return self.user_lookup.get_indexer(np.asarray(raw_ids).astype(str))
+
+
+@patch
+def item_rows(self: Bundle, raw_ids) -> np.ndarray:
+    "The contiguous ids of many raw item ids at once, -1 where unknown: `item_index` for a column of ids."
+    return self.item_lookup.get_indexer(np.asarray(raw_ids).astype(str))
+
 # %% ../nbs/15_pipeline.ipynb #0d87eb06
 @patch
 def describe(self: Bundle, item: int) -> dict:
@@ -637,7 +649,7 @@ def with_items(
         .reset_index(drop=True)
     )
     items = self.items.assign(item_id=self.items["item_id"].astype(str))
-    rows = self.item_lookup.get_indexer(updates["item_id"])
+    rows = self.item_rows(updates["item_id"])
     new = rows < 0
     rows[new] = len(items) + np.arange(new.sum())
     items = pd.concat([items, updates.loc[new, ITEM_TABLE_COLUMNS]], ignore_index=True)

@@ -314,7 +314,7 @@ def user_view(
     if not user_id:
         raise Unanswerable("enter a user id")
     bundle = live.bundle
-    user = int(bundle.user_lookup.get_indexer([user_id])[0])
+    user = int(bundle.user_rows([user_id])[0])
     state = live.user_events([user_id])[0]
     if user < 0 and not state:
         raise NotFound(f"unknown user id {user_id[:100]!r}: not in the bundle, and no events")

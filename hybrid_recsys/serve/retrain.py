@@ -201,7 +201,7 @@ def retrain_data(
     labels = labels[labels["rating"] > 0]
     user, item = (
         train.users["user_id"].pipe(pd.Index).get_indexer(labels["user_id"]),
-        bundle.item_lookup.get_indexer(labels["item_id"]),
+        bundle.item_rows(labels["item_id"]),
     )
     heldout = sp.csr_matrix((np.ones(len(labels), np.float32), (user, item)), shape=(train.n_users, train.n_items))
     seen = train.to_csr(values="binary")

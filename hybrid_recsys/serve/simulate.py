@@ -56,7 +56,7 @@ def heldout_items(bundle: Bundle, dataset: Dataset) -> dict[str, set[str]]:
         dataset.user_ids[inter["user"].to_numpy()].astype(str),
         dataset.item_ids[inter["item"].to_numpy()].astype(str),
     )
-    rows, cols = bundle.user_lookup.get_indexer(users), bundle.item_lookup.get_indexer(items)
+    rows, cols = bundle.user_rows(users), bundle.item_rows(items)
     known = (rows >= 0) & (cols >= 0)
     trained = known & (np.asarray(bundle.model.train_csr[np.maximum(rows, 0), np.maximum(cols, 0)]).ravel() != 0)
     liked: dict[str, set[str]] = {}
@@ -169,7 +169,7 @@ def logged_histories(
     by_user = dict(tuple(events.groupby("user_id")))
 
     def item(raw):
-        found = bundle.item_lookup.get_indexer([raw])[0]
+        found = bundle.item_rows([raw])[0]
         return int(found) if found >= 0 else None
 
     histories = []
@@ -177,7 +177,7 @@ def logged_histories(
         state, rows = UserEvents(last_seq=watermark), by_user.get(user)
         if rows is not None:
             state.fold(rows[rows["seq"] <= seq], item, weights)
-        histories.append(merged_history(bundle, int(bundle.user_lookup.get_indexer([user])[0]), state))
+        histories.append(merged_history(bundle, int(bundle.user_rows([user])[0]), state))
     return histories_csr([h[0] for h in histories], bundle.model.n_items, [h[1] for h in histories])
 
 # %% ../../nbs/serve/26_simulate.ipynb #2bfdaa4e
@@ -257,7 +257,7 @@ def off_policy_report(
     answers = attributed(logged, events, record.experiment.attribution_s)
     clicked = answers[answers["type"] == "click"].groupby("request_id")["position"].agg(set)
     view = BundleView(target)(bundle)
-    users = bundle.user_lookup.get_indexer(logged["user_id"])
+    users = bundle.user_rows(logged["user_id"])
     targets = [
         [r["item_id"] for r in records]
         for records in view.recommend_histories(logged_histories(bundle, logged, events), k, users)
