@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness import KEY, ROOT, free_port, start
+from harness import KEY, ROOT, free_port, recorded, start
 
 sys.path.insert(0, str(ROOT / "tests"))
 from browser import launch, log_in  # noqa: E402
@@ -74,4 +74,5 @@ def main(runs: int = 50):
 
 
 if __name__ == "__main__":
-    main()
+    with recorded():
+        main()

@@ -16,7 +16,7 @@ Run: `.venv/bin/python benchmarks/hybrid_splits.py --config 'tuned={}' --config 
 import argparse, json, sys, warnings
 
 
-from harness import print_table, validation_scores
+from harness import print_table, recorded, validation_scores
 from hybrid_recsys.core import ConfigError, HRSError
 
 
@@ -47,4 +47,5 @@ def main(argv: list[str] | None = None):
 
 
 if __name__ == "__main__":
-    main()
+    with recorded():
+        main()

@@ -39,7 +39,7 @@ import scipy.sparse as sp
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import print_table, validation_scores
+from harness import print_table, recorded, validation_scores
 from hybrid_recsys.als import ALS
 from hybrid_recsys.data import load_dataset
 from hybrid_recsys.evaluate import load_tuned, validation_score
@@ -237,7 +237,7 @@ class SessionSimilarity(Recommender):
         return scores
 
 
-if __name__ == "__main__":
+def main():
     warnings.filterwarnings("ignore")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     all_parts = ["bridge", "residual", "features", "als", "pages", "release", "pairs", "ratings"]
@@ -291,3 +291,8 @@ if __name__ == "__main__":
         for l2_ratings in (l2, 4 * l2):
             rows[f"EASE + centred ratings (rating l2 {l2_ratings:g})"] = [validation_score(RatingEASE(l2, l2_ratings).fit(split.train), split) for split in splits]
     if rows: print_table(f"{data.name} / ms75, saved parameters (chosen on seed 42's validation)", seeds, rows, first_column="variant")
+
+
+if __name__ == "__main__":
+    with recorded():
+        main()

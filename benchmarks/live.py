@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from harness import KEY, ROOT, free_port, start
+from harness import KEY, ROOT, free_port, recorded, start
 
 
 def events(prefix: str, n: int, users: np.ndarray, items: np.ndarray, rng) -> list[dict]:
@@ -137,4 +137,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with recorded():
+        main()

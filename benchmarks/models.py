@@ -8,6 +8,7 @@ the loaded data. Parameters are the validation-chosen ones from experiments/tune
 model has none), so this measures cost, not quality. Prints a markdown table (docs/speed.md's "Speed").
 """
 import argparse, json, os, resource, subprocess, sys, time
+from harness import recorded
 
 PROTOCOL = {"ml-100k": "ms75", "ml-1m": "recbole811"}
 
@@ -70,4 +71,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with recorded():
+        main()

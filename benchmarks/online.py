@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness import KEY, ROOT, free_port, load_users, start
+from harness import KEY, ROOT, free_port, load_users, recorded, start
 SESSIONS = 3
 
 
@@ -145,4 +145,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with recorded():
+        main()

@@ -18,6 +18,7 @@ import argparse, os, time
 for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"): os.environ[variable] = "1"  # one core
 os.environ.setdefault("HRS_QUIET", "1")
 import numpy as np
+from harness import recorded
 
 
 def timed(call, inputs, warm: int = 20) -> list[float]:
@@ -81,4 +82,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with recorded():
+        main()

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from harness import KEY, ROOT, free_port, load_urls, start
+from harness import KEY, ROOT, free_port, load_urls, recorded, start
 
 
 def call(base: str, path: str, body=None):
@@ -75,4 +75,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with recorded():
+        main()

@@ -8,6 +8,7 @@ import argparse, os, time
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 import numpy as np
+from harness import recorded
 
 
 def rss_mb() -> float:
@@ -52,4 +53,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with recorded():
+        main()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from harness import KEY, ROOT, free_port, load_users, start, store_heldout_events
+from harness import KEY, ROOT, free_port, load_users, recorded, start, store_heldout_events
 
 def main():
     bundle = Path(os.environ.get("HRS_MODEL_DIR", ROOT / "models" / "latest"))
@@ -39,4 +39,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with recorded():
+        main()

@@ -21,6 +21,7 @@ from hybrid_recsys.hybrid import DEFAULT_SOURCES
 from hybrid_recsys.models import make_model
 from hybrid_recsys.retrieval import CandidateGenerator, stage1_recall
 from hybrid_recsys.splits import split_dataset
+from harness import recorded
 
 
 def union_recall(split, names: list[str], fitted: dict, ns=(50, 100)) -> dict:
@@ -32,7 +33,7 @@ def union_recall(split, names: list[str], fitted: dict, ns=(50, 100)) -> dict:
            {f"union size@{n}": float(sizes[n].mean()) for n in ns}
 
 
-if __name__ == "__main__":
+def main():
     warnings.filterwarnings("ignore")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="ml-100k"); parser.add_argument("--protocol", default="ms75")
@@ -57,3 +58,8 @@ if __name__ == "__main__":
     _, table = tune("hybrid", split, grid={"sources": [base, added]}, fixed={"n_models": args.members}, repeats=args.draws)
     table["sources"] = table["sources"].map(", ".join)
     print(table.to_string())
+
+
+if __name__ == "__main__":
+    with recorded():
+        main()

@@ -18,6 +18,7 @@ HRS_SPARK_DRIVER_MEMORY=12g there (4g, the default, is short for 20M interaction
 both, from an implicit ALS of 128 factors fitted in the same process (5 iterations; its fit is not timed). About 5 minutes.
 """
 import json, os, subprocess, sys, threading, time
+from harness import recorded
 
 ITERATIONS = 15
 
@@ -196,7 +197,9 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child": child(sys.argv[2], int(sys.argv[3]))
     elif len(sys.argv) > 1 and sys.argv[1] == "--shape-child": shape_child(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
     elif len(sys.argv) > 1 and sys.argv[1] == "--batch-child": batch_child(sys.argv[2], int(sys.argv[3]))
-    elif sys.argv[1:] == ["--batch"]: batch()
-    elif sys.argv[1:] == ["--scales"]: scales()
-    elif sys.argv[1:2] == ["--shapes"]: shapes(int(sys.argv[3]) if sys.argv[2:3] == ["--factors"] else 128)
-    else: main()
+    else:
+        with recorded():
+            if sys.argv[1:] == ["--batch"]: batch()
+            elif sys.argv[1:] == ["--scales"]: scales()
+            elif sys.argv[1:2] == ["--shapes"]: shapes(int(sys.argv[3]) if sys.argv[2:3] == ["--factors"] else 128)
+            else: main()

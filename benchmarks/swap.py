@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from harness import KEY, ROOT, free_port, start, store_heldout_events
+from harness import KEY, ROOT, free_port, recorded, start, store_heldout_events
 
 
 async def run(base: str, link: Path, users: np.ndarray, clients: int, warmup: float, after: float, env: dict) -> dict:
@@ -99,4 +99,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with recorded():
+        main()

@@ -31,3 +31,25 @@ def test_write_results_keeps_command_date_rows_and_the_table(tmp_path, monkeypat
     readme.write_text("# no markers\n")
     try: harness.write_readme(); raise AssertionError("a README without the markers must be refused")
     except SystemExit as error: assert "markers are missing" in str(error)
+
+
+def test_recorded_keeps_what_a_script_prints(tmp_path, monkeypatch, capsys):
+    "A script whose printed tables are its results: kept under a name from its arguments; --no-write prints only; a failure writes nothing."
+    readme = tmp_path / "README.md"
+    readme.write_text(f"{harness.START}\n{harness.END}\n")
+    monkeypatch.setattr(harness, "RESULTS", tmp_path / "results"); monkeypatch.setattr(harness, "README", readme)
+    monkeypatch.setattr(sys, "argv", ["benchmarks/pipeline.py", "--dataset", "ml-1m"])
+    with harness.recorded():
+        print("Setting: one core.\n\n| stage | p99 (ms) |\n|---|---|\n| both | 8.8 |")
+    assert "| both | 8.8 |" in capsys.readouterr().out  # still printed
+    text = (tmp_path / "results" / "pipeline_dataset_ml-1m.md").read_text()
+    assert "`benchmarks/pipeline.py --dataset ml-1m`" in text and "| both | 8.8 |" in text
+    monkeypatch.setattr(sys, "argv", ["benchmarks/gc.py", "--no-write"])
+    with harness.recorded(): print("| a |")
+    assert sys.argv == ["benchmarks/gc.py"] and not (tmp_path / "results" / "gc.md").exists()
+    monkeypatch.setattr(sys, "argv", ["benchmarks/gc.py"])
+    try:
+        with harness.recorded():
+            print("| half a table |"); raise RuntimeError("the run failed")
+    except RuntimeError: pass
+    assert not (tmp_path / "results" / "gc.md").exists()
