@@ -128,7 +128,7 @@ def _parse_seeds(text: str | None) -> list[int] | None:
         raise ConfigError(f"--seeds {text!r}: expected distinct integers separated by commas, e.g. 42,1,2,3,4")
     return seeds
 
-
+# %% ../nbs/30_cli.ipynb #6e2db7ba
 TUNING = {
     "split": "tuned on each split's own validation (a hybrid's sources too)",
     "saved": "as saved in experiments/tuned/ (chosen on one split's validation; tuned on the split where none were saved)",
@@ -143,7 +143,7 @@ def _splits_caption(data: Dataset, protocol: str, seeds: list[int], tuning: str)
         f"parameters {TUNING[tuning]}\n"
     )
 
-
+# %% ../nbs/30_cli.ipynb #41bcfc6a
 def _parse_params(pairs: list[str]) -> dict | None:
     if not pairs:
         return None
@@ -221,7 +221,7 @@ def _split_values(text: str) -> list[str]:
             start = at + 1
     return parts + [text[start:]]
 
-
+# %% ../nbs/30_cli.ipynb #506361bc
 def _parse_grid(pairs: list[str]) -> dict | None:
     if not pairs:
         return None
@@ -437,7 +437,7 @@ def pipeline_command(
     if result.bundle:
         typer.echo(f"\nbundle: {result.bundle}")
 
-
+# %% ../nbs/30_cli.ipynb #f45ae54b
 def _pipeline_splits(
     data: Dataset,
     protocol: str,
@@ -892,7 +892,7 @@ def _experiment_store():
 
     return EventStore()
 
-
+# %% ../nbs/30_cli.ipynb #23eb6798
 @ab_app.command("start")
 def ab_start(
     config: Path = typer.Argument(..., help="An experiment file (YAML), e.g. experiments/online/hybrid-vs-ease.yaml."),
@@ -921,14 +921,14 @@ def ab_start(
         f"{'started' if started else 'was already running so'}"
     )
 
-
+# %% ../nbs/30_cli.ipynb #1fb320bc
 @ab_app.command("stop")
 def ab_stop(name: str = typer.Argument(..., help="The experiment's name.")):
     "Stop a running experiment: its users get the default from the next request; its report stays."
     stopped = _experiment_store().stop_experiment(name)
     typer.echo(f"experiment {name!r} {'stopped' if stopped else 'was stopped already'}")
 
-
+# %% ../nbs/30_cli.ipynb #5cb5d2e0
 @ab_app.command("list")
 def ab_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
     "Every stored experiment, oldest first."
@@ -955,7 +955,7 @@ def ab_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
             else "no experiments"
         )
 
-
+# %% ../nbs/30_cli.ipynb #dded364a
 @ab_app.command("report")
 def ab_report(
     name: str = typer.Argument(..., help="The experiment's name."),

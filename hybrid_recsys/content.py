@@ -275,7 +275,7 @@ def _local_image(image) -> Path | None:
         return None
     return Path(str(image)).expanduser()
 
-
+# %% ../nbs/12_content.ipynb #7cac9097
 @patch
 def encode_items(
     self: ContentRecommender,
@@ -301,7 +301,7 @@ def encode_items(
         raise ValueError(f"encoder {self.encoder} gives {vectors.shape[1]}-d item vectors, the model's have {dim}")
     return vectors
 
-
+# %% ../nbs/12_content.ipynb #f3badb2c
 @patch
 def with_items(
     self: ContentRecommender,

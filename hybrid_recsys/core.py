@@ -76,7 +76,7 @@ def _plain(value):
         return None
     return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
 
-
+# %% ../nbs/00_core.ipynb #28bc86d7
 def json_text(payload, indent: int | None = 2) -> str:
     "Standard JSON (never NaN or Infinity) of a payload that may hold NumPy values and non-finite numbers (as null)."
     return json.dumps(_plain(payload), indent=indent, allow_nan=False)
@@ -336,14 +336,14 @@ def _served_versions(versions: Path, current: Path | None) -> list[str]:
         names.append(current.name)
     return names
 
-
+# %% ../nbs/00_core.ipynb #c87c6584
 def _record_served(versions: Path, names: list[str]):
     "Write the list of versions ever switched to, whole (a new file renamed over the old)."
     tmp = versions / f".published.tmp-{os.getpid()}"
     tmp.write_text("".join(f"{name}\n" for name in names))
     os.replace(tmp, versions / ".published")
 
-
+# %% ../nbs/00_core.ipynb #773cc85c
 def _prune_versions(versions: Path, current: Path, keep: int):
     """Delete the versions never switched to whose writer is gone (killed between writing and switching), and all but
     the `keep` newest of the others (never the current one)."""

@@ -384,7 +384,7 @@ def _epoch_seconds(times: pd.Series) -> np.ndarray:
     seconds[np.isnat(values)] = np.nan
     return seconds
 
-
+# %% ../nbs/01_data.ipynb #a8dbcda7
 def _check_timestamps(path, frame, first_row, column) -> np.ndarray:
     values = frame[column]
     if pd.api.types.is_datetime64_any_dtype(
@@ -593,7 +593,7 @@ def poster_paths(dataset: Dataset, folder: Path | str | None = None) -> list[Pat
         )
     return paths
 
-
+# %% ../nbs/01_data.ipynb #5f5ab7a7
 @functools.lru_cache(maxsize=8)
 def _say_no_posters(folder: str):  # once per folder and process
     log.warning(
@@ -602,7 +602,7 @@ def _say_no_posters(folder: str):  # once per folder and process
         f"MovieLens-1M posters (movies.csv and MovieImages/), or run `hybrid-recsys posters` once with internet"
     )
 
-
+# %% ../nbs/01_data.ipynb #3d9477ba
 def attach_posters(dataset: Dataset, folder: Path | str | None = None) -> Dataset:
     """The dataset with its items' `image_path` set to their posters (`poster_paths`); unchanged, with one line saying
     where to point HRS_POSTERS_DIR, when there are none."""
@@ -628,7 +628,7 @@ def image_format(content: bytes, whole: bool = True) -> str:
             image.load()
         return image.format
 
-
+# %% ../nbs/01_data.ipynb #d4d801fe
 def _is_image(content: bytes) -> bool:
     "Whether Pillow reads the bytes as a whole image (header and data)."
     try:
@@ -636,7 +636,7 @@ def _is_image(content: bytes) -> bool:
     except Exception:
         return False  # Pillow raises many types for bad data
 
-
+# %% ../nbs/01_data.ipynb #5e761589
 def _fetch(url: str, timeout_s: float, max_bytes: int = 20 * 2**20) -> bytes:
     with urllib.request.urlopen(url, timeout=timeout_s) as answer:
         content = answer.read(max_bytes + 1)
@@ -644,7 +644,7 @@ def _fetch(url: str, timeout_s: float, max_bytes: int = 20 * 2**20) -> bytes:
         raise OSError(f"{url}: more than {max_bytes:,} bytes")
     return content
 
-
+# %% ../nbs/01_data.ipynb #c0b09ea5
 def _movies_table(folder: Path, movies_url: str, timeout_s: float) -> pd.DataFrame:
     """MovieID, title and genres of every film: from the folder's movies.csv, else from MovieLens' movies.dat
     (downloaded)."""
@@ -666,7 +666,7 @@ def _movies_table(folder: Path, movies_url: str, timeout_s: float) -> pd.DataFra
         raise DataError(f"{movies_url}: {name} is not MovieID::Title::Genres on every line")
     return pd.DataFrame(rows, columns=POSTER_COLUMNS[:3])
 
-
+# %% ../nbs/01_data.ipynb #140c7b5f
 def download_posters(
     folder: Path | str | None = None,  # default `posters_dir()`
     posters_url: str = POSTERS_URL,  # with {movie_id}

@@ -54,7 +54,7 @@ def combine_vectors(
         combined = np.hstack([np.sqrt(text_part) * text, np.sqrt(image_weight) * image])
     return unit_rows(combined)
 
-
+# %% ../nbs/11_embeddings.ipynb #44dcb0ac
 @dataclass
 class ItemEmbeddings:
     "Per-item text and image vectors of one dataset under one encoder."

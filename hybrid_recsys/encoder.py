@@ -282,7 +282,7 @@ def is_url(image) -> bool:
     service runs offline)."""
     return "://" in str(image)
 
-
+# %% ../nbs/10_encoder.ipynb #330498cc
 def read_image_bytes(path: Path | str, max_bytes: int | None = None) -> bytes:
     """The bytes of a regular file of at most `max_bytes` (default $HRS_MAX_IMAGE_BYTES, else MAX_IMAGE_BYTES); OSError
     for anything else."""
@@ -304,7 +304,7 @@ def read_image_bytes(path: Path | str, max_bytes: int | None = None) -> bytes:
         raise OSError(f"it grew past the limit of {max_bytes:,} bytes while being read")
     return content
 
-
+# %% ../nbs/10_encoder.ipynb #a151e975
 def open_image(path: Path | str, max_bytes: int | None = None):
     """A Pillow image (not yet decoded) of a regular file of at most `max_bytes` (`read_image_bytes`) and
     $HRS_MAX_IMAGE_PIXELS (else MAX_IMAGE_PIXELS); OSError for anything else."""

@@ -128,7 +128,7 @@ def _grid_argument(name: str, values: list) -> str:
     text = ",".join(v if isinstance(v, str) else json.dumps(v, separators=(",", ":")) for v in values)
     return shlex.quote(f"{name}={text}")
 
-
+# %% ../nbs/06_evaluate.ipynb #0c7b78f7
 class _PlainDumper(yaml.SafeDumper):
     """YAML without anchors and aliases: a value that appears twice (a grid's list of sources and the chosen one) is
     written out twice."""
@@ -136,7 +136,7 @@ class _PlainDumper(yaml.SafeDumper):
     def ignore_aliases(self, data):
         return True
 
-
+# %% ../nbs/06_evaluate.ipynb #9dc827d4
 def save_tuned(
     dataset: str,
     protocol: str,
@@ -373,7 +373,7 @@ def tuned_for_split(model_name: str, split: Split, metric: str = "ndcg@10") -> t
     }
     return tune("hybrid", split, metric=metric, fixed=fixed)
 
-
+# %% ../nbs/06_evaluate.ipynb #2f261f6b
 @dataclass
 class SplitsEvaluation:
     """One model evaluated on several splits of a protocol (an `Evaluation` per seed), and where its parameters came
@@ -426,7 +426,7 @@ class SplitsEvaluation:
             "splits": [e.to_dict(n_boot) for e in self.evaluations],
         }
 
-
+# %% ../nbs/06_evaluate.ipynb #676930d9
 def evaluate_splits(
     model_name: str,  # registry name
     dataset,  # the full `Dataset`
@@ -466,7 +466,7 @@ def evaluate_splits(
         raw.append(np.asarray(split.dataset.user_ids)[evaluation.user_ids])
     return SplitsEvaluation(model_name, evaluations, "fixed" if params is not None else tuning, raw)
 
-
+# %% ../nbs/06_evaluate.ipynb #7f839643
 def pooled_comparison(
     a: SplitsEvaluation, b: SplitsEvaluation, metric: str = "ndcg@10", n_boot: int = 1000, seed: int = 0
 ):
@@ -479,7 +479,7 @@ def pooled_comparison(
             raise ValueError(f"pooled comparison needs the same test users (seed {ea.seed})")
     return paired_comparison(a.per_user(metric).to_numpy(), b.per_user(metric).to_numpy(), n_boot, seed=seed)
 
-
+# %% ../nbs/06_evaluate.ipynb #3530d8cd
 def splits_table(
     results: list[SplitsEvaluation],  # models evaluated on the same splits
     columns: tuple[str, ...] = ("precision@10", "recall@10", "ndcg@10", "map@10", "coverage@10"),

@@ -112,7 +112,7 @@ def _model_in(annotation):
             return found
     return None
 
-
+# %% ../nbs/16_experiments.ipynb #4bd8febf
 def error_line(where, error: ValidationError, root: type[BaseModel]) -> str:
     """The first validation problem of a `root` model as 'where: key.path: message' (`where`: the file, or what was
     validated)."""

@@ -344,7 +344,7 @@ def _pad_items(array: np.ndarray, n_items: int, axes: tuple[int, ...]) -> np.nda
     widths = [(0, n_items - array.shape[a]) if a in axes else (0, 0) for a in range(array.ndim)]
     return np.pad(array, widths) if any(w for _, w in widths) else array
 
-
+# %% ../nbs/05_models.ipynb #7674a536
 @patch
 def with_items(self: Recommender, n_items: int) -> Recommender:
     """A copy over a catalog grown to `n_items`: a new item has no interactions, so it gets zero rows in every item
@@ -522,7 +522,7 @@ def pair_times(dataset, train_csr: sp.csr_matrix) -> np.ndarray:
     at, found = sorted_lookup(keys[order], rows * n_items + train_csr.indices)
     return np.where(found, frame["timestamp"].to_numpy(np.float64)[order[at]], np.nan)
 
-
+# %% ../nbs/05_models.ipynb #fc4e8b20
 def time_ordered(
     train_csr: sp.csr_matrix,  # users x items: whose stored pairs are the interactions
     times: np.ndarray,  # (nnz,) each pair's timestamp (`pair_times`); NaN: unknown, left out
@@ -535,7 +535,7 @@ def time_ordered(
     order = np.lexsort((items, stamps, rows))
     return rows[order], items[order], stamps[order]
 
-
+# %% ../nbs/05_models.ipynb #c50400db
 def session_gram(
     train_csr: sp.csr_matrix,  # users x items: whose stored pairs are the interactions
     times: np.ndarray,  # (nnz,) each pair's timestamp in seconds (`pair_times`); NaN: unknown, left out
@@ -707,7 +707,7 @@ def read_registry(
         registry[name] = (target, grid)
     return registry
 
-
+# %% ../nbs/05_models.ipynb #9fa40704
 MODELS = read_registry()  # name -> ("module:Class" or a class, validation grid); a benchmark may add its own entries
 
 

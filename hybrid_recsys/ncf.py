@@ -74,7 +74,7 @@ def _loss(kind: str, positive: torch.Tensor, negative: torch.Tensor) -> torch.Te
         + F.binary_cross_entropy_with_logits(negative, torch.zeros_like(negative), reduction="sum")
     ) / len(positive)
 
-
+# %% ../nbs/08_ncf.ipynb #cc128c94
 def track_validation(
     model, record: dict, stopping: EarlyStopping, valid: tuple | None, train_csr: sp.csr_matrix
 ) -> bool:

@@ -191,7 +191,7 @@ def manifest_header(folder: Path) -> dict:
         "packages": {p: _version(p) for p in BUNDLE_PACKAGES},
     }
 
-
+# %% ../nbs/15_pipeline.ipynb #d33629f4
 def publish_bundle(
     folder: Path | str, model: HybridRecommender, items: pd.DataFrame, users: pd.DataFrame, manifest: dict
 ) -> Path:
@@ -212,7 +212,7 @@ def publish_bundle(
     log.info(f"bundle written to {version} and published as {folder}")
     return folder
 
-
+# %% ../nbs/15_pipeline.ipynb #9e21b424
 def compared_models(result: PipelineResult) -> dict:
     """Each evaluated model's test metrics with their intervals, and its mean NDCG@K for every K of its lists: what a
     dashboard draws beside the hybrid."""
@@ -236,7 +236,7 @@ def compared_models(result: PipelineResult) -> dict:
         }
     return compared
 
-
+# %% ../nbs/15_pipeline.ipynb #43137a96
 def write_bundle(folder: Path | str, result: PipelineResult) -> Path:
     """Publish the pipeline's fitted hybrid and its record at `folder`: a new immutable version, switched to atomically
     (`publish_dir`)."""
@@ -433,7 +433,7 @@ def _expected_rows(name: str, n_users: int, n_items: int) -> int | None:
         return n_items
     return None
 
-
+# %% ../nbs/15_pipeline.ipynb #fcd797b5
 def _check_shapes(model: HybridRecommender, served: Path):
     """Every saved array of every source, and the feature context, against the id maps; and no NaN or infinity in any of
     them."""
@@ -527,7 +527,7 @@ def _raw_index(lookup: pd.Index, raw, kind: str) -> int:
     except KeyError:
         raise NotFound(f"unknown {kind} id {str(raw)[:100]!r}") from None
 
-
+# %% ../nbs/15_pipeline.ipynb #08f56aeb
 @patch
 def user_index(self: Bundle, raw) -> int:
     "The contiguous id of a raw user id (`NotFound`, a KeyError, when unknown)."
@@ -539,13 +539,13 @@ def item_index(self: Bundle, raw) -> int:
     "The contiguous id of a raw item id (`NotFound`, a KeyError, when unknown)."
     return _raw_index(self.item_lookup, raw, "item")
 
-
+# %% ../nbs/15_pipeline.ipynb #fdfbc4d6
 @patch
 def user_rows(self: Bundle, raw_ids) -> np.ndarray:
     "The contiguous ids of many raw user ids at once, -1 where unknown: `user_index` for a column of ids."
     return self.user_lookup.get_indexer(np.asarray(raw_ids).astype(str))
 
-
+# %% ../nbs/15_pipeline.ipynb #c087b401
 @patch
 def item_rows(self: Bundle, raw_ids) -> np.ndarray:
     "The contiguous ids of many raw item ids at once, -1 where unknown: `item_index` for a column of ids."

@@ -267,7 +267,7 @@ def thumbnail(path: str, width: int = 72) -> str | None:
         return None
     return _thumbnail(path, width, (stat.st_size, stat.st_mtime_ns))  # a file changed since is read again
 
-
+# %% ../nbs/17_reports.ipynb #309cfde9
 @functools.lru_cache(maxsize=4096)
 def _thumbnail(path: str, width: int, signature: tuple) -> str | None:
     import base64, io
@@ -284,7 +284,7 @@ def _thumbnail(path: str, width: int, signature: tuple) -> str | None:
         return None
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
 
-
+# %% ../nbs/17_reports.ipynb #77faaf0a
 def poster_grid(
     items: pd.DataFrame,  # title and image_path per item (and `hit`: 'yes' frames the tile)
     width: int = 72,
@@ -370,7 +370,7 @@ def content_neighbours(dataset, items, k: int = 5) -> dict[str, np.ndarray]:
         out[kind] = candidates[np.argsort(-scores, axis=1, kind="stable")[:, :k]]
     return out
 
-
+# %% ../nbs/17_reports.ipynb #50bfb09a
 def show_neighbours(run: RunResults, films: list[str] = WELL_KNOWN_FILMS, k: int = 5):
     """Display each film's poster, then its k nearest by poster, by text and by both (films not in the catalog are
     skipped)."""
@@ -397,7 +397,7 @@ def show_neighbours(run: RunResults, films: list[str] = WELL_KNOWN_FILMS, k: int
         )
     )
 
-
+# %% ../nbs/17_reports.ipynb #e7a87054
 def show_benchmarks(run: RunResults):
     "Display the benchmark results the configuration names (benchmarks/results/<name>.md), each as its script wrote it."
     from IPython.display import Markdown, display

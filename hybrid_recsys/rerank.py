@@ -49,7 +49,7 @@ class TimeContext:
     item_first: np.ndarray  # (n_items,) the item's first training timestamp (`end` for an item without any: it is new)
     item_bin_popularity: np.ndarray  # (n_items, n_bins) log1p(count in the bin) / log1p(the bin's largest item count)
 
-
+# %% ../nbs/13_rerank.ipynb #876a7ed1
 @dataclass
 class FeatureContext:
     "Item and user quantities the re-ranker's features are computed from (built from the training interactions)."
@@ -152,7 +152,7 @@ def _time_context(dataset, binary: sp.csr_matrix) -> TimeContext | None:
     np.minimum.at(item_first, times.indices, times.data)
     return TimeContext(start, end, user_last, user_bins, item_first, item_bin_popularity)
 
-
+# %% ../nbs/13_rerank.ipynb #a234ea07
 def feature_context(
     dataset,
     train_csr: sp.csr_matrix,
@@ -306,7 +306,7 @@ def with_visual(
     binary.data[:] = 1.0
     return dataclasses.replace(projected, item_visual=item_visual, user_visual=_unit_rows(binary @ item_visual))
 
-
+# %% ../nbs/13_rerank.ipynb #2308804c
 @patch
 def project_visual(self: FeatureContext, vectors: np.ndarray) -> np.ndarray:
     """(n, k) unit rows: image vectors centred and projected as the context's were (as given where it keeps no
@@ -320,7 +320,7 @@ def project_visual(self: FeatureContext, vectors: np.ndarray) -> np.ndarray:
     projected[has] = (vectors[has] - self.visual_mean) @ basis
     return _unit_rows(projected)
 
-
+# %% ../nbs/13_rerank.ipynb #8900cff4
 def _principal_axes(vectors: np.ndarray, dim: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     "The mean and the (d, dim) leading principal axes of `vectors`, from a sample of at most `VISUAL_PCA_ROWS` rows."
     if len(vectors) > VISUAL_PCA_ROWS:
@@ -331,7 +331,7 @@ def _principal_axes(vectors: np.ndarray, dim: int, seed: int = 0) -> tuple[np.nd
     basis[:, : len(axes[:dim])] = axes[:dim].T
     return mean.astype(np.float32), basis
 
-
+# %% ../nbs/13_rerank.ipynb #8f4e91aa
 def _visual_affinity(user_visual: np.ndarray, item_visual: np.ndarray, items: np.ndarray) -> np.ndarray:
     """(n, C) cosine of each candidate's image vector with its user's visual profile, a block of users at a time (never
     an (n, C, d) array of them all)."""
@@ -419,7 +419,7 @@ def drop_patterns(drop) -> list[str]:
         )
     return [str(pattern) for pattern in drop]
 
-
+# %% ../nbs/13_rerank.ipynb #ef71030e
 @functools.lru_cache(maxsize=64)
 def _kept_columns(names: tuple[str, ...], drop: tuple[str, ...]) -> tuple[int, ...]:
     "The positions of the names that match none of `drop`, matched once per (names, drop) and not on every request."
@@ -433,7 +433,7 @@ def _kept_columns(names: tuple[str, ...], drop: tuple[str, ...]) -> tuple[int, .
         raise ConfigError(f"drop_features {list(drop)} leaves the re-ranker no feature")
     return keep
 
-
+# %% ../nbs/13_rerank.ipynb #f6bb07f1
 def select_features(
     features: np.ndarray,  # (..., n_features) from `candidate_features`
     names: list[str],  # their names
@@ -847,7 +847,7 @@ class LambdaMART:
             ) from None
         return model
 
-
+# %% ../nbs/13_rerank.ipynb #ec07df1f
 RERANKERS = {"neural": Reranker, "lambdamart": LambdaMART}  # the hybrid's `ranker` parameter
 
 

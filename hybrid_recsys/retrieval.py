@@ -328,7 +328,7 @@ def history_vectors(self: CandidateGenerator, history_csr: sp.csr_matrix) -> dic
         if self.vector_source(name)
     }
 
-
+# %% ../nbs/09_retrieval.ipynb #133522b0
 @patch
 def generate_history(
     self: CandidateGenerator,

@@ -82,7 +82,7 @@ def confidence_frame(
     spark.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
     return spark.createDataFrame(pd.DataFrame(columns))
 
-
+# %% ../nbs/07a_spark.ipynb #b73de9ed
 def fit_factors(
     frame,  # Spark frame of (user, item, rating) with contiguous integer ids
     shape: tuple[int, int],  # (n_users, n_items)
@@ -240,7 +240,7 @@ def _cut(frame, ratios: list[float], rounding: str, order: list, name: str):
         "_rank", "_count"
     )
 
-
+# %% ../nbs/07a_spark.ipynb #d337753b
 def split_interactions(
     frame,  # from `prepare_interactions`: user, item, rating, timestamp
     protocol: str = "ms75",  # a protocol of splits.PROTOCOLS that divides each user's interactions
@@ -282,7 +282,7 @@ def _matrix(spark, frame, shape: tuple[int, int], work: Path) -> sp.csr_matrix:
         dtype=np.float32,
     )
 
-
+# %% ../nbs/07a_spark.ipynb #45f8f37b
 @patch
 def fit_parquet(
     self: SparkALS,
@@ -351,7 +351,7 @@ def _score_task(vectors, n: int, block: int, with_ids: bool):
 
     return run
 
-
+# %% ../nbs/07a_spark.ipynb #51b2caa5
 def batch_top_n(
     model,  # a fitted dot-product model (als, spark-als): scores are user vectors · item vectors
     out: str | Path,  # the folder to write (replaced atomically)
@@ -427,7 +427,7 @@ def batch_top_n(
     log.info(f"batch scoring: top {n} for {model.n_users} users in {time.perf_counter() - start:.1f} s -> {out}")
     return Path(out)
 
-
+# %% ../nbs/07a_spark.ipynb #8a0128fe
 def read_top_n(folder: str | Path, n_users: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     "A `batch_top_n` table as arrays (items, scores) of shape (n_users, n), -1 and -inf where a user has fewer items."
     import pyarrow.parquet as pq
@@ -456,7 +456,7 @@ def training_key(train_csr: sp.csr_matrix, *parts) -> str:
         digest.update(array.tobytes())
     return digest.hexdigest()[:16]
 
-
+# %% ../nbs/07a_spark.ipynb #5f688896
 class Precomputed(Recommender):
     """A stage-1 source that reads fitted users' lists from a batch-scoring table made in Spark, and scores everything
     else with the model kept beside it."""
@@ -578,7 +578,7 @@ def _user_counts(rng, n_users: int, n_items: int, n_interactions: int, min_per_u
         counts[rng.choice(room, min(missing, room.size), replace=False)] += 1
     return counts
 
-
+# %% ../nbs/07a_spark.ipynb #9253eb12
 def generate_interactions(
     path: str | Path,  # the Parquet file to write: user_id, item_id (int32), rating (float32)
     n_users: int = 138_493,

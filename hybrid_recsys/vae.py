@@ -39,7 +39,7 @@ class MultVAENet(nn.Module):
         latent = mean + torch.randn_like(mean) * torch.exp(0.5 * log_variance) if self.training else mean
         return self.decoder(torch.tanh(self.from_latent(latent))), mean, log_variance
 
-
+# %% ../nbs/08a_vae.ipynb #6ad07a34
 def vae_loss(logits, histories, mean, log_variance, beta: float) -> torch.Tensor:
     "Multinomial negative log-likelihood plus beta times the KL divergence from N(0, I), averaged over the batch."
     likelihood = (F.log_softmax(logits, 1) * histories).sum(1)
@@ -156,7 +156,7 @@ def score_histories(self: MultVAE, history_csr):
         or [np.zeros((0, self.n_items), np.float32)]
     )
 
-
+# %% ../nbs/08a_vae.ipynb #9d380dd9
 @patch
 def score_users(self: MultVAE, user_ids: np.ndarray) -> np.ndarray:
     return self.score_histories(self.train_csr[user_ids])
@@ -182,7 +182,7 @@ def state_arrays(self: MultVAE) -> dict:
     arrays["item_encoder"] = arrays["item_encoder"].T.copy()  # (n_items, hidden)
     return arrays
 
-
+# %% ../nbs/08a_vae.ipynb #d45d14b7
 @patch
 def set_state_arrays(self: MultVAE, arrays: dict):
     self.net = self._new_net(arrays["item_encoder"].shape[0])
@@ -193,7 +193,7 @@ def set_state_arrays(self: MultVAE, arrays: dict):
     self.net.load_state_dict(state)
     self.net.eval()
 
-
+# %% ../nbs/08a_vae.ipynb #1062b995
 @patch
 def item_vectors(self: MultVAE) -> np.ndarray:
     return self.net.decoder.weight.detach().cpu().numpy()  # (n_items, hidden)

@@ -91,7 +91,7 @@ def welch(control: np.ndarray, treatment: np.ndarray, alpha: float = 0.05) -> di
         "p": float(2 * stats.t.sf(abs(difference) / se, df)),
     }
 
-
+# %% ../../nbs/serve/25_abstats.ipynb #ab29e7de
 def users_needed(sd: float, difference: float, alpha: float = 0.05, power: float = 0.8, arms: int = 2) -> int | None:
     """Users per variant to detect `difference` in a per-user mean with standard deviation `sd` (arms=1: a paired,
     one-sample test)."""
@@ -102,7 +102,7 @@ def users_needed(sd: float, difference: float, alpha: float = 0.05, power: float
     z = norm.ppf(1 - alpha / 2) + norm.ppf(power)
     return int(math.ceil(arms * (z * sd / abs(difference)) ** 2))
 
-
+# %% ../../nbs/serve/25_abstats.ipynb #30eacdfb
 def srm(observed: list[int], shares: list[float]) -> dict:
     "Sample-ratio-mismatch check: chi-square of users per variant against the shares; mismatch when p < 0.001."
     from scipy.stats import chisquare
@@ -132,7 +132,7 @@ def mean_interval(values: np.ndarray, alpha: float = 0.05) -> dict:
     half = stats.t.ppf(1 - alpha / 2, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values))
     return {"mean": float(values.mean()), "low": float(values.mean() - half), "high": float(values.mean() + half)}
 
-
+# %% ../../nbs/serve/25_abstats.ipynb #0618bb49
 def outcomes_per_user(outcomes: pd.DataFrame) -> pd.DataFrame:
     """Per user and variant: lists, click-through (share of lists clicked) and conversion (share of lists that led to a
     purchase)."""
@@ -166,7 +166,7 @@ def experiment_report(
         *experiment_outcomes(store, name, click_types, conversion_types), mde, click_types, conversion_types
     )
 
-
+# %% ../../nbs/serve/25_abstats.ipynb #1afaae8d
 def report_of(
     record: ExperimentRecord,
     exposures: pd.DataFrame,
@@ -293,7 +293,7 @@ def interleaving_statistics(experiment: Experiment, outcomes: pd.DataFrame, mde:
 def format_number(value, digits: int = 4) -> str:
     return "" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
 
-
+# %% ../../nbs/serve/25_abstats.ipynb #1225a8ec
 def format_interval(value: dict, digits: int = 4) -> str:
     return (
         ""
@@ -301,7 +301,7 @@ def format_interval(value: dict, digits: int = 4) -> str:
         else f"{format_number(value['mean'], digits)} [{format_number(value['low'], digits)}, {format_number(value['high'], digits)}]"
     )
 
-
+# %% ../../nbs/serve/25_abstats.ipynb #a0173820
 def report_markdown(report: dict) -> str:
     "An experiment report as markdown (what `hybrid-recsys ab report` prints)."
     lines = [

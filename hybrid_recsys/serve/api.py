@@ -133,19 +133,19 @@ class EventBatch(BaseModel):
     model_config = {"extra": "forbid"}
     events: list[Event] = Field(..., min_length=1, max_length=1000, description="1 to 1,000 events")
 
-
+# %% ../../nbs/serve/29_api.ipynb #ae47940e
 class Ingest(BaseModel):
     accepted: int = Field(description="New events stored")
     duplicates: int = Field(description="Events whose event_id was stored before: recognised, not stored again")
 
-
+# %% ../../nbs/serve/29_api.ipynb #489d638e
 class ImageStored(BaseModel):
     image: str = Field(
         description="The name to give as an item's `image` (PUT /items/{item_id}): uploads/<sha256>.<format>"
     )
     bytes: int
 
-
+# %% ../../nbs/serve/29_api.ipynb #f34da9d6
 class ItemStored(BaseModel):
     item: Item = Field(description="The item as it is served from now on")
     created: bool = Field(description="True for a new item (201), false for a new version of one (200)")
@@ -168,7 +168,7 @@ class Health(BaseModel):
     )
     metrics: dict = {}
 
-
+# %% ../../nbs/serve/29_api.ipynb #9ac50e7b
 K = Query(10, ge=1, le=MAX_K, description=f"How many items (1 to {MAX_K})")
 TEXT_PATTERN = r"[^\s\x1c-\x1f]"  # some character that is not space; \x1c-\x1f are space to Python and not to Rust's regex (which pydantic uses)
 
@@ -182,11 +182,11 @@ def id_path(example: str):  # a new one per route: FastAPI names it after its pa
         openapi_examples={"known": {"summary": "an id of this bundle", "value": example}},
     )
 
-
+# %% ../../nbs/serve/29_api.ipynb #90a63aeb
 class Error(BaseModel):
     detail: str = Field(description="What was wrong, in one sentence")
 
-
+# %% ../../nbs/serve/29_api.ipynb #be48e4e5
 ERRORS = {
     400: {"model": Error, "description": "A request this bundle cannot answer"},
     404: {"model": Error, "description": "Unknown id"},
@@ -248,7 +248,7 @@ def _excerpt(value, limit: int = 80) -> str:
 class Overloaded(Exception):
     "More requests waiting than the queue holds."
 
-
+# %% ../../nbs/serve/29_api.ipynb #a3e7d866
 class Compute:
     """A bounded pool for the work of requests, off the event loop: `await compute(fn, ...)` for one call, `await
     compute.batched(fn, item, key)` to share one."""
@@ -326,7 +326,7 @@ def _run_batches(self: Compute, loop, fn, key):
         for settle, value in outcomes:
             loop.call_soon_threadsafe(_settle, settle, value)
 
-
+# %% ../../nbs/serve/29_api.ipynb #822c8570
 def _settle(settle, value):
     try:
         settle(value)
@@ -531,7 +531,7 @@ def _load_warm(folder: Path) -> Bundle:
         bundle.search(bundle.items["title"].iloc[0], 1)
     return bundle
 
-
+# %% ../../nbs/serve/29_api.ipynb #d28872ea
 def _refreeze():
     """After a swap in a process whose heap was frozen: freeze what is loaded now. The old bundle goes by reference
     counting; a full collection to find the few cycles it leaves (56 objects) would stop every thread for about 220
@@ -539,7 +539,7 @@ def _refreeze():
     if gc.get_freeze_count():
         gc.freeze()
 
-
+# %% ../../nbs/serve/29_api.ipynb #087c7506
 class Reloader:
     """Serves the bundle the served path (models/latest) names now: loaded and warmed off the request threads, then
     swapped in on the writer's thread, so no request is dropped or fails."""
@@ -622,7 +622,7 @@ def body_limits(app: FastAPI, binary_bytes: int) -> list[tuple]:
             )
     return limits
 
-
+# %% ../../nbs/serve/29_api.ipynb #1e9b31a3
 def keyed_routes(app: FastAPI, *checks) -> list[tuple]:
     "(methods, path regex, route) of the routes that depend on one of `checks` (key dependencies)."
     return [
@@ -743,7 +743,7 @@ def _health(live: LiveRecommender) -> Health:
         metrics=manifest.get("metrics", {}).get("stage2", {}),
     )
 
-
+# %% ../../nbs/serve/29_api.ipynb #2bda3fc1
 def _service_routes(app: FastAPI, live: LiveRecommender, compute: Compute, metrics: ServiceMetrics):
     "Liveness, readiness and metrics: never behind a key."
 
@@ -1014,7 +1014,7 @@ class ExperimentSummary(BaseModel):
     started_at: float
     stopped_at: float | None = None
 
-
+# %% ../../nbs/serve/29_api.ipynb #22269f25
 class ExperimentsState(BaseModel):
     running: dict | None = Field(description="The running experiment's configuration, as this process serves it")
     error: str | None = Field(
@@ -1025,7 +1025,7 @@ class ExperimentsState(BaseModel):
     )
     stored: list[ExperimentSummary]
 
-
+# %% ../../nbs/serve/29_api.ipynb #14862ff0
 def _recorder(exposures: ExposureLog | None):
     """How a route logs a served list: queued without waiting; off the event loop, waiting for room, when the queue is
     full."""
@@ -1036,7 +1036,7 @@ def _recorder(exposures: ExposureLog | None):
 
     return record
 
-
+# %% ../../nbs/serve/29_api.ipynb #a7b8493e
 async def _watch_experiments(experiments: Experiments, metrics: ServiceMetrics, every_s: float):
     """Read the running experiment from the store every `every_s` seconds; a new one's bundles load off the request
     threads."""
@@ -1048,7 +1048,7 @@ async def _watch_experiments(experiments: Experiments, metrics: ServiceMetrics, 
         except Exception:
             log.exception("watching the experiments")
 
-
+# %% ../../nbs/serve/29_api.ipynb #503270cc
 async def _follow_others(experiments: Experiments, writes: Compute, metrics: ServiceMetrics, every_s: float):
     """Replicas over one database: every `every_s` seconds, the events and items other processes stored are served here
     too (on the writer's thread)."""
@@ -1062,7 +1062,7 @@ async def _follow_others(experiments: Experiments, writes: Compute, metrics: Ser
         except Exception:
             log.exception("following the other processes")
 
-
+# %% ../../nbs/serve/29_api.ipynb #c82a39d1
 async def _warm_lists(live: LiveRecommender, compute: Compute):
     """In the compute thread's idle time, the default list (k 10) of every user `LiveRecommender.warm_all` queues
     whenever a new bundle or item comes into service."""

@@ -43,7 +43,7 @@ log = get_logger("hybrid_recsys.serve.dashboard")
 def _finite(value):
     return None if value is None or not np.isfinite(value) else round(float(value), 6)
 
-
+# %% ../../nbs/serve/27_dashboard.ipynb #24c3fb94
 def line_chart(labels: list, series: dict[str, list], y_title: str, x_title: str = "", dashed: tuple = ()) -> dict:
     "A Chart.js line chart: one line per series (names in `dashed` drawn dashed, e.g. interval bounds)."
     datasets = [
@@ -70,7 +70,7 @@ def line_chart(labels: list, series: dict[str, list], y_title: str, x_title: str
         },
     }
 
-
+# %% ../../nbs/serve/27_dashboard.ipynb #336ae428
 def bar_chart(labels: list, series: dict[str, list], y_title: str) -> dict:
     "A Chart.js bar chart: one group of bars per label, one bar per series."
     chart = line_chart(labels, series, y_title)
@@ -80,7 +80,7 @@ def bar_chart(labels: list, series: dict[str, list], y_title: str) -> dict:
         dataset.pop("spanGaps")
     return {**chart, "type": "bar"}
 
-
+# %% ../../nbs/serve/27_dashboard.ipynb #e02b67a0
 def scatter_chart(points: dict[str, tuple[float, float]], x_title: str, y_title: str) -> dict:
     "A Chart.js scatter chart: one labelled point per name."
     datasets = [
@@ -116,7 +116,7 @@ def bundle_card(bundle: Bundle, role: str = "served") -> dict:
         "n_items": len(bundle.item_lookup),
     }
 
-
+# %% ../../nbs/serve/27_dashboard.ipynb #1e5e6924
 OFFLINE_COLUMNS = ("precision@10", "recall@10", "ndcg@10", "map@10", "avg_popularity@10")
 
 
@@ -230,7 +230,7 @@ def over_time(record, exposures: pd.DataFrame, outcomes: pd.DataFrame, points: i
                 series.setdefault(name + suffix, []).append(figure[part])
     return {"labels": labels, "series": series}
 
-
+# %% ../../nbs/serve/27_dashboard.ipynb #e4a8074b
 def experiment_view(store: EventStore, name: str | None = None, points: int = 12) -> dict:
     """Every stored experiment, and one (the named, else the running, else the newest) with its report and its course
     over time."""
@@ -285,7 +285,7 @@ def parse_k(text, default: int = 10) -> int:
         raise Unanswerable(f"k must be a whole number from 1 to {MAX_K} (got {str(text)[:20]!r})")
     return k
 
-
+# %% ../../nbs/serve/27_dashboard.ipynb #715ac7e6
 def _listed(records: list[dict]) -> list[dict]:
     "Records for a page: the item, its score, and 'source #rank' (1-based) for each source that proposed it."
     return [
@@ -375,7 +375,7 @@ def add_event(experiments: Experiments, user_id: str, item_id: str, kind: str, v
 def _rank_of(item_id: str, records: list[dict]) -> int | None:
     return next((p + 1 for p, r in enumerate(records) if r["item_id"] == item_id), None)
 
-
+# %% ../../nbs/serve/27_dashboard.ipynb #9f042d65
 def _answer(call):
     "A call's records, or the message of why it cannot be answered (a bundle without content vectors, say)."
     try:
@@ -383,7 +383,7 @@ def _answer(call):
     except (Unanswerable, NotFound) as error:
         return str(error)
 
-
+# %% ../../nbs/serve/27_dashboard.ipynb #cb365c07
 def appearances(live: LiveRecommender, item_id: str, k: int = 10, sample: int = 100, seed: int = 0) -> dict:
     """Where an item appears: searching its title, in its content neighbours' similar lists, in the top k of a sample of
     users."""
@@ -417,7 +417,7 @@ def appearances(live: LiveRecommender, item_id: str, k: int = 10, sample: int = 
         "best_user_rank": min((r for r in ranks if r is not None), default=None),
     }
 
-
+# %% ../../nbs/serve/27_dashboard.ipynb #11621a62
 def item_view(live: LiveRecommender, item_id: str, k: int = 10) -> dict:
     "An item, its neighbours by content, by picture and by collaborative vectors, and where it appears."
     item_id = str(item_id).strip()
@@ -432,7 +432,7 @@ def item_view(live: LiveRecommender, item_id: str, k: int = 10) -> dict:
         "appears": appearances(live, item_id, k),
     }
 
-
+# %% ../../nbs/serve/27_dashboard.ipynb #238b2e87
 def search_view(live: LiveRecommender, query: str, k: int = 10) -> list[dict] | str:
     "Items matching free text, or why there are none to show."
     if not str(query).strip():
@@ -514,14 +514,14 @@ def templates():
     )
     return found
 
-
+# %% ../../nbs/serve/27_dashboard.ipynb #66c53f0f
 def session_token(key: str, expires: int | None = None) -> str:
     """What the dashboard's cookie holds after a sign-in with `key`: when it expires and an HMAC of that under the key,
     never the key itself."""
     expires = int(time.time()) + SESSION_S if expires is None else expires
     return f"{expires}.{hmac.new(key.encode('utf-8', 'surrogateescape'), f'hrs-dashboard:{expires}'.encode(), hashlib.sha256).hexdigest()}"
 
-
+# %% ../../nbs/serve/27_dashboard.ipynb #23fada46
 def check_session(keys, token: str | None):
     "Nothing for a session token made with one of the service's keys and not expired; `HRSError` saying why otherwise."
     if not keys.keys:
@@ -535,7 +535,7 @@ def check_session(keys, token: str | None):
     if not any([hmac.compare_digest(signature, m) for m in made]):
         raise HRSError("the dashboard session is not valid: sign in again")  # a list: every key compared
 
-
+# %% ../../nbs/serve/27_dashboard.ipynb #cd29c5d4
 def _allowed(keys, request) -> bool:
     "Whether a page may be shown: always without keys; with keys, to a request whose cookie holds a valid session."
     if not keys.keys:
@@ -546,7 +546,7 @@ def _allowed(keys, request) -> bool:
     except HRSError:
         return False
 
-
+# %% ../../nbs/serve/27_dashboard.ipynb #6d1ce41c
 async def _form(request) -> dict[str, str]:
     "An url-encoded form's fields (the last value of each)."
     return {
@@ -844,7 +844,7 @@ def _model_and_login_routes(app, site: Site):
         response.delete_cookie(COOKIE, path="/dashboard")
         return response
 
-
+# %% ../../nbs/serve/27_dashboard.ipynb #f868dfd3
 def mount_dashboard(
     app,
     live: LiveRecommender,

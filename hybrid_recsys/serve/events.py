@@ -43,7 +43,7 @@ def _id_text(value):
         return str(value)
     return value
 
-
+# %% ../../nbs/serve/20_events.ipynb #49584b9c
 def _unicode(value):
     """Text must encode as UTF-8 (JSON can carry a lone surrogate such as \\ud800, which no encoder, log or database can
     write)."""
@@ -119,7 +119,7 @@ def _rating_schema(schema: dict):
         {"event_id": "e-2", "user_id": "1", "item_id": "50", "type": "rating", "value": 4},
     ]
 
-
+# %% ../../nbs/serve/20_events.ipynb #a5a9de08
 class Event(BaseModel):
     "One feedback event, as a client sends it."
 
@@ -324,11 +324,11 @@ def read(self: ImageFolder, image: str) -> tuple[bytes, str]:
     self._remember(image, path, signature, content, kind)
     return content, kind
 
-
+# %% ../../nbs/serve/20_events.ipynb #3a6cd997
 def _signature(info: os.stat_result) -> tuple:
     return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns
 
-
+# %% ../../nbs/serve/20_events.ipynb #068e5294
 @patch
 def cached(self: ImageFolder, image: str) -> tuple[bytes, str] | None:
     """An image read before, from memory, when its file is still the one read (one `stat` of the resolved path, no read:
@@ -351,7 +351,7 @@ def cached(self: ImageFolder, image: str) -> tuple[bytes, str] | None:
             self.served.move_to_end(image)
     return content, kind
 
-
+# %% ../../nbs/serve/20_events.ipynb #41c105e6
 @patch
 def _remember(self: ImageFolder, image: str, path: Path, signature: tuple, content: bytes, kind: str):
     if len(content) > self.cache_bytes // 16:
@@ -363,14 +363,14 @@ def _remember(self: ImageFolder, image: str, path: Path, signature: tuple, conte
         while self.served_bytes > self.cache_bytes:
             self._forget(next(iter(self.served)))
 
-
+# %% ../../nbs/serve/20_events.ipynb #d64f94a3
 @patch
 def _forget(self: ImageFolder, image: str):  # under served_lock
     entry = self.served.pop(image, None)
     if entry is not None:
         self.served_bytes -= len(entry[2])
 
-
+# %% ../../nbs/serve/20_events.ipynb #58c037d9
 @patch
 def check(self: ImageFolder, image: str | None) -> str | None:
     """An item's image as a client gave it, once it is a URL or an image file the service may read: `ImageRefused`
@@ -381,7 +381,7 @@ def check(self: ImageFolder, image: str | None) -> str | None:
     image_type(content)  # every pixel: a truncated file is refused now, not at encoding
     return image
 
-
+# %% ../../nbs/serve/20_events.ipynb #374977e4
 @patch
 def file(self: ImageFolder, image) -> str | None:
     """What the image encoder and the service may use for a stored image: a URL as it is, a file's resolved path, or
@@ -442,7 +442,7 @@ def _sqlite_pragmas(connection, _record):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 
-
+# %% ../../nbs/serve/20_events.ipynb #e615d703
 def _wal(cursor, wait_s: float = 10.0):
     """Switch a new database file to WAL. SQLite answers 'locked' at once, without its busy handler, while another
     process switches it: retry."""
@@ -456,13 +456,13 @@ def _wal(cursor, wait_s: float = 10.0):
                 raise
             time.sleep(random.uniform(0.005, 0.05))
 
-
+# %% ../../nbs/serve/20_events.ipynb #14909883
 def _sqlite_begin(connection):
     """A writer takes SQLite's write lock when its transaction begins, so two writers queue instead of one failing on
     upgrade."""
     connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get("writer") else "BEGIN")
 
-
+# %% ../../nbs/serve/20_events.ipynb #ed55a9b0
 def connect(url: str | None = None) -> sa.Engine:
     """An engine for the event store's database (SQLite pragmas set on every connection; the folder of an SQLite file
     made)."""
@@ -563,11 +563,11 @@ exposures_table = sa.Table(
 def _create_v1(connection):
     metadata.create_all(connection, tables=[events_table, item_versions_table])
 
-
+# %% ../../nbs/serve/20_events.ipynb #809cb043
 def _create_v2(connection):
     metadata.create_all(connection, tables=[experiments_table, exposures_table])
 
-
+# %% ../../nbs/serve/20_events.ipynb #6e5c6fef
 def _create_v3(
     connection,
 ):  # the dashboard reads the last minutes of both; plain DDL, so the tables' metadata (and v1, v2) stay as they were
@@ -678,7 +678,7 @@ def _check_batch(events: list[Event]):
             f"events {repeat[0]} and {repeat[1]} of the batch have the same event_id {events[repeat[0]].event_id!r}"
         )
 
-
+# %% ../../nbs/serve/20_events.ipynb #923581d0
 def _same_event(stored, event: Event) -> bool:
     return (stored.user_id, stored.item_id, stored.type) == (event.user_id, event.item_id, event.type) and (
         stored.value == event.value or (stored.value is None and event.value is None)
@@ -696,7 +696,7 @@ def insert_or_skip(connection, table: sa.Table, key: str):
         .on_conflict_do_nothing(index_elements=[key])
     )
 
-
+# %% ../../nbs/serve/20_events.ipynb #855223d7
 def _insert_new(connection, rows: list[dict]) -> list:
     "The rows of a batch that were new (under any concurrency), as stored."
     return connection.execute(
@@ -704,7 +704,7 @@ def _insert_new(connection, rows: list[dict]) -> list:
         rows,
     ).all()
 
-
+# %% ../../nbs/serve/20_events.ipynb #4eb2f9de
 def _check_repeats(connection, repeats: list[Event]):
     """Events whose id was already stored must be the stored events: else `Conflict` (and the transaction, new rows
     included, rolls back)."""
@@ -812,7 +812,7 @@ def last_seq(self: EventStore) -> int:
     with self.engine.connect() as connection:
         return connection.execute(sa.select(sa.func.max(events_table.c.seq))).scalar() or 0
 
-
+# %% ../../nbs/serve/20_events.ipynb #09566c4a
 @patch
 def counts(self: EventStore) -> dict[str, int]:
     "How many events of each type are stored."
@@ -824,14 +824,14 @@ def counts(self: EventStore) -> dict[str, int]:
             )
         }
 
-
+# %% ../../nbs/serve/20_events.ipynb #327ab0e1
 def _minute(column, start: float, dialect: str):
     """A row's whole minute since `start`, in SQL (times at or after `start`: SQLite's CAST truncates, PostgreSQL's
     rounds, so it floors)."""
     offset = (column - start) / 60.0
     return sa.cast(sa.func.floor(offset), sa.Integer) if dialect == "postgresql" else sa.cast(offset, sa.Integer)
 
-
+# %% ../../nbs/serve/20_events.ipynb #62fbada2
 @patch
 def events_per_minute(self: EventStore, start: float) -> list[tuple[int, str, int]]:
     "(minute since `start`, type, count) of the events received since `start` (seconds)."
@@ -844,7 +844,7 @@ def events_per_minute(self: EventStore, start: float) -> list[tuple[int, str, in
     with self.engine.connect() as connection:
         return [(int(m), kind, int(n)) for m, kind, n in connection.execute(query)]
 
-
+# %% ../../nbs/serve/20_events.ipynb #52868625
 @patch
 def served_between(self: EventStore, start: float, end: float) -> pd.DataFrame:
     "The lists served in [start, end) (seconds): when, how long they took (ms) and their status, one row per list."
@@ -904,7 +904,7 @@ class ExperimentRow:
     started_at: float
     stopped_at: float | None
 
-
+# %% ../../nbs/serve/20_events.ipynb #6bf9b5c7
 @patch
 def experiment_rows(self: EventStore, name: str | None = None, running: bool = False) -> list[ExperimentRow]:
     "Stored experiments, oldest first: every one, the one named `name`, or (`running`) the one running."
@@ -925,7 +925,7 @@ def _writing(store: EventStore):
             connection.execute(sa.text("SELECT pg_advisory_xact_lock(7277112)"))
         yield connection
 
-
+# %% ../../nbs/serve/20_events.ipynb #e898bda8
 @patch
 def start_experiment(self: EventStore, name: str, spec: str) -> bool:
     """Start experiment `name` with configuration `spec` (JSON, compared as text); False when it already runs exactly
@@ -953,7 +953,7 @@ def start_experiment(self: EventStore, name: str, spec: str) -> bool:
         )
     return True
 
-
+# %% ../../nbs/serve/20_events.ipynb #ce96ac6f
 @patch
 def stop_experiment(self: EventStore, name: str) -> bool:
     "Stop a running experiment (its users get the default from the next request); False when it was stopped already."
@@ -981,7 +981,7 @@ def add_exposures(self: EventStore, rows: list[dict]) -> int:
         inserted = insert_or_skip(connection, exposures_table, "request_id").returning(exposures_table.c.seq)
         return len(connection.execute(inserted, rows).all())  # (executemany leaves rowcount at -1 on PostgreSQL)
 
-
+# %% ../../nbs/serve/20_events.ipynb #f2daa321
 @patch
 def exposures(self: EventStore, experiment: str | None = None) -> pd.DataFrame:
     """Stored exposures (one experiment's, or all), in the order they were written; items, teams and propensities as

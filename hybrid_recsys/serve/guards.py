@@ -24,7 +24,7 @@ __all__ = ['Unauthorized', 'Forbidden', 'ApiKeys', 'key_dependency', 'env_number
 class Unauthorized(HRSError):
     "No API key where one is needed; a service answers 401."
 
-
+# %% ../../nbs/serve/28_guards.ipynb #284928fa
 class Forbidden(HRSError):
     "A key that is not one of the service's, or a service that takes no writes; a service answers 403."
 
@@ -84,7 +84,7 @@ def env_number(name: str, default, kind=int):
         raise HRSError(f"{name}={raw!r}: expected a positive number")
     return value
 
-
+# %% ../../nbs/serve/28_guards.ipynb #fb4d52dd
 async def send_error(send, status: int, detail: str, headers: list | None = None):
     body = JSONResponse(content={"detail": detail}).body
     await send(
@@ -129,7 +129,7 @@ def opened(self: Connections, protocol):
     if not self._room(protocol):
         self.over[protocol.client] = protocol
 
-
+# %% ../../nbs/serve/28_guards.ipynb #2488cf3b
 @patch
 def _room(self: Connections, protocol) -> bool:
     "Whether `protocol` is within both caps, after closing the longest idle connections that stand in the way."
@@ -142,7 +142,7 @@ def _room(self: Connections, protocol) -> bool:
             return False
     return True
 
-
+# %% ../../nbs/serve/28_guards.ipynb #9daae067
 @patch
 def _close_idle(self: Connections, keep, host) -> bool:
     "Close the connection idle longest (of `host`, or anyone's), never `keep`; whether there was one."
@@ -160,7 +160,7 @@ def active(self: Connections, protocol):
     if protocol in self.open:
         self.open.move_to_end(protocol)
 
-
+# %% ../../nbs/serve/28_guards.ipynb #f2cffb0d
 @patch
 def closed(self: Connections, protocol):
     host = self.open.pop(protocol, _MISSING)
@@ -171,7 +171,7 @@ def closed(self: Connections, protocol):
         del self.per_client[host]
     self.over.pop(protocol.client, None)
 
-
+# %% ../../nbs/serve/28_guards.ipynb #1b934d42
 @patch
 def refuses(self: Connections, client) -> bool:
     """Whether a request on this connection must be refused: it came past a cap, and there is still no idle connection
@@ -184,7 +184,7 @@ def refuses(self: Connections, client) -> bool:
         return False
     return True
 
-
+# %% ../../nbs/serve/28_guards.ipynb #18877f9b
 _MISSING = object()
 
 _connections: Connections | None = None  # this process's, once `serve`'s protocol has seen a connection
@@ -198,7 +198,7 @@ def process_connections() -> Connections:
         _connections = Connections.from_env()
     return _connections
 
-
+# %% ../../nbs/serve/28_guards.ipynb #a94ff218
 def evicted_connections() -> int:
     "Idle connections this process closed to make room past a cap (0 where `serve`'s protocol never counted one)."
     return _connections.evicted if _connections is not None else 0
@@ -376,7 +376,7 @@ async def _read_and_call(self: Guard, scope, receive, send, head: bool, max_body
 def _header_timeout_s() -> float:
     return env_number("HRS_REQUEST_TIMEOUT_S", 10.0, float)  # read once per process
 
-
+# %% ../../nbs/serve/28_guards.ipynb #f47f06f6
 class HeaderDeadline:
     """Mixin for a uvicorn HTTP protocol: close a connection whose request headers take longer than
     HRS_REQUEST_TIMEOUT_S; count connections (`Connections`); no Nagle delay."""
@@ -430,6 +430,6 @@ class HeaderDeadline:
             )
         self.transport.close()
 
-
+# %% ../../nbs/serve/28_guards.ipynb #bac24dd9
 class GuardedH11(HeaderDeadline, H11Protocol):
     "uvicorn's h11 protocol with a deadline on request headers."

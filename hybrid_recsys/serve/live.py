@@ -94,7 +94,7 @@ class Served:
         except NotFound:
             return -1
 
-
+# %% ../../nbs/serve/21_live.ipynb #9f99975d
 class LiveRecommender:
     """A bundle plus the events since it was trained: recommendations from each user's bundle history and newer events;
     items added and bundles swapped while serving."""
@@ -264,7 +264,7 @@ def _kept(self: LiveRecommender, served: Served, key: tuple) -> list[dict] | Non
         served.lists.move_to_end(key)
     return records
 
-
+# %% ../../nbs/serve/21_live.ipynb #2038f9ee
 @patch
 def _keep(self: LiveRecommender, served: Served, key: tuple, records: list[dict]):
     "Keep a list, the least recently used going past `max_lists` (call under the lock)."
@@ -335,7 +335,7 @@ def listings(
                 self._keep(served, keys[p], out[p])
     return [(records, max(state.last_seq, served.watermark)) for records, state in zip(out, states)]
 
-
+# %% ../../nbs/serve/21_live.ipynb #c6ebd88f
 @patch
 def recommend_users(self: LiveRecommender, raw_users: list[str], k: int = 10, view=None) -> list[list[dict] | NotFound]:
     "Each user's list, from their bundle history and newer events; a `NotFound` in place of a user with neither."
@@ -353,7 +353,7 @@ def warm_all(self: LiveRecommender):
         for user in list(dict.fromkeys([*sorted(served.active), *ranked]))[: self.max_lists]:
             self.to_warm.setdefault(user, None)
 
-
+# %% ../../nbs/serve/21_live.ipynb #db827cc1
 @patch
 def warm(self: LiveRecommender, k: int = 10, batch: int = 8) -> int:
     "Compute and keep the default lists of the next `batch` users queued to warm; how many there were."
@@ -411,7 +411,7 @@ def item_frame(
         }
     )
 
-
+# %% ../../nbs/serve/21_live.ipynb #a254092e
 def update_frame(item_id: str, item: ItemUpdate) -> pd.DataFrame:
     "One `ItemUpdate` as stored item versions are read back."
     return pd.DataFrame(
@@ -455,7 +455,7 @@ def _serve(self: LiveRecommender, bundle: Bundle) -> Served:
             served.users[user_id] = state
     return served
 
-
+# %% ../../nbs/serve/21_live.ipynb #fb41e9c2
 @patch
 def put_item(
     self: LiveRecommender,
@@ -486,7 +486,7 @@ def put_item(
         )  # items only append: users' states stay valid
     return created, seq
 
-
+# %% ../../nbs/serve/21_live.ipynb #43d22787
 @patch
 def swap(self: LiveRecommender, bundle: Bundle) -> Served:
     """Serve `bundle` from now on (a hot swap; call from the writer's thread): requests in flight finish on the bundle
@@ -511,7 +511,7 @@ def image(self: LiveRecommender, item_id: str) -> tuple[bytes, str]:
         log.warning(f"item {str(item_id)[:100]!r}: {error}")
         raise ImageRefused(f"item {str(item_id)[:100]!r} has no image file on this server", 404) from None
 
-
+# %% ../../nbs/serve/21_live.ipynb #60c3780c
 @patch
 def cached_image(self: LiveRecommender, item_id: str) -> tuple[bytes, str] | None:
     """`image` when the image folder holds the file's bytes in memory, unchanged (no read: fit for the event loop); None
@@ -519,7 +519,7 @@ def cached_image(self: LiveRecommender, item_id: str) -> tuple[bytes, str] | Non
     path = self._image_file(item_id)
     return None if path is None else self.images.cached(path)
 
-
+# %% ../../nbs/serve/21_live.ipynb #c743fcb4
 @patch
 def _image_file(self: LiveRecommender, item_id: str) -> str | None:
     "The image path an item's record names when it is a file (not a URL); `NotFound` for an unknown item."
@@ -548,7 +548,7 @@ def follow(self: LiveRecommender, lookback_s: float = 5.0) -> list:
             del self.seen[seq]  # past the window: never read again
     return new
 
-
+# %% ../../nbs/serve/21_live.ipynb #d9a92ee1
 @patch
 def follow_items(self: LiveRecommender) -> int:
     """Item versions other processes stored since the newest this one serves, added to the bundle in service (call from

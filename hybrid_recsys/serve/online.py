@@ -35,7 +35,7 @@ def stable_hash(text: str) -> int:
     "A 64-bit hash of `text` that every process and machine agrees on (Python's `hash` is salted per process)."
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
 
-
+# %% ../../nbs/serve/24_online.ipynb #abcec91a
 def unit_hash(salt: str, user_id: str) -> float:
     "A user's place in [0, 1) under `salt`."
     return stable_hash(f"{salt}\x1f{user_id}") / 2.0**64
@@ -58,7 +58,7 @@ class Overrides(BaseModel):
     )  # a stochastic policy: Plackett-Luce sampling over the final scores divided by this
     pool: int = Field(30, ge=2, le=1000)  # with a temperature: the list is sampled from this many best items
 
-
+# %% ../../nbs/serve/24_online.ipynb #ee752736
 class Variant(BaseModel):
     "One arm of an experiment."
 
@@ -124,7 +124,7 @@ def variant_of(self: Experiment, user_id: str) -> str | None:
             return variant.name
     return self.variants[-1].name  # shares that add up to 1 - 1e-12
 
-
+# %% ../../nbs/serve/24_online.ipynb #62a9202e
 @patch
 def variant(self: Experiment, name: str) -> Variant:
     for variant in self.variants:
@@ -165,16 +165,16 @@ class ExperimentRecord:
     started_at: float
     stopped_at: float | None
 
-
+# %% ../../nbs/serve/24_online.ipynb #9f2fd273
 def _record(row: ExperimentRow) -> ExperimentRecord:
     return ExperimentRecord(Experiment.model_validate_json(row.spec), row.status, row.started_at, row.stopped_at)
 
-
+# %% ../../nbs/serve/24_online.ipynb #6c8b7092
 def stored_experiments(store: EventStore) -> list[ExperimentRecord]:
     "Every experiment stored, oldest first."
     return [_record(row) for row in store.experiment_rows()]
 
-
+# %% ../../nbs/serve/24_online.ipynb #1746ea0f
 def stored_experiment(store: EventStore, name: str) -> ExperimentRecord:
     "The experiment named `name`; `NotFound` when there is none."
     found = store.experiment_rows(name)
@@ -182,7 +182,7 @@ def stored_experiment(store: EventStore, name: str) -> ExperimentRecord:
         raise NotFound(f"no experiment {name!r}")  # not the database URL: this reaches public answers
     return _record(found[0])
 
-
+# %% ../../nbs/serve/24_online.ipynb #fb702cf7
 def running_experiment(store: EventStore) -> Experiment | None:
     "The experiment that runs, if one does."
     found = store.experiment_rows(running=True)
@@ -314,7 +314,7 @@ def _run(self: ExposureLog):
                 log.error(f"exposure log: {len(rows)} row(s) not written yet ({one_line(error)}); retrying in 1 s")
                 time.sleep(1.0)
 
-
+# %% ../../nbs/serve/24_online.ipynb #af3e1eef
 @patch
 def close(self: ExposureLog, timeout_s: float = 60.0):
     "Write everything queued, then stop the writer."
@@ -335,7 +335,7 @@ class Listing:
     propensities: list[float] | None = None  # a stochastic policy: each item's chance of being shown at its position
     history_seq: int = 0  # the newest event of the user's history the list was computed from
 
-
+# %% ../../nbs/serve/24_online.ipynb #62cb7ad3
 def exposure_row(
     request_id: str,
     user_id: str | None,
@@ -373,7 +373,7 @@ def _rss_bytes() -> int:
     except (OSError, ValueError, IndexError):
         return 0
 
-
+# %% ../../nbs/serve/24_online.ipynb #8221dfd6
 def check_compatible(bundle: Bundle, served: Bundle, where: str):
     """A variant's bundle must know the served bundle's dataset and items (events and lists name them): `ConfigError`
     naming the variant otherwise."""
@@ -388,7 +388,7 @@ def check_compatible(bundle: Bundle, served: Bundle, where: str):
             f"{where}: bundle {bundle.folder} lacks {len(missing)} item(s) the service serves (e.g. {missing[0]!r})"
         )
 
-
+# %% ../../nbs/serve/24_online.ipynb #ffbbc976
 @dataclass
 class Arm:
     "A variant ready to serve."
@@ -455,7 +455,7 @@ def _named(message: str, experiment: Experiment) -> str:
                 message = message.replace(place, Path(variant.bundle).name)
     return message
 
-
+# %% ../../nbs/serve/24_online.ipynb #40c246ee
 @patch
 def refresh(self: Experiments) -> bool:
     "Serve what the store says runs now (call off the request threads: it may load bundles); True when that changed."
@@ -483,7 +483,7 @@ def refresh(self: Experiments) -> bool:
 def request_rng(request_id: str) -> np.random.Generator:
     return np.random.default_rng(stable_hash(request_id))
 
-
+# %% ../../nbs/serve/24_online.ipynb #426d291d
 @patch
 def recommend(
     self: Experiments,
@@ -546,7 +546,7 @@ def _own_lives(self: Experiments) -> list[LiveRecommender]:
     "The live recommenders of variants with a bundle of their own."
     return list({id(arm.live): arm.live for arm in self.running[1].values() if arm.live is not self.live}.values())
 
-
+# %% ../../nbs/serve/24_online.ipynb #69f9d200
 @patch
 def ingest(self: Experiments, events: list):
     "Store a batch through the service's live recommender; every variant with its own bundle folds it in too."
@@ -555,7 +555,7 @@ def ingest(self: Experiments, events: list):
         live.observe(ingested.rows)
     return ingested
 
-
+# %% ../../nbs/serve/24_online.ipynb #1c9daa7e
 @patch
 def put_item(self: Experiments, item_id: str, item) -> tuple[bool, int]:
     "Add or change an item in the service's bundle and in every variant's."
@@ -564,7 +564,7 @@ def put_item(self: Experiments, item_id: str, item) -> tuple[bool, int]:
         live.put_item(item_id, item, stored=seq)
     return created, seq
 
-
+# %% ../../nbs/serve/24_online.ipynb #69648c55
 @patch
 def describe(self: Experiments) -> dict:
     """What runs, for `GET /experiments`: the experiment, each variant's bundle (by name) and memory, or why the stored
@@ -583,7 +583,7 @@ def describe(self: Experiments) -> dict:
         ],
     }
 
-
+# %% ../../nbs/serve/24_online.ipynb #d8f4f20a
 def public_spec(experiment: Experiment) -> dict:
     """An experiment's configuration for public answers: each variant's bundle by its folder's name, never its place on
     disk."""
@@ -593,7 +593,7 @@ def public_spec(experiment: Experiment) -> dict:
             variant["bundle"] = Path(variant["bundle"]).name
     return spec
 
-
+# %% ../../nbs/serve/24_online.ipynb #02f6044c
 @patch
 def follow(self: Experiments) -> tuple[int, int]:
     """What other replicas stored since the last call, served here too, by every variant (call from the writer's

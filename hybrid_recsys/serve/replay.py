@@ -39,7 +39,7 @@ def raw_interactions(dataset: Dataset, rows=None) -> pd.DataFrame:
         }
     )
 
-
+# %% ../../nbs/serve/23_replay.ipynb #204a461b
 def temporal_split(dataset: Dataset, share: float = 0.5) -> tuple[pd.DataFrame, pd.DataFrame]:
     "(earlier, later) raw interactions: those at or before the `share` quantile of time, and the rest in time order."
     if not 0 < share < 1:
@@ -51,7 +51,7 @@ def temporal_split(dataset: Dataset, share: float = 0.5) -> tuple[pd.DataFrame, 
     cut = int(len(order) * share)
     return raw_interactions(dataset, order[:cut]), raw_interactions(dataset, order[cut:])
 
-
+# %% ../../nbs/serve/23_replay.ipynb #f37936c0
 def temporal_bundle(
     dataset: Dataset, folder: Path, earlier: pd.DataFrame, protocol: str = "ms75", params: dict | None = None
 ) -> Path:
@@ -150,7 +150,7 @@ def _free_port() -> int:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
-
+# %% ../../nbs/serve/23_replay.ipynb #ef1926be
 def _start_server(env: dict) -> tuple[subprocess.Popen, str]:
     "`hybrid-recsys serve` on a free port, once /health answers."
     import urllib.request
@@ -173,7 +173,7 @@ def _start_server(env: dict) -> tuple[subprocess.Popen, str]:
     server.kill()
     raise HRSError("replay: the server did not answer /health within 180 s")
 
-
+# %% ../../nbs/serve/23_replay.ipynb #8828eaa5
 def _health_version(base: str) -> str:
     import json, urllib.request
 
@@ -247,11 +247,11 @@ class ReplayResult:
     table: pd.DataFrame  # per mode: interactions, users, HR@10, NDCG@10, and the paired difference against frozen
     info: dict
 
-
+# %% ../../nbs/serve/23_replay.ipynb #38523be6
 def _per_user(stream: pd.DataFrame, column: str) -> np.ndarray:
     return stream.groupby("user_id", sort=True)[column].mean().to_numpy()
 
-
+# %% ../../nbs/serve/23_replay.ipynb #50b8eba4
 def replay(
     dataset: Dataset,
     share: float = 0.5,  # the earlier share of interactions (by time) that trains the bundle

@@ -54,7 +54,7 @@ def source_dataset(manifest: dict) -> Dataset | None:
         return None
     return dataset
 
-
+# %% ../../nbs/serve/22_retrain.ipynb #d1c16957
 def bundle_interactions(bundle: Bundle, source: Dataset | None = None) -> pd.DataFrame:
     """What the bundle's model was fitted on, as raw-id rows: user_id, item_id, rating, timestamp (from `source` where
     it holds the pair, else NaN)."""
@@ -98,7 +98,7 @@ def event_interactions(
         disliked |= {(user_id, item) for item in state.disliked}
     return pd.DataFrame(rows, columns=["user_id", "item_id", "rating", "timestamp"]), disliked
 
-
+# %% ../../nbs/serve/22_retrain.ipynb #091a7e48
 def merge_interactions(base: pd.DataFrame, events: pd.DataFrame, disliked: set) -> pd.DataFrame:
     "Bundle rows and folded events together: the larger confidence and the later time per pair; disliked pairs removed."
     frame = pd.concat([base, events], ignore_index=True).astype({"user_id": str, "item_id": str})
@@ -155,7 +155,7 @@ class RetrainData:
     events_through: int
     items_through: int
 
-
+# %% ../../nbs/serve/22_retrain.ipynb #e7a8634f
 def retrain_data(
     bundle: Bundle,
     store: EventStore,
@@ -217,7 +217,7 @@ def bundle_config(bundle: Bundle) -> dict:
     params["source_params"] = {name: dict(model.params) for name, model in bundle.model.generator.sources.items()}
     return params
 
-
+# %% ../../nbs/serve/22_retrain.ipynb #37c9bd92
 def fit_like(bundle: Bundle, dataset: Dataset) -> HybridRecommender:
     "A hybrid with the bundle's configuration, fitted on `dataset`."
     return HybridRecommender(dataset, bundle.manifest.get("protocol"), **bundle_config(bundle)).fit(dataset.to_csr())
@@ -240,7 +240,7 @@ class Comparison:
             rows[name] = {metric: str(bootstrap_mean(v)) for metric, v in values.items()}
         return pd.DataFrame(rows).T
 
-
+# %% ../../nbs/serve/22_retrain.ipynb #77856db3
 def compare(data: RetrainData, candidate: HybridRecommender, k: int = 10) -> Comparison:
     """Rank the held-out users with the serving bundle (their histories folded in) and with the candidate (fitted on
     them): HR@k and NDCG@k of each."""
@@ -269,11 +269,11 @@ class RetrainResult:
     version: Path | None = None  # the published version's folder
     seconds: dict = field(default_factory=dict)
 
-
+# %% ../../nbs/serve/22_retrain.ipynb #5f7a5892
 class Busy(HRSError):
     "Another retrain holds the lock for this bundle path."
 
-
+# %% ../../nbs/serve/22_retrain.ipynb #adec7c2a
 def _lock(folder: Path):
     """An exclusive, non-blocking lock on a file beside the bundle path (released when the process ends, however it
     ends)."""

@@ -190,7 +190,7 @@ def _estimates(clicks: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
     )
     return ips, snips
 
-
+# %% ../../nbs/serve/26_simulate.ipynb #4ec8f1f0
 def off_policy(
     shown: list[list[str]],  # each logged list
     propensities: list[list[float]],  # the logging policy's chance of each shown item at its position
