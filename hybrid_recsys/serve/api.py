@@ -48,7 +48,7 @@ from hybrid_recsys.serve.events import (
 )
 from .live import LiveRecommender
 from .abstats import experiment_report
-from .online import ExposureLog, Experiments, Listing, exposure_row
+from .online import ExposureLog, Experiments, Listing, exposure_row, stored_experiments
 from ..pipeline import Bundle, load_bundle
 
 # %% auto #0
@@ -1095,7 +1095,7 @@ def _experiment_routes(app: FastAPI, experiments: Experiments, store: EventStore
         "every experiment stored",
     )
     async def experiments_state():
-        stored = await asyncio.to_thread(store.experiments) if store is not None else []
+        stored = await asyncio.to_thread(stored_experiments, store) if store is not None else []
         return ExperimentsState(
             **experiments.describe(),
             stored=[
