@@ -80,7 +80,7 @@ def test_migrations_from_several_processes_at_once(database):
 
 def test_a_version_1_database_is_migrated_with_its_events(database, monkeypatch):
     "A database made by the previous release (schema 1: events and items) gains the experiment tables and the time indexes at start-up; nothing stored is lost."
-    from hybrid_recsys import events as module
+    from hybrid_recsys.serve import events as module
     monkeypatch.setattr(module, "MIGRATIONS", module.MIGRATIONS[:1])
     old = EventStore(database)
     old.add_events(events("v1-", 30))
