@@ -38,7 +38,7 @@ def test_site_renders_navigates_and_searches_offline(site, browser):
     assert page.locator("h1").first.inner_text() == "The two-stage hybrid"
     assert page.locator(".jp-CodeCell").count() > 10  # the code, with its prose
     assert page.get_by_text("#| export").count() == 0  # directives are not shown
-    for chapter, text in (("03_metrics", "Ranking metrics"), ("29_api", "The service"), ("06_evaluate", "Evaluate")):
+    for chapter, text in (("03_metrics", "Ranking metrics"), ("serve/29_api", "The service"), ("06_evaluate", "Evaluate")):
         page.goto(f"{site}/chapters/{chapter}.html", wait_until="networkidle")
         assert text in page.locator("article").inner_text(), chapter
     assert page.locator("article .jp-OutputArea-output img").count() >= 1  # 06's figure: the examples' outputs are kept
