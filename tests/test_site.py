@@ -4,7 +4,7 @@ Runs after tests/test_notebooks.py, whose executed chapters the build reuses (a 
 here). The site is served by a real HTTP server; chromium opens the index and three chapters, follows the navigation,
 searches, and records anything fetched from outside the machine.
 """
-import functools, http.server, sys, threading
+import functools, http.server, sys, threading, time
 from pathlib import Path
 
 import pytest
@@ -27,6 +27,19 @@ def site():
     server.shutdown()
 
 
+def search(page, query: str, timeout_s: float = 30.0):
+    """Type `query` into the site's search, key by key as a person does, until it lists results. (Setting the field's
+    value at once, as `fill` does, is not always taken for typing by Material's search: the list then stays empty.)"""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        page.focus("input[name=query]"); page.keyboard.press("Control+A"); page.keyboard.press("Backspace")
+        page.keyboard.type(query, delay=20)
+        try: return page.wait_for_selector(".md-search-result__item", timeout=5000)
+        except PlaywrightTimeout: pass
+    raise AssertionError(f"the site's search listed nothing for {query!r} within {timeout_s:.0f} s")
+
+
 def test_site_renders_navigates_and_searches_offline(site, browser):
     page, problems = open_page(browser, f"{site}/index.html")
     assert "hybrid_recsys" in page.title()
@@ -42,8 +55,7 @@ def test_site_renders_navigates_and_searches_offline(site, browser):
         page.goto(f"{site}/chapters/{chapter}.html", wait_until="networkidle")
         assert text in page.locator("article").inner_text(), chapter
     assert page.locator("article .jp-OutputArea-output img").count() >= 1  # 06's figure: the examples' outputs are kept
-    page.fill("input[name=query]", "bootstrap")
-    page.wait_for_selector(".md-search-result__item", timeout=10_000)
+    search(page, "bootstrap")
     assert page.locator(".md-search-result__item").count() >= 1
     with page.expect_navigation(): page.locator(".md-search-result__item a").first.click()
     assert page.url.startswith(site)
