@@ -92,10 +92,11 @@ class ContentRecommender(Recommender):
         self._ensure_item_vectors()
         return self.item_vectors_
 
-    def similar_items(self, item_ids, N: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        "The N items nearest to each of `item_ids` in content (cosine), the item itself excluded; needs no fit."
+    def similar_items(self, item_ids, N: int = 10, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The N items nearest to each of `item_ids` in content (cosine), the item itself excluded, among the `allowed`
+        ones when given; needs no fit."""
         self._ensure_item_vectors()
-        return self.index.similar(item_ids, N)
+        return self.index.similar(item_ids, N, allowed)
 
     def image_vectors(self) -> np.ndarray | None:
         """Each item's image vector as its content vector holds it (centred, unit length; zeros for an item without an
@@ -111,9 +112,12 @@ class ContentRecommender(Recommender):
             return None  # no image part, or one space: text and image summed
         return unit_rows(vectors[:, start:])
 
-    def similar_by_image(self, item_id: int, N: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    def similar_by_image(
+        self, item_id: int, N: int = 10, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The N items whose images are nearest (cosine) to an item's image, among the items with one: (ids, scores), -1
-        padded; `NotFound` (a 404 in the service) when there is no image to compare by."""
+        padded, among the `allowed` ones when given; `NotFound` (a 404 in the service) when there is no image to compare
+        by."""
         images = self.image_vectors()
         if images is None:
             raise NotFound(
@@ -123,7 +127,7 @@ class ContentRecommender(Recommender):
         has = np.abs(images).sum(1) > 0
         if not has[item_id]:
             raise NotFound("this item has no image to compare by: use by=content")
-        scores = np.where(has, images @ images[item_id], -np.inf)
+        scores = np.where(has if allowed is None else has & allowed, images @ images[item_id], -np.inf)
         scores[item_id] = -np.inf
         order = np.argsort(-scores, kind="stable")[:N]
         keep = np.isfinite(scores[order])
@@ -261,10 +265,15 @@ def query_vector(self: ContentRecommender, query: str) -> np.ndarray:
 
 # %% ../nbs/12_content.ipynb #1d38fadb
 @patch
-def search(self: ContentRecommender, query: str, N: int = 10) -> tuple[np.ndarray, np.ndarray]:
-    "Items matching a free-text query: (ids, scores), each of shape (N,)."
+def search(
+    self: ContentRecommender,
+    query: str,
+    N: int = 10,
+    allowed: np.ndarray | None = None,  # (n_items,) booleans: the only items that may match; None = all
+) -> tuple[np.ndarray, np.ndarray]:
+    "Items matching a free-text query: (ids, scores), each of shape (N,), -1 / -inf where fewer are left."
     query_vector = self.query_vector(query)  # first: it builds the index when the model was never fitted
-    ids, scores = self.index.search(query_vector[None], N)
+    ids, scores = self.index.search(query_vector[None], N, allowed=allowed)
     return ids[0], scores[0]
 
 # %% ../nbs/12_content.ipynb #bc1743eb

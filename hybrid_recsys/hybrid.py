@@ -310,9 +310,11 @@ def rank_users(
     user_ids,  # contiguous ids of users the model was fitted on
     seen_csr: sp.csr_matrix,  # users x items: what each user has seen (never recommended)
     N: int = 10,  # list length
+    allowed: np.ndarray | None = None,  # (n_items,) booleans: the only items a list may hold (`ItemFilter.mask`)
 ) -> RankedLists:
     """Both stages for fitted users: top-N items, scores and the sources behind each; a user with no training
-    interaction gets the most popular items, as an empty history does."""
+    interaction gets the most popular items, as an empty history does. With `allowed`, stage 1 proposes only allowed
+    items, so a list is short only when fewer than N allowed unseen items exist."""
     self.check_fitted()
     if N < 1:
         raise ValueError(f"N must be at least 1, got {N}")
@@ -320,12 +322,12 @@ def rank_users(
     seen_csr = check_user_items(seen_csr, "seen_csr", (self.n_users, self.n_items))
     active = np.flatnonzero(np.diff(self.train_csr.indptr)[user_ids] > 0)
     ranked = [
-        self.rank_candidates(self.generator.generate(user_ids[rows], seen_csr), N)
+        self.rank_candidates(self.generator.generate(user_ids[rows], seen_csr, allowed), N)
         for rows in (active[start : start + self.block_size] for start in range(0, len(active), self.block_size))
     ]
     if len(user_ids) and len(active) == len(user_ids):
         return _concat(ranked)
-    out = self.popular(len(user_ids), N)  # nothing to go on: every source would score from an empty row
+    out = self.popular(len(user_ids), N, allowed)  # nothing to go on: every source would score from an empty row
     if ranked:
         found = _concat(ranked)
         out.items[active], out.scores[active] = found.items, found.scores
@@ -335,13 +337,17 @@ def rank_users(
 
 # %% ../nbs/14_hybrid.ipynb #2b625528
 @patch
-def popular(self: HybridRecommender, n_rows: int, N: int) -> RankedLists:
-    """What a newcomer with no history gets: the most popular training items (ties by item id), the same list for every
-    row."""
-    order, scores = top_n(self.context.item_popularity[None].astype(np.float32), min(N, self.n_items))
+def popular(self: HybridRecommender, n_rows: int, N: int, allowed: np.ndarray | None = None) -> RankedLists:
+    """What a newcomer with no history gets: the most popular training items (ties by item id) among the `allowed` ones,
+    the same list for every row."""
+    popularity = self.context.item_popularity[None].astype(np.float32)
+    if allowed is not None:
+        popularity = np.where(allowed, popularity, -np.inf).astype(np.float32)
+    order, scores = top_n(popularity, min(N, self.n_items))
+    order[~np.isfinite(scores)] = -1
     ranks = {name: np.full(order.shape, -1, np.int64) for name in self.params["sources"]}
     if "pop" in ranks:
-        ranks["pop"] = np.arange(order.shape[1])[None]
+        ranks["pop"] = np.where(order >= 0, np.arange(order.shape[1])[None], -1)
     one = _padded_lists(order, scores, ranks, N)
     tile = lambda a: np.repeat(a, n_rows, axis=0)
     return RankedLists(tile(one.items), tile(one.scores), {name: tile(r) for name, r in one.source_ranks.items()})
@@ -355,6 +361,7 @@ def rank_histories(
     user_ids=None,  # (n,) the fitted user behind each history (for their demographics), -1 for a newcomer
     vectors: dict[str, np.ndarray]
     | None = None,  # the histories' `CandidateGenerator.history_vectors`, when the caller kept them
+    allowed: np.ndarray | None = None,  # (n_items,) booleans: the only items a list may hold
 ) -> RankedLists:
     "Both stages for arbitrary histories (folded in, no refit): top-N items, scores and the sources behind each."
     self.check_fitted()
@@ -369,12 +376,12 @@ def rank_histories(
     blocks = [active[start : start + self.block_size] for start in range(0, len(active), self.block_size)]
     part = lambda rows: None if vectors is None else {name: v[rows] for name, v in vectors.items()}
     ranked_blocks = [
-        self.rank_candidates(self.generator.generate_history(history_csr[rows], user_ids[rows], part(rows)), N)
+        self.rank_candidates(self.generator.generate_history(history_csr[rows], user_ids[rows], part(rows), allowed), N)
         for rows in blocks
     ]
     if n and len(active) == n:
         return _concat(ranked_blocks)  # no empty history: no popular list to fall back on
-    out = self.popular(n, N)
+    out = self.popular(n, N, allowed)
     for rows, ranked in zip(blocks, ranked_blocks):
         out.items[rows], out.scores[rows] = ranked.items, ranked.scores
         for name, ranks in ranked.source_ranks.items():
@@ -435,24 +442,28 @@ def rank_newcomer(
     liked_items=(),  # contiguous ids of items the newcomer likes
     query: str | None = None,  # free text saying what they want
     N: int = 10,  # list length
+    allowed: np.ndarray | None = None,  # (n_items,) booleans: the only items the list may hold
 ) -> RankedLists:
     "Cold start: a list for someone the model has never seen, from liked items and/or a query."
     self.check_fitted()
     liked = np.unique(np.asarray(list(liked_items), dtype=np.int64))
     query = (query or "").strip() or None
     if not len(liked) and query is None:
-        return self.popular(1, N)
+        return self.popular(1, N, allowed)
     if not len(liked):
         found = self._query_similarity(query, np.arange(self.n_items))[None].astype(np.float32)
+        if allowed is not None:
+            found = np.where(allowed, found, -np.inf).astype(np.float32)
         order, scores = top_n(found, min(N, self.n_items))
+        order[~np.isfinite(scores)] = -1
         ranks = {name: np.full(order.shape, -1, np.int64) for name in self.params["sources"]}
-        ranks["content"] = np.arange(order.shape[1])[None]
+        ranks["content"] = np.where(order >= 0, np.arange(order.shape[1])[None], -1)
         return _padded_lists(order, scores, ranks, N)
     liked_value = float(self.train_csr.data.max()) if self.train_csr.nnz else 1.0
     history = histories_csr([liked], self.n_items, [np.full(len(liked), liked_value)])
     if query is None:
-        return self.rank_histories(history, N)
-    ranked = self.rank_histories(history, self.params["n_candidates"])
+        return self.rank_histories(history, N, allowed=allowed)
+    ranked = self.rank_histories(history, self.params["n_candidates"], allowed=allowed)
     valid = np.flatnonzero(ranked.items[0] >= 0)
     similarity = self._query_similarity(query, ranked.items[0, valid])
     blended = zscore(ranked.scores[0, valid].astype(np.float64)) + zscore(similarity.astype(np.float64))

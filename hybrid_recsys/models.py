@@ -329,14 +329,20 @@ def similar_items(
     self: Recommender,
     item_ids,  # contiguous item ids to find neighbours for
     N: int = 10,  # neighbours per item (the item itself excluded)
+    allowed: np.ndarray | None = None,  # (n_items,) booleans: the only items that may be neighbours; None = all
 ) -> tuple[np.ndarray, np.ndarray]:
-    "The N items most cosine-similar to each of `item_ids` in the model's item vectors: (ids, similarities)."
+    """The N items most cosine-similar to each of `item_ids` in the model's item vectors, among the `allowed` ones:
+    (ids, similarities), -1 / -inf where fewer are left."""
     self.check_fitted()
     vectors = unit_rows(np.asarray(self.item_vectors(), dtype=np.float32))
     item_ids = np.atleast_1d(np.asarray(item_ids, dtype=np.int64))
     similarity = vectors[item_ids] @ vectors.T
     similarity[np.arange(len(item_ids)), item_ids] = -np.inf
-    return top_n(similarity, min(N, self.n_items - 1))
+    if allowed is not None:
+        similarity[:, ~np.asarray(allowed, dtype=bool)] = -np.inf
+    top, scores = top_n(similarity, min(N, self.n_items - 1))
+    top[~np.isfinite(scores)] = -1
+    return top, scores
 
 # %% ../nbs/05_models.ipynb #66f5a261
 def _pad_items(array: np.ndarray, n_items: int, axes: tuple[int, ...]) -> np.ndarray:

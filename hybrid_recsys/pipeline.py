@@ -34,7 +34,7 @@ from .evaluate import Evaluation, evaluate, load_tuned, results_table
 from .hybrid import HybridRecommender, RankedLists
 from .metrics import paired_comparison, ranking_metrics, users_with_heldout
 from .models import MODELS
-from .retrieval import CandidateGenerator, recall_table, stage1_recall
+from .retrieval import CandidateGenerator, ItemAttributes, ItemFilter, recall_table, stage1_recall
 from .splits import Split
 
 log = get_logger("hybrid_recsys.pipeline")
@@ -291,6 +291,9 @@ class Bundle:
     year_scale: tuple[float, float] | None = (
         None  # mean and deviation the re-ranker's year feature was z-scored with (default: from `items`)
     )
+    unavailable: np.ndarray | None = (
+        None  # (n_items,) booleans: items in no list, whatever the filter (`with_unavailable`)
+    )
 
     def __post_init__(self):
         self.user_lookup = pd.Index(self.users["user_id"].astype(str))
@@ -320,6 +323,7 @@ class Bundle:
             self.genre_names = sorted(
                 {g for r in self.item_records for g in r["genres"]}
             )  # `Dataset.genre_matrix`'s order
+        self.attributes = ItemAttributes.from_items(self.items)  # what filters test (`allowed`)
         if self.year_scale is None:
             known = years.dropna().to_numpy(np.float64)
             self.year_scale = (
@@ -551,6 +555,28 @@ def item_rows(self: Bundle, raw_ids) -> np.ndarray:
     "The contiguous ids of many raw item ids at once, -1 where unknown: `item_index` for a column of ids."
     return self.item_lookup.get_indexer(np.asarray(raw_ids).astype(str))
 
+# %% ../nbs/15_pipeline.ipynb #e269cc75
+@patch
+def allowed(self: Bundle, where: ItemFilter | None) -> np.ndarray | None:
+    """The items a list may hold under `where`, as booleans over the catalog (`ItemFilter.mask`), the unavailable ones
+    left out; None when every item may. A `BadFilter` (an unknown genre, say) names the part that is wrong."""
+    allowed = None if where is None else where.mask(self.attributes)
+    if self.unavailable is not None:
+        allowed = ~self.unavailable if allowed is None else allowed & ~self.unavailable
+    return allowed
+
+# %% ../nbs/15_pipeline.ipynb #e2758da5
+@patch
+def with_unavailable(self: Bundle, raw_ids) -> Bundle:
+    """A copy that leaves these items (raw ids; unknown ones ignored) out of every list, whatever the filter: sold out,
+    withdrawn. The original is untouched."""
+    rows = self.item_rows(list(raw_ids))
+    unavailable = np.zeros(len(self.item_lookup), dtype=bool)
+    unavailable[rows[rows >= 0]] = True
+    out = copy.copy(self)
+    out.unavailable = unavailable if unavailable.any() else None
+    return out
+
 # %% ../nbs/15_pipeline.ipynb #0d87eb06
 @patch
 def describe(self: Bundle, item: int) -> dict:
@@ -572,17 +598,19 @@ def recommend_users(
     self: Bundle,
     users,  # contiguous user ids (`user_index`)
     k: int = 10,  # list length
+    where: ItemFilter | None = None,  # which items the lists may hold; None = any
 ) -> list[list[dict]]:
     """Both stages for several users of the bundle in one vectorised call, from their training histories: one list of
     records per user."""
-    ranked = self.model.rank_users(np.asarray(users, dtype=np.int64), self.model.train_csr, k)
+    ranked = self.model.rank_users(np.asarray(users, dtype=np.int64), self.model.train_csr, k, self.allowed(where))
     return [self._records(ranked, row) for row in range(len(ranked.items))]
 
 # %% ../nbs/15_pipeline.ipynb #2230fc72
 @patch
-def recommend_user(self: Bundle, raw_user, k: int = 10) -> list[dict]:
-    "Both stages for a user of the bundle, from their training history: the same list `evaluate` scores."
-    return self.recommend_users([self.user_index(raw_user)], k)[0]
+def recommend_user(self: Bundle, raw_user, k: int = 10, where: ItemFilter | None = None) -> list[dict]:
+    """Both stages for a user of the bundle, from their training history: the same list `evaluate` scores (unfiltered),
+    restricted to the items `where` lets through."""
+    return self.recommend_users([self.user_index(raw_user)], k, where)[0]
 
 # %% ../nbs/15_pipeline.ipynb #80fac431
 @patch
@@ -593,23 +621,28 @@ def recommend_histories(
     users=None,  # (n,) the bundle's user behind each history (for their demographics), -1 for a newcomer
     vectors: dict
     | None = None,  # the histories' fold-in vectors (`CandidateGenerator.history_vectors`), when kept; else computed
+    where: ItemFilter | None = None,  # which items the lists may hold; None = any
 ) -> list[list[dict]]:
     "Both stages for arbitrary histories, folded in without a refit: one list of records per history."
-    ranked = self.model.rank_histories(history_csr, k, users, vectors)
+    ranked = self.model.rank_histories(history_csr, k, users, vectors, self.allowed(where))
     return [self._records(ranked, row) for row in range(len(ranked.items))]
 
 # %% ../nbs/15_pipeline.ipynb #e17a554b
 @patch
-def recommend_new(self: Bundle, liked_items=(), query: str | None = None, k: int = 10) -> list[dict]:
-    "Cold start from raw ids of liked items and/or a query (`HybridRecommender.rank_newcomer`)."
-    return self._records(self.model.rank_newcomer([self.item_index(i) for i in liked_items], query, k))
+def recommend_new(
+    self: Bundle, liked_items=(), query: str | None = None, k: int = 10, where: ItemFilter | None = None
+) -> list[dict]:
+    "Cold start from raw ids of liked items and/or a query (`HybridRecommender.rank_newcomer`), filtered by `where`."
+    return self._records(
+        self.model.rank_newcomer([self.item_index(i) for i in liked_items], query, k, self.allowed(where))
+    )
 
 # %% ../nbs/15_pipeline.ipynb #85c92b26
 @patch
-def similar(self: Bundle, raw_item, k: int = 10, by: str = "content") -> list[dict]:
+def similar(self: Bundle, raw_item, k: int = 10, by: str = "content", where: ItemFilter | None = None) -> list[dict]:
     """Items nearest to an item: by content vectors, by image vectors alone ('image'), or by collaborative ('cf': ALS)
-    item vectors."""
-    item = self.item_index(raw_item)
+    item vectors; among the items `where` lets through."""
+    item, allowed = self.item_index(raw_item), self.allowed(where)
     sources = self.model.generator.sources
     name = {"content": "content", "image": "content", "cf": "als"}.get(by)
     if name is None:
@@ -620,19 +653,19 @@ def similar(self: Bundle, raw_item, k: int = 10, by: str = "content") -> list[di
             f"by={'content' if by == 'cf' else 'cf'}"
         )
     if by == "image":
-        ids, scores = (a[None] for a in sources["content"].similar_by_image(item, k))
+        ids, scores = (a[None] for a in sources["content"].similar_by_image(item, k, allowed))
     else:
-        ids, scores = sources[name].similar_items([item], N=k)
+        ids, scores = sources[name].similar_items([item], N=k, allowed=allowed)
     return [{**self.describe(int(i)), "score": float(s)} for i, s in zip(ids[0], scores[0]) if i >= 0]
 
 # %% ../nbs/15_pipeline.ipynb #ae22a7be
 @patch
-def search(self: Bundle, query: str, k: int = 10) -> list[dict]:
-    "Items matching free text, through the content source's encoder."
+def search(self: Bundle, query: str, k: int = 10, where: ItemFilter | None = None) -> list[dict]:
+    "Items matching free text, through the content source's encoder, among the items `where` lets through."
     content = self.model.generator.sources.get("content")
     if content is None:
         raise Unanswerable("this bundle has no content model to search with")
-    ids, scores = content.search(query, N=k)
+    ids, scores = content.search(query, N=k, allowed=self.allowed(where))
     return [{**self.describe(int(i)), "score": float(s)} for i, s in zip(ids, scores) if i >= 0]
 
 # %% ../nbs/15_pipeline.ipynb #0cf81d90

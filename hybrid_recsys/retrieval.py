@@ -12,19 +12,32 @@ import pandas as pd
 import scipy.sparse as sp
 from fastcore.basics import patch
 
-from .core import ConfigError, get_logger, sorted_lookup
+from .core import ConfigError, HRSError, get_logger, sorted_lookup
 from .metrics import ranking_metrics
-from .models import Recommender, check_histories, check_user_items
+from .models import Recommender, check_histories, check_user_items, top_n
 
 # %% auto #0
-__all__ = ['log', 'EXACT_MAX_ITEMS', 'INDEX_KINDS', 'ItemIndex', 'vector_index', 'index_recall', 'clustered_vectors',
-           'Candidates', 'CandidateGenerator', 'stage1_recall', 'recall_table']
+__all__ = ['log', 'EXACT_MAX_ITEMS', 'INDEX_KINDS', 'MAX_FILTER_IDS', 'ItemIndex', 'vector_index', 'index_recall',
+           'clustered_vectors', 'Candidates', 'CandidateGenerator', 'BadFilter', 'ItemFilter', 'ItemAttributes',
+           'stage1_recall', 'recall_table']
+
+# %% ../nbs/09_retrieval.ipynb #8effc033
+def _padded(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    "Rows of (ids, scores), best first, widened to k columns: -1 / -inf where nothing (or nothing finite) was found."
+    ids = np.where(np.isfinite(scores), ids, -1)
+    if ids.shape[1] == k:  # the usual case: nothing to widen
+        return ids, scores.astype(np.float32, copy=False)
+    out_ids, out_scores = np.full((len(ids), k), -1, np.int64), np.full((len(ids), k), -np.inf, np.float32)
+    out_ids[:, : ids.shape[1]], out_scores[:, : ids.shape[1]] = ids, scores
+    return out_ids, out_scores
 
 # %% ../nbs/09_retrieval.ipynb #87e043b5
 class ItemIndex:
-    "Exact maximum-inner-product search over item vectors (FAISS), with per-query exclusions."
+    """Maximum-inner-product search over item vectors (FAISS), with per-query exclusions and, optionally, only the items
+    a filter allows."""
 
     block_size = 1024  # queries per FAISS call
+    subset_share = 0.05  # an allowed set at most this share of the catalog is searched exactly on its own vectors
 
     def __init__(
         self,
@@ -49,53 +62,100 @@ class ItemIndex:
         queries: np.ndarray,  # (n, dim) query vectors
         k: int,  # results per query
         exclude: sp.csr_matrix | None = None,  # (n, n_items): non-zeros are items not to return for that query
+        allowed: np.ndarray | None = None,  # (n_items,) booleans: only these items may come back; None = all
     ) -> tuple[np.ndarray, np.ndarray]:
-        "Top-k (item_ids, scores) per query, best first; padded with -1 / -inf when fewer items are left."
-        import faiss
-
+        """Top-k (item_ids, scores) per query, best first; padded with -1 / -inf only when fewer items are left. With
+        `allowed`, a small allowed set is searched exactly on its own vectors, a larger one through the index with
+        FAISS's id selector, and a row that an approximate index leaves short is searched again exactly: a list is never
+        short because of the filter."""
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
         if queries.shape[1] != self.dim:
             raise ValueError(f"queries have dimension {queries.shape[1]}, the index {self.dim}")
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
+        if allowed is not None:
+            allowed = np.asarray(allowed, dtype=bool)
+            if allowed.shape != (self.n_items,):
+                raise ValueError(f"allowed has shape {allowed.shape}, expected ({self.n_items},)")
+        allowed_ids = None if allowed is None else np.flatnonzero(allowed)
+        subset = allowed_ids is not None and len(allowed_ids) <= self.subset_share * self.n_items
         ids_out = np.full((len(queries), k), -1, dtype=np.int64)
         scores_out = np.full((len(queries), k), -np.inf, dtype=np.float32)
         for start in range(0, len(queries), self.block_size):
             block = queries[start : start + self.block_size]
             excluded = None if exclude is None else exclude[start : start + len(block)]
-            wanted = min(
-                k + (int(np.diff(excluded.indptr).max()) if excluded is not None and excluded.nnz else 0), self.n_items
-            )
-            if hasattr(self.index, "hnsw"):  # HNSW returns at most efSearch results: widen the beam for this call only
-                params = faiss.SearchParametersHNSW(efSearch=max(self.index.hnsw.efSearch, wanted))
-                scores, ids = self.index.search(block, wanted, params=params)
+            if subset:
+                ids, scores = self._search_subset(block, k, excluded, allowed_ids)
             else:
-                scores, ids = self.index.search(block, wanted)
-            drop = ids < 0
-            if excluded is not None and excluded.nnz:
-                rows = np.arange(len(block))
-                keys = rows[:, None] * self.n_items + ids
-                drop |= np.isin(keys, np.repeat(rows, np.diff(excluded.indptr)) * self.n_items + excluded.indices)
-            scores = np.where(drop, -np.inf, scores).astype(np.float32)
-            ids = np.where(drop, np.iinfo(np.int64).max, ids)  # dropped entries sort last
-            order = np.lexsort((ids, -scores), axis=1)[:, :k]
-            ids, scores = np.take_along_axis(ids, order, 1), np.take_along_axis(scores, order, 1)
-            ids[~np.isfinite(scores)] = -1
-            (
-                ids_out[start : start + len(block), : ids.shape[1]],
-                scores_out[start : start + len(block), : ids.shape[1]],
-            ) = ids, scores
+                ids, scores = self._search_index(block, k, excluded, allowed)
+            if allowed_ids is not None and not subset:
+                left = len(allowed_ids) - (
+                    0
+                    if excluded is None
+                    else np.bincount(
+                        np.repeat(np.arange(len(block)), np.diff(excluded.indptr)),
+                        allowed[excluded.indices],
+                        minlength=len(block),
+                    )
+                )
+                short = np.flatnonzero((ids >= 0).sum(1) < np.minimum(k, left))
+                if short.size:  # the approximate index found too few allowed items near these queries
+                    rows = None if excluded is None else excluded[short]
+                    ids[short], scores[short] = self._search_subset(block[short], k, rows, allowed_ids)
+            ids_out[start : start + len(block)], scores_out[start : start + len(block)] = ids, scores
         return ids_out, scores_out
 
-    def similar(self, item_ids, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        "The k nearest items of each item (itself excluded): (ids, inner products)."
+    def _search_index(self, block, k, excluded, allowed) -> tuple[np.ndarray, np.ndarray]:
+        "(ids, scores), (len(block), k): the index's search, through FAISS's id selector when some items are not allowed."
+        import faiss
+
+        most = self.n_items if allowed is None else int(allowed.sum())
+        if most == 0:
+            return np.full((len(block), k), -1, np.int64), np.full((len(block), k), -np.inf, np.float32)
+        wanted = min(k + (int(np.diff(excluded.indptr).max()) if excluded is not None and excluded.nnz else 0), most)
+        selector, bitmap = None, None
+        if allowed is not None:
+            bitmap = np.packbits(allowed, bitorder="little")  # kept alive while FAISS reads it
+            selector = faiss.IDSelectorBitmap(self.n_items, faiss.swig_ptr(bitmap))
+        widen = self.n_items / most  # a filter passing 1/w of the items: w times the beam or cells, for as many allowed
+        if hasattr(self.index, "hnsw"):  # HNSW returns at most efSearch results: widen the beam for this call only
+            beam = max(self.index.hnsw.efSearch * min(widen, 16.0), wanted)
+            params = faiss.SearchParametersHNSW(efSearch=int(np.ceil(beam)), sel=selector)
+        elif hasattr(self.index, "nprobe"):
+            cells = min(self.index.nlist, int(np.ceil(self.index.nprobe * widen)))
+            params = faiss.SearchParametersIVF(nprobe=cells, sel=selector)
+        else:
+            params = None if selector is None else faiss.SearchParameters(sel=selector)
+        scores, ids = self.index.search(block, wanted, params=params)
+        drop = ids < 0
+        if excluded is not None and excluded.nnz:
+            rows = np.arange(len(block))
+            keys = rows[:, None] * self.n_items + ids
+            drop |= np.isin(keys, np.repeat(rows, np.diff(excluded.indptr)) * self.n_items + excluded.indices)
+        scores = np.where(drop, -np.inf, scores).astype(np.float32)
+        order = np.lexsort((np.where(drop, np.iinfo(np.int64).max, ids), -scores), axis=1)[:, :k]  # dropped: last
+        return _padded(np.take_along_axis(ids, order, 1), np.take_along_axis(scores, order, 1), k)
+
+    def _search_subset(self, block, k, excluded, allowed_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        "(ids, scores), (len(block), k): exact search over the allowed items' own vectors (sorted ids)."
+        scores = block @ self.item_vectors[allowed_ids].T
+        if excluded is not None and excluded.nnz:
+            rows = np.repeat(np.arange(len(block)), np.diff(excluded.indptr))
+            at = np.minimum(np.searchsorted(allowed_ids, excluded.indices), max(len(allowed_ids) - 1, 0))
+            hit = (allowed_ids[at] == excluded.indices) if len(allowed_ids) else np.zeros(len(rows), bool)
+            scores[rows[hit], at[hit]] = -np.inf
+        top, top_scores = top_n(scores.astype(np.float32), min(k, len(allowed_ids)))
+        return _padded(allowed_ids[top], top_scores, k)
+
+    def similar(self, item_ids, k: int = 10, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        "The k nearest items of each item (itself excluded), among the `allowed` ones when given: (ids, inner products)."
         item_ids = np.atleast_1d(np.asarray(item_ids, dtype=np.int64))
         if item_ids.size and (item_ids.min() < 0 or item_ids.max() >= self.n_items):
             raise IndexError(f"item ids must be in [0, {self.n_items})")
         itself = sp.csr_matrix(
             (np.ones(len(item_ids)), (np.arange(len(item_ids)), item_ids)), shape=(len(item_ids), self.n_items)
         )
-        return self.search(self.item_vectors[item_ids], k, exclude=itself)
+        return self.search(self.item_vectors[item_ids], k, exclude=itself, allowed=allowed)
 
 # %% ../nbs/09_retrieval.ipynb #099184e3
 log = get_logger("hybrid_recsys.retrieval")
@@ -233,26 +293,33 @@ class CandidateGenerator:
             self._indexes[name] = ItemIndex(vectors, vector_index(vectors, self.index_kind))
         return self._indexes[name]
 
-    def source_lists(self, user_ids: np.ndarray, seen_csr: sp.csr_matrix) -> dict[str, np.ndarray]:
-        "Each source's top `depth` unseen items per user: name -> (n, depth), -1 padded."
-        lists = {}
+    def source_lists(
+        self, user_ids: np.ndarray, seen_csr: sp.csr_matrix, allowed: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
+        "Each source's top `depth` unseen items per user, among the `allowed` ones: name -> (n, depth), -1 padded."
+        lists, items = {}, None if allowed is None else np.flatnonzero(allowed)
         for name, model in self.sources.items():
             if self.vector_source(name):
                 lists[name] = self.source_index(name).search(
-                    model.user_vectors(user_ids), self.depth, exclude=seen_csr[user_ids]
+                    model.user_vectors(user_ids), self.depth, exclude=seen_csr[user_ids], allowed=allowed
                 )[0]
             else:
-                lists[name] = model.recommend(user_ids, seen_csr, N=self.depth)[0]
+                lists[name] = model.recommend(user_ids, seen_csr, N=self.depth, items=items)[0]
         return lists
 
-    def history_lists(self, history_csr: sp.csr_matrix, vectors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        "Each source's top `depth` items per history, none of the history's own: name -> (n, depth), -1 padded."
-        lists = {}
+    def history_lists(
+        self, history_csr: sp.csr_matrix, vectors: dict[str, np.ndarray], allowed: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
+        """Each source's top `depth` items per history, none of the history's own, among the `allowed` ones: name -> (n,
+        depth), -1 padded."""
+        lists, items = {}, None if allowed is None else np.flatnonzero(allowed)
         for name, model in self.sources.items():
             if name in vectors:
-                lists[name] = self.source_index(name).search(vectors[name], self.depth, exclude=history_csr)[0]
+                lists[name] = self.source_index(name).search(
+                    vectors[name], self.depth, exclude=history_csr, allowed=allowed
+                )[0]
             else:
-                lists[name] = model.recommend_history(history_csr, N=self.depth)[0]
+                lists[name] = model.recommend_history(history_csr, N=self.depth, items=items)[0]
         return lists
 
 # %% ../nbs/09_retrieval.ipynb #582ad3ec
@@ -309,12 +376,13 @@ def generate(
     self: CandidateGenerator,
     user_ids,  # contiguous user ids
     seen_csr: sp.csr_matrix,  # users x items: what each user has seen (removed from the candidates)
+    allowed: np.ndarray | None = None,  # (n_items,) booleans: the only items a candidate may be (`ItemFilter.mask`)
 ) -> Candidates:
     "Fused candidates for `user_ids`, with every source's rank and score of each candidate."
     user_ids = np.atleast_1d(np.asarray(user_ids, dtype=np.int64))
     seen_csr = check_user_items(seen_csr, "seen_csr", (self.n_users, self.n_items))
     scorer = lambda name, items: self.sources[name].score(user_ids, items)
-    return self._assemble(user_ids, self.source_lists(user_ids, seen_csr), scorer)
+    return self._assemble(user_ids, self.source_lists(user_ids, seen_csr, allowed), scorer)
 
 # %% ../nbs/09_retrieval.ipynb #9d31cf1a
 @patch
@@ -336,6 +404,7 @@ def generate_history(
     user_ids=None,  # (n,) the known user behind each row (for user features), -1 for a newcomer; None = all newcomers
     vectors: dict[str, np.ndarray]
     | None = None,  # `history_vectors` of these rows, when the caller kept them (else computed)
+    allowed: np.ndarray | None = None,  # (n_items,) booleans: the only items a candidate may be
 ) -> Candidates:
     "Fused candidates for arbitrary histories, with every source's rank and score of each candidate."
     history_csr = check_histories(history_csr, self.n_items)
@@ -350,7 +419,7 @@ def generate_history(
             return np.einsum("nd,ncd->nc", vectors[name], self.source_index(name).item_vectors[items])
         return self.sources[name].score_history(history_csr, items)
 
-    return self._assemble(user_ids, self.history_lists(history_csr, vectors), scorer, history_csr)
+    return self._assemble(user_ids, self.history_lists(history_csr, vectors, allowed), scorer, history_csr)
 
 # %% ../nbs/09_retrieval.ipynb #cd1af08a
 @patch
@@ -383,6 +452,111 @@ def describe(
         candidates.histories,
         candidates.scorer,
     )
+
+# %% ../nbs/09_retrieval.ipynb #5372426c
+MAX_FILTER_IDS = 10_000  # the most raw item ids an allow-list or a deny-list may name
+
+
+class BadFilter(HRSError, ValueError):
+    "A filter that cannot be applied; `field` names the part that is wrong (a service answers 422)."
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+# %% ../nbs/09_retrieval.ipynb #b5a8f2b2
+@dataclass(frozen=True)
+class ItemFilter:
+    """Which items a list may hold. Every part is optional and the parts combine with AND; hashable, so a kept list can
+    be keyed by its filter."""
+
+    genres: tuple[str, ...] = ()  # any of these genres
+    all_genres: tuple[str, ...] = ()  # every one of these genres
+    year_min: int | None = None  # released in or after this year (items without a year fail)
+    year_max: int | None = None  # released in or before this year
+    allow: tuple[str, ...] | None = None  # only these raw item ids (None: no allow-list; unknown ids are ignored)
+    deny: tuple[str, ...] = ()  # never these raw item ids
+
+    def __post_init__(self):
+        for name in ("genres", "all_genres", "deny") + (("allow",) if self.allow is not None else ()):
+            values = getattr(self, name)
+            if isinstance(values, str):
+                raise BadFilter(name, f"expected a list of strings, got the string {values[:40]!r}")
+            object.__setattr__(self, name, tuple(dict.fromkeys(str(v) for v in values)))  # order kept, repeats dropped
+            if name in ("allow", "deny") and len(getattr(self, name)) > MAX_FILTER_IDS:
+                raise BadFilter(name, f"{len(getattr(self, name))} item ids; at most {MAX_FILTER_IDS} are taken")
+        for name in ("year_min", "year_max"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not float(value).is_integer()):
+                raise BadFilter(name, f"expected a whole year, got {value!r}")
+        if self.year_min is not None and self.year_max is not None and self.year_min > self.year_max:
+            raise BadFilter("year_min", f"{self.year_min} is after year_max {self.year_max}: the range is upside down")
+
+    @property
+    def active(self) -> bool:
+        "Whether anything is filtered out at all."
+        return bool(self.genres or self.all_genres or self.deny) or not (
+            self.year_min is None and self.year_max is None and self.allow is None
+        )
+
+# %% ../nbs/09_retrieval.ipynb #f7327557
+@dataclass
+class ItemAttributes:
+    "What filters test of every item of a catalog (row i = item i): its raw id, genres and year."
+
+    lookup: pd.Index  # raw item ids
+    genre_names: list[str]  # sorted
+    genres: np.ndarray  # (n_items, n_genres) booleans
+    years: np.ndarray  # (n_items,) floats, nan where unknown
+
+    @classmethod
+    def from_items(cls, items: pd.DataFrame) -> ItemAttributes:
+        "From an item table: item_id, and genres ('|'-joined) and year where it has them."
+        n = len(items)
+        genre_lists = items["genres"].fillna("").astype(str).str.split("|").tolist() if "genres" in items else [[]] * n
+        names = sorted({g for gs in genre_lists for g in gs if g})
+        column = {g: j for j, g in enumerate(names)}
+        matrix = np.zeros((n, len(names)), dtype=bool)
+        for row, gs in enumerate(genre_lists):
+            matrix[row, [column[g] for g in gs if g]] = True
+        years = (
+            pd.to_numeric(items["year"], errors="coerce").to_numpy(np.float64)
+            if "year" in items
+            else np.full(n, np.nan)
+        )
+        return cls(pd.Index(items["item_id"].astype(str)), names, matrix, years)
+
+# %% ../nbs/09_retrieval.ipynb #2bb81099
+@patch
+def mask(self: ItemFilter, items: ItemAttributes) -> np.ndarray | None:
+    """The items that pass, as booleans over the catalog; None when nothing is filtered out. An unknown genre is a
+    `BadFilter` listing the catalog's genres."""
+    if not self.active:
+        return None
+    passes = np.ones(len(items.lookup), dtype=bool)
+    column = {g: j for j, g in enumerate(items.genre_names)}
+    for name, wanted, combine in (("genres", self.genres, np.any), ("all_genres", self.all_genres, np.all)):
+        unknown = [g for g in wanted if g not in column]
+        if unknown:
+            raise BadFilter(
+                name, f"unknown genre {unknown[0][:40]!r}; the catalog's genres are {', '.join(items.genre_names)}"
+            )
+        if wanted:
+            passes &= combine(items.genres[:, [column[g] for g in wanted]], axis=1)
+    with np.errstate(invalid="ignore"):  # an item without a year fails a year bound
+        if self.year_min is not None:
+            passes &= items.years >= self.year_min
+        if self.year_max is not None:
+            passes &= items.years <= self.year_max
+    if self.allow is not None:
+        rows = items.lookup.get_indexer(list(self.allow))
+        listed = np.zeros(len(passes), dtype=bool)
+        listed[rows[rows >= 0]] = True
+        passes &= listed
+    if self.deny:
+        rows = items.lookup.get_indexer(list(self.deny))
+        passes[rows[rows >= 0]] = False
+    return passes
 
 # %% ../nbs/09_retrieval.ipynb #618ab450
 def stage1_recall(

@@ -88,6 +88,26 @@ def test_user_explorer_shows_both_stages_and_an_event_changes_the_list(page, das
     assert navigation.value.status == 404 and "no-such-item" in page.inner_text(".message")
 
 
+def test_the_shelf_filters_every_list_on_the_pages(page, dashboard):
+    "A genre and a span of years chosen in the form restrict both stages' lists, the neighbours and the search, as the API does."
+    base = dashboard[0]
+    visit(page, f"{base}/dashboard/users?user=1&k=10")
+    page.select_option("#find-user select[name=genre]", "Western")
+    page.fill("#find-user input[name=year_max]", "1970")
+    with page.expect_navigation(): page.click("#find-user button[type=submit]")
+    shown = [row.query_selector_all("td")[1].inner_text() for row in page.query_selector_all("#stage2 tr")[1:]]
+    api = call(base, "/users/1/recommendations?k=10&genres=Western&year_max=1970")["items"]
+    assert shown == [r["item_id"] for r in api] and shown  # the unseen Westerns to 1970 (fewer than 10 for user 1)
+    assert all("Western" in r["genres"] and r["year"] <= 1970 for r in api)
+    assert len(page.query_selector_all("#stage1 tr")) == len(shown) + 1 and page.input_value("#find-user select[name=genre]") == "Western"
+    visit(page, f"{base}/dashboard/items?q=space&genre=Comedy")
+    found = [row.query_selector_all("td")[1].inner_text() for row in page.query_selector_all("#search-results tr")[1:]]
+    api = call(base, "/search?q=space&k=10&genres=Comedy")
+    assert found == [r["item_id"] for r in api] and len(found) == 10 and all("Comedy" in r["genres"] for r in api)
+    assert page.input_value("#search select[name=genre]") == "Comedy"
+    assert page.problems == {"console": [], "outside": []}, page.problems
+
+
 def test_experiment_page_shows_the_report_and_stops_it(page, dashboard, run_cli):
     base, env, _ = dashboard
     assert run_cli("ab", "start", ROOT / "experiments/online/hybrid-vs-pop.yaml", env=env).returncode == 0
@@ -156,6 +176,9 @@ def test_pictures_show_in_lists_histories_and_item_pages(page, dashboard):
     ("/dashboard/users?user=1&k=ten", 400, "k must be a whole number from 1 to 100 (got 'ten')"),
     ("/dashboard/items?q=%20%20", 400, "enter words to search for"),
     ("/dashboard/items?item=no-such-item", 404, "no-such-item"),
+    ("/dashboard/users?user=1&genre=Jazz", 422, "unknown genre 'Jazz'; the catalog's genres are Action"),
+    ("/dashboard/users?user=1&year_min=2000&year_max=1990", 400, "year_min: 2000 is after year_max 1990"),
+    ("/dashboard/items?q=space&year_max=old", 400, "year_max must be a whole year (got 'old')"),
     ("/dashboard/experiments?name=no-such-experiment", 404, "no experiment 'no-such-experiment'"),
 ])
 def test_bad_input_gets_a_message_on_the_page(page, dashboard, path, status, message):

@@ -17,7 +17,7 @@ def events(prefix: str, n: int, user=lambda i: str(i % 7), item=lambda i: str(i 
 
 def test_batches_are_idempotent_and_all_or_nothing(database):
     store = EventStore(database)
-    assert schema_version(store.engine) == 3 and store.last_seq() == 0
+    assert schema_version(store.engine) == 4 and store.last_seq() == 0
     first = store.add_events(events("a", 100))
     assert (first.accepted, first.duplicates) == (100, 0) and [r.seq for r in first.rows] == sorted(r.seq for r in first.rows)
     resent = store.add_events(events("a", 100)[50:] + events("b", 10))
@@ -73,13 +73,13 @@ def test_migrations_from_several_processes_at_once(database):
     processes = [subprocess.Popen([sys.executable, "-c", script, database], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
     outputs = [p.communicate(timeout=120) for p in processes]
     assert [p.returncode for p in processes] == [0] * 4, [err for _, err in outputs]
-    assert [out.strip() for out, _ in outputs] == ["3"] * 4
+    assert [out.strip() for out, _ in outputs] == ["4"] * 4
     with EventStore(database).engine.connect() as connection:
-        assert connection.exec_driver_sql("SELECT count(*) FROM schema_version").scalar() == 3
+        assert connection.exec_driver_sql("SELECT count(*) FROM schema_version").scalar() == 4
 
 
 def test_a_version_1_database_is_migrated_with_its_events(database, monkeypatch):
-    "A database made by the previous release (schema 1: events and items) gains the experiment tables and the time indexes at start-up; nothing stored is lost."
+    "A database made by the previous release (schema 1: events and items) gains the experiment tables, the time indexes and item availability at start-up; nothing stored is lost."
     from hybrid_recsys.serve import events as module
     monkeypatch.setattr(module, "MIGRATIONS", module.MIGRATIONS[:1])
     old = EventStore(database)
@@ -88,7 +88,7 @@ def test_a_version_1_database_is_migrated_with_its_events(database, monkeypatch)
     old.close()
     monkeypatch.undo()
     store = EventStore(database)
-    assert schema_version(store.engine) == 3 and len(store.events_since(0)) == 30
+    assert schema_version(store.engine) == 4 and len(store.events_since(0)) == 30 and sa.inspect(store.engine).has_table("item_availability")
     assert store.add_exposures([{"request_id": "r", "user_id": "1", "experiment": None, "variant": None, "items": "[]", "teams": None, "propensities": None,
                                  "history_seq": 0, "k": 10, "latency_ms": 1.0, "status": "ok", "served_at": 0.0}]) == 1
 

@@ -217,6 +217,71 @@ def test_two_replicas_serve_each_others_events_items_and_experiment(bundle, data
         for process in (first, second): process.terminate(); process.wait(timeout=60)
 
 
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_unavailable_items_are_in_no_list_of_any_replica_or_variant(bundle, database, run_cli, tmp_path):
+    """Property test (hypothesis draws the steps): after each acknowledged availability change, through either of two
+    replicas over one PostgreSQL, no list of either holds an unavailable item: users in both variants of a running
+    experiment, a newcomer's list, similar items and search; lists stay full. A restart keeps them out."""
+    from hypothesis import HealthCheck, given, settings, strategies as st
+    first, first_base = start_server(bundle, database, HRS_FOLLOW_S="0.1")
+    second, second_base = start_server(bundle, database, HRS_FOLLOW_S="0.1")
+    users, unavailable = [str(u) for u in range(1, 13)], set()
+
+    def lists(base: str) -> dict[str, list[str]]:
+        "Every list a client can be shown, 100 items each."
+        out = {}
+        for user in users:
+            status, answer = request(base, "GET", f"/users/{user}/recommendations?k=100")
+            assert status == 200, answer
+            out[f"user {user} ({answer['variant']})"] = [i["item_id"] for i in answer["items"]]
+        out["newcomer"] = [i["item_id"] for i in request(base, "POST", "/recommendations", {"liked_items": ["50"], "k": 100})[1]["items"]]
+        out["similar"] = [i["item_id"] for i in request(base, "GET", "/items/181/similar?k=100")[1]]
+        out["search"] = [i["item_id"] for i in request(base, "GET", "/search?q=space%20war&k=100")[1]]
+        return out
+
+    try:
+        spec = tmp_path / "split.yaml"
+        spec.write_text("name: shelves\nvariants: [{name: hybrid, share: 0.5}, {name: pop, share: 0.5, overrides: {sources: [pop]}}]\n")
+        assert run_cli("ab", "start", spec, env={"HRS_DATABASE_URL": database, "HRS_MODEL_DIR": str(bundle)}).returncode == 0
+        running = lambda base: (request(base, "GET", "/experiments")[1]["running"] or {}).get("name") == "shelves"
+        eventually(lambda: running(first_base) and running(second_base))
+        before = lists(first_base)
+        assert {name.split("(")[1] for name in before if name.startswith("user")} == {"hybrid)", "pop)"}  # both variants
+        pool = sorted({item for listed in before.values() for item in listed[:10]})  # items that are in lists
+
+        @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(st.lists(st.tuples(st.lists(st.sampled_from(pool), min_size=1, max_size=5, unique=True), st.booleans(), st.booleans()),
+                        min_size=1, max_size=4))
+        def check(steps):
+            for items, available, through_first in steps:
+                for item in items:
+                    status, answer = request(first_base if through_first else second_base, "PUT", f"/items/{item}/availability",
+                                             {"available": available})
+                    assert status == 200 and answer["available"] is available, answer
+                (unavailable.difference_update if available else unavailable.update)(items)
+                for base in (first_base, second_base):  # at once: the replica that acknowledged, and the other
+                    for name, listed in lists(base).items():
+                        assert not unavailable & set(listed), (base, name, unavailable & set(listed))
+                        assert len(listed) == 100, (base, name, len(listed))
+
+        check()
+        assert unavailable or request(first_base, "PUT", f"/items/{pool[0]}/availability", {"available": False})[0] == 200
+        unavailable = unavailable or {pool[0]}
+        assert request(first_base, "PUT", "/items/no-such-item/availability", {"available": False}) == (
+            404, {"detail": "unknown item id 'no-such-item': nothing was stored"})
+        assert request(first_base, "PUT", f"/items/{pool[0]}/availability", {"available": "no"})[0] == 422
+        assert request(first_base, "PUT", f"/items/{pool[0]}/availability", {"available": False}, key=None)[0] == 401
+    finally:
+        for process in (first, second): process.terminate(); process.wait(timeout=60)
+    process, base = start_server(bundle, database)  # restarted: read back from the database
+    try:
+        assert request(base, "GET", "/health")[1]["unavailable_items"] == len(unavailable)
+        for name, listed in lists(base).items():
+            assert not unavailable & set(listed) and len(listed) == 100, name
+    finally:
+        process.terminate(); process.wait(timeout=60)
+
+
 def fetch(base: str, method: str, path: str, body: bytes | None = None, content_type: str = "application/json", key: str | None = API_KEY,
           cookie: str | None = None) -> tuple[int, bytes, str]:
     "(status, body, content type) of one request with raw bytes."

@@ -20,7 +20,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 import sqlalchemy as sa
-from pydantic import BaseModel, BeforeValidator, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, Field, StrictBool, StringConstraints, field_validator
 
 from ..core import HRSError, NotFound, Unanswerable, get_logger, json_text, one_line, project_root
 from .dashboard import mount_dashboard
@@ -50,13 +50,15 @@ from .live import LiveRecommender
 from .abstats import experiment_report
 from .online import ExposureLog, Experiments, Listing, exposure_row, stored_experiments
 from ..pipeline import Bundle, load_bundle
+from ..retrieval import MAX_FILTER_IDS, BadFilter, ItemFilter
 
 # %% auto #0
-__all__ = ['log', 'MAX_K', 'K', 'TEXT_PATTERN', 'ERRORS', 'BODY_ERRORS', 'WRITE_ERRORS', 'Item', 'ScoredItem', 'Recommendations',
-           'NewUser', 'EventBatch', 'Ingest', 'ImageStored', 'ItemStored', 'Health', 'id_path', 'Error', 'Refused',
-           'docs_assets', 'Overloaded', 'Compute', 'ServiceMetrics', 'Measured', 'Reloader', 'body_limits',
-           'keyed_routes', 'create_app', 'ExperimentSummary', 'ExperimentsState', 'model_dir', 'single_threaded',
-           'load_app', 'serve']
+__all__ = ['log', 'MAX_K', 'Year', 'K', 'TEXT_PATTERN', 'MAX_QUERY_IDS', 'QueryId', 'ERRORS', 'BODY_ERRORS', 'WRITE_ERRORS',
+           'Item', 'ScoredItem', 'Recommendations', 'ListFilter', 'NewUser', 'ListRequest', 'EventBatch', 'Ingest',
+           'ImageStored', 'ItemStored', 'AvailabilityUpdate', 'AvailabilityStored', 'Health', 'id_path', 'list_filter',
+           'Error', 'Refused', 'docs_assets', 'Overloaded', 'Compute', 'ServiceMetrics', 'Measured', 'Reloader',
+           'body_limits', 'keyed_routes', 'create_app', 'ExperimentSummary', 'ExperimentsState', 'model_dir',
+           'single_threaded', 'load_app', 'serve']
 
 # %% ../../nbs/serve/29_api.ipynb #4d140240
 log = get_logger("hybrid_recsys.serve.api")
@@ -106,6 +108,43 @@ class Recommendations(BaseModel):
     )
 
 # %% ../../nbs/serve/29_api.ipynb #7197ed82
+Year = Annotated[int, Field(ge=0, le=9999), BeforeValidator(_json_integer)]  # the bounds first: they reach the schema
+
+
+class ListFilter(BaseModel):
+    """Which items a list may hold (nb 09: `ItemFilter`): every part optional, all of them combined. The OpenAPI page
+    offers the catalog's genres; a genre it does not hold is a 422 that lists them."""
+
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {"examples": [{"genres": ["Comedy", "Romance"], "year_min": 1990, "deny": ["50"]}]},
+    }
+    genres: list[Annotated[str, StringConstraints(min_length=1, max_length=50)]] = Field(
+        [], max_length=30, description="Only items of any of these genres"
+    )
+    all_genres: list[Annotated[str, StringConstraints(min_length=1, max_length=50)]] = Field(
+        [], max_length=30, description="Only items of every one of these genres"
+    )
+    year_min: Year | None = Field(None, description="Only items released in or after this year")
+    year_max: Year | None = Field(None, description="Only items released in or before this year (not before year_min)")
+    allow: list[RawId] | None = Field(
+        None, max_length=MAX_FILTER_IDS, description=f"Only these raw item ids (at most {MAX_FILTER_IDS:,})"
+    )
+    deny: list[RawId] = Field(
+        [], max_length=MAX_FILTER_IDS, description=f"Never these raw item ids (at most {MAX_FILTER_IDS:,})"
+    )
+
+    def item_filter(self, where: tuple = ("body", "filter")) -> ItemFilter | None:
+        "The `ItemFilter` it says, or None when it filters nothing; a year range upside down is a 422 naming year_min."
+        try:
+            found = ItemFilter(self.genres, self.all_genres, self.year_min, self.year_max, self.allow, self.deny)
+        except BadFilter as error:
+            raise RequestValidationError(
+                [{"loc": (*where, error.field), "msg": str(error), "type": "value_error"}]
+            ) from None
+        return found if found.active else None
+
+
 class NewUser(BaseModel):
     "A user we have never seen: what they like and/or what they are looking for (neither: the most popular items)."
 
@@ -120,11 +159,23 @@ class NewUser(BaseModel):
     )
     query: Text | None = Field(None, max_length=1000, description="Free text describing what the user wants")
     k: Annotated[int, BeforeValidator(_json_integer)] = Field(10, ge=1, le=MAX_K)
+    filter: ListFilter | None = Field(None, description="Which items the list may hold")
 
     @field_validator("query")
     @classmethod
     def _strip(cls, value):
         return value.strip() or None if value is not None else None
+
+# %% ../../nbs/serve/29_api.ipynb #622f3948
+class ListRequest(BaseModel):
+    "A user's list, asked for with a body: for a filter whose lists of ids are too long for a URL."
+
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {"examples": [{"k": 10, "filter": {"genres": ["Western"], "deny": ["50", "181"]}}]},
+    }
+    k: Annotated[int, BeforeValidator(_json_integer)] = Field(10, ge=1, le=MAX_K)
+    filter: ListFilter | None = Field(None, description="Which items the list may hold")
 
 # %% ../../nbs/serve/29_api.ipynb #e2eeca8f
 class EventBatch(BaseModel):
@@ -151,6 +202,22 @@ class ItemStored(BaseModel):
     created: bool = Field(description="True for a new item (201), false for a new version of one (200)")
     version: int = Field(description="The stored version's sequence number")
 
+# %% ../../nbs/serve/29_api.ipynb #9bf016e4
+class AvailabilityUpdate(BaseModel):
+    "Whether an item may be listed from now on."
+
+    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"available": False}]}}
+    available: StrictBool = Field(
+        description="false: in no list from the acknowledgement on, in every replica and variant (sold out, "
+        "withdrawn); true: listed again"
+    )
+
+
+class AvailabilityStored(BaseModel):
+    item_id: str
+    available: bool
+    version: int = Field(description="The stored version's sequence number")
+
 # %% ../../nbs/serve/29_api.ipynb #636dcdf2
 class Health(BaseModel):
     status: Literal["ok"]
@@ -167,6 +234,7 @@ class Health(BaseModel):
         description="When what is served last changed: a bundle loaded or swapped in, or an item added"
     )
     metrics: dict = {}
+    unavailable_items: int = Field(0, description="Items marked unavailable (PUT /items/{item_id}/availability)")
 
 # %% ../../nbs/serve/29_api.ipynb #9ac50e7b
 K = Query(10, ge=1, le=MAX_K, description=f"How many items (1 to {MAX_K})")
@@ -181,6 +249,52 @@ def id_path(example: str):  # a new one per route: FastAPI names it after its pa
         description="A raw id",
         openapi_examples={"known": {"summary": "an id of this bundle", "value": example}},
     )
+
+# %% ../../nbs/serve/29_api.ipynb #e7b0c02b
+MAX_QUERY_IDS = 50  # ids an allow- or deny-list may name in a URL (longer lists: `ListFilter` in a body)
+QueryId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+def list_filter(genre_names: list[str]):
+    """The filter every list takes (nb 09: `ItemFilter`), as query parameters: a FastAPI dependency giving the request's
+    `ItemFilter`, or None when it filters nothing. The OpenAPI page offers `genre_names` (the served catalog's genres at
+    start-up); a genre the catalog does not hold is a 422 that lists the ones it does. An allow- or deny-list in a URL
+    is short (`MAX_QUERY_IDS`: a URL has no room for more); a `ListFilter` in a POST body takes 10,000 ids."""
+    genre = {"items": {"type": "string", "enum": list(genre_names)}} if genre_names else None
+    longer = f"at most {MAX_QUERY_IDS} in a URL; up to {MAX_FILTER_IDS:,} in the body of POST /users/{{user_id}}/recommendations"
+
+    def where(
+        genres: list[str] = Query(
+            [], description="Only items of any of these genres (repeat the parameter)", json_schema_extra=genre
+        ),
+        all_genres: list[str] = Query(
+            [], description="Only items of every one of these genres", json_schema_extra=genre
+        ),
+        year_min: int | None = Query(None, ge=0, le=9999, description="Only items released in or after this year"),
+        year_max: int | None = Query(
+            None, ge=0, le=9999, description="Only items released in or before this year (not before year_min)"
+        ),
+        allow: list[QueryId] = Query(
+            [], max_length=MAX_QUERY_IDS, description=f"Only these raw item ids ({longer}); none: no allow-list"
+        ),
+        deny: list[QueryId] = Query([], max_length=MAX_QUERY_IDS, description=f"Never these raw item ids ({longer})"),
+    ) -> ItemFilter | None:
+        try:
+            found = ItemFilter(genres, all_genres, year_min, year_max, allow or None, deny)
+        except BadFilter as error:
+            raise RequestValidationError(
+                [{"loc": ("query", error.field), "msg": str(error), "type": "value_error"}]
+            ) from None
+        return found if found.active else None
+
+    return where
+
+# %% ../../nbs/serve/29_api.ipynb #e6041134
+def _current(live: LiveRecommender) -> Bundle:
+    """The bundle in service, every availability change stored so far (by any replica) applied: one cheap read before a
+    list (a user's list does it in `LiveRecommender.listings`)."""
+    live.follow_availability()
+    return live.bundle
 
 # %% ../../nbs/serve/29_api.ipynb #90a63aeb
 class Error(BaseModel):
@@ -363,7 +477,10 @@ class ServiceMetrics:
             "hrs_bundle_info", "The bundle in service (value 1)", ["bundle", "version", "dataset"], registry=registry
         )
         self.items = Counter(
-            "hrs_items_updated", "Items added or changed through PUT /items", ["kind"], registry=registry
+            "hrs_items_updated",
+            "Items added or changed through PUT /items, or marked (un)available",
+            ["kind"],
+            registry=registry,
         )
         self.swaps = Counter(
             "hrs_bundle_swaps", "Bundle reloads, by outcome (swapped, refused)", ["outcome"], registry=registry
@@ -482,6 +599,11 @@ def _handle_errors(app: FastAPI, metrics: ServiceMetrics):
             ],
         )
 
+    @app.exception_handler(BadFilter)
+    async def _bad_filter(request: Request, error: BadFilter):  # a genre the catalog does not hold
+        where = ["query"] if request.method == "GET" else ["body", "filter"]
+        return answer(422, [{"loc": [*where, error.field], "msg": _excerpt(str(error), 1000), "type": "value_error"}])
+
     for kind, status in ((NotFound, 404), (Unanswerable, 400), (Forbidden, 403), (Conflict, 409), (Refused, 409)):
         app.add_exception_handler(kind, lambda request, error, status=status: answer(status, str(error)))
     app.add_exception_handler(
@@ -594,14 +716,19 @@ def _openapi_with_the_clock(app: FastAPI):
         schema = build()  # built once, then this one dict
         for shape in schema["components"]["schemas"]["Event"]["oneOf"]:
             shape["properties"]["timestamp"]["anyOf"][0]["maximum"] = math.floor(latest_event_time())
+        genres = getattr(app.state, "genre_names", None)
+        if genres and "ListFilter" in schema["components"]["schemas"]:  # the catalog's genres, to choose from
+            for name in ("genres", "all_genres"):
+                schema["components"]["schemas"]["ListFilter"]["properties"][name]["items"]["enum"] = list(genres)
         return schema
 
     app.openapi = openapi
 
 # %% ../../nbs/serve/29_api.ipynb #5a9739d4
-def body_limits(app: FastAPI, binary_bytes: int) -> list[tuple]:
+def body_limits(app: FastAPI, binary_bytes: int, smallest: int = 0) -> list[tuple]:
     """(methods, path regex, route, bytes) of every documented route with a body: the largest JSON body its schema
-    allows, or `binary_bytes` for raw bytes."""
+    allows (at least `smallest`, so that a wrong body of a small schema is read and answered 422, naming what is wrong),
+    or `binary_bytes` for raw bytes."""
     schema = app.openapi()
     definitions, limits = schema.get("components", {}).get("schemas", {}), []
     for route in app.routes:
@@ -617,7 +744,7 @@ def body_limits(app: FastAPI, binary_bytes: int) -> list[tuple]:
                     {method},
                     route.path_regex,
                     route,
-                    largest_json(json_body["schema"], definitions) if json_body else binary_bytes,
+                    max(largest_json(json_body["schema"], definitions), smallest) if json_body else binary_bytes,
                 )
             )
     return limits
@@ -691,6 +818,7 @@ def create_app(
     )
     _mount_docs(app)
     _handle_errors(app, metrics)
+    app.state.genre_names = bundle.attributes.genre_names  # the OpenAPI page offers them for filters
     _openapi_with_the_clock(app)
     metrics.pending.set_function(lambda: compute.pending + writes.pending)
     metrics.serving(bundle)
@@ -714,11 +842,12 @@ def create_app(
     mount_dashboard(
         app, live, experiments, store, keys, compute, writes
     )  # /dashboard: pages over the same library calls
+    max_body = env_number("HRS_MAX_BODY_BYTES", 64 * 1024)
     app.add_middleware(
         Guard,
-        max_body=env_number("HRS_MAX_BODY_BYTES", 64 * 1024),
+        max_body=max_body,
         timeout_s=env_number("HRS_REQUEST_TIMEOUT_S", 10.0, float),
-        limits=body_limits(app, live.images.max_upload),
+        limits=body_limits(app, live.images.max_upload, max_body),
         keyed=keyed_routes(app, key.dependency, *[r.dependency for r in reads]),
         keys=keys,
         budget=env_number("HRS_MAX_BUFFERED_BYTES", 256 * 2**20),
@@ -741,6 +870,7 @@ def _health(live: LiveRecommender) -> Health:
         n_items=len(bundle.item_lookup),
         loaded_at=time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(served.since)),
         metrics=manifest.get("metrics", {}).get("stage2", {}),
+        unavailable_items=len(live.availability[1]),
     )
 
 # %% ../../nbs/serve/29_api.ipynb #2bda3fc1
@@ -785,6 +915,7 @@ def _read_routes(
     """Recommendations (each list logged), items, similar items and search: each one library call on the bundle in
     service when the request came."""
     user_example, item_example = live.bundle.user_lookup[0], live.bundle.item_lookup[0]
+    where = Depends(list_filter(live.bundle.attributes.genre_names))
 
     @app.get(
         "/users/{user_id}/recommendations",
@@ -794,11 +925,24 @@ def _read_routes(
         summary="Top-k items for a user, from their history in the bundle and every event since (a user new to the "
         "bundle, with events, included)",
     )
-    async def user_recommendations(user_id: str = id_path(user_example), k: int = K):
+    async def user_recommendations(user_id: str = id_path(user_example), k: int = K, where: ItemFilter | None = where):
+        return await user_list(user_id, k, where)
+
+    @app.post(
+        "/users/{user_id}/recommendations",
+        response_model=Recommendations,
+        dependencies=dependencies,
+        responses={**ERRORS, **BODY_ERRORS},
+        summary="The same list, asked for with a body: for a filter with long allow- or deny-lists (up to 10,000 ids)",
+    )
+    async def user_recommendations_filtered(body: ListRequest, user_id: str = id_path(user_example)):
+        return await user_list(user_id, body.k, body.filter.item_filter() if body.filter else None)
+
+    async def user_list(user_id: str, k: int, where: ItemFilter | None) -> Recommendations:
         request_id, start = uuid.uuid4().hex, time.perf_counter()
         assigned = experiments.assign(user_id)
         try:
-            listing = await compute.batched(experiments.recommend, (user_id, request_id), (k, *assigned))
+            listing = await compute.batched(experiments.recommend, (user_id, request_id), (k, *assigned, where))
         except Exception as error:
             await record(
                 exposure_row(
@@ -836,7 +980,8 @@ def _read_routes(
     )
     async def new_user_recommendations(body: NewUser):
         request_id, start = uuid.uuid4().hex, time.perf_counter()
-        items = await compute(live.bundle.recommend_new, body.liked_items, body.query, body.k)
+        where = body.filter.item_filter() if body.filter else None
+        items = await compute(lambda: _current(live).recommend_new(body.liked_items, body.query, body.k, where))
         await record(
             exposure_row(request_id, None, (None, None), body.k, (time.perf_counter() - start) * 1000, Listing(items))
         )
@@ -893,8 +1038,9 @@ def _read_routes(
             description="content: text (and image) vectors; image: image vectors alone (items with an image); cf: ALS "
             "item factors",
         ),
+        where: ItemFilter | None = where,
     ):
-        return await compute(live.bundle.similar, item_id, k, by)
+        return await compute(lambda: _current(live).similar(item_id, k, by, where))
 
     @app.get(
         "/search",
@@ -908,9 +1054,10 @@ def _read_routes(
             ..., min_length=1, max_length=1000, pattern=TEXT_PATTERN, description="Free text (not only spaces)"
         ),
         k: int = K,
+        where: ItemFilter | None = where,
     ):
         return await compute(
-            live.bundle.search, q, k
+            lambda: _current(live).search(q, k, where)
         )  # the content model says what it cannot answer (no content model: 400)
 
 # %% ../../nbs/serve/29_api.ipynb #e6822a53
@@ -963,6 +1110,23 @@ def _write_routes(
             response.status_code = 201
         bundle = live.bundle
         return ItemStored(item=Item(**bundle.describe(bundle.item_index(item_id))), created=created, version=version)
+
+    @app.put(
+        "/items/{item_id}/availability",
+        response_model=AvailabilityStored,
+        dependencies=[key],
+        responses={
+            **{s: e for s, e in WRITE_ERRORS.items() if s != 409},
+            404: {"model": Error, "description": "Unknown item (nothing is stored)"},
+            **BODY_ERRORS,
+        },
+        summary="Mark an item unavailable (in no list of any replica or variant from the acknowledgement on, across "
+        "restarts and retrains) or available again",
+    )
+    async def set_availability(body: AvailabilityUpdate, item_id: str = id_path(live.bundle.item_lookup[0])):
+        version = await writes(experiments.set_availability, [item_id], body.available)
+        metrics.items.labels("available" if body.available else "unavailable").inc()
+        return AvailabilityStored(item_id=item_id, available=body.available, version=version)
 
     @app.post(
         "/images",

@@ -29,12 +29,13 @@ from hybrid_recsys.serve.abstats import (
 )
 from .online import INTERLEAVED, BundleView, Experiments, Overrides, stored_experiments
 from ..pipeline import Bundle
+from ..retrieval import BadFilter, ItemFilter
 
 # %% auto #0
 __all__ = ['log', 'OFFLINE_COLUMNS', 'MAX_K', 'PACKAGE', 'COOKIE', 'SESSION_S', 'line_chart', 'bar_chart', 'scatter_chart',
            'bundle_card', 'offline_table', 'activity', 'mlflow_run', 'over_time', 'experiment_view', 'parse_k',
-           'user_view', 'add_event', 'appearances', 'item_view', 'search_view', 'model_view', 'templates',
-           'session_token', 'check_session', 'Site', 'mount_dashboard']
+           'parse_filter', 'shelf_form', 'user_view', 'add_event', 'appearances', 'item_view', 'search_view',
+           'model_view', 'templates', 'session_token', 'check_session', 'Site', 'mount_dashboard']
 
 # %% ../../nbs/serve/27_dashboard.ipynb #b7b6b567
 log = get_logger("hybrid_recsys.serve.dashboard")
@@ -285,6 +286,36 @@ def parse_k(text, default: int = 10) -> int:
         raise Unanswerable(f"k must be a whole number from 1 to {MAX_K} (got {str(text)[:20]!r})")
     return k
 
+# %% ../../nbs/serve/27_dashboard.ipynb #c338f099
+def parse_filter(genre=None, year_min=None, year_max=None) -> ItemFilter | None:
+    """The pages' shelf (one genre, a span of years) as an `ItemFilter`; None when the form leaves it empty; a year that
+    is not a whole number, or a span upside down, is `Unanswerable` saying so."""
+    years = {}
+    for name, text in (("year_min", year_min), ("year_max", year_max)):
+        text = "" if text is None else str(text).strip()
+        if text:
+            try:
+                years[name] = int(text)
+            except ValueError:
+                raise Unanswerable(f"{name} must be a whole year (got {text[:20]!r})") from None
+    genre = "" if genre is None else str(genre).strip()
+    try:
+        where = ItemFilter(genres=[genre] if genre else [], **years)
+    except BadFilter as error:
+        raise Unanswerable(str(error)) from None
+    return where if where.active else None
+
+# %% ../../nbs/serve/27_dashboard.ipynb #3e14a0b0
+def shelf_form(site, genre=None, year_min=None, year_max=None) -> dict:
+    "What a page's shelf fields show: the catalog's genres to choose from, and the request's own choices."
+    clip = lambda text: "" if text is None else str(text).strip()[:20]
+    return {
+        "genres": site.live.bundle.attributes.genre_names,
+        "genre": clip(genre),
+        "year_min": clip(year_min),
+        "year_max": clip(year_max),
+    }
+
 # %% ../../nbs/serve/27_dashboard.ipynb #715ac7e6
 def _listed(records: list[dict]) -> list[dict]:
     "Records for a page: the item, its score, and 'source #rank' (1-based) for each source that proposed it."
@@ -307,9 +338,10 @@ def user_view(
     history_limit: int = 30,
     stage1: BundleView
     | None = None,  # the fused-candidates view (kept by the caller: it is rebuilt only when the bundle changes)
+    where: ItemFilter | None = None,  # the shelf every list is restricted to (`parse_filter`)
 ) -> dict:
     """A user's history (newest events first) and their lists: stage 1 alone, both stages, and each variant's of a
-    running experiment."""
+    running experiment, all restricted to the items `where` lets through."""
     user_id = str(user_id).strip()
     if not user_id:
         raise Unanswerable("enter a user id")
@@ -326,14 +358,14 @@ def user_view(
         {**bundle.describe(i), "weight": weight[i], "from": "event" if i in state.values else "bundle"}
         for i in (recent + rest)[:history_limit]
     ]
-    ((both, _),) = live.listings([user_id], k)
-    ((fused, _),) = live.listings([user_id], k, stage1 or BundleView(Overrides(rerank=False)))
+    ((both, _),) = live.listings([user_id], k, where=where)
+    ((fused, _),) = live.listings([user_id], k, stage1 or BundleView(Overrides(rerank=False)), where)
     variants, assigned = [], (None, None)
     if experiments is not None:
         assigned = experiments.assign(user_id)
         experiment, arms = experiments.running
         for name, arm in arms.items():
-            ((records, _),) = arm.live.listings([user_id], k, arm.view)
+            ((records, _),) = arm.live.listings([user_id], k, arm.view, where)
             variants.append(
                 {
                     "variant": name,
@@ -418,26 +450,31 @@ def appearances(live: LiveRecommender, item_id: str, k: int = 10, sample: int = 
     }
 
 # %% ../../nbs/serve/27_dashboard.ipynb #11621a62
-def item_view(live: LiveRecommender, item_id: str, k: int = 10) -> dict:
-    "An item, its neighbours by content, by picture and by collaborative vectors, and where it appears."
+def item_view(live: LiveRecommender, item_id: str, k: int = 10, where: ItemFilter | None = None) -> dict:
+    """An item, its neighbours by content, by picture and by collaborative vectors (among the items `where` lets
+    through), and where it appears."""
     item_id = str(item_id).strip()
     if not item_id:
         raise Unanswerable("enter an item id")
+    live.follow_availability()  # the lists leave out what is unavailable now
     bundle = live.bundle
     item = bundle.item_index(item_id)  # NotFound names it
     image = bundle.items["image_path"].iloc[item] if "image_path" in bundle.items else None
     return {
         "item": {**bundle.describe(item), "image": None if pd.isna(image) else str(image)},
-        "similar": {by: _answer(lambda by=by: bundle.similar(item_id, k, by)) for by in ("content", "image", "cf")},
+        "similar": {
+            by: _answer(lambda by=by: bundle.similar(item_id, k, by, where)) for by in ("content", "image", "cf")
+        },
         "appears": appearances(live, item_id, k),
     }
 
 # %% ../../nbs/serve/27_dashboard.ipynb #238b2e87
-def search_view(live: LiveRecommender, query: str, k: int = 10) -> list[dict] | str:
-    "Items matching free text, or why there are none to show."
+def search_view(live: LiveRecommender, query: str, k: int = 10, where: ItemFilter | None = None) -> list[dict] | str:
+    "Items matching free text (among those `where` lets through), or why there are none to show."
     if not str(query).strip():
         raise Unanswerable("enter words to search for")
-    return _answer(lambda: live.bundle.search(str(query).strip(), k))
+    live.follow_availability()
+    return _answer(lambda: live.bundle.search(str(query).strip(), k, where))
 
 # %% ../../nbs/serve/27_dashboard.ipynb #35a9a475
 def model_view(bundle: Bundle) -> dict:
@@ -614,6 +651,8 @@ class Site:
             return None, (404, str(error))
         except Unanswerable as error:
             return None, (400, str(error))
+        except BadFilter as error:  # a genre the catalog does not hold
+            return None, (422, str(error))
 
 # %% ../../nbs/serve/27_dashboard.ipynb #cecc3272
 def _overview_route(app, site: Site):
@@ -702,22 +741,33 @@ def _experiment_routes(app, site: Site):
 # %% ../../nbs/serve/27_dashboard.ipynb #006e97ae
 def _user_routes(app, site: Site):
     @app.get("/dashboard/users", include_in_schema=False)
-    async def users_page(request: Request, user: str | None = None, k: str | None = None, before: str | None = None):
+    async def users_page(
+        request: Request,
+        user: str | None = None,
+        k: str | None = None,
+        before: str | None = None,
+        genre: str | None = None,
+        year_min: str | None = None,
+        year_max: str | None = None,
+    ):
         start = time.perf_counter()
         if refused := site.refused(request, start):
             return refused
+        shelf = shelf_form(site, genre, year_min, year_max)
         if user is None:
             return site.render(
-                request, "users.html", start, view=None, message=None, user="", k=10, event_types=EVENT_TYPES
+                request, "users.html", start, view=None, message=None, user="", k=10, event_types=EVENT_TYPES, **shelf
             )
-        shown_k, problem = None, None
+        shown_k, problem, where = None, None, None
         try:
-            shown_k = parse_k(k)
+            shown_k, where = parse_k(k), parse_filter(genre, year_min, year_max)
         except Unanswerable as error:
             problem = (400, str(error))
         view = None
         if problem is None:
-            view, problem = await site.attempt(user_view, site.live, site.experiments, user, shown_k, 30, site.stage1)
+            view, problem = await site.attempt(
+                user_view, site.live, site.experiments, user, shown_k, 30, site.stage1, where
+            )
         previous = [i for i in (before or "").split(",") if i][:MAX_K]
         return site.render(
             request,
@@ -730,6 +780,7 @@ def _user_routes(app, site: Site):
             k=shown_k or 10,
             before=previous,
             event_types=EVENT_TYPES,
+            **shelf,
         )
 
     @app.post("/dashboard/users/events", include_in_schema=False)
@@ -760,6 +811,7 @@ def _user_routes(app, site: Site):
                 user=user[:200],
                 k=10,
                 event_types=EVENT_TYPES,
+                **shelf_form(site),
             )
         return RedirectResponse(
             f"/dashboard/users?{urlencode({'user': user, 'k': k, 'before': form.get('before', '')})}", status_code=303
@@ -768,19 +820,27 @@ def _user_routes(app, site: Site):
 # %% ../../nbs/serve/27_dashboard.ipynb #c5f8d80c
 def _item_routes(app, site: Site):
     @app.get("/dashboard/items", include_in_schema=False)
-    async def items_page(request: Request, item: str | None = None, q: str | None = None, k: str | None = None):
+    async def items_page(
+        request: Request,
+        item: str | None = None,
+        q: str | None = None,
+        k: str | None = None,
+        genre: str | None = None,
+        year_min: str | None = None,
+        year_max: str | None = None,
+    ):
         start = time.perf_counter()
         if refused := site.refused(request, start):
             return refused
-        view, results, problem, shown_k = None, None, None, 10
+        view, results, problem, shown_k, where = None, None, None, 10, None
         try:
-            shown_k = parse_k(k)
+            shown_k, where = parse_k(k), parse_filter(genre, year_min, year_max)
         except Unanswerable as error:
             problem = (400, str(error))
         if problem is None and item is not None:
-            view, problem = await site.attempt(item_view, site.live, item, shown_k)
+            view, problem = await site.attempt(item_view, site.live, item, shown_k, where)
         if problem is None and q is not None:
-            results, problem = await site.attempt(search_view, site.live, q, shown_k)
+            results, problem = await site.attempt(search_view, site.live, q, shown_k, where)
         added = await site.compute(site.store.items_since) if site.store is not None else None
         recent = [] if added is None else added.tail(10).iloc[::-1].to_dict("records")
         return site.render(
@@ -795,6 +855,7 @@ def _item_routes(app, site: Site):
             q=(q or "")[:200],
             k=shown_k,
             recent=recent,
+            **shelf_form(site, genre, year_min, year_max),
         )
 
     @app.get("/dashboard/images/{item_id}", include_in_schema=False)

@@ -31,10 +31,10 @@ from ..encoder import is_url, read_image_bytes
 # %% auto #0
 __all__ = ['ID_PATTERN', 'RawId', 'Text', 'EVENT_TYPES', 'DEFAULT_WEIGHTS', 'FUTURE_TOLERANCE_S', 'EARLIEST_S', 'log',
            'IMAGE_TYPES', 'MAX_UPLOAD_BYTES', 'IMAGE_CACHE_BYTES', 'metadata', 'events_table', 'item_versions_table',
-           'schema_table', 'experiments_table', 'exposures_table', 'MIGRATIONS', 'EVENT_COLUMNS', 'ITEM_COLUMNS',
-           'event_weights', 'latest_event_time', 'Event', 'ItemUpdate', 'ImageRefused', 'image_type', 'ImageFolder',
-           'database_url', 'connect', 'schema_version', 'migrate', 'Conflict', 'Ingested', 'EventStore',
-           'insert_or_skip', 'ExperimentRow']
+           'item_availability_table', 'schema_table', 'experiments_table', 'exposures_table', 'MIGRATIONS',
+           'EVENT_COLUMNS', 'ITEM_COLUMNS', 'event_weights', 'latest_event_time', 'Event', 'ItemUpdate', 'ImageRefused',
+           'image_type', 'ImageFolder', 'database_url', 'connect', 'schema_version', 'migrate', 'Conflict', 'Ingested',
+           'EventStore', 'insert_or_skip', 'ExperimentRow']
 
 # %% ../../nbs/serve/20_events.ipynb #d01e76aa
 def _id_text(value):
@@ -520,6 +520,14 @@ item_versions_table = sa.Table(
     sa.Column("image", sa.Text, nullable=True),
     sa.Column("received_at", sa.Float, nullable=False),
 )
+item_availability_table = sa.Table(  # each row a version of an item's availability: the latest wins
+    "item_availability",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("item_id", sa.String(200), nullable=False, index=True),
+    sa.Column("available", sa.Boolean, nullable=False),
+    sa.Column("received_at", sa.Float, nullable=False),
+)
 schema_table = sa.Table(
     "schema_version",
     sa.MetaData(),
@@ -578,10 +586,15 @@ def _create_v3(
         connection.execute(sa.text(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({column})"))
 
 
+def _create_v4(connection):
+    metadata.create_all(connection, tables=[item_availability_table])
+
+
 MIGRATIONS = [
     (1, "events and item versions", _create_v1),
     (2, "experiments and exposures", _create_v2),
     (3, "events and exposures indexed by time", _create_v3),
+    (4, "item availability", _create_v4),
 ]  # (version, what it does, fn(connection)); append, never edit
 
 # %% ../../nbs/serve/20_events.ipynb #84697a5f
@@ -892,6 +905,39 @@ def items_since(self: EventStore, after_seq: int = 0) -> pd.DataFrame:
     )
     with self.engine.connect() as connection:
         return pd.DataFrame([tuple(r) for r in connection.execute(query)], columns=ITEM_COLUMNS)
+
+# %% ../../nbs/serve/20_events.ipynb #b6e533b0
+@patch
+def set_availability(self: EventStore, item_ids: list[str], available: bool) -> int:
+    """Store that these items are available (or not) from now on, all in one transaction: one version each. The last
+    version's sequence number."""
+    if not item_ids:
+        raise ValueError("no item ids to set the availability of")
+    now = time.time()
+    rows = [{"item_id": str(i), "available": bool(available), "received_at": now} for i in dict.fromkeys(item_ids)]
+    with self.engine.connect().execution_options(writer=True) as connection, connection.begin():
+        seqs = connection.execute(
+            item_availability_table.insert().returning(item_availability_table.c.seq), rows
+        ).scalars()
+        return max(seqs)
+
+# %% ../../nbs/serve/20_events.ipynb #9e0209fb
+@patch
+def availability_since(self: EventStore, after_seq: int = 0) -> pd.DataFrame:
+    """The latest availability of each item whose availability changed after `after_seq`: seq, item_id, available (one
+    row per item, in the order of their latest versions). From 0: every item ever marked, as it stands now."""
+    table = item_availability_table
+    latest = (
+        sa.select(sa.func.max(table.c.seq)).where(table.c.seq > after_seq).group_by(table.c.item_id)
+    ).scalar_subquery()
+    query = (
+        sa.select(table.c.seq, table.c.item_id, table.c.available).where(table.c.seq.in_(latest)).order_by(table.c.seq)
+    )
+    with self.engine.connect() as connection:
+        return pd.DataFrame(
+            [(int(s), str(i), bool(a)) for s, i, a in connection.execute(query)],
+            columns=["seq", "item_id", "available"],
+        )
 
 # %% ../../nbs/serve/20_events.ipynb #st0rex01
 @dataclass

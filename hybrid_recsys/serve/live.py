@@ -19,6 +19,7 @@ from ..encoder import is_url
 from .events import Event, EventStore, ImageFolder, ImageRefused, Ingested, ItemUpdate, event_weights
 from ..models import histories_csr
 from ..pipeline import Bundle
+from ..retrieval import ItemFilter
 
 # %% auto #0
 __all__ = ['log', 'UserEvents', 'Served', 'LiveRecommender', 'merged_history', 'UnknownItems', 'item_frame', 'update_frame']
@@ -80,7 +81,7 @@ class Served:
     items_seq: int = 0  # the newest stored item version this bundle holds
     lists: OrderedDict = field(
         default_factory=OrderedDict
-    )  # (view, user, their newest event, late reads, k) -> list: once per history (`listings`)
+    )  # (view, user, their newest event, late reads, k, filter, availability changes) -> list: once per history
 
     def item(self, raw) -> int | None:
         try:
@@ -133,11 +134,19 @@ class LiveRecommender:
             0,
         )  # requests' lists found kept, and computed (the service's metrics read them)
         self.followed_at = time.time()  # before the bundle's events are read: `follow` starts from here
+        self.availability: tuple[int, frozenset, int] = (
+            0,
+            frozenset(),
+            0,
+        )  # (newest stored version read, raw ids unavailable, changes applied here): one tuple, swapped whole
+        self._masked = (None, -1, None)  # (a bundle, the availability it was masked for, the masked copy)
         self.served = self._serve(bundle)
+        self.follow_availability()  # what the store says now: kept across restarts, swaps and retrains
 
     @property
     def bundle(self) -> Bundle:
-        return self.served.bundle
+        "The bundle in service, the items now unavailable left out of every list it makes."
+        return self.masked(self.served.bundle)
 
     @property
     def watermark(self) -> int:
@@ -272,14 +281,84 @@ def _keep(self: LiveRecommender, served: Served, key: tuple, records: list[dict]
     while len(served.lists) > self.max_lists:
         served.lists.popitem(last=False)
 
+# %% ../../nbs/serve/21_live.ipynb #316fe2b4
+@patch
+def masked(self: LiveRecommender, bundle: Bundle) -> Bundle:
+    """`bundle` with the items now unavailable left out of its lists (`Bundle.with_unavailable`): a copy, kept until the
+    bundle or the availability changes; `bundle` itself while every item is available."""
+    _, unavailable, changes = self.availability
+    made_for, at, masked = self._masked
+    if made_for is bundle and at == changes:
+        return masked
+    masked = bundle.with_unavailable(unavailable) if unavailable else bundle
+    self._masked = (bundle, changes, masked)  # one tuple, swapped whole
+    return masked
+
+# %% ../../nbs/serve/21_live.ipynb #7f37237f
+@patch
+def follow_availability(
+    self: LiveRecommender,
+    lookback: int = 0,  # versions before the newest applied to read again (a commit can land after a newer one)
+) -> int:
+    """Availability versions that any process stored since the newest applied here, applied now (a cheap read: each
+    list calls it first); how many items' availability was read."""
+    if self.store is None:
+        return 0
+    rows = self.store.availability_since(max(0, self.availability[0] - lookback))
+    if rows.empty:
+        return 0
+    with self.lock:
+        seq, unavailable, changes = self.availability
+        off = frozenset(
+            (set(unavailable) | set(rows.loc[~rows["available"], "item_id"]))
+            - set(rows.loc[rows["available"], "item_id"])
+        )
+        self.availability = (max(seq, int(rows["seq"].max())), off, changes + (off != unavailable))
+    return len(rows)
+
+# %% ../../nbs/serve/21_live.ipynb #895e5a67
+@patch
+def set_availability(
+    self: LiveRecommender,
+    item_ids: list[str],  # raw item ids
+    available: bool,  # False: in no list from now on; True: back in the lists
+    stored: int | None = None,  # the version's sequence number, when another recommender on the same store stored it
+) -> int:
+    """Mark items unavailable (or available again): stored as versions in the event store, and applied here before this
+    returns, so no list made after the acknowledgement holds an unavailable item. The last version's sequence number;
+    `NotFound` names an item the bundle does not hold (and nothing is stored)."""
+    if self.store is None:
+        raise Unanswerable("this service has no event store")
+    item_ids = [str(i) for i in dict.fromkeys(item_ids)]
+    if stored is None:
+        unknown = [i for i in item_ids if self.served.item(i) is None]
+        if unknown:
+            more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
+            raise NotFound(f"unknown item id {unknown[0][:100]!r}{more}: nothing was stored")
+    seq = self.store.set_availability(item_ids, available) if stored is None else stored
+    with self.lock:  # applied at once, even when another process's newer version was applied first
+        newest, unavailable, changes = self.availability
+        off = frozenset(set(unavailable) - set(item_ids) if available else set(unavailable) | set(item_ids))
+        self.availability = (newest, off, changes + (off != unavailable))
+    self.follow_availability()
+    return seq
+
 # %% ../../nbs/serve/21_live.ipynb #da616410
 @patch
 def _compute_lists(
-    self: LiveRecommender, served: Served, view, raw_users: list, users: list[int], states: list[UserEvents], k: int
+    self: LiveRecommender,
+    served: Served,
+    view,
+    raw_users: list,
+    users: list[int],
+    states: list[UserEvents],
+    k: int,
+    where: ItemFilter | None = None,
 ) -> list:
     """Each user's list computed: the indexed road for bundle users with nothing newer, the fold-in road for the others;
     a `NotFound` for neither."""
-    bundle = served.bundle if view is None else view(served.bundle)
+    base = self.masked(served.bundle)  # the items now unavailable left out
+    bundle = base if view is None else view(base)
     out: list = [None] * len(raw_users)
     indexed = [p for p, (u, s) in enumerate(zip(users, states)) if u >= 0 and not s]
     fresh = [p for p, s in enumerate(states) if s]
@@ -287,7 +366,7 @@ def _compute_lists(
         if u < 0 and not s:
             out[p] = NotFound(f"unknown user id {str(raw_users[p])[:100]!r} (not in the bundle, and no events)")
     if indexed:
-        for p, records in zip(indexed, bundle.recommend_users([users[p] for p in indexed], k)):
+        for p, records in zip(indexed, bundle.recommend_users([users[p] for p in indexed], k, where)):
             out[p] = records
     if fresh:
         histories = [merged_history(bundle, users[p], states[p]) for p in fresh]
@@ -295,7 +374,7 @@ def _compute_lists(
         extra = max(len(states[p].disliked) for p in fresh)
         vectors = self._fold_in(served, [str(raw_users[p]) for p in fresh], [states[p] for p in fresh], history_csr)
         for p, records in zip(
-            fresh, bundle.recommend_histories(history_csr, k + extra, [users[p] for p in fresh], vectors)
+            fresh, bundle.recommend_histories(history_csr, k + extra, [users[p] for p in fresh], vectors, where)
         ):
             out[p] = [r for r in records if bundle.item_index(r["item_id"]) not in states[p].disliked][:k]
     return out
@@ -307,14 +386,20 @@ def listings(
     raw_users: list[str],  # raw user ids (strings)
     k: int = 10,  # list length
     view=None,  # bundle -> the bundle to rank with (an experiment variant's `BundleView`); None: the served bundle as it is
+    where: ItemFilter | None = None,  # which items the lists may hold (nb 09); None = any
 ) -> list[tuple[list[dict] | NotFound, int]]:
     """Each user's list, from their bundle history and newer events, with the newest event that history holds (the
     bundle's watermark when none); a `NotFound` in place of a user with neither. Lists are shared: never change one."""
     self.catch_up(raw_users)  # what another worker or replica stored for them a moment ago
+    self.follow_availability()  # an item another replica marked unavailable a moment ago
     served = self.served  # one bundle for the whole call, even if another is swapped in meanwhile
     users = [served.user(u) for u in raw_users]  # -1: not in the bundle
     states = self.user_events([str(u) for u in raw_users], served)
-    keys = [(view, str(u), state.last_seq, self.late.get(str(u), 0), k) for u, state in zip(raw_users, states)]
+    available = self.availability[2]
+    keys = [
+        (view, str(u), state.last_seq, self.late.get(str(u), 0), k, where, available)
+        for u, state in zip(raw_users, states)
+    ]
     with self.lock:
         out = [self._kept(served, key) for key in keys]
         missing = [p for p, records in enumerate(out) if records is None]
@@ -325,7 +410,13 @@ def listings(
     for p, records in zip(
         missing,
         self._compute_lists(
-            served, view, [raw_users[p] for p in missing], [users[p] for p in missing], [states[p] for p in missing], k
+            served,
+            view,
+            [raw_users[p] for p in missing],
+            [users[p] for p in missing],
+            [states[p] for p in missing],
+            k,
+            where,
         ),
     ):
         out[p] = records
@@ -337,9 +428,12 @@ def listings(
 
 # %% ../../nbs/serve/21_live.ipynb #c6ebd88f
 @patch
-def recommend_users(self: LiveRecommender, raw_users: list[str], k: int = 10, view=None) -> list[list[dict] | NotFound]:
-    "Each user's list, from their bundle history and newer events; a `NotFound` in place of a user with neither."
-    return [records for records, _ in self.listings(raw_users, k, view)]
+def recommend_users(
+    self: LiveRecommender, raw_users: list[str], k: int = 10, view=None, where: ItemFilter | None = None
+) -> list[list[dict] | NotFound]:
+    """Each user's list, from their bundle history and newer events, of items `where` lets through; a `NotFound` in
+    place of a user with neither."""
+    return [records for records, _ in self.listings(raw_users, k, view, where)]
 
 # %% ../../nbs/serve/21_live.ipynb #e6dd37f1
 @patch

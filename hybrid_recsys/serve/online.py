@@ -488,24 +488,25 @@ def request_rng(request_id: str) -> np.random.Generator:
 def recommend(
     self: Experiments,
     requests: list[tuple[str, str]],  # (user id, request id) of each request
-    key: tuple,  # (k, experiment, variant) shared by all of them (`assign`)
+    key: tuple,  # (k, experiment, variant) shared by all of them (`assign`), then optionally their `ItemFilter`
 ) -> list[Listing | NotFound]:
-    "Each request's list under its variant: a `NotFound` in place of a user with no history."
-    k, name, variant = key
+    "Each request's list under its variant, of the items the filter lets through: a `NotFound` for a user with no history."
+    k, name, variant, where = (*key, None)[:4]
     experiment, arms = self.running
     users = [user for user, _ in requests]
     if (
         experiment is None or experiment.name != name or (variant != INTERLEAVED and variant not in arms)
     ):  # stopped meanwhile: the default
         return [
-            r if isinstance(r, Exception) else Listing(r, history_seq=seq) for r, seq in self.live.listings(users, k)
+            r if isinstance(r, Exception) else Listing(r, history_seq=seq)
+            for r, seq in self.live.listings(users, k, where=where)
         ]
     if variant == INTERLEAVED:
-        return self._interleave(experiment, arms, requests, k)
+        return self._interleave(experiment, arms, requests, k, where)
     arm, overrides = arms[variant], arms[variant].variant.overrides
     out = []
     for (user, request_id), (records, seq) in zip(
-        requests, arm.live.listings(users, overrides.pool if overrides.temperature else k, arm.view)
+        requests, arm.live.listings(users, overrides.pool if overrides.temperature else k, arm.view, where)
     ):
         if isinstance(records, Exception):
             out.append(records)
@@ -521,13 +522,15 @@ def recommend(
 
 # %% ../../nbs/serve/24_online.ipynb #ba3137a5
 @patch
-def _interleave(self: Experiments, experiment: Experiment, arms: dict, requests: list, k: int) -> list:
+def _interleave(self: Experiments, experiment: Experiment, arms: dict, requests: list, k: int, where=None) -> list:
     "Team-draft interleaved lists of the experiment's two variants."
     users = [user for user, _ in requests]
     first, second = (arms[v.name] for v in experiment.variants)
     out = []
     for (user, request_id), (a, seq), (b, _) in zip(
-        requests, first.live.listings(users, k, first.view), second.live.listings(users, k, second.view)
+        requests,
+        first.live.listings(users, k, first.view, where),
+        second.live.listings(users, k, second.view, where),
     ):
         if isinstance(a, Exception) or isinstance(b, Exception):
             out.append(a if isinstance(a, Exception) else b)
@@ -563,6 +566,16 @@ def put_item(self: Experiments, item_id: str, item) -> tuple[bool, int]:
     for live in self._own_lives():
         live.put_item(item_id, item, stored=seq)
     return created, seq
+
+# %% ../../nbs/serve/24_online.ipynb #d847e7a5
+@patch
+def set_availability(self: Experiments, item_ids: list[str], available: bool) -> int:
+    """Mark items unavailable (or available again) in the service's lists and in every variant's, before returning; the
+    stored version's sequence number."""
+    seq = self.live.set_availability(item_ids, available)
+    for live in self._own_lives():
+        live.set_availability(item_ids, available, stored=seq)
+    return seq
 
 # %% ../../nbs/serve/24_online.ipynb #69648c55
 @patch
@@ -602,6 +615,8 @@ def follow(self: Experiments) -> tuple[int, int]:
     for live in self._own_lives():
         live.observe(rows)
     items = self.live.follow_items()
-    for live in self._own_lives():
-        live.follow_items()
+    for live in [self.live, *self._own_lives()]:
+        if live is not self.live:
+            live.follow_items()
+        live.follow_availability(lookback=1000)  # again from a little back: a commit that landed after a newer one
     return len(rows), items
