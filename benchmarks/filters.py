@@ -14,18 +14,9 @@ import argparse, os, time
 for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"): os.environ[variable] = "1"  # one core
 os.environ.setdefault("HRS_QUIET", "1")
 import numpy as np
-from harness import recorded
+from harness import recorded, timed
 
 SHARES = (None, 0.5, 0.05, 0.005)  # None: unfiltered
-
-
-def timed(call, inputs, warm: int = 10) -> list[float]:
-    "Milliseconds of `call(x)` for each input, after `warm` untimed calls."
-    for x in inputs[:warm]: call(x)
-    out = []
-    for x in inputs:
-        start = time.perf_counter(); call(x); out.append((time.perf_counter() - start) * 1000)
-    return out
 
 
 def label(share) -> str:
@@ -46,8 +37,7 @@ def synthetic(n_items: int, requests: int, k: int = 200):
     rows = []
     for share in SHARES:
         allowed = None if share is None else rng.random(n_items) < share
-        results = {}
-        times = timed(lambda q: results.__setitem__(id(q), index.search(q[None], k, allowed=allowed)[0][0]), list(queries))
+        times = timed(lambda q: index.search(q[None], k, allowed=allowed), list(queries))
         found = [index.search(q[None], k, allowed=allowed)[0][0] for q in queries[:50]]
         pool = np.flatnonzero(allowed) if allowed is not None else np.arange(n_items)
         exact = [pool[np.argsort(-(vectors[pool] @ q), kind="stable")[:k]] for q in queries[:50]]

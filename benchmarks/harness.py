@@ -142,6 +142,15 @@ def validation_scores(dataset: str, protocol: str, seeds: list[int], configs: di
     return scores
 
 
+def timed(call, inputs, warm: int = 20) -> list[float]:
+    "Milliseconds of `call(x)` for each input, after `warm` untimed calls (the in-process latency scripts)."
+    for x in inputs[:warm]: call(x)
+    out = []
+    for x in inputs:
+        start = time.perf_counter(); call(x); out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
 def print_table(title: str, seeds: list[int], scores: dict[str, list[float]], first_column: str = "configuration"):
     "The scores as a Markdown table under `title`: a row per label, its mean and each split."
     print(f"\n{title}: validation NDCG@10 on each split (seeds {', '.join(map(str, seeds))}); test rows untouched\n")

@@ -18,16 +18,7 @@ import argparse, os, time
 for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"): os.environ[variable] = "1"  # one core
 os.environ.setdefault("HRS_QUIET", "1")
 import numpy as np
-from harness import recorded
-
-
-def timed(call, inputs, warm: int = 20) -> list[float]:
-    "Milliseconds of `call(x)` for each input, after `warm` untimed calls."
-    for x in inputs[:warm]: call(x)
-    out = []
-    for x in inputs:
-        start = time.perf_counter(); call(x); out.append((time.perf_counter() - start) * 1000)
-    return out
+from harness import recorded, timed
 
 
 def main():
