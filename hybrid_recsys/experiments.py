@@ -114,9 +114,12 @@ def _model_in(annotation):
 
 # %% ../nbs/16_experiments.ipynb #4bd8febf
 def error_line(where, error: ValidationError, root: type[BaseModel]) -> str:
-    """The first validation problem of a `root` model as 'where: key.path: message' (`where`: the file, or what was
-    validated)."""
-    first = error.errors()[0]
+    """The first validation problem of a `root` model (an unknown key before anything else) as 'where: key.path:
+    message' (`where`: the file, or what was validated)."""
+    errors = error.errors()
+    first = next(
+        (e for e in errors if e["type"] == "extra_forbidden"), errors[0]
+    )  # a misspelt key: its name says more than the required key it leaves missing
     path = ".".join(str(part) for part in first["loc"]) or "(top level)"
     if first["type"] == "extra_forbidden":
         parent = root

@@ -40,7 +40,7 @@ from .retrieval import CandidateGenerator
 from .splits import stratified_parts
 
 # %% auto #0
-__all__ = ['log', 'DEFAULT_SOURCES', 'inner_splits', 'HybridRecommender', 'RankedLists']
+__all__ = ['log', 'DEFAULT_SOURCES', 'inner_splits', 'HybridRecommender', 'RankedLists', 'mmr']
 
 # %% ../nbs/14_hybrid.ipynb #ccca90d8
 log = get_logger("hybrid_recsys.hybrid")
@@ -569,3 +569,52 @@ def with_items(
     )
     grown.context = self.context.with_items(n_items, item_year, item_genres, visual)
     return grown
+
+# %% ../nbs/14_hybrid.ipynb #93e06151
+def mmr(
+    scores: np.ndarray,  # (n,) a pool's final scores
+    vectors: np.ndarray,  # (n, dim) the pool's item vectors (any length: they are normalised here)
+    k: int,  # how many to order
+    diversity: float,  # 0: the scores' order; up to 1: novelty first
+) -> np.ndarray:
+    "The positions of the pool's first k items in maximal-marginal-relevance order."
+    scores = np.asarray(scores, dtype=np.float64)
+    n, k = len(scores), min(k, len(scores))
+    if not 0 <= diversity <= 1:
+        raise ConfigError(f"diversity must be in [0, 1], got {diversity}")
+    if diversity == 0 or n <= 1:
+        return np.argsort(-scores, kind="stable")[:k]
+    spread = scores.max() - scores.min()
+    relevance = (scores - scores.min()) / (spread if spread > 0 else 1.0)
+    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    similarity = unit @ unit.T
+    chosen, left = [int(np.argmax(relevance))], np.ones(n, dtype=bool)
+    left[chosen[0]] = False
+    closest = similarity[chosen[0]].copy()
+    while len(chosen) < k:
+        gain = np.where(left, (1 - diversity) * relevance - diversity * closest, -np.inf)
+        best = int(np.argmax(gain))
+        chosen.append(best)
+        left[best] = False
+        closest = np.maximum(closest, similarity[best])
+    return np.array(chosen)
+
+# %% ../nbs/14_hybrid.ipynb #bf5a0726
+@patch
+def diversify(self: HybridRecommender, ranked: RankedLists, N: int, diversity: float) -> RankedLists:
+    """Each list's first N in maximal-marginal-relevance order over the content source's item vectors (`mmr`): ranked
+    with more items than N (a pool) gives MMR room to choose."""
+    content = self.generator.sources.get("content")
+    if content is None and diversity > 0:
+        raise Unanswerable("this model has no content vectors to diversify with")
+    vectors = content.item_vectors() if content is not None else np.zeros((self.n_items, 1), np.float32)
+    n = len(ranked.items)
+    items, scores = np.full((n, N), -1, np.int64), np.full((n, N), -np.inf, np.float32)
+    ranks = {name: np.full((n, N), -1, np.int64) for name in ranked.source_ranks}
+    for row in range(n):
+        valid = np.flatnonzero(ranked.items[row] >= 0)
+        order = valid[mmr(ranked.scores[row, valid], vectors[ranked.items[row, valid]], N, diversity)]
+        items[row, : len(order)], scores[row, : len(order)] = ranked.items[row, order], ranked.scores[row, order]
+        for name, r in ranked.source_ranks.items():
+            ranks[name][row, : len(order)] = r[row, order]
+    return RankedLists(items, scores, ranks)

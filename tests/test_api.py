@@ -164,6 +164,23 @@ def test_bad_filters_are_422_naming_the_field(server):
     assert "Western" in body["genres"]["items"]["enum"] and body["deny"]["maxItems"] == 10_000
 
 
+def test_the_diversity_knob_spreads_the_lists(server):
+    "diversity=0.7 (MMR over content vectors) gives lists of more genres than the model's order, in the URL and in a body."
+    import numpy as np
+    def genres(params, body=None):
+        counts = []
+        for user in range(1, 31):
+            status, answer = call(server, f"/users/{user}/recommendations", params, body)
+            assert status == 200 and len(answer["items"]) == 10, answer
+            counts.append(len({g for item in answer["items"] for g in item["genres"]}))
+        return np.mean(counts)
+    plain, spread = genres({"k": 10}), genres({"k": 10, "diversity": 0.7})
+    assert spread > plain + 0.5, (plain, spread)
+    assert genres(None, json.dumps({"k": 10, "diversity": 0.7}).encode()) == spread
+    assert call(server, "/users/1/recommendations", {"diversity": 1.5})[0] == 422
+    assert call(server, "/users/1/recommendations", body=b'{"diversity": "0.5"}')[0] == 422
+
+
 def test_docs_render_offline(server):
     status, page = call(server, "/docs")
     assert status == 200 and "/docs-assets/swagger-ui-bundle.js" in page and "cdn.jsdelivr" not in page  # rendered: tests/test_browser.py

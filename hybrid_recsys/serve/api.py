@@ -22,7 +22,16 @@ from fastapi.staticfiles import StaticFiles
 import sqlalchemy as sa
 from pydantic import BaseModel, BeforeValidator, Field, StrictBool, StringConstraints, field_validator
 
-from ..core import HRSError, NotFound, Unanswerable, get_logger, json_text, one_line, project_root
+from hybrid_recsys.core import (
+    ConfigError,
+    HRSError,
+    NotFound,
+    Unanswerable,
+    get_logger,
+    json_text,
+    one_line,
+    project_root,
+)
 from .dashboard import mount_dashboard
 from hybrid_recsys.serve.guards import (
     ApiKeys,
@@ -51,14 +60,15 @@ from .abstats import experiment_report
 from .online import ExposureLog, Experiments, Listing, exposure_row, stored_experiments
 from ..pipeline import Bundle, load_bundle
 from ..retrieval import MAX_FILTER_IDS, BadFilter, ItemFilter
+from .rules import RulesFile, apply_rules, pool_size
 
 # %% auto #0
-__all__ = ['log', 'MAX_K', 'Year', 'K', 'TEXT_PATTERN', 'MAX_QUERY_IDS', 'QueryId', 'ERRORS', 'BODY_ERRORS', 'WRITE_ERRORS',
-           'Item', 'ScoredItem', 'Recommendations', 'ListFilter', 'NewUser', 'ListRequest', 'EventBatch', 'Ingest',
-           'ImageStored', 'ItemStored', 'AvailabilityUpdate', 'AvailabilityStored', 'Health', 'id_path', 'list_filter',
-           'Error', 'Refused', 'docs_assets', 'Overloaded', 'Compute', 'ServiceMetrics', 'Measured', 'Reloader',
-           'body_limits', 'keyed_routes', 'create_app', 'ExperimentSummary', 'ExperimentsState', 'model_dir',
-           'single_threaded', 'load_app', 'serve']
+__all__ = ['log', 'MAX_K', 'Year', 'Diversity', 'DIVERSITY', 'K', 'TEXT_PATTERN', 'MAX_QUERY_IDS', 'QueryId', 'ERRORS',
+           'BODY_ERRORS', 'WRITE_ERRORS', 'Item', 'ScoredItem', 'Recommendations', 'ListFilter', 'NewUser',
+           'ListRequest', 'EventBatch', 'Ingest', 'ImageStored', 'ItemStored', 'AvailabilityUpdate',
+           'AvailabilityStored', 'Health', 'id_path', 'list_filter', 'Error', 'Refused', 'docs_assets', 'Overloaded',
+           'Compute', 'ServiceMetrics', 'Measured', 'Reloader', 'body_limits', 'keyed_routes', 'create_app',
+           'ExperimentSummary', 'ExperimentsState', 'model_dir', 'single_threaded', 'load_app', 'serve']
 
 # %% ../../nbs/serve/29_api.ipynb #4d140240
 log = get_logger("hybrid_recsys.serve.api")
@@ -95,6 +105,9 @@ class ScoredItem(Item):
     source_ranks: dict[str, int] = Field(
         default={}, description="For recommendations: each proposing source's 0-based rank of the item"
     )
+    rules: list[str] = Field(
+        default=[], description="For recommendations: the business rules that moved the item ('boost x2', 'pin')"
+    )
 
 # %% ../../nbs/serve/29_api.ipynb #8d245985
 class Recommendations(BaseModel):
@@ -109,6 +122,17 @@ class Recommendations(BaseModel):
 
 # %% ../../nbs/serve/29_api.ipynb #7197ed82
 Year = Annotated[int, Field(ge=0, le=9999), BeforeValidator(_json_integer)]  # the bounds first: they reach the schema
+
+
+def _json_number(value):
+    "What JSON Schema calls a number: 1 and 0.5, but neither true nor \"0.5\" (which pydantic's lax mode would take)."
+    if isinstance(value, (bool, str)):
+        raise ValueError("expected a number")
+    return value
+
+
+Diversity = Annotated[float, Field(ge=0, le=1), BeforeValidator(_json_number)]
+DIVERSITY = "0: the model's order; up to 1: each next item as unlike those above it as relevance allows (MMR over the items' content vectors)"
 
 
 class ListFilter(BaseModel):
@@ -160,6 +184,7 @@ class NewUser(BaseModel):
     query: Text | None = Field(None, max_length=1000, description="Free text describing what the user wants")
     k: Annotated[int, BeforeValidator(_json_integer)] = Field(10, ge=1, le=MAX_K)
     filter: ListFilter | None = Field(None, description="Which items the list may hold")
+    diversity: Diversity = Field(0.0, description=DIVERSITY)
 
     @field_validator("query")
     @classmethod
@@ -176,6 +201,7 @@ class ListRequest(BaseModel):
     }
     k: Annotated[int, BeforeValidator(_json_integer)] = Field(10, ge=1, le=MAX_K)
     filter: ListFilter | None = Field(None, description="Which items the list may hold")
+    diversity: Diversity = Field(0.0, description=DIVERSITY)
 
 # %% ../../nbs/serve/29_api.ipynb #e2eeca8f
 class EventBatch(BaseModel):
@@ -235,6 +261,11 @@ class Health(BaseModel):
     )
     metrics: dict = {}
     unavailable_items: int = Field(0, description="Items marked unavailable (PUT /items/{item_id}/availability)")
+    rules: dict | None = Field(
+        None,
+        description="The business rules file in service (HRS_RULES): its name, version and when it was read, and why "
+        "its latest version was refused (error), if it was",
+    )
 
 # %% ../../nbs/serve/29_api.ipynb #9ac50e7b
 K = Query(10, ge=1, le=MAX_K, description=f"How many items (1 to {MAX_K})")
@@ -769,6 +800,9 @@ def create_app(
     | None = None,  # how often to check whether the bundle's path names a new version (default HRS_WATCH_S, 2 s; 0: never)
     follow_s: float
     | None = None,  # how often to read what other processes stored in the database (default HRS_FOLLOW_S, 0.2 s; 0: never)
+    rules: str
+    | Path
+    | None = None,  # a business rules file (chapter 21a), followed while serving (default HRS_RULES; none: no rules)
 ) -> FastAPI:
     """The FastAPI application serving a loaded bundle and the events since, behind `Measured` and `Guard`; it swaps in
     a newly published bundle, and serves the running online experiment, by itself."""
@@ -781,6 +815,13 @@ def create_app(
     follow_s = float(os.environ.get("HRS_FOLLOW_S", 0.2)) if follow_s is None else follow_s
     reloader = Reloader(live, writes, metrics)
     experiments = Experiments(live, store, load=_load_warm)
+    rules = rules or os.environ.get("HRS_RULES") or None
+    rules_file = RulesFile(rules, lambda: live.bundle) if rules else None
+    if rules_file is not None:
+        rules_file.check()
+        if rules_file.rules is None:
+            raise ConfigError(rules_file.error)  # at start-up, bad rules stop the service
+        experiments.rules = rules_file.rules
     exposures = ExposureLog(store) if store is not None else None
     experiments.refresh()
     metrics.experiment(experiments)
@@ -797,6 +838,8 @@ def create_app(
         )
         if store is not None and follow_s > 0:
             tasks.append(asyncio.create_task(_follow_others(experiments, writes, metrics, follow_s)))
+        if rules_file is not None and watch_s > 0:
+            tasks.append(asyncio.create_task(_follow_rules(rules_file, experiments, watch_s)))
         if live.max_lists:
             tasks.append(asyncio.create_task(_warm_lists(live, compute)))
         yield
@@ -819,6 +862,7 @@ def create_app(
     _mount_docs(app)
     _handle_errors(app, metrics)
     app.state.genre_names = bundle.attributes.genre_names  # the OpenAPI page offers them for filters
+    app.state.rules = rules_file
     _openapi_with_the_clock(app)
     metrics.pending.set_function(lambda: compute.pending + writes.pending)
     metrics.serving(bundle)
@@ -856,7 +900,7 @@ def create_app(
     return app
 
 # %% ../../nbs/serve/29_api.ipynb #f2babbe4
-def _health(live: LiveRecommender) -> Health:
+def _health(live: LiveRecommender, rules: RulesFile | None = None) -> Health:
     served = live.served
     bundle, manifest = served.bundle, served.bundle.manifest
     return Health(
@@ -871,6 +915,7 @@ def _health(live: LiveRecommender) -> Health:
         loaded_at=time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(served.since)),
         metrics=manifest.get("metrics", {}).get("stage2", {}),
         unavailable_items=len(live.availability[1]),
+        rules=rules.describe() if rules is not None else None,
     )
 
 # %% ../../nbs/serve/29_api.ipynb #2bda3fc1
@@ -883,7 +928,7 @@ def _service_routes(app: FastAPI, live: LiveRecommender, compute: Compute, metri
         summary="Liveness, and what is being served (answered on the event loop, never queued)",
     )
     async def health():
-        return _health(live)
+        return _health(live, app.state.rules)
 
     @app.get("/ready", summary="Readiness: the bundle is loaded and answers a request", responses={503: ERRORS[503]})
     async def ready():
@@ -925,8 +970,13 @@ def _read_routes(
         summary="Top-k items for a user, from their history in the bundle and every event since (a user new to the "
         "bundle, with events, included)",
     )
-    async def user_recommendations(user_id: str = id_path(user_example), k: int = K, where: ItemFilter | None = where):
-        return await user_list(user_id, k, where)
+    async def user_recommendations(
+        user_id: str = id_path(user_example),
+        k: int = K,
+        where: ItemFilter | None = where,
+        diversity: float = Query(0.0, ge=0, le=1, description=DIVERSITY),
+    ):
+        return await user_list(user_id, k, where, diversity)
 
     @app.post(
         "/users/{user_id}/recommendations",
@@ -936,13 +986,15 @@ def _read_routes(
         summary="The same list, asked for with a body: for a filter with long allow- or deny-lists (up to 10,000 ids)",
     )
     async def user_recommendations_filtered(body: ListRequest, user_id: str = id_path(user_example)):
-        return await user_list(user_id, body.k, body.filter.item_filter() if body.filter else None)
+        return await user_list(user_id, body.k, body.filter.item_filter() if body.filter else None, body.diversity)
 
-    async def user_list(user_id: str, k: int, where: ItemFilter | None) -> Recommendations:
+    async def user_list(user_id: str, k: int, where: ItemFilter | None, diversity: float) -> Recommendations:
         request_id, start = uuid.uuid4().hex, time.perf_counter()
         assigned = experiments.assign(user_id)
         try:
-            listing = await compute.batched(experiments.recommend, (user_id, request_id), (k, *assigned, where))
+            listing = await compute.batched(
+                experiments.recommend, (user_id, request_id), (k, *assigned, where, diversity)
+            )
         except Exception as error:
             await record(
                 exposure_row(
@@ -981,7 +1033,13 @@ def _read_routes(
     async def new_user_recommendations(body: NewUser):
         request_id, start = uuid.uuid4().hex, time.perf_counter()
         where = body.filter.item_filter() if body.filter else None
-        items = await compute(lambda: _current(live).recommend_new(body.liked_items, body.query, body.k, where))
+
+        def newcomer():  # the service's business rules shape a newcomer's list too
+            bundle, rules = _current(live), experiments.rules
+            pool = bundle.recommend_new(body.liked_items, body.query, pool_size(rules, body.k, body.diversity), where)
+            return apply_rules(pool, rules, bundle, body.k, bundle.allowed(where) if rules else None, body.diversity)
+
+        items = await compute(newcomer)
         await record(
             exposure_row(request_id, None, (None, None), body.k, (time.perf_counter() - start) * 1000, Listing(items))
         )
@@ -1168,7 +1226,7 @@ def _write_routes(
     )
     async def reload():
         await reloader.reload()
-        return _health(live)
+        return _health(live, app.state.rules)
 
 # %% ../../nbs/serve/29_api.ipynb #bc5dab30
 class ExperimentSummary(BaseModel):
@@ -1225,6 +1283,18 @@ async def _follow_others(experiments: Experiments, writes: Compute, metrics: Ser
             pass  # the writer is busy with batches: the next round reads what this one would have
         except Exception:
             log.exception("following the other processes")
+
+# %% ../../nbs/serve/29_api.ipynb #b9ae301b
+async def _follow_rules(rules: RulesFile, experiments: Experiments, every_s: float):
+    """Every `every_s` seconds, the business rules file read again if it changed: new rules that pass every check serve
+    the next list; a version that fails one is refused (logged, in `/health`), and the last good rules stay."""
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            if await asyncio.to_thread(rules.check):
+                experiments.rules = rules.rules
+        except Exception:
+            log.exception("following the rules file")
 
 # %% ../../nbs/serve/29_api.ipynb #c82a39d1
 async def _warm_lists(live: LiveRecommender, compute: Compute):

@@ -19,6 +19,7 @@ from ..core import ConfigError, HRSError, NotFound, get_logger, one_line
 from .events import EventStore, ExperimentRow
 from ..experiments import error_line
 from .live import LiveRecommender
+from .rules import RuleSet, apply_rules, pool_size, read_rules
 from ..pipeline import Bundle, load_bundle
 
 # %% auto #0
@@ -57,6 +58,15 @@ class Overrides(BaseModel):
         None, gt=0, le=100
     )  # a stochastic policy: Plackett-Luce sampling over the final scores divided by this
     pool: int = Field(30, ge=2, le=1000)  # with a temperature: the list is sampled from this many best items
+    rules: str | None = (
+        None  # a business rules file (YAML, chapter 21a) for this variant's lists, instead of the service's
+    )
+
+    @model_validator(mode="after")
+    def _rules_or_sampling(self):
+        if self.rules is not None and self.temperature is not None:
+            raise ValueError("rules and temperature: a sampled list has no place for pins and caps; choose one")
+        return self
 
 # %% ../../nbs/serve/24_online.ipynb #ee752736
 class Variant(BaseModel):
@@ -397,6 +407,7 @@ class Arm:
     live: LiveRecommender  # the service's own, or one over the variant's bundle
     view: BundleView | None  # its overrides (None: the bundle as it is)
     memory_bytes: int = 0  # what loading the variant's bundle added to this process
+    rules: RuleSet | None = None  # its own business rules (None: the service's)
 
 # %% ../../nbs/serve/24_online.ipynb #b75258da
 class Experiments:
@@ -407,6 +418,7 @@ class Experiments:
     ):  # load: folder -> Bundle (the service warms it too)
         self.live, self.store, self.load = live, store, load
         self.running: tuple = (None, {})  # (Experiment, variant name -> Arm): replaced whole
+        self.rules: RuleSet | None = None  # the service's business rules (chapter 21a): every list without its own
         self.error: str | None = None  # why the stored running experiment is not served
         self.failed: Experiment | None = None
 
@@ -442,7 +454,13 @@ def arms(self: Experiments, experiment: Experiment) -> dict[str, Arm]:
                 view(live.bundle)
             except HRSError as error:
                 raise ConfigError(f"{where}: {one_line(error)}") from None
-        arms[variant.name] = Arm(variant, live, view, memory)
+        rules = None
+        if overrides.rules is not None:
+            try:
+                rules = read_rules(overrides.rules, live.bundle)
+            except ConfigError as error:
+                raise ConfigError(f"{where}: {error}") from None
+        arms[variant.name] = Arm(variant, live, view, memory, rules)
     return arms
 
 # %% ../../nbs/serve/24_online.ipynb #3919f240
@@ -488,29 +506,40 @@ def request_rng(request_id: str) -> np.random.Generator:
 def recommend(
     self: Experiments,
     requests: list[tuple[str, str]],  # (user id, request id) of each request
-    key: tuple,  # (k, experiment, variant) shared by all of them (`assign`), then optionally their `ItemFilter`
+    key: tuple,  # (k, experiment, variant) shared by all of them (`assign`), then optionally their `ItemFilter` and diversity
 ) -> list[Listing | NotFound]:
     "Each request's list under its variant, of the items the filter lets through: a `NotFound` for a user with no history."
-    k, name, variant, where = (*key, None)[:4]
+    (k, name, variant), where, diversity = (
+        key[:3],
+        (key[3] if len(key) > 3 else None),
+        (key[4] if len(key) > 4 else 0.0),
+    )
     experiment, arms = self.running
     users = [user for user, _ in requests]
     if (
         experiment is None or experiment.name != name or (variant != INTERLEAVED and variant not in arms)
     ):  # stopped meanwhile: the default
         return [
-            r if isinstance(r, Exception) else Listing(r, history_seq=seq)
-            for r, seq in self.live.listings(users, k, where=where)
+            r
+            if isinstance(r, Exception)
+            else Listing(self.shaped(r, self.rules, self.live, k, where, diversity), history_seq=seq)
+            for r, seq in self.live.listings(users, pool_size(self.rules, k, diversity), where=where)
         ]
     if variant == INTERLEAVED:
-        return self._interleave(experiment, arms, requests, k, where)
+        return self._interleave(experiment, arms, requests, k, where, diversity)
     arm, overrides = arms[variant], arms[variant].variant.overrides
+    rules = None if overrides.temperature else arm.rules or self.rules  # a sampled list: the model's pool as it is
     out = []
     for (user, request_id), (records, seq) in zip(
-        requests, arm.live.listings(users, overrides.pool if overrides.temperature else k, arm.view, where)
+        requests,
+        arm.live.listings(
+            users, overrides.pool if overrides.temperature else pool_size(rules, k, diversity), arm.view, where
+        ),
     ):
         if isinstance(records, Exception):
             out.append(records)
             continue
+        records = records if overrides.temperature else self.shaped(records, rules, arm.live, k, where, diversity)
         propensities = None
         if overrides.temperature:
             shown, chances = plackett_luce(
@@ -520,21 +549,45 @@ def recommend(
         out.append(Listing(records, name, variant, None, propensities, seq))
     return out
 
+# %% ../../nbs/serve/24_online.ipynb #b9aa1e35
+@patch
+def shaped(
+    self: Experiments,
+    records: list[dict],
+    rules: RuleSet | None,
+    live: LiveRecommender,
+    k: int,
+    where=None,
+    diversity: float = 0.0,
+):
+    """A list of k as the business rules and the request's diversity make it of a pool (`apply_rules`), pins only where
+    the request's filter allows."""
+    if (rules is None or not rules.rules.active) and diversity == 0:
+        return records[:k]
+    bundle = live.bundle
+    pins = rules is not None and rules.rules.pin
+    return apply_rules(records, rules, bundle, k, bundle.allowed(where) if pins else None, diversity)
+
 # %% ../../nbs/serve/24_online.ipynb #ba3137a5
 @patch
-def _interleave(self: Experiments, experiment: Experiment, arms: dict, requests: list, k: int, where=None) -> list:
+def _interleave(
+    self: Experiments, experiment: Experiment, arms: dict, requests: list, k: int, where=None, diversity: float = 0.0
+) -> list:
     "Team-draft interleaved lists of the experiment's two variants."
     users = [user for user, _ in requests]
     first, second = (arms[v.name] for v in experiment.variants)
     out = []
+    rules = [arm.rules or self.rules for arm in (first, second)]
     for (user, request_id), (a, seq), (b, _) in zip(
         requests,
-        first.live.listings(users, k, first.view, where),
-        second.live.listings(users, k, second.view, where),
+        first.live.listings(users, pool_size(rules[0], k, diversity), first.view, where),
+        second.live.listings(users, pool_size(rules[1], k, diversity), second.view, where),
     ):
         if isinstance(a, Exception) or isinstance(b, Exception):
             out.append(a if isinstance(a, Exception) else b)
             continue
+        a = self.shaped(a, rules[0], first.live, k, where, diversity)
+        b = self.shaped(b, rules[1], second.live, k, where, diversity)
         merged, teams = team_draft([r["item_id"] for r in a], [r["item_id"] for r in b], k, request_rng(request_id))
         records = {r["item_id"]: r for r in b} | {r["item_id"]: r for r in a}
         names = (first.variant.name, second.variant.name)
