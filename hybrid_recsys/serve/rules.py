@@ -104,10 +104,13 @@ def check_rules(rules: Rules, bundle: Bundle, where: str = "rules"):
         unknown = [i for i in boost.where.items or [] if bundle.item_rows([i])[0] < 0]
         if unknown:
             raise ConfigError(f"{where}: boost.{n}.where.items: unknown item id {unknown[0][:100]!r}")
-    positions = {}
+    positions, items = {}, {}
     for n, pin in enumerate(rules.pin):
         if bundle.item_rows([pin.item])[0] < 0:
             raise ConfigError(f"{where}: pin.{n}.item: unknown item id {pin.item[:100]!r}")
+        if pin.item in items:
+            raise ConfigError(f"{where}: pin.{n}.item: item {pin.item[:100]!r} is pinned by pin.{items[pin.item]} too")
+        items[pin.item] = n
         if pin.position in positions:
             raise ConfigError(
                 f"{where}: pin.{n}.position: position {pin.position} is pin.{positions[pin.position]}'s too"
@@ -220,17 +223,33 @@ def apply_rules(
         for g in record["genres"]:
             counts[g] = counts.get(g, 0) + 1
         chosen.append({**record, "score": float(scores[p])} | ({"rules": notes[p]} if notes[p] else {}))
-    by_id = {r["item_id"]: (p, r) for p, r in enumerate(records)}
+    # the pins at their positions of the final list (the last free places, for a pin past its end), the rest in order
+    length = min(k, len(chosen) + len(pins))
+    slots: list = [None] * length
+    late = []
     for pin, row in pins:
-        position = min(pin.position, len(chosen) + 1) - 1
+        if pin.position <= length:
+            slots[pin.position - 1] = (pin, row)
+        else:
+            late.append((pin, row))
+    free = [p for p, slot in enumerate(slots) if slot is None]
+    for p, pinned_here in zip(reversed(free), reversed(late)):
+        slots[p] = pinned_here
+    fill, by_id = iter(chosen), {r["item_id"]: (p, r) for p, r in enumerate(records)}
+    out = []
+    for p, slot in enumerate(slots):
+        if slot is None:
+            out.append(next(fill))
+            continue
+        pin, row = slot
         found = by_id.get(pin.item)
         if found is not None:  # its own (boosted) score
-            record, score = found[1], float(scores[found[0]])
+            record, score, moved = found[1], float(scores[found[0]]), notes[found[0]]
         else:  # not among the model's best: the score of the item whose place it takes
-            record = {**bundle.describe(row), "sources": [], "source_ranks": {}}
-            score = chosen[min(position, len(chosen) - 1)]["score"] if chosen else 0.0
-        chosen.insert(position, {**record, "score": score, "rules": [*notes[found[0]], "pin"] if found else ["pin"]})
-    return chosen[:k]
+            record, moved = {**bundle.describe(row), "sources": [], "source_ranks": {}}, []
+            score = chosen[min(len(out), len(chosen) - 1)]["score"] if chosen else 0.0
+        out.append({**record, "score": score, "rules": [*moved, "pin"]})
+    return out
 
 # %% ../../nbs/serve/21a_rules.ipynb #38abfe3b
 log = get_logger("hybrid_recsys.serve.rules")
