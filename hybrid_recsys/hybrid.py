@@ -40,7 +40,7 @@ from .retrieval import CandidateGenerator
 from .splits import stratified_parts
 
 # %% auto #0
-__all__ = ['log', 'DEFAULT_SOURCES', 'inner_splits', 'HybridRecommender', 'RankedLists', 'mmr']
+__all__ = ['log', 'DEFAULT_SOURCES', 'EXPLAINING', 'inner_splits', 'HybridRecommender', 'RankedLists', 'mmr']
 
 # %% ../nbs/14_hybrid.ipynb #ccca90d8
 log = get_logger("hybrid_recsys.hybrid")
@@ -618,3 +618,37 @@ def diversify(self: HybridRecommender, ranked: RankedLists, N: int, diversity: f
         for name, r in ranked.source_ranks.items():
             ranks[name][row, : len(order)] = r[row, order]
     return RankedLists(items, scores, ranks)
+
+# %% ../nbs/14_hybrid.ipynb #2f88abde
+EXPLAINING = ("session_ease", "ease")  # the item-item sources whose scores decompose over the history, by preference
+
+
+@patch
+def explain(
+    self: HybridRecommender,
+    history_csr: sp.csr_matrix,  # (n, n_items) one history per row (a user's training row, or `histories_csr`)
+    items: np.ndarray,  # (n, N) listed items per row (-1 pads)
+    top: int = 3,  # history items named per listed item
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each listed item, the `top` history items that contribute most to its score in the item-item source:
+    (ids, shares), each (n, N, top), -1 / 0 where fewer contribute (only positive shares are named)."""
+    name = next((s for s in EXPLAINING if s in self.generator.sources), None)
+    if name is None:
+        raise Unanswerable(
+            f"this model has no item-item source to explain with (its sources: {', '.join(self.generator.sources)})"
+        )
+    source = self.generator.sources[name]
+    history_csr = check_histories(history_csr, self.n_items)
+    items = np.atleast_2d(np.asarray(items, dtype=np.int64))
+    ids, shares = np.full((*items.shape, top), -1, np.int64), np.zeros((*items.shape, top), np.float32)
+    for row in range(len(items)):
+        history = history_csr[row]
+        values = np.ones(history.nnz) if source.params.get("binarize", True) else history.data
+        listed = np.flatnonzero(items[row] >= 0)
+        contributions = values[:, None] * source.weights[history.indices][:, items[row, listed]]  # (history, listed)
+        for column, position in enumerate(listed):
+            best = np.argsort(-contributions[:, column], kind="stable")[:top]
+            best = best[contributions[best, column] > 0]
+            ids[row, position, : len(best)] = history.indices[best]
+            shares[row, position, : len(best)] = contributions[best, column]
+    return ids, shares

@@ -668,6 +668,22 @@ def search(self: Bundle, query: str, k: int = 10, where: ItemFilter | None = Non
     ids, scores = content.search(query, N=k, allowed=self.allowed(where))
     return [{**self.describe(int(i)), "score": float(s)} for i, s in zip(ids, scores) if i >= 0]
 
+# %% ../nbs/15_pipeline.ipynb #74a9d2fd
+@patch
+def because(self: Bundle, history_csr, records: list[dict], top: int = 3) -> list[list[dict]]:
+    """For each record of a list made from this history, the history items that contribute most to it
+    (`HybridRecommender.explain`): [{item_id, title, share}], largest share first."""
+    rows = self.item_rows([r["item_id"] for r in records])
+    ids, shares = self.model.explain(history_csr, rows[None], top)
+    return [
+        [
+            {"item_id": self.item_records[j]["item_id"], "title": self.item_records[j]["title"], "share": float(s)}
+            for j, s in zip(ids[0, p], shares[0, p])
+            if j >= 0
+        ]
+        for p in range(len(records))
+    ]
+
 # %% ../nbs/15_pipeline.ipynb #0cf81d90
 @patch
 def with_items(

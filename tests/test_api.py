@@ -28,7 +28,7 @@ def test_user_recommendations(server):
     status, answer = call(server, "/users/1/recommendations", {"k": 10})
     assert status == 200 and answer["user_id"] == "1" and len(answer["items"]) == 10
     first = answer["items"][0]
-    assert set(first) == {"item_id", "title", "year", "genres", "image", "score", "sources", "source_ranks", "rules"} and first["sources"]
+    assert set(first) == {"item_id", "title", "year", "genres", "image", "score", "sources", "source_ranks", "rules", "because"} and first["sources"]
     assert set(first["source_ranks"]) == set(first["sources"]) and all(rank >= 0 for rank in first["source_ranks"].values())
     assert [i["score"] for i in answer["items"]] == sorted((i["score"] for i in answer["items"]), reverse=True)
 
@@ -183,6 +183,22 @@ def test_the_diversity_knob_spreads_the_lists(server):
     assert ids(lists(None, json.dumps({"k": 10, "diversity": 0.9}).encode())) == ids(spread)
     assert call(server, "/users/1/recommendations", {"diversity": 1.5})[0] == 422
     assert call(server, "/users/1/recommendations", body=b'{"diversity": "0.5"}')[0] == 422
+
+
+def test_explanations_name_the_users_own_items(server, catalog):
+    "explain=true: each item names up to 3 items of the user's own history, largest share first; the list itself is the same."
+    status, explained = call(server, "/users/1/recommendations", {"k": 5, "explain": "true"})
+    assert status == 200, explained
+    for item in explained["items"]:
+        shares = [b["share"] for b in item["because"]]
+        assert 1 <= len(shares) <= 3 and shares == sorted(shares, reverse=True) and min(shares) > 0, item
+        assert {b["item_id"] for b in item["because"]} <= catalog["seen"]("1"), item
+    plain = call(server, "/users/1/recommendations", {"k": 5})[1]["items"]
+    assert [i["item_id"] for i in plain] == [i["item_id"] for i in explained["items"]] and all(i["because"] == [] for i in plain)
+    newcomer = call(server, "/recommendations", body=json.dumps({"liked_items": ["50", "172"], "k": 3, "explain": True}).encode())[1]
+    assert all({b["item_id"] for b in i["because"]} <= {"50", "172"} for i in newcomer["items"])
+    assert any(i["because"] for i in newcomer["items"])
+    assert call(server, "/users/1/recommendations", {"explain": "perhaps"})[0] == 422
 
 
 def test_docs_render_offline(server):

@@ -74,6 +74,7 @@ def test_user_explorer_shows_both_stages_and_an_event_changes_the_list(page, das
     rows = page.query_selector_all("#stage2 tr")[1:]
     shown = [row.query_selector_all("td")[1].inner_text() for row in rows]
     assert len(shown) == 10 and all(row.query_selector("td.sources").inner_text().strip() for row in rows)  # every item with its sources
+    assert all(row.query_selector("td.because").inner_text().strip() for row in rows)  # and the history items behind it
     assert shown == [r["item_id"] for r in call(base, "/users/1/recommendations?k=10")["items"]]  # the API's own list
     assert len(page.query_selector_all("#stage1 tr")) == 11
     page.select_option("select[name=type]", "purchase")  # the form proposes the top item

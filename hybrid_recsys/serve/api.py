@@ -59,12 +59,13 @@ from .live import LiveRecommender
 from .abstats import experiment_report
 from .online import ExposureLog, Experiments, Listing, exposure_row, stored_experiments
 from ..pipeline import Bundle, load_bundle
+from ..models import histories_csr
 from ..retrieval import MAX_FILTER_IDS, BadFilter, ItemFilter
 from .rules import RulesFile, apply_rules, pool_size
 
 # %% auto #0
-__all__ = ['log', 'MAX_K', 'Year', 'Diversity', 'DIVERSITY', 'K', 'TEXT_PATTERN', 'MAX_QUERY_IDS', 'QueryId', 'ERRORS',
-           'BODY_ERRORS', 'WRITE_ERRORS', 'Item', 'ScoredItem', 'Recommendations', 'ListFilter', 'NewUser',
+__all__ = ['log', 'MAX_K', 'Year', 'Diversity', 'DIVERSITY', 'EXPLAIN', 'K', 'TEXT_PATTERN', 'MAX_QUERY_IDS', 'QueryId', 'ERRORS',
+           'BODY_ERRORS', 'WRITE_ERRORS', 'Item', 'Because', 'ScoredItem', 'Recommendations', 'ListFilter', 'NewUser',
            'ListRequest', 'EventBatch', 'Ingest', 'ImageStored', 'ItemStored', 'AvailabilityUpdate',
            'AvailabilityStored', 'Health', 'id_path', 'list_filter', 'Error', 'Refused', 'docs_assets', 'Overloaded',
            'Compute', 'ServiceMetrics', 'Measured', 'Reloader', 'body_limits', 'keyed_routes', 'create_app',
@@ -97,6 +98,12 @@ class Item(BaseModel):
     )
 
 # %% ../../nbs/serve/29_api.ipynb #1e58655a
+class Because(BaseModel):
+    item_id: str
+    title: str
+    share: float = Field(description="Its share of the item's score in the item-item source (EASE): larger is more")
+
+
 class ScoredItem(Item):
     score: float = Field(description="Higher is better; comparable within one response")
     sources: list[str] = Field(
@@ -107,6 +114,11 @@ class ScoredItem(Item):
     )
     rules: list[str] = Field(
         default=[], description="For recommendations: the business rules that moved the item ('boost x2', 'pin')"
+    )
+    because: list[Because] = Field(
+        default=[],
+        description="With explain: the items of the user's history that contribute most to this one (because you "
+        "liked ...)",
     )
 
 # %% ../../nbs/serve/29_api.ipynb #8d245985
@@ -133,6 +145,7 @@ def _json_number(value):
 
 Diversity = Annotated[float, Field(ge=0, le=1), BeforeValidator(_json_number)]
 DIVERSITY = "0: the model's order; up to 1: each next item as unlike those above it as relevance allows (MMR over the items' content vectors)"
+EXPLAIN = "true: each item names the history items that contribute most to it (because)"
 
 
 class ListFilter(BaseModel):
@@ -185,6 +198,8 @@ class NewUser(BaseModel):
     k: Annotated[int, BeforeValidator(_json_integer)] = Field(10, ge=1, le=MAX_K)
     filter: ListFilter | None = Field(None, description="Which items the list may hold")
     diversity: Diversity = Field(0.0, description=DIVERSITY)
+    explain: StrictBool = Field(False, description=EXPLAIN)
+    explain: StrictBool = Field(False, description=EXPLAIN)
 
     @field_validator("query")
     @classmethod
@@ -202,6 +217,7 @@ class ListRequest(BaseModel):
     k: Annotated[int, BeforeValidator(_json_integer)] = Field(10, ge=1, le=MAX_K)
     filter: ListFilter | None = Field(None, description="Which items the list may hold")
     diversity: Diversity = Field(0.0, description=DIVERSITY)
+    explain: StrictBool = Field(False, description=EXPLAIN)
 
 # %% ../../nbs/serve/29_api.ipynb #e2eeca8f
 class EventBatch(BaseModel):
@@ -975,8 +991,9 @@ def _read_routes(
         k: int = K,
         where: ItemFilter | None = where,
         diversity: float = Query(0.0, ge=0, le=1, description=DIVERSITY),
+        explain: bool = Query(False, description=EXPLAIN),
     ):
-        return await user_list(user_id, k, where, diversity)
+        return await user_list(user_id, k, where, diversity, explain)
 
     @app.post(
         "/users/{user_id}/recommendations",
@@ -986,9 +1003,12 @@ def _read_routes(
         summary="The same list, asked for with a body: for a filter with long allow- or deny-lists (up to 10,000 ids)",
     )
     async def user_recommendations_filtered(body: ListRequest, user_id: str = id_path(user_example)):
-        return await user_list(user_id, body.k, body.filter.item_filter() if body.filter else None, body.diversity)
+        where = body.filter.item_filter() if body.filter else None
+        return await user_list(user_id, body.k, where, body.diversity, body.explain)
 
-    async def user_list(user_id: str, k: int, where: ItemFilter | None, diversity: float) -> Recommendations:
+    async def user_list(
+        user_id: str, k: int, where: ItemFilter | None, diversity: float, explain: bool = False
+    ) -> Recommendations:
         request_id, start = uuid.uuid4().hex, time.perf_counter()
         assigned = experiments.assign(user_id)
         try:
@@ -1014,11 +1034,15 @@ def _read_routes(
         )
         if listing.experiment:
             metrics.lists.labels(listing.experiment, listing.variant).inc()
+        items = listing.items
+        if explain and items:  # the list's own records are shared: explained copies
+            because = await compute(live.explain, user_id, items)
+            items = [{**record, "because": reasons} for record, reasons in zip(items, because)]
         return Recommendations(
             request_id=request_id,
             user_id=user_id,
             k=k,
-            items=listing.items,
+            items=items,
             experiment=listing.experiment,
             variant=listing.variant,
         )
@@ -1037,7 +1061,11 @@ def _read_routes(
         def newcomer():  # the service's business rules shape a newcomer's list too
             bundle, rules = _current(live), experiments.rules
             pool = bundle.recommend_new(body.liked_items, body.query, pool_size(rules, body.k, body.diversity), where)
-            return apply_rules(pool, rules, bundle, body.k, bundle.allowed(where) if rules else None, body.diversity)
+            items = apply_rules(pool, rules, bundle, body.k, bundle.allowed(where) if rules else None, body.diversity)
+            if body.explain and body.liked_items and items:  # because of the liked items
+                liked = histories_csr([bundle.item_rows(body.liked_items)], bundle.model.n_items)
+                items = [{**r, "because": reasons} for r, reasons in zip(items, bundle.because(liked, items))]
+            return items
 
         items = await compute(newcomer)
         await record(

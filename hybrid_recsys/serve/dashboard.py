@@ -359,6 +359,10 @@ def user_view(
         for i in (recent + rest)[:history_limit]
     ]
     ((both, _),) = live.listings([user_id], k, where=where)
+    try:  # why each item of the final list is there: the history items that contribute most (an item-item source)
+        both = [{**r, "because": reasons} for r, reasons in zip(both, live.explain(user_id, both) if both else [])]
+    except Unanswerable:
+        pass  # a bundle without an item-item source: no reasons to show
     ((fused, _),) = live.listings([user_id], k, stage1 or BundleView(Overrides(rerank=False)), where)
     variants, assigned = [], (None, None)
     if experiments is not None:

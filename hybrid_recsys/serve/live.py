@@ -435,6 +435,16 @@ def recommend_users(
     place of a user with neither."""
     return [records for records, _ in self.listings(raw_users, k, view, where)]
 
+# %% ../../nbs/serve/21_live.ipynb #35e2fb2d
+@patch
+def explain(self: LiveRecommender, raw_user: str, records: list[dict], top: int = 3) -> list[list[dict]]:
+    """Why each item of a user's list is there: the items of their history (the bundle's row and every newer event)
+    that contribute most to it (`Bundle.because`)."""
+    served = self.served
+    state = self.user_events([str(raw_user)], served)[0]
+    items, weights = merged_history(served.bundle, served.user(raw_user), state)
+    return served.bundle.because(histories_csr([items], served.bundle.model.n_items, [weights]), records, top)
+
 # %% ../../nbs/serve/21_live.ipynb #e6dd37f1
 @patch
 def warm_all(self: LiveRecommender):
