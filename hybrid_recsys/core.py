@@ -13,9 +13,9 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['PUBLISH_STEPS', 'HRSError', 'DataError', 'ConfigError', 'NotFound', 'Unanswerable', 'one_line', 'first_repeat',
-           'json_text', 'project_root', 'git_commit', 'data_dir', 'seed_everything', 'get_logger', 'progress_disabled',
-           'unit_rows', 'zscore', 'sorted_lookup', 'torch_device', 'EarlyStopping', 'sha256_of_files', 'fsync_tree',
-           'sweep_stale', 'atomic_dir', 'publish_step', 'versions_dir', 'publish_dir']
+           'json_text', 'error_line', 'project_root', 'git_commit', 'data_dir', 'seed_everything', 'get_logger',
+           'progress_disabled', 'unit_rows', 'zscore', 'sorted_lookup', 'torch_device', 'EarlyStopping',
+           'sha256_of_files', 'fsync_tree', 'sweep_stale', 'atomic_dir', 'publish_step', 'versions_dir', 'publish_dir']
 
 # %% ../nbs/00_core.ipynb #67337eb9
 class HRSError(Exception):
@@ -80,6 +80,37 @@ def _plain(value):
 def json_text(payload, indent: int | None = 2) -> str:
     "Standard JSON (never NaN or Infinity) of a payload that may hold NumPy values and non-finite numbers (as null)."
     return json.dumps(_plain(payload), indent=indent, allow_nan=False)
+
+# %% ../nbs/00_core.ipynb #bcaf7acd
+def _model_in(annotation):
+    "The pydantic model (a class with `model_fields`) an annotation holds, through Optional and list, if any."
+    from typing import get_args
+
+    if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
+        return annotation
+    for argument in get_args(annotation):
+        if (found := _model_in(argument)) is not None:
+            return found
+    return None
+
+# %% ../nbs/00_core.ipynb #c4fb3113
+def error_line(where, error, root) -> str:
+    """The first problem of a pydantic `ValidationError` against the `root` model (an unknown key before anything else) as 'where: key.path:
+    message' (`where`: the file, or what was validated)."""
+    errors = error.errors()
+    first = next(
+        (e for e in errors if e["type"] == "extra_forbidden"), errors[0]
+    )  # a misspelt key: its name says more than the required key it leaves missing
+    path = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    if first["type"] == "extra_forbidden":
+        parent = root
+        for part in first["loc"][:-1]:
+            if isinstance(part, str) and part in getattr(parent, "model_fields", {}):
+                parent = _model_in(parent.model_fields[part].annotation) or parent
+        allowed = ", ".join(getattr(parent, "model_fields", {}))
+        return f"{where}: {path}: unknown key (expected one of {allowed})"
+    message = first["msg"].removeprefix("Value error, ")
+    return f"{where}: {path}: {message}" + (f" (got {first.get('input')!r})" if first["loc"] else "")
 
 # %% ../nbs/00_core.ipynb #f0736bb1
 def _find_settings_above(start: Path) -> Path | None:

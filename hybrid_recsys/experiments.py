@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from hybrid_recsys.core import (
     ConfigError,
     atomic_dir,
+    error_line,
     get_logger,
     git_commit,
     json_text,
@@ -31,9 +32,9 @@ from .models import MODELS, model_class
 from .splits import PROTOCOLS, split_dataset
 
 # %% auto #0
-__all__ = ['log', 'RANKING_DEPTH', 'DataConfig', 'MlflowConfig', 'ExperimentConfig', 'error_line', 'check_model_params',
-           'load_config', 'runs_dir', 'config_dataset', 'ExperimentRun', 'run_experiment', 'tracking_uri',
-           'HybridPyfunc', 'log_to_mlflow']
+__all__ = ['log', 'RANKING_DEPTH', 'DataConfig', 'MlflowConfig', 'ExperimentConfig', 'check_model_params', 'load_config',
+           'runs_dir', 'config_dataset', 'ExperimentRun', 'run_experiment', 'tracking_uri', 'HybridPyfunc',
+           'log_to_mlflow']
 
 # %% ../nbs/16_experiments.ipynb #c41289a7
 class _Strict(BaseModel):
@@ -99,37 +100,6 @@ class ExperimentConfig(_Strict):
                 f"{', '.join(m for m in MODELS if m != 'hybrid')}"
             )
         return values
-
-# %% ../nbs/16_experiments.ipynb #679f82c2
-def _model_in(annotation):
-    "The pydantic model an annotation holds (through Optional and list), if any."
-    from typing import get_args
-
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for argument in get_args(annotation):
-        if (found := _model_in(argument)) is not None:
-            return found
-    return None
-
-# %% ../nbs/16_experiments.ipynb #4bd8febf
-def error_line(where, error: ValidationError, root: type[BaseModel]) -> str:
-    """The first validation problem of a `root` model (an unknown key before anything else) as 'where: key.path:
-    message' (`where`: the file, or what was validated)."""
-    errors = error.errors()
-    first = next(
-        (e for e in errors if e["type"] == "extra_forbidden"), errors[0]
-    )  # a misspelt key: its name says more than the required key it leaves missing
-    path = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    if first["type"] == "extra_forbidden":
-        parent = root
-        for part in first["loc"][:-1]:
-            if isinstance(part, str) and part in getattr(parent, "model_fields", {}):
-                parent = _model_in(parent.model_fields[part].annotation) or parent
-        allowed = ", ".join(getattr(parent, "model_fields", {}))
-        return f"{where}: {path}: unknown key (expected one of {allowed})"
-    message = first["msg"].removeprefix("Value error, ")
-    return f"{where}: {path}: {message}" + (f" (got {first.get('input')!r})" if first["loc"] else "")
 
 # %% ../nbs/16_experiments.ipynb #ee49ed24
 def check_model_params(model: str, params: dict, where: str = "params"):

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, StringConstraints, ValidationError, model
 
 from ..core import ConfigError, HRSError, NotFound, get_logger, one_line
 from .events import EventStore, ExperimentRow
-from ..experiments import error_line
+from ..core import error_line
 from .live import LiveRecommender
 from .rules import RuleSet, apply_rules, pool_size, read_rules
 from ..pipeline import Bundle, load_bundle

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from ..core import ConfigError, Unanswerable, get_logger, one_line
 from ..hybrid import mmr
-from ..experiments import error_line
+from ..core import error_line
 from ..pipeline import Bundle
 from ..retrieval import BadFilter, ItemFilter
 
