@@ -4,11 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser run reports mlflow-ui lab docs format test check-sync clean-cache
+.PHONY: setup serve-env browser run reports mlflow-ui lab docs format test check-sync clean-cache
 
 # Set-up is idempotent: it reruns only when a requirements or packaging file changed.
 # torch goes in first and alone, so nothing that depends on it can pull another build.
-$(STAMP): requirements.txt requirements-nodeps.txt constraints.txt setup.py settings.ini
+$(STAMP): requirements.txt requirements-serve.txt requirements-nodeps.txt constraints.txt setup.py settings.ini
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade-strategy only-if-needed \
 		$$(grep -E '^(torch|torchvision)==' requirements.txt)
@@ -18,6 +18,17 @@ $(STAMP): requirements.txt requirements-nodeps.txt constraints.txt setup.py sett
 	@touch $(STAMP)
 
 setup: $(STAMP)
+
+# The serving install (requirements-serve.txt: no torch, bundles run their ONNX graphs) in its own environment, where
+# the tests serve a bundle the way a production image does.
+SERVE_VENV := .venv-serve
+$(SERVE_VENV)/.installed: requirements-serve.txt constraints.txt setup.py settings.ini
+	@test -x $(SERVE_VENV)/bin/python || $(PYTHON) -m venv $(SERVE_VENV)
+	$(SERVE_VENV)/bin/python -m pip install --quiet -c constraints.txt -r requirements-serve.txt
+	$(SERVE_VENV)/bin/python -m pip install --quiet --no-deps -e .
+	@touch $@
+
+serve-env: $(SERVE_VENV)/.installed
 
 # Debian's Chromium, which the browser tests drive through Playwright (Playwright's own browser download is out of reach
 # offline). Installed once with apt-get (as root, or through sudo).
@@ -60,7 +71,7 @@ docs: setup
 
 # Fails when the notebooks and the library are out of sync or a notebook is not clean,
 # then runs every test (notebooks and tests/) under pytest, the posters' tests on $(POSTERS).
-test: setup browser check-sync
+test: setup serve-env browser check-sync
 	HRS_POSTERS_DIR="$${HRS_POSTERS_DIR:-$(POSTERS)}" $(BIN)/python -m pytest
 
 check-sync: setup

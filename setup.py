@@ -9,11 +9,17 @@ config = ConfigParser(delimiters=["="])
 config.read(here / "settings.ini", encoding="utf-8")
 cfg = config["DEFAULT"]
 
-requirements = [
-    line.strip()
-    for line in (here / "requirements.txt").read_text().splitlines()
-    if line.strip() and not line.startswith("#") and not line.startswith("pytest")
-]
+
+
+def pinned(name: str) -> list[str]:
+    "The requirements a requirements file pins itself (no comments, no included files, no test runner)."
+    lines = (here / name).read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith(("#", "-r", "pytest"))]
+
+
+# `pip install .` is the serving install (no torch: bundles run their ONNX graphs); `pip install .[train]` adds what
+# trains, evaluates and reports (torch, open_clip, MLflow, Spark, Jupyter).
+requirements, training = pinned("requirements-serve.txt"), pinned("requirements.txt")
 
 setuptools.setup(
     name="hybrid-recsys",
@@ -27,6 +33,7 @@ setuptools.setup(
     package_data={"hybrid_recsys": ["models.yaml"], "hybrid_recsys.serve": ["static/*", "templates/dashboard/*.html"]},  # the model registry, and the dashboard's templates, scripts and styles (Chart.js), travel with the package
     python_requires=f">={cfg['min_python']}",
     install_requires=requirements,
+    extras_require={"train": training},
     entry_points={"console_scripts": cfg.get("console_scripts", "").split()},
     zip_safe=False,
 )

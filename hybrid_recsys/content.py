@@ -13,7 +13,8 @@ from fastcore.basics import patch
 
 from .core import ConfigError, NotFound, Unanswerable, unit_rows
 from .embeddings import combine_vectors, item_embeddings
-from .encoder import is_url, load_encoder, parse_encoder
+from .encoder import is_url, parse_encoder
+from .portable import serving_encoder
 from .als import ALS
 from .models import Recommender, check_histories, check_user_items, pair_times
 from .retrieval import ItemIndex
@@ -247,6 +248,13 @@ def recommend_history(
     vectors = self.history_vectors(history_csr)
     return self.index.search(vectors, N, exclude=sp.csr_matrix(history_csr) if filter_seen else None)
 
+# %% ../nbs/12_content.ipynb #a3b152d0
+@patch
+def serving_encoder(self: ContentRecommender):
+    """The encoder that embeds queries and new items: the ONNX export in the model's bundle where it was loaded from one
+    (`portable`, chapter 10a), else torch's."""
+    return serving_encoder(self.encoder, self.device, getattr(self, "portable", None))
+
 # %% ../nbs/12_content.ipynb #e1f6ebc4
 @patch
 def query_vector(self: ContentRecommender, query: str) -> np.ndarray:
@@ -255,7 +263,7 @@ def query_vector(self: ContentRecommender, query: str) -> np.ndarray:
     if not str(query).strip():
         raise Unanswerable("the search query is empty")
     self._ensure_item_vectors()
-    text = load_encoder(self.encoder, self.device).encode_texts([query], progress=False)[0]
+    text = self.serving_encoder().encode_texts([query], progress=False)[0]
     missing = self.item_vectors_.shape[1] - len(text)  # image dimensions of concatenated vectors
     if missing < 0:
         raise ValueError(
@@ -294,7 +302,7 @@ def encode_items(
     """Content vectors for items the model was not fitted with (new ones, changed ones), in the space of its item
     vectors: the same encoder, weights and centring."""
     self._ensure_item_vectors()
-    model = load_encoder(self.encoder, self.device)
+    model = self.serving_encoder()
     text = model.encode_texts([str(t) for t in texts], progress=False)
     dim, paths = self.item_vectors_.shape[1], [_local_image(p) for p in (images or [None] * len(text))]
     image, has_image = None, np.zeros(len(text), bool)

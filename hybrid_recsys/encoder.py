@@ -334,26 +334,37 @@ class Encoder:
     def __repr__(self):
         return f"Encoder({self.spec.text!r}, device={self.device!r}, aligned={self.aligned})"
 
-    def encode_texts(self, texts: list[str], batch_size: int = 128, progress: bool = True) -> np.ndarray:
-        "L2-normalised text vectors, shape (len(texts), d_text)."
+    def embed_texts(self, texts: list[str]) -> np.ndarray:
+        "L2-normalised vectors of one batch of texts (the text tower's one call; `encode_texts` batches)."
         import torch
 
-        out = []
+        tokens = self.tokenizer([str(t) for t in texts])
+        if self.pad_id is not None:  # padded to the batch's longest text, not the context length
+            tokens = tokens[:, : max(int((tokens != self.pad_id).sum(1).max()), 1)]
         with torch.inference_mode():
+            vectors = self.model.encode_text(tokens.to(self.device)).float()
+            return torch.nn.functional.normalize(vectors, dim=-1).cpu().numpy()
+
+    def embed_images(self, prepared: list) -> np.ndarray:
+        "L2-normalised vectors of one batch of images, each as `preprocess` returned it (the image tower's one call)."
+        import torch
+
+        batch = torch.stack(prepared).to(self.device, memory_format=torch.channels_last)
+        with torch.inference_mode():
+            return torch.nn.functional.normalize(self.model.encode_image(batch).float(), dim=-1).cpu().numpy()
+
+    def encode_texts(self, texts: list[str], batch_size: int = 128, progress: bool = True) -> np.ndarray:
+        "L2-normalised text vectors, shape (len(texts), d_text)."
+        out = [
+            self.embed_texts(texts[start : start + batch_size])
             for start in tqdm(
                 range(0, len(texts), batch_size),
                 desc=f"encode texts ({self.spec.text})",
                 leave=False,
                 disable=not progress or progress_disabled() or len(texts) <= batch_size,
-            ):
-                tokens = self.tokenizer([str(t) for t in texts[start : start + batch_size]])
-                if self.pad_id is not None:
-                    tokens = tokens[:, : max(int((tokens != self.pad_id).sum(1).max()), 1)]
-                out.append(
-                    torch.nn.functional.normalize(self.model.encode_text(tokens.to(self.device)).float(), dim=-1).cpu()
-                )
-        dim = out[0].shape[1] if out else 0
-        return torch.cat(out).numpy() if out else np.zeros((0, dim), np.float32)
+            )
+        ]
+        return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
 
     def encode_images(
         self,
@@ -366,7 +377,6 @@ class Encoder:
         """(vectors, ok): L2-normalised image vectors (zeros where ok is False), or (None, ok) when no image could be
         read. The next batch is decoded and resized on `workers` threads (default: the cores, at most 4) while the
         tower embeds this one; the images that cannot be read are counted and named in one `ImageWarning`."""
-        import torch
         from concurrent.futures import ThreadPoolExecutor
 
         labels = labels or [f"item {i}" for i in range(len(paths))]
@@ -405,11 +415,7 @@ class Encoder:
                 ahead = submit(chunks[n + 1]) if n + 1 < len(chunks) else []
                 kept = [(i, x) for i, x in zip(chunk, ready) if x is not None]
                 if kept:
-                    batch = torch.stack([x for _, x in kept]).to(self.device, memory_format=torch.channels_last)
-                    with torch.inference_mode():
-                        encoded.append(
-                            torch.nn.functional.normalize(self.model.encode_image(batch).float(), dim=-1).cpu()
-                        )
+                    encoded.append(self.embed_images([x for _, x in kept]))
                     rows.extend(i for i, _ in kept)
                 bar.update(len(chunk))
         if failures:
@@ -426,7 +432,7 @@ class Encoder:
         if not rows:
             return None, ok
         vectors = np.zeros((len(paths), encoded[0].shape[1]), dtype=np.float32)
-        vectors[rows] = torch.cat(encoded).numpy()
+        vectors[rows] = np.concatenate(encoded)
         return vectors, ok
 
 # %% ../nbs/10_encoder.ipynb #6a571c5e

@@ -519,6 +519,9 @@ def load(cls: HybridRecommender, folder: Path | str) -> HybridRecommender:
         model = cls(protocol=meta.get("protocol"), **meta["params"])
         p = model.params
         sources = {name: load_model(folder / "sources" / name) for name in p["sources"]}
+        for name, source in sources.items():
+            if getattr(source, "encoder", None) and (folder / "sources" / name / "encoder").is_dir():
+                source.portable = folder / "sources" / name / "encoder"  # its ONNX encoder (chapter 10a)
         model.generator = CandidateGenerator(
             sources, p["n_candidates"], p["depth"], p["quotas"], p["weights"], p["rrf_k"], p["index_kind"]
         )

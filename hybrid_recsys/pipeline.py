@@ -34,6 +34,7 @@ from .evaluate import Evaluation, evaluate, load_tuned, results_table
 from .hybrid import HybridRecommender, RankedLists
 from .metrics import paired_comparison, ranking_metrics, users_with_heldout
 from .models import MODELS
+from .portable import export_portable, serving_gaps
 from .retrieval import CandidateGenerator, ItemAttributes, ItemFilter, recall_table, stage1_recall
 from .splits import Split
 
@@ -164,7 +165,7 @@ def run_pipeline(
 
 # %% ../nbs/15_pipeline.ipynb #efe9bff6
 BUNDLE_FORMAT = 2  # 2: immutable versions behind a link; the feature context's user_stats (history features)
-BUNDLE_PACKAGES = ("numpy", "scipy", "pandas", "torch", "faiss-cpu", "implicit", "open-clip-torch")
+BUNDLE_PACKAGES = ("numpy", "scipy", "pandas", "torch", "faiss-cpu", "implicit", "open-clip-torch", "onnxruntime")
 
 
 def _version(package: str) -> str | None:
@@ -195,18 +196,20 @@ def manifest_header(folder: Path) -> dict:
 def publish_bundle(
     folder: Path | str, model: HybridRecommender, items: pd.DataFrame, users: pd.DataFrame, manifest: dict
 ) -> Path:
-    """Write a fitted hybrid, its id maps (row i = item i, row u = user u) and its manifest as a new immutable version
-    of `folder`, switched to atomically (`publish_dir`)."""
+    """Write a fitted hybrid, its ONNX graphs (`export_portable`: what a torch-free service runs), its id maps (row i =
+    item i, row u = user u) and its manifest as a new immutable version of `folder`, switched to atomically
+    (`publish_dir`)."""
     folder = Path(folder)
 
     def write(tmp: Path):
         model.save(tmp / "model")
         publish_step("writing")
+        written = {**manifest, "portable": export_portable(model, tmp / "model", items)}
         table = items[ITEM_TABLE_COLUMNS].copy()
         table["image_path"] = table["image_path"].astype("string")
         table.to_parquet(tmp / "items.parquet")
         users[["user_id"]].to_parquet(tmp / "users.parquet")
-        (tmp / "manifest.json").write_text(json_text(manifest))
+        (tmp / "manifest.json").write_text(json_text(written))
 
     version = publish_dir(folder, write)
     log.info(f"bundle written to {version} and published as {folder}")
@@ -507,6 +510,11 @@ def load_bundle(folder: Path | str) -> Bundle:
     )  # read every file from the one version the path names now, even if it is switched meanwhile
     manifest = _read_manifest(folder, served)
     items, users = _read_id_maps(folder, served)
+    if gaps := serving_gaps(folder):
+        raise HRSError(
+            f"model bundle {served}: this install cannot serve it: {'; '.join(gaps)} (republish it with this release, "
+            "or serve it with the training install, requirements.txt)"
+        )
     try:
         model = HybridRecommender.load(folder / "model")
     except HRSError as error:

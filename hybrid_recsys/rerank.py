@@ -27,6 +27,7 @@ from hybrid_recsys.core import (
 )
 from .metrics import ndcg_at_k
 from .models import pair_times
+from .portable import OnnxReranker, runs_onnx
 from .retrieval import Candidates
 
 # %% auto #0
@@ -852,5 +853,11 @@ RERANKERS = {"neural": Reranker, "lambdamart": LambdaMART}  # the hybrid's `rank
 
 
 def load_reranker(folder: Path | str, device: str = "cpu"):
-    "Load whichever re-ranker `folder` holds."
-    return (LambdaMART if (Path(folder) / "lambdamart.json").is_file() else Reranker).load(folder, device=device)
+    """Load whichever re-ranker `folder` holds: a neural one from its ONNX graph where the backend allows (an
+    `OnnxReranker`, chapter 10a), else through torch."""
+    folder = Path(folder)
+    if (folder / "lambdamart.json").is_file():
+        return LambdaMART.load(folder, device=device)
+    if runs_onnx(folder / "reranker.onnx", "the neural re-ranker"):
+        return OnnxReranker(folder)
+    return Reranker.load(folder, device=device)

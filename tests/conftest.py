@@ -6,7 +6,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = Path(sys.executable).parent / "hybrid-recsys"
-UVICORN = [sys.executable, "-m", "uvicorn", "hybrid_recsys.api:app", "--host", "127.0.0.1", "--workers", "1", "--log-level", "warning"]
+SERVE_BIN = ROOT / ".venv-serve" / "bin"  # the serving install (`make serve-env`: no torch): every test server runs in it
+UVICORN = [str(SERVE_BIN / "python"), "-m", "uvicorn", "hybrid_recsys.api:app", "--host", "127.0.0.1", "--workers", "1", "--log-level", "warning"]
 
 
 @pytest.fixture
@@ -36,10 +37,13 @@ def free_port() -> int:
 API_KEY = "test-key-0123456789"
 
 
-def start_server(bundle, database: str, port: int | None = None, workers: int = 1, **env) -> tuple[subprocess.Popen, str]:
-    "Start `hybrid-recsys serve` on the bundle and the event database (key API_KEY) and wait for /health; (process, base URL)."
+def start_server(bundle, database: str, port: int | None = None, workers: int = 1, bin_dir: Path = SERVE_BIN, **env) -> tuple[subprocess.Popen, str]:
+    """Start `hybrid-recsys serve` from the serving install (no torch: the bundle's ONNX graphs run; `bin_dir=CLI.parent` for the
+    training install's) on the bundle and the event database (key API_KEY) and wait for /health; (process, base URL)."""
     port = port or free_port()
-    process = subprocess.Popen([str(CLI), "serve", "--port", str(port), "--workers", str(workers), "--log-level", "warning"], cwd=ROOT,
+    if not (bin_dir / "hybrid-recsys").exists():
+        pytest.fail(f"no hybrid-recsys in {bin_dir}: run `make serve-env` for the serving install (make test does)")
+    process = subprocess.Popen([str(bin_dir / "hybrid-recsys"), "serve", "--port", str(port), "--workers", str(workers), "--log-level", "warning"], cwd=ROOT,
                                env={**os.environ, "HRS_MODEL_DIR": str(bundle), "HRS_DATABASE_URL": database, "HRS_API_KEYS": API_KEY, **env},
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"

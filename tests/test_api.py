@@ -321,11 +321,6 @@ def _truncate(path):
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
 
 
-def _foreign_pickle(path):
-    import collections, torch
-    torch.save([collections.OrderedDict(), print], path)  # a pickle that names a callable: the weights-only loader refuses it
-
-
 def _short_vectors(path):
     import numpy as np
     with np.load(path) as arrays: saved = {k: arrays[k] for k in arrays.files}
@@ -341,7 +336,8 @@ CORRUPTIONS = {  # file under the bundle -> how it is broken, and what the one l
     "manifest is a list": ("manifest.json", lambda p: p.write_text("[1, 2]"), "holds a JSON list"),
     "metrics as a string": ("manifest.json", lambda p: _edit_json(p, lambda m: {**m, "metrics": "great"}), "field 'metrics'"),
     "n_users as text": ("manifest.json", lambda p: _edit_json(p, lambda m: {**m, "n_users": "943"}), "field 'n_users'"),
-    "refused reranker.pt": ("model/reranker/reranker.pt", _foreign_pickle, "re-ranker"),
+    "damaged re-ranker graph": ("model/reranker/reranker.onnx", lambda p: p.write_bytes(b"garbage"), "reranker.onnx: not a readable ONNX graph"),
+    "damaged text tower": ("model/sources/content/encoder/text.onnx", _truncate, "text.onnx: not a readable ONNX graph"),
     "vectors short of the items": ("model/sources/content/arrays.npz", _short_vectors, "'item_vectors' has shape (1681,"),
     "encoder from a hub": ("model/sources/content/params.json",
                            lambda p: _edit_json(p, lambda m: {**m, "params": {**m["params"], "encoder": "hf-hub:someone/model"}}), "HRS_ALLOWED_ENCODERS"),

@@ -3,7 +3,7 @@ that fails a check is refused while the last good rules serve; a good one comes 
 variant's own rules; bad rules stop the start-up in one line."""
 import os, subprocess
 
-from conftest import CLI, free_port, start_server
+from conftest import SERVE_BIN, free_port, start_server
 from test_live import eventually, request
 
 
@@ -62,7 +62,7 @@ def test_rules_shape_the_lists_follow_the_file_and_a_variant_may_have_its_own(bu
 def test_bad_rules_stop_the_start_up_in_one_line(bundle, tmp_path):
     rules = tmp_path / "rules.yaml"
     rules.write_text("favourites: [50]\n")
-    result = subprocess.run([str(CLI), "serve", "--port", str(free_port())], capture_output=True, text=True, timeout=120,
+    result = subprocess.run([str(SERVE_BIN / "hybrid-recsys"), "serve", "--port", str(free_port())], capture_output=True, text=True, timeout=120,
                             env={**os.environ, "HRS_MODEL_DIR": str(bundle), "HRS_RULES": str(rules),
                                  "HRS_DATABASE_URL": f"sqlite:///{tmp_path / 'events.sqlite'}"})
     assert result.returncode != 0 and "rules.yaml: favourites: unknown key (expected one of boost, pin, cap)" in result.stderr, result.stderr

@@ -59,6 +59,7 @@ from .live import LiveRecommender
 from .abstats import experiment_report
 from .online import ExposureLog, Experiments, Listing, exposure_row, stored_experiments
 from ..pipeline import Bundle, load_bundle
+from ..portable import installed, set_threads
 from ..models import histories_csr
 from ..retrieval import MAX_FILTER_IDS, BadFilter, ItemFilter
 from .rules import RulesFile, apply_rules, pool_size
@@ -1403,13 +1404,17 @@ def model_dir() -> Path:
 
 # %% ../../nbs/serve/29_api.ipynb #21b9c928
 def single_threaded():
-    """One compute thread per library (BLAS, OpenMP, torch, FAISS): the server answers one request at a time, fastest
-    that way."""
-    import faiss, torch
+    """One compute thread per library (BLAS, OpenMP, ONNX Runtime, torch where installed, FAISS): the server answers one
+    request at a time, fastest that way."""
+    import faiss
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
-    torch.set_num_threads(1)
+    set_threads(1)
+    if installed("torch"):  # a serving install has none: the bundle's ONNX graphs run instead (chapter 10a)
+        import torch
+
+        torch.set_num_threads(1)
     faiss.omp_set_num_threads(1)
 
 # %% ../../nbs/serve/29_api.ipynb #87ef1b1d
