@@ -8,10 +8,10 @@ STAMP  := $(VENV)/.installed
 
 # Set-up is idempotent: it reruns only when a requirements or packaging file changed.
 # torch goes in first and alone, so nothing that depends on it can pull another build.
-$(STAMP): requirements.txt requirements-serve.txt requirements-nodeps.txt constraints.txt setup.py settings.ini
+$(STAMP): requirements.txt requirements-train.txt requirements-serve.txt requirements-nodeps.txt constraints.txt setup.py settings.ini
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade-strategy only-if-needed \
-		$$(grep -E '^(torch|torchvision)==' requirements.txt)
+		$$(grep -E '^(torch|torchvision)==' requirements-train.txt)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .

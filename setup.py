@@ -17,9 +17,10 @@ def pinned(name: str) -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.startswith(("#", "-r", "pytest"))]
 
 
-# `pip install .` is the serving install (no torch: bundles run their ONNX graphs); `pip install .[train]` adds what
-# trains, evaluates and reports (torch, open_clip, MLflow, Spark, Jupyter).
-requirements, training = pinned("requirements-serve.txt"), pinned("requirements.txt")
+# `pip install .` is the serving install (no torch: bundles run their ONNX graphs); `.[train]` adds what trains, evaluates
+# and reports (torch, open_clip, MLflow, Spark); `.[train,dev]` the tools that build, test and document it.
+requirements = pinned("requirements-serve.txt")
+extras = {"train": pinned("requirements-train.txt"), "dev": pinned("requirements.txt")}
 
 setuptools.setup(
     name="hybrid-recsys",
@@ -33,7 +34,7 @@ setuptools.setup(
     package_data={"hybrid_recsys": ["models.yaml"], "hybrid_recsys.serve": ["static/*", "templates/dashboard/*.html"]},  # the model registry, and the dashboard's templates, scripts and styles (Chart.js), travel with the package
     python_requires=f">={cfg['min_python']}",
     install_requires=requirements,
-    extras_require={"train": training},
+    extras_require=extras,
     entry_points={"console_scripts": cfg.get("console_scripts", "").split()},
     zip_safe=False,
 )

@@ -14,7 +14,7 @@ from fastcore.basics import patch
 from .core import ConfigError, NotFound, Unanswerable, unit_rows
 from .embeddings import combine_vectors, item_embeddings
 from .encoder import is_url, parse_encoder
-from .portable import serving_encoder
+from . import portable
 from .als import ALS
 from .models import Recommender, check_histories, check_user_items, pair_times
 from .retrieval import ItemIndex
@@ -253,7 +253,7 @@ def recommend_history(
 def serving_encoder(self: ContentRecommender):
     """The encoder that embeds queries and new items: the ONNX export in the model's bundle where it was loaded from one
     (`portable`, chapter 10a), else torch's."""
-    return serving_encoder(self.encoder, self.device, getattr(self, "portable", None))
+    return portable.serving_encoder(self.encoder, self.device, getattr(self, "portable", None))
 
 # %% ../nbs/12_content.ipynb #e1f6ebc4
 @patch

@@ -302,6 +302,11 @@ class HybridPyfunc(mlflow.pyfunc.PythonModel):
 
         self.bundle = load_bundle(context.artifacts["bundle"])
 
+    def __getstate__(self):
+        """Pickled without the loaded bundle (MLflow loads it to try the input example before it pickles the model): the
+        bundle is an artifact, loaded again by `load_context`, and its ONNX Runtime sessions do not pickle."""
+        return {k: v for k, v in vars(self).items() if k != "bundle"}
+
     def predict(self, context, model_input: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:
         """model_input: a `user_id` column (raw ids) and optionally `k`; unknown users get no rows. The service's call,
         per user."""

@@ -513,7 +513,7 @@ def load_bundle(folder: Path | str) -> Bundle:
     if gaps := serving_gaps(folder):
         raise HRSError(
             f"model bundle {served}: this install cannot serve it: {'; '.join(gaps)} (republish it with this release, "
-            "or serve it with the training install, requirements.txt)"
+            "or serve it with the training install, requirements-train.txt)"
         )
     try:
         model = HybridRecommender.load(folder / "model")

@@ -6,13 +6,13 @@
 from __future__ import annotations
 
 import functools, html, json, os, shutil, tempfile
-from importlib import metadata, util
+from importlib import util
 from pathlib import Path
 
 import numpy as np
 
 from .core import ConfigError, HRSError, atomic_dir, data_dir, get_logger, one_line, unit_rows
-from .encoder import Encoder, EncoderSpec, open_image
+from .encoder import Encoder, EncoderSpec
 
 # %% auto #0
 __all__ = ['log', 'TOLERANCE', 'BACKENDS', 'ENCODER_FILES', 'TRAINING_ONLY', 'SAMPLE_TEXTS', 'backend', 'installed',
@@ -278,8 +278,13 @@ def export_encoder(
             "pixels",
             {0: "images"},
         )
+        from hybrid_recsys.encoder import weights_fingerprint
+
         meta = {
             "spec": vars(encoder.spec),
+            "weights": weights_fingerprint(
+                encoder.spec
+            ),  # with the torch release: which export this is (`load_onnx_encoder`)
             "aligned": encoder.aligned,
             "pad_id": encoder.pad_id,
             **text_settings,
@@ -350,10 +355,21 @@ class OnnxEncoder(Encoder):
         return unit_rows(self.image_tower.run(None, {"pixels": np.stack(prepared)})[0].astype(np.float32))
 
 
-@functools.lru_cache(maxsize=8)
+_LOADED: dict[str, OnnxEncoder] = {}  # one per export, however many bundle versions link to it
+
+
 def load_onnx_encoder(folder: Path | str) -> OnnxEncoder:
-    "An exported encoder, built once per process and folder."
-    return OnnxEncoder(Path(folder))
+    """An exported encoder, built once per process and export: a hot swap to a bundle with the same encoder reuses the
+    sessions (every version of a bundle links the same files), so swaps do not pile up copies of the towers."""
+    meta = json.loads((Path(folder) / "encoder.json").read_text())
+    key = (
+        json.dumps([meta["spec"], meta["weights"], meta["torch"]]) if "weights" in meta else str(Path(folder).resolve())
+    )
+    if key not in _LOADED:
+        while len(_LOADED) >= 4:  # encoders of bundles no longer served
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[key] = OnnxEncoder(Path(folder))
+    return _LOADED[key]
 
 # %% ../nbs/10a_portable.ipynb #8a93ef63
 SAMPLE_TEXTS = [
@@ -391,7 +407,7 @@ def _encoder_cache(encoder: Encoder) -> Path:
     import torch
     from hybrid_recsys.encoder import weights_fingerprint
 
-    key = f"{encoder.spec.slug}-{weights_fingerprint(encoder.spec)[:16]}-torch{torch.__version__}"
+    key = f"{encoder.spec.slug}-{weights_fingerprint(encoder.spec)[:16]}-torch{torch.__version__}-onnx1"
     return data_dir() / "portable" / key.replace("+", "_")
 
 

@@ -1,9 +1,7 @@
 """Serving without torch (issue 38): the serving install has no torch; its service gives the same lists as the torch service on the same
 MovieLens-100K bundle; a bundle without its ONNX files is served through torch where torch exists, and refused in one line naming them where
 it does not."""
-import json, shutil, subprocess, urllib.error, urllib.request
-
-import pytest
+import json, shutil, subprocess, urllib.request
 
 from conftest import CLI, SERVE_BIN, free_port, start_server
 
@@ -78,4 +76,4 @@ def test_an_older_bundle_is_served_through_torch_and_refused_without_it(bundle, 
     assert result.returncode != 0 and len(lines) == 1, result.stderr
     assert lines[0].startswith(f"error: cannot start the service: model bundle {older}: this install cannot serve it: it lacks "
                                "model/reranker/reranker.onnx, model/sources/content/encoder/encoder.json"), lines[0]
-    assert "(no torch here)" in lines[0] and "requirements.txt" in lines[0]
+    assert "(no torch here)" in lines[0] and "requirements-train.txt" in lines[0]
