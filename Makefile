@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup serve-env browser run reports mlflow-ui lab docs format test check-sync clean-cache
+.PHONY: setup serve-env browser podman images stack run reports mlflow-ui lab docs format test check-sync clean-cache
 
 # Set-up is idempotent: it reruns only when a requirements or packaging file changed.
 # torch goes in first and alone, so nothing that depends on it can pull another build.
@@ -37,6 +37,25 @@ browser:
 		echo "installing Debian's chromium for the browser tests"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# Debian's podman (with runc and debootstrap), which builds the images and runs the compose stack here (no Docker engine,
+# no registry; docs/deploy.md); podman-compose comes from PyPI with .venv (Debian's 1.0.3 cannot run host networking).
+# Installed once with apt-get (as root, or through sudo).
+podman:
+	@command -v podman >/dev/null 2>&1 && command -v debootstrap >/dev/null 2>&1 && command -v runc >/dev/null 2>&1 || { \
+		echo "installing Debian's podman, runc and debootstrap for the images and the stack"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq podman runc debootstrap >/dev/null; }
+
+# The service's images, built with podman on a Debian base made with debootstrap: hybrid-recsys:serve (no torch),
+# hybrid-recsys:train and a PostgreSQL image for the stack.
+images: setup podman
+	$(BIN)/python tools/stack.py images
+
+# The compose stack for real (deploy/podman/compose.host.yml): two API replicas over PostgreSQL, the retrain job and MLflow,
+# under load, with a replica killed and a retrain swapped in; then taken down. make test runs it (tests/test_stack.py).
+stack: setup podman
+	$(BIN)/python tools/stack.py check
 
 # The main job: the default experiment end to end (data, embeddings, both stages, evaluation, MLflow, report, models/latest).
 run: setup
@@ -71,7 +90,7 @@ docs: setup
 
 # Fails when the notebooks and the library are out of sync or a notebook is not clean,
 # then runs every test (notebooks and tests/) under pytest, the posters' tests on $(POSTERS).
-test: setup serve-env browser check-sync
+test: setup serve-env browser podman check-sync
 	HRS_POSTERS_DIR="$${HRS_POSTERS_DIR:-$(POSTERS)}" $(BIN)/python -m pytest
 
 check-sync: setup

@@ -163,13 +163,13 @@ def print_table(title: str, seeds: list[int], scores: dict[str, list[float]], fi
 def write_results(name: str,  # results/<name>.md (and .json)
                   text: str,  # the Markdown the script printed
                   data: dict | None = None,  # rows to keep as JSON beside it
-                  script: str | None = None,  # the script's file name (default: the running one)
+                  script: str | None = None,  # the script's file name (default: the running one), or its path from the root
                  ) -> Path:
     "Write a script's results with the command that produced them and the date, atomically; then regenerate the README's table."
     script = script or Path(sys.argv[0]).name
-    command = " ".join([f"benchmarks/{script}", *sys.argv[1:]])
+    command = " ".join([script if "/" in script else f"benchmarks/{script}", *sys.argv[1:]])
     RESULTS.mkdir(exist_ok=True)
-    files = {f"{name}.md": f"# benchmarks/{script}\n\nMeasured {time.strftime('%Y-%m-%d')}: `{command}`\n\n{text.rstrip()}\n"}
+    files = {f"{name}.md": f"# {command.split()[0]}\n\nMeasured {time.strftime('%Y-%m-%d')}: `{command}`\n\n{text.rstrip()}\n"}
     if data is not None: files[f"{name}.json"] = json.dumps({"measured": time.strftime("%Y-%m-%d %H:%M"), "command": command, **data}, indent=1, default=str)
     for file, content in files.items():
         partial = RESULTS / f".{file}.partial"

@@ -28,14 +28,22 @@ def test_the_manifests_validate_and_hold_what_the_issue_asks_for():
     docs = documents()
     for name, doc in docs.items(): kubernetes_validate.validate(doc, KUBERNETES, strict=True)
     kinds = sorted(doc["kind"] for doc in docs.values())
-    assert kinds == ["CronJob", "Deployment", "HorizontalPodAutoscaler", "PersistentVolumeClaim", "Secret", "Service"], kinds
+    assert kinds == ["CronJob", "Deployment", "HorizontalPodAutoscaler", "Job", "PersistentVolumeClaim", "PodDisruptionBudget", "Secret",
+                     "Service"], kinds
     api = docs["deployment.yaml:Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    assert api["image"] == "hybrid-recsys:serve"  # the serving image: no torch
+    budget = docs["pdb.yaml:PodDisruptionBudget"]["spec"]
+    assert budget["minAvailable"] == 1 and budget["selector"] == docs["deployment.yaml:Deployment"]["spec"]["selector"]
+    measured = json.loads((ROOT / "benchmarks/results/portable.json").read_text())  # one serving process's resident memory after load
+    rss_mib = max(row["http"]["rss_mib"] for label, row in measured.items() if label.startswith("ONNX"))
+    requested = api["resources"]["requests"]["memory"]
+    assert requested.endswith("Gi") and float(requested[:-2]) * 1024 >= 1.5 * rss_mib, (requested, rss_mib)  # room for a hot swap
     assert api["readinessProbe"]["httpGet"]["path"] == "/ready" and api["livenessProbe"]["httpGet"]["path"] == "/health"
     secrets = {e["name"]: e["valueFrom"]["secretKeyRef"]["key"] for e in api["env"] if "valueFrom" in e}
     assert secrets == {"HRS_DATABASE_URL": "database-url", "HRS_API_KEYS": "api-keys"}
     assert set(secrets.values()) <= set(docs["secret.example.yaml:Secret"]["stringData"])
     job = docs["retrain-cronjob.yaml:CronJob"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
-    assert job["command"][:2] == ["hybrid-recsys", "retrain"]
+    assert job["command"][:2] == ["hybrid-recsys", "retrain"] and job["image"] == "hybrid-recsys:train"
     assert docs["hpa.yaml:HorizontalPodAutoscaler"]["spec"]["scaleTargetRef"]["name"] == docs["deployment.yaml:Deployment"]["metadata"]["name"]
 
 
@@ -57,6 +65,10 @@ def test_the_compose_file_validates_and_names_what_the_service_reads():
     assert set(services) == {"postgres", "api", "retrain", "mlflow"} and services["api"]["deploy"]["replicas"] == 2
     assert services["api"]["environment"]["HRS_DATABASE_URL"].startswith("postgresql+psycopg://") and services["api"]["volumes"] == ["./models:/app/models:ro"]
     assert "hybrid-recsys retrain" in services["retrain"]["command"][-1]
+    assert services["api"]["build"]["target"] == "serve" and services["retrain"]["build"]["target"] == "train"
+    host = yaml.safe_load((ROOT / "deploy/podman/compose.host.yml").read_text())  # the same stack on the host's network (make stack runs it)
+    validate_compose(host)
+    assert {s: v["network_mode"] for s, v in host["services"].items()} == dict.fromkeys(["postgres", "api-a", "api-b", "retrain", "mlflow"], "host")
     guide = (ROOT / "docs" / "serving.md").read_text()
     for variable in ("HRS_MODEL_DIR", "HRS_DATABASE_URL", "HRS_API_KEYS", "HRS_FOLLOW_S", "HRS_WATCH_S"): assert variable in guide, variable  # documented
 
