@@ -695,10 +695,13 @@ def _load_warm(folder: Path) -> Bundle:
     """A bundle loaded and every road it serves run once (vector indexes built, the encoder loaded), so its first
     request is not slow."""
     bundle = load_bundle(folder)
-    bundle.recommend_users([0], 1)
-    bundle.recommend_histories(bundle.model.train_csr[[0]], 1, [0])
-    if "content" in bundle.model.generator.sources:
-        bundle.search(bundle.items["title"].iloc[0], 1)
+    try:
+        bundle.recommend_users([0], 1)
+        bundle.recommend_histories(bundle.model.train_csr[[0]], 1, [0])
+        if "content" in bundle.model.generator.sources:
+            bundle.search(bundle.items["title"].iloc[0], 1)  # loads the encoder: a damaged graph fails here
+    except HRSError as error:
+        raise HRSError(f"model bundle {folder}: {one_line(error)}") from None
     return bundle
 
 # %% ../../nbs/serve/29_api.ipynb #d28872ea
