@@ -50,8 +50,8 @@ CMD ["hybrid-recsys", "retrain", "--quiet"]
 FROM runtime AS serve
 COPY settings.ini setup.py README.md requirements.txt requirements-train.txt ./
 COPY hybrid_recsys ./hybrid_recsys
-# Byte-compiled here, once: a container compiles nothing when it starts (0.15 GB of bytecode; from `run` to /ready in
-# 2.3 s instead of 4.6-5.1 s, docs/deploy.md).
+# Byte-compiled here, once: a container compiles nothing when it starts (0.15 GB of bytecode; from its start to /ready
+# in 2.4 s instead of about 5, docs/deploy.md).
 RUN python -m pip install --no-deps . && python -m compileall -q -j 0 /opt/venv/lib/python3.11/site-packages \
  && python -c "import hybrid_recsys.serve.api" && ! python -c "import torch" 2>/dev/null
 EXPOSE 8000

@@ -5,7 +5,7 @@ brought up, driven and taken down.
   .venv/bin/python tools/stack.py check     # the images, a fresh ML-100K bundle, the stack up, every check below, the stack down
 
 `make images` and `make stack` run these (make test runs `check` through tests/test_stack.py). The check, in order:
-1. start-up: each API replica from its container's start to /ready; the serving image's health, metrics and guards as `hybrid-recsys serve`'s;
+1. start-up: the serving image alone, then each API replica in the stack, from its container's start to /ready; the serving image's health, metrics and guards as `hybrid-recsys serve`'s;
 2. events through one replica read through the other: a purchase stored through api-a takes the item out of the user's list
    on api-b, each within 1 s;
 3. load through both replicas (clients split between them, click events streaming into both) while api-b is killed (SIGKILL):
@@ -288,6 +288,29 @@ def container(service: str) -> str:
     return names[0]
 
 
+def start_alone(models: Path) -> float:
+    """Seconds from the serving image's start to /ready with nothing else starting beside it (the bundle mounted, events in
+    SQLite inside the container); the container is removed after."""
+    port = free_port()
+    name = f"{PROJECT}-alone"
+    run("podman", "rm", "--force", name, check=False)
+    run("podman", "run", "--detach", "--name", name, "--network=host", "--volume", f"{models}:/app/models:ro",
+        "--env", "HRS_DATABASE_URL=sqlite:////tmp/events.sqlite", SERVE, "hybrid-recsys", "serve", "--host", "127.0.0.1",
+        "--port", str(port))
+    try:
+        deadline = time.perf_counter() + 120
+        while True:
+            try:
+                if http(f"http://127.0.0.1:{port}", "GET", "/ready", timeout=2)[0] == 200: break
+            except OSError: pass
+            assert time.perf_counter() < deadline, "the serving image alone did not answer /ready within 120 s"
+            time.sleep(0.05)
+        began = int(run("podman", "inspect", "--format", "{{.State.StartedAt.UnixNano}}", name).stdout.strip())
+        return time.time() - began / 1e9
+    finally:
+        run("podman", "rm", "--force", name, check=False)
+
+
 def check(write: bool) -> dict:
     sizes = build_images()
     shutil.rmtree(WORK / "models", ignore_errors=True)
@@ -300,7 +323,8 @@ def check(write: bool) -> dict:
     compose = [COMPOSE_TOOL, "-f", COMPOSE, "-p", PROJECT]
     a, b = f"http://127.0.0.1:{ports['HRS_PORT_A']}", f"http://127.0.0.1:{ports['HRS_PORT_B']}"
     database = f"postgresql+psycopg://hrs:hrs@127.0.0.1:{ports['HRS_DB_PORT']}/events"
-    out = {"images": sizes}
+    out = {"images": sizes, "ready_alone_s": start_alone(WORK / "models")}
+    say(f"the serving image alone: /ready {out['ready_alone_s']:.1f} s after its start")
     run(*compose, "down", "-v", env=env, check=False)
     try:
         say("stack up: postgres first (podman-compose does not wait for health), then api-a, api-b, retrain, mlflow")
@@ -360,7 +384,8 @@ def record(out: dict):
             f"| serving image (`--target serve`, no torch) | {serve['bytes'] / 1e9:.2f} GB |\n"
             f"| training image (`--target train`, torch's {train['torch']} build) | {train['bytes'] / 1e9:.2f} GB |\n"
             f"| postgres image | {out['images'][POSTGRES]['bytes'] / 1e9:.2f} GB |\n"
-            f"| container start to /ready: api-a / api-b / api-b restarted after the kill | {out['ready_s']['api-a']:.1f} s / "
+            f"| the serving image alone: container start to /ready | {out['ready_alone_s']:.1f} s |\n"
+            f"| in the stack, container start to /ready: api-a / api-b / api-b restarted after the kill | {out['ready_s']['api-a']:.1f} s / "
             f"{out['ready_s']['api-b']:.1f} s / {out['ready_s']['api-b restarted']:.1f} s |\n"
             f"| an event through api-a, out of api-b's list: median / max of {out['events_across_s']['n']} | "
             f"{out['events_across_s']['median'] * 1000:.0f} ms / {out['events_across_s']['max'] * 1000:.0f} ms |\n"
